@@ -1,0 +1,126 @@
+/**
+ * @module analysis/thresholds
+ * Evaluates k6-style thresholds (`ttft_ms: ['p99 < 2000']`) against a run's
+ * aggregates. Pure: the same aggregates give the same verdicts.
+ */
+import { formatStat, type ParsedThresholdEntry, parseThreshold, type ThresholdOp } from './threshold-expr.js';
+import type { ThresholdSource } from './threshold-source.js';
+
+/** An expression, or one with options; `blocking: false` reports without failing the run. */
+export type ThresholdEntry = string | { threshold: string; blocking?: boolean };
+
+/** Thresholds by metric key, e.g. `{ ttft_ms: ['p99 < 2000'], 'e2e_ms{scenario:chat}': ['p95 < 5000'] }`. */
+export type Thresholds = Readonly<Record<string, readonly ThresholdEntry[]>>;
+
+export interface ThresholdResult {
+  /** The key as written, selector included. */
+  metric: string;
+  expr: string;
+  blocking: boolean;
+  /** The observed number; null when there was no data. */
+  value: number | null;
+  passed: boolean;
+  /** Why there is no value, when there is none. */
+  note?: string;
+}
+
+interface Observed {
+  value: number | null;
+  note?: string;
+}
+
+function compare(value: number, op: ThresholdOp, limit: number): boolean {
+  switch (op) {
+    case '<':
+      return value < limit;
+    case '<=':
+      return value <= limit;
+    case '>':
+      return value > limit;
+    case '>=':
+      return value >= limit;
+    case '==':
+      return value === limit;
+    case '!=':
+      return value !== limit;
+  }
+}
+
+function where(scenario: string | undefined): string {
+  return scenario === undefined ? '' : ` in scenario "${scenario}"`;
+}
+
+function observe(t: ParsedThresholdEntry, source: ThresholdSource): Observed {
+  if (!source.hasScenario(t.scenario)) {
+    return { value: null, note: `no data: scenario "${t.scenario}" not found` };
+  }
+  if (t.kind === 'histogram') return observeHistogram(t, source);
+  const value = source.value(t.name, t.scenario);
+  if (value === undefined) return { value: null, note: `no data: no ${t.name}${where(t.scenario)}` };
+  if (t.stat?.kind !== 'rate' || t.kind === 'rate') return { value };
+  if (!(source.durationS > 0)) return { value: null, note: 'no data: run duration is 0' };
+  return { value: Math.round((value / source.durationS) * 1000) / 1000 };
+}
+
+function observeHistogram(t: ParsedThresholdEntry, source: ThresholdSource): Observed {
+  const h = source.histogram(t.name, t.scenario);
+  const stat = t.stat;
+  if (stat?.kind === 'count') return { value: h?.count ?? 0 };
+  if (h === undefined || h.count === 0) {
+    return { value: null, note: `no data: no ${t.name} values recorded${where(t.scenario)}` };
+  }
+  switch (stat?.kind) {
+    case 'percentile':
+      return { value: h.percentile(stat.p) };
+    case 'min':
+      return { value: h.min };
+    case 'max':
+      return { value: h.max };
+    case 'mean':
+      return { value: h.mean };
+    default:
+      // The parser rejects these; reaching here means a parser bug, so fail visibly.
+      return { value: null, note: `no data: statistic ${stat === undefined ? 'missing' : formatStat(stat)}` };
+  }
+}
+
+function evaluateOne(
+  metric: string,
+  expr: string,
+  blocking: boolean,
+  source: ThresholdSource,
+): ThresholdResult {
+  let parsed: ParsedThresholdEntry;
+  try {
+    parsed = parseThreshold(metric, expr);
+  } catch (err) {
+    return { metric, expr, blocking, value: null, passed: false, note: `invalid: ${(err as Error).message}` };
+  }
+  const { value, note } = observe(parsed, source);
+  const passed = value !== null && compare(value, parsed.op, parsed.value);
+  return note === undefined
+    ? { metric, expr, blocking, value, passed }
+    : { metric, expr, blocking, value, passed, note };
+}
+
+/**
+ * One result per threshold, in the order written. A threshold without data
+ * fails (a metric that was never measured proves nothing); an invalid one
+ * fails with a note rather than throwing.
+ */
+export function evaluateThresholds(thresholds: Thresholds, source: ThresholdSource): ThresholdResult[] {
+  const results: ThresholdResult[] = [];
+  for (const [metric, entries] of Object.entries(thresholds)) {
+    for (const entry of entries) {
+      const expr = typeof entry === 'string' ? entry : entry.threshold;
+      const blocking = typeof entry === 'string' ? true : (entry.blocking ?? true);
+      results.push(evaluateOne(metric, expr, blocking, source));
+    }
+  }
+  return results;
+}
+
+/** The run passes when every blocking threshold passed. */
+export function thresholdsPassed(results: readonly ThresholdResult[]): boolean {
+  return results.every((r) => r.passed || !r.blocking);
+}

@@ -1,0 +1,111 @@
+/**
+ * @module cli/commands/run
+ * `tokenstorm run <test> [--out DIR] [--target URL] [--vus N] [--rate R] [--duration D] [-e K=V]`
+ */
+import { Command } from 'commander';
+import { ConfigError, loadTest, parseEnvArgs } from '../../config/index.js';
+import { runTest } from '../../engine/index.js';
+import { renderConsoleSummary } from '../../report/index.js';
+import { ExitCode } from '../exit-codes.js';
+import { summarize, writeOutputs } from '../run-outputs.js';
+
+interface RunFlags {
+  out?: string;
+  target?: string;
+  vus?: string;
+  rate?: string;
+  duration?: string;
+  env: string[];
+  quiet?: boolean;
+  json?: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function numberFlag(name: string, value: string | undefined, integer: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new ConfigError(
+      `--${name}: expected a positive ${integer ? 'whole ' : ''}number, got ${JSON.stringify(value)}`,
+      'TS_ARGS_INVALID',
+    );
+  }
+  return n;
+}
+
+/** Ctrl-C once: stop starting iterations and let in-flight ones finish; twice: cancel them. */
+function interruptHandling(log: (line: string) => void) {
+  const stop = new AbortController();
+  const cancel = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!stop.signal.aborted) {
+      log(`${signal}: stopping; in-flight requests get the graceful stop (again to cancel them)`);
+      stop.abort(signal);
+    } else {
+      log(`${signal}: cancelling in-flight requests`);
+      cancel.abort(signal);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const dispose = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  return { stop: stop.signal, cancel: cancel.signal, dispose };
+}
+
+async function run(file: string, flags: RunFlags): Promise<number> {
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const env = parseEnvArgs(flags.env);
+  // -e values are seen by ${VAR} in YAML and by process.env in TypeScript tests.
+  Object.assign(process.env, env);
+  const test = await loadTest(file, {
+    overrides: {
+      target: flags.target,
+      vus: numberFlag('vus', flags.vus, true),
+      rate: numberFlag('rate', flags.rate, false),
+      duration: flags.duration,
+    },
+  });
+  const signals = interruptHandling(log);
+  try {
+    const result = await runTest(test, {
+      outDir: flags.out,
+      stop: signals.stop,
+      cancel: signals.cancel,
+      log: flags.quiet ? undefined : log,
+    });
+    const summary = summarize(result.info, result.aggregator, result.info.durationS ?? 0);
+    writeOutputs(result.dir, summary);
+    if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    else process.stdout.write(`${renderConsoleSummary(summary)}\nrun directory: ${result.dir}\n`);
+    if (result.info.aborted !== undefined) return ExitCode.aborted;
+    return summary.passed ? ExitCode.ok : ExitCode.thresholdFailed;
+  } finally {
+    signals.dispose();
+  }
+}
+
+export function runCommand(): Command {
+  return new Command('run')
+    .description('run a load test (YAML or TypeScript) and write its run directory')
+    .argument('<test>', 'test file: .yaml, .yml, .json or .ts')
+    .option('--out <dir>', 'run directory (default: runs/<timestamp>-<name>)')
+    .option(
+      '--target <url>',
+      'replace the test target: "mock" or an API base URL such as http://127.0.0.1:8000/v1',
+    )
+    .option('--vus <n>', 'closed model with N virtual users (replaces the load section executor)')
+    .option('--rate <r>', 'open model at R iterations per second (replaces the load section executor)')
+    .option('--duration <d>', 'replace the load duration, e.g. 30s or 2m')
+    .option('-e, --env <KEY=VALUE>', 'set a variable for ${KEY} in the test (repeatable)', collect, [])
+    .option('-q, --quiet', 'print only the final summary')
+    .option('--json', 'print summary.json to stdout instead of the table')
+    .action(async (file: string, flags: RunFlags) => {
+      process.exitCode = await run(file, flags);
+    });
+}

@@ -1,0 +1,18 @@
+/**
+ * @module cli/exit-codes
+ * Exit codes of `tokenstorm run` (DESIGN.md §1), in one place.
+ */
+export const ExitCode = {
+  /** Every blocking threshold passed. */
+  ok: 0,
+  /** Internal error. */
+  internal: 1,
+  /** Bad test file or arguments. */
+  badInput: 2,
+  /** Aborted early (SIGINT, abort-on-fail, budget cap) with results written. */
+  aborted: 98,
+  /** A blocking threshold failed. */
+  thresholdFailed: 99,
+} as const;
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,0 +1,38 @@
+/**
+ * @module cli/main
+ * The `tokenstorm` command: one subcommand per file in `commands/`.
+ */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/index.js';
+import { mockCommand } from './commands/mock.js';
+import { reportCommand } from './commands/report.js';
+import { runCommand } from './commands/run.js';
+import { ExitCode } from './exit-codes.js';
+
+const VERSION = '0.1.0';
+
+export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  const program = new Command('tokenstorm')
+    .description('Load testing for AI applications: LLM endpoints, chat apps, RAG services and agents')
+    .version(VERSION)
+    .exitOverride()
+    .addCommand(runCommand())
+    .addCommand(mockCommand())
+    .addCommand(reportCommand());
+  try {
+    await program.parseAsync(argv as string[]);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are successes; usage errors are bad arguments.
+      process.exitCode = err.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
+      return;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exitCode = ExitCode.badInput;
+      return;
+    }
+    process.stderr.write(`tokenstorm: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = ExitCode.internal;
+  }
+}

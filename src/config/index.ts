@@ -1,0 +1,22 @@
+/**
+ * @module config
+ * Test definitions: the schema, loading YAML/TypeScript files, overrides and errors.
+ */
+export { defineTest } from './define-test.js';
+export { parseDurationMs } from './duration.js';
+export { parseEnvArgs, substituteEnv } from './env.js';
+export { ConfigError, formatPath, formatZodError, type TokenstormErrorCode } from './errors.js';
+export { applyOverrides, type LoadTestOptions, loadTest, type Overrides, parseTest } from './load-test.js';
+export {
+  type ChatStep,
+  type CompletionStep,
+  type HttpStep,
+  type Load,
+  type Scenario,
+  type Step,
+  type Test,
+  type TestInput,
+  TestSchema,
+  type ThresholdEntry,
+  testJsonSchema,
+} from './schema.js';

@@ -1,0 +1,186 @@
+/**
+ * @module config/schema
+ * The one source of a test's shape: YAML files and `defineTest()` are both
+ * validated by `TestSchema`; TypeScript types and the editor JSON Schema are
+ * derived from it.
+ */
+import { z } from 'zod';
+import { parseThreshold, parseThresholdMetric } from '../analysis/index.js';
+import { DistributionSchema } from '../random/index.js';
+import { MockProfileSchema } from '../sim/index.js';
+import { durationMs } from './duration.js';
+
+const positiveNumber = () =>
+  z.number({ error: 'expected a positive number' }).positive({ error: 'expected a positive number' });
+const positiveInt = () =>
+  z
+    .number({ error: 'expected a positive whole number' })
+    .int({ error: 'expected a positive whole number' })
+    .positive({ error: 'expected a positive whole number' });
+
+const Headers = z.record(z.string(), z.string({ error: 'expected a string header value' }));
+
+const Message = z.looseObject({
+  role: z.enum(['system', 'user', 'assistant', 'tool', 'developer']),
+  content: z.union([z.string(), z.array(z.unknown()), z.null()]),
+});
+
+/** Fields every step may set. */
+const stepCommon = {
+  /** Label used in records and reports; defaults to the step kind or method + path. */
+  name: z.string().min(1).optional(),
+  headers: Headers.optional(),
+  /** Per-request timeout; the test's `timeout` when absent. */
+  timeout: durationMs().optional(),
+};
+
+/** Generation parameters shared by chat and completion steps. */
+const modelParams = {
+  model: z.string({ error: 'expected a model name' }).min(1),
+  /** Stream with SSE (default true: TTFT and ITL need a stream). */
+  stream: z.boolean().default(true),
+  max_tokens: positiveInt().optional(),
+  temperature: z.number().min(0).optional(),
+  top_p: z.number().min(0).max(1).optional(),
+  stop: z.union([z.string(), z.array(z.string())]).optional(),
+  seed: z.number().int().optional(),
+  /** Extra body fields sent as they are (provider-specific parameters). */
+  body: z.record(z.string(), z.unknown()).optional(),
+};
+
+export const ChatStepSchema = z.strictObject({
+  chat: z.strictObject({
+    ...stepCommon,
+    ...modelParams,
+    messages: z.array(Message).min(1, { error: 'expected at least one message' }),
+  }),
+});
+
+export const CompletionStepSchema = z.strictObject({
+  completion: z.strictObject({ ...stepCommon, ...modelParams, prompt: z.string() }),
+});
+
+export const HttpStepSchema = z.strictObject({
+  http: z.strictObject({
+    ...stepCommon,
+    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).default('GET'),
+    /** A path (appended to the target) or an absolute http(s) URL. */
+    url: z.string().min(1),
+    /** A string is sent as is; anything else as JSON. */
+    body: z.unknown().optional(),
+    /** Expected status codes; a different one fails the step with `check_failed`. 2xx when absent. */
+    expect_status: z.union([z.number().int(), z.array(z.number().int())]).optional(),
+  }),
+});
+
+export const StepSchema = z.union([ChatStepSchema, CompletionStepSchema, HttpStepSchema], {
+  error: 'expected a step: { chat: … }, { completion: … } or { http: … }',
+});
+
+export const ScenarioSchema = z.strictObject({
+  name: z.string().min(1),
+  /** Share of iterations when there are several scenarios. */
+  weight: z.number().nonnegative().default(1),
+  steps: z.array(StepSchema).min(1, { error: 'expected at least one step' }),
+});
+
+const loadCommon = {
+  duration: durationMs().optional(),
+  /** Total iterations to run across all VUs/arrivals; the test ends at whichever bound comes first. */
+  iterations: positiveInt().optional(),
+  /** Time in-flight requests get to finish after the end before they are cancelled. */
+  graceful_stop: durationMs({ allowZero: true }).default(10_000),
+};
+
+const needsBound = (l: { duration?: number | undefined; iterations?: number | undefined }) =>
+  l.duration !== undefined || l.iterations !== undefined;
+const boundError = { message: 'expected a duration and/or iterations', path: ['duration'] };
+
+export const ConstantVusSchema = z
+  .strictObject({
+    executor: z.literal('constant-vus'),
+    vus: positiveInt(),
+    /** Pause after each iteration, in milliseconds (a number or a distribution). */
+    think_time: DistributionSchema.optional(),
+    ...loadCommon,
+  })
+  .refine(needsBound, boundError);
+
+export const ConstantArrivalRateSchema = z
+  .strictObject({
+    executor: z.literal('constant-arrival-rate'),
+    /** Iterations started per second. */
+    rate: positiveNumber(),
+    /** Most iterations in flight at once; an arrival beyond it is dropped, never delayed. */
+    max_vus: positiveInt().default(1000),
+    ...loadCommon,
+  })
+  .refine(needsBound, boundError);
+
+export const LoadSchema = z.discriminatedUnion('executor', [ConstantVusSchema, ConstantArrivalRateSchema], {
+  error: 'expected executor "constant-vus" or "constant-arrival-rate"',
+});
+
+const ThresholdEntry = z.union([
+  z.string(),
+  z.strictObject({ threshold: z.string(), blocking: z.boolean().default(true) }),
+]);
+
+/** `metric[{scenario:NAME}]: [expressions]`; each checked against its metric at load time. */
+export const ThresholdsSchema = z
+  .record(z.string(), z.array(ThresholdEntry))
+  .superRefine((thresholds, ctx) => {
+    for (const [metric, entries] of Object.entries(thresholds)) {
+      try {
+        parseThresholdMetric(metric);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message, path: [metric], input: metric });
+        continue;
+      }
+      entries.forEach((entry, i) => {
+        const expr = typeof entry === 'string' ? entry : entry.threshold;
+        try {
+          parseThreshold(metric, expr);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message, path: [metric, i], input: expr });
+        }
+      });
+    }
+  });
+
+export const TestSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: z.string().min(1).default('test'),
+  /** `mock` (the embedded mock server) or the API base URL, e.g. `http://127.0.0.1:8000/v1`. */
+  target: z
+    .union([z.literal('mock'), z.url({ protocol: /^https?$/, error: 'expected "mock" or an http(s) URL' })])
+    .default('mock'),
+  /** Profile of the embedded mock server (used when target is `mock`). */
+  mock: MockProfileSchema.optional(),
+  /** Headers sent with every request, e.g. `Authorization: Bearer ${OPENAI_API_KEY}`. */
+  headers: Headers.default({}),
+  /** Per-request timeout. */
+  timeout: durationMs().default(60_000),
+  /** Seed for every random choice, so a run can be reproduced. */
+  seed: z.number().int().default(1),
+  scenarios: z.array(ScenarioSchema).min(1, { error: 'expected at least one scenario' }),
+  load: LoadSchema,
+  thresholds: ThresholdsSchema.default({}),
+});
+
+/** What a user writes (YAML or `defineTest`): optional fields may be left out. */
+export type TestInput = z.input<typeof TestSchema>;
+/** A validated test with defaults applied and durations in milliseconds. */
+export type Test = z.output<typeof TestSchema>;
+export type Scenario = Test['scenarios'][number];
+export type Step = Scenario['steps'][number];
+export type ChatStep = z.output<typeof ChatStepSchema>['chat'];
+export type CompletionStep = z.output<typeof CompletionStepSchema>['completion'];
+export type HttpStep = z.output<typeof HttpStepSchema>['http'];
+export type Load = Test['load'];
+export type ThresholdEntry = z.output<typeof ThresholdEntry>;
+
+/** JSON Schema of the test file, for YAML editors (`# yaml-language-server: $schema=…`). */
+export function testJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(TestSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}

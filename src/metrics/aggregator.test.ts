@@ -1,0 +1,256 @@
+import { describe, expect, it } from 'vitest';
+import { RunAggregator } from './aggregator.js';
+import { ERROR_KINDS, type RequestRecord } from './record.js';
+import type { RunMeta } from './summary-core.js';
+
+const META: RunMeta = { name: 't', startedAt: '2025-01-01T00:00:00.000Z', durationS: 10 };
+
+let nextId = 0;
+function rec(over: Partial<RequestRecord> = {}): RequestRecord {
+  return {
+    id: nextId++,
+    scenario: 'chat',
+    step: 0,
+    stepName: 'chat',
+    kind: 'chat',
+    vu: 1,
+    iteration: 0,
+    outcome: 'ok',
+    scheduled: 0,
+    sent: 0,
+    end: 100,
+    schedulingLagMs: 0,
+    ttfbMs: 10,
+    ttftMs: 20,
+    e2eMs: 100,
+    tpotMs: 5,
+    itlMs: [5, 5],
+    outputTokens: 17,
+    inputTokens: 30,
+    ...over,
+  };
+}
+
+function httpRec(over: Partial<RequestRecord> = {}): RequestRecord {
+  return rec({
+    kind: 'http',
+    stepName: 'GET /models',
+    step: 1,
+    ttftMs: undefined,
+    tpotMs: undefined,
+    itlMs: undefined,
+    outputTokens: undefined,
+    inputTokens: undefined,
+    ...over,
+  });
+}
+
+function aggregate(records: readonly RequestRecord[], options = {}): RunAggregator {
+  const agg = new RunAggregator(options);
+  for (const r of records) agg.add(r);
+  return agg;
+}
+
+describe('RunAggregator', () => {
+  it('keeps model metrics to model steps: an HTTP step never dilutes TTFT', () => {
+    const s = aggregate([
+      rec({ ttftMs: 200, e2eMs: 1000 }),
+      httpRec({ ttftMs: 1, e2eMs: 3, ttfbMs: 2 }),
+    ]).snapshot(META);
+    expect(s.metrics.ttft_ms).toMatchObject({ count: 1, min: 200, max: 200 });
+    expect(s.metrics.e2e_ms).toMatchObject({ count: 2, min: 3, max: 1000 });
+    expect(s.metrics.ttfb_ms?.count).toBe(2);
+    expect(s.metrics.output_tokens?.count).toBe(1);
+    expect(s.metrics.itl_ms?.count).toBe(2);
+  });
+
+  it('counts cancellations apart from errors and leaves them out of error_rate', () => {
+    const s = aggregate([
+      rec(),
+      rec(),
+      rec({ outcome: 'cancelled', ttftMs: 1 }),
+      rec({ outcome: 'error', error: 'http_5xx', status: 503 }),
+      rec({ outcome: 'error', error: 'timeout' }),
+      rec({ outcome: 'error', error: 'http_5xx' }),
+    ]).snapshot(META);
+    expect(s.counts).toEqual({
+      requests: 6,
+      ok: 2,
+      errors: 3,
+      cancelled: 1,
+      dropped: 0,
+      byError: { http_5xx: 2, timeout: 1 },
+    });
+    expect(Object.keys(s.counts.byError)).toEqual(['http_5xx', 'timeout']);
+    expect(s.rates.error_rate).toBe(3 / 5);
+    // Only ok records feed latency metrics.
+    expect(s.metrics.ttft_ms?.count).toBe(2);
+    expect(s.metrics.scheduling_lag_ms?.count).toBe(6);
+  });
+
+  it('reports error_rate 0 and the core four metrics (as zeros) when nothing was measured', () => {
+    const s = new RunAggregator().snapshot(META);
+    expect(s.rates.error_rate).toBe(0);
+    expect(Object.keys(s.metrics)).toEqual(['ttft_ms', 'itl_ms', 'tpot_ms', 'e2e_ms']);
+    expect(s.metrics.ttft_ms).toEqual({ count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, max: 0 });
+    expect(s.windows).toEqual([]);
+    expect(s.scenarios).toEqual({});
+  });
+
+  it('pools every inter-token gap of ok model records into itl_ms', () => {
+    const s = aggregate([
+      rec({ itlMs: [1, 2, 3] }),
+      rec({ itlMs: [4] }),
+      rec({ outcome: 'error', error: 'stream_error', itlMs: [100] }),
+      httpRec({ itlMs: [100] }),
+    ]).snapshot(META);
+    expect(s.metrics.itl_ms).toMatchObject({ count: 4, min: 1, max: 4, mean: 2.5, p50: 2 });
+  });
+
+  it('takes tpot from the record, or derives (e2e - ttft) / (output - 1)', () => {
+    const s = aggregate([
+      rec({ tpotMs: 7 }),
+      rec({ tpotMs: undefined, e2eMs: 1000, ttftMs: 100, outputTokens: 10 }),
+      rec({ tpotMs: undefined, outputTokens: 1 }),
+    ]).snapshot(META);
+    expect(s.metrics.tpot_ms).toMatchObject({ count: 2, min: 7, max: 100 });
+  });
+
+  it('measures from schedule too, so a client backlog cannot hide', () => {
+    const s = aggregate([rec({ ttftMs: 50, e2eMs: 500, schedulingLagMs: 1000 })]).snapshot(META);
+    expect(s.metrics.ttft_from_schedule_ms?.p50).toBe(1050);
+    expect(s.metrics.e2e_from_schedule_ms?.p50).toBe(1500);
+    expect(s.metrics.scheduling_lag_ms?.max).toBe(1000);
+  });
+
+  it('accounts tokens from server and client and counts mismatches', () => {
+    const s = aggregate([
+      rec({ outputTokens: 10, outputTokensClient: 10, inputTokens: 5, inputTokensClient: 6 }),
+      rec({ outputTokens: 20, outputTokensClient: 22, inputTokens: undefined, inputTokensClient: 7 }),
+      rec({ outputTokens: undefined, outputTokensClient: 30, inputTokens: 9 }),
+      rec({ outcome: 'error', error: 'truncated', outputTokens: 1000 }),
+    ]).snapshot(META);
+    expect(s.tokens).toEqual({
+      output_server: 30,
+      output_client: 62,
+      input_server: 14,
+      input_client: 13,
+      mismatched_requests: 1,
+    });
+    expect(s.metrics.output_tokens).toMatchObject({ count: 3, min: 10, max: 30 });
+    expect(s.rates.output_tokens_per_s).toBe(6);
+    expect(s.rates.input_tokens_per_s).toBe(2.1);
+  });
+
+  it('computes rates over the measured duration, goodput from SLOs', () => {
+    const records = [rec({ ttftMs: 100 }), rec({ ttftMs: 900 }), httpRec(), rec({ outcome: 'error' })];
+    const plain = aggregate(records).snapshot(META);
+    expect(plain.rates).toMatchObject({ requests_per_s: 0.4, ok_per_s: 0.3, goodput_per_s: 0.3 });
+    const slo = aggregate(records, { slos: [{ metric: 'ttft_ms', maxMs: 500 }] }).snapshot(META);
+    expect(slo.rates.goodput_per_s).toBe(0.2);
+    expect(slo.counts.byError).toEqual({ unknown: 1 });
+  });
+
+  it('keeps a continuous series of windows, with dropped arrivals', () => {
+    const agg = aggregate([rec({ end: 500, ttftMs: 40 }), rec({ end: 3500, ttftMs: 80, outputTokens: 3 })]);
+    agg.addDropped(4200, 2);
+    const s = agg.snapshot(META);
+    expect(s.windows.map((w) => w.start_s)).toEqual([0, 1, 2, 3, 4]);
+    expect(s.windows.map((w) => w.requests)).toEqual([1, 0, 0, 1, 0]);
+    expect(s.windows.map((w) => w.dropped)).toEqual([0, 0, 0, 0, 2]);
+    expect(s.windows[3]).toMatchObject({ output_tokens: 3, ttft_ms: { p50: 80, p95: 80, p99: 80 } });
+    expect(s.windows[1]?.ttft_ms).toEqual({ p50: 0, p95: 0, p99: 0 });
+    expect(s.counts.dropped).toBe(2);
+    const wide = aggregate([rec({ end: 500 }), rec({ end: 3500 })], { windowMs: 2000 }).snapshot(META);
+    expect(wide.windows.map((w) => w.start_s)).toEqual([0, 2]);
+  });
+
+  it('reports per scenario, declared ones included', () => {
+    const agg = aggregate([
+      rec({ scenario: 'chat', ttftMs: 100 }),
+      rec({ scenario: 'rag', ttftMs: 300 }),
+      rec({ scenario: 'rag', outcome: 'error', error: 'rate_limited' }),
+    ]);
+    const s = agg.snapshot({ ...META, scenarios: ['rag', 'idle', 'chat'] });
+    expect(Object.keys(s.scenarios)).toEqual(['rag', 'idle', 'chat']);
+    expect(s.scenarios.rag?.counts).toMatchObject({
+      requests: 2,
+      ok: 1,
+      errors: 1,
+      byError: { rate_limited: 1 },
+    });
+    expect(s.scenarios.rag?.rates.error_rate).toBe(0.5);
+    expect(s.scenarios.chat?.metrics.ttft_ms?.p50).toBe(100);
+    expect(s.scenarios.idle?.counts.requests).toBe(0);
+    expect(agg.histogram('ttft_ms', 'rag')?.percentile(99.9)).toBe(300);
+    expect(agg.histogram('ttft_ms')?.count).toBe(2);
+    expect(agg.histogram('ttft_ms', 'nope')).toBeUndefined();
+    expect(agg.histogram('ttfb_ms', 'idle')).toBeUndefined();
+    expect(agg.histogram('not_a_metric')).toBeUndefined();
+  });
+
+  describe('determinism', () => {
+    function randomRecords(n: number, seed: number): RequestRecord[] {
+      let s = seed;
+      const random = () => {
+        s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+        return s / 4294967296;
+      };
+      const round = (ms: number) => Math.round(ms * 1000) / 1000;
+      return Array.from({ length: n }, (_, i) => {
+        const sent = round(i * 20 + random() * 5);
+        const ttft = round(20 + random() * 400);
+        const e2e = round(ttft + random() * 2000);
+        const roll = random();
+        const outcome = roll < 0.05 ? 'error' : roll < 0.08 ? 'cancelled' : 'ok';
+        const kind = random() < 0.2 ? 'http' : 'chat';
+        return rec({
+          id: i,
+          scenario: random() < 0.5 ? 'chat' : 'agent',
+          kind,
+          outcome,
+          error: outcome === 'error' ? ERROR_KINDS[Math.floor(random() * ERROR_KINDS.length)] : undefined,
+          sent,
+          scheduled: round(sent - random() * 3),
+          end: round(sent + e2e),
+          schedulingLagMs: round(random() * 3),
+          ttfbMs: round(ttft * 0.9),
+          ttftMs: kind === 'chat' ? ttft : undefined,
+          e2eMs: e2e,
+          tpotMs: kind === 'chat' ? round(random() * 40) : undefined,
+          itlMs: kind === 'chat' ? Array.from({ length: 5 }, () => round(random() * 60)) : undefined,
+          outputTokens: kind === 'chat' ? Math.floor(random() * 300) : undefined,
+          outputTokensClient: kind === 'chat' ? Math.floor(random() * 300) : undefined,
+        });
+      });
+    }
+
+    it('gives deep-equal snapshots for the same records, also after a JSON round trip', () => {
+      const records = randomRecords(3000, 1);
+      const jsonl = records.map((r) => JSON.stringify(r)).join('\n');
+      const live = aggregate(records);
+      live.addDropped(1234.5, 3);
+      const rebuilt = aggregate(jsonl.split('\n').map((line) => JSON.parse(line) as RequestRecord));
+      rebuilt.addDropped(1234.5, 3);
+      const a = live.snapshot(META);
+      expect(a.windows.length).toBeGreaterThan(50);
+      expect(rebuilt.snapshot(META)).toEqual(a);
+      expect(JSON.stringify(rebuilt.snapshot(META))).toBe(JSON.stringify(live.snapshot(META)));
+    });
+
+    it('does not depend on the arrival order of records (old windows compact losslessly)', () => {
+      const records = randomRecords(2000, 2);
+      const inOrder = [...records].sort((x, y) => x.end - y.end);
+      const shuffled = [...records].sort((x, y) => ((x.id * 7919) % 2000) - ((y.id * 7919) % 2000));
+      const a = aggregate(inOrder).snapshot(META);
+      const b = aggregate(shuffled).snapshot(META);
+      expect(b.windows).toEqual(a.windows);
+      expect(b.metrics).toEqual(a.metrics);
+      expect(b.counts).toEqual(a.counts);
+    });
+  });
+
+  it('rejects a window width that is not positive', () => {
+    expect(() => new RunAggregator({ windowMs: 0 })).toThrow(/windowMs/);
+  });
+});

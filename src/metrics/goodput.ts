@@ -1,0 +1,37 @@
+/**
+ * @module metrics/goodput
+ * Per-request SLOs: a request is good when it is ok and meets every SLO
+ * (DESIGN.md §2, `goodput_per_s`). With no SLOs, every ok request is good.
+ */
+import type { RequestRecord } from './record.js';
+import { sampleOf } from './samples.js';
+
+/** Metrics an SLO may bound: per-request durations. */
+export const SLO_METRICS = [
+  'ttft_ms',
+  'tpot_ms',
+  'e2e_ms',
+  'ttfb_ms',
+  'ttft_from_schedule_ms',
+  'e2e_from_schedule_ms',
+] as const;
+export type SloMetric = (typeof SLO_METRICS)[number];
+
+/** One per-request objective, e.g. `{ metric: 'ttft_ms', maxMs: 500 }`. */
+export interface RequestSlo {
+  metric: SloMetric;
+  maxMs: number;
+}
+
+/**
+ * Whether `r` counts towards goodput. An SLO on a metric the request does not
+ * have (TTFT of a plain HTTP step) does not apply to it.
+ */
+export function isGood(r: RequestRecord, slos: readonly RequestSlo[]): boolean {
+  if (r.outcome !== 'ok') return false;
+  for (const slo of slos) {
+    const value = sampleOf(r, slo.metric);
+    if (value !== undefined && value > slo.maxMs) return false;
+  }
+  return true;
+}

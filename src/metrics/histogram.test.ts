@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { MetricHistogram } from './histogram.js';
+
+/** Deterministic uniform source (mulberry32) so failures reproduce. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Nearest-rank percentile, the definition HdrHistogram uses (its rank rounding ignores 1-ulp error). */
+function exactPercentile(sorted: readonly number[], p: number): number {
+  const rank = Math.max(1, Math.ceil((p * sorted.length) / 100 - 1e-9));
+  return sorted[rank - 1] as number;
+}
+
+function lognormalMs(random: () => number): number {
+  // Latency-like: mostly tens to hundreds of ms with a long tail, rounded to µs like records.
+  const u = Math.max(random(), 1e-12);
+  const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  return Math.round(Math.exp(5 + 1.2 * z) * 1000) / 1000 + 1;
+}
+
+describe('MetricHistogram', () => {
+  it('matches a sorted-array computation within 0.1%', () => {
+    const random = rng(42);
+    const values = Array.from({ length: 20_000 }, () => lognormalMs(random));
+    const h = new MetricHistogram('ms');
+    for (const v of values) h.record(v);
+    const sorted = [...values].sort((a, b) => a - b);
+    for (const p of [1, 10, 50, 90, 95, 99, 99.9, 99.99]) {
+      const exact = exactPercentile(sorted, p);
+      expect(Math.abs(h.percentile(p) - exact) / exact).toBeLessThanOrEqual(0.001);
+    }
+    expect(h.count).toBe(values.length);
+    expect(h.min).toBe(sorted[0]);
+    expect(h.max).toBe(sorted[sorted.length - 1]);
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    expect(Math.abs(h.mean - mean)).toBeLessThan(0.001);
+  });
+
+  it('gives stats in ms rounded to 3 decimals, zeros when empty', () => {
+    expect(new MetricHistogram().stats()).toEqual({
+      count: 0,
+      min: 0,
+      mean: 0,
+      p50: 0,
+      p90: 0,
+      p95: 0,
+      p99: 0,
+      max: 0,
+    });
+    const h = new MetricHistogram();
+    for (const v of [1.5, 2.25, 0.001]) h.record(v);
+    expect(h.stats()).toEqual({
+      count: 3,
+      min: 0.001,
+      mean: 1.25,
+      p50: 1.5,
+      p90: 2.25,
+      p95: 2.25,
+      p99: 2.25,
+      max: 2.25,
+    });
+  });
+
+  it('never throws: clamps at one hour, negatives to 0, ignores NaN', () => {
+    const h = new MetricHistogram();
+    h.record(10 * 3_600_000);
+    h.record(Number.POSITIVE_INFINITY);
+    h.record(-5);
+    h.record(Number.NaN);
+    expect(h.count).toBe(3);
+    expect(h.max).toBe(3_600_000);
+    expect(h.min).toBe(0);
+  });
+
+  it('records token counts as whole numbers', () => {
+    const h = new MetricHistogram('count');
+    for (const n of [1, 64, 64, 128, 4096]) h.record(n);
+    expect(h.stats()).toMatchObject({ count: 5, min: 1, p50: 64, max: 4096, mean: 870.6 });
+    expect(h.percentile(99)).toBe(4096);
+  });
+
+  it('merging equals recording into one', () => {
+    const random = rng(7);
+    const a = new MetricHistogram();
+    const b = new MetricHistogram();
+    const one = new MetricHistogram();
+    for (let i = 0; i < 5000; i++) {
+      const v = lognormalMs(random);
+      (i % 3 === 0 ? a : b).record(v);
+      one.record(v);
+    }
+    a.add(b);
+    expect(a.stats()).toEqual(one.stats());
+    expect(a.percentile(99.9)).toBe(one.percentile(99.9));
+    for (let p = 0; p <= 100; p += 0.5) expect(a.percentile(p)).toBe(one.percentile(p));
+    expect(MetricHistogram.decode(a.encode()).stats()).toEqual(one.stats());
+    expect(() => a.add(new MetricHistogram('count'))).toThrow(/cannot merge/);
+  });
+
+  it('encodes and decodes exactly, and compaction changes nothing', () => {
+    const random = rng(3);
+    const h = new MetricHistogram();
+    for (let i = 0; i < 1000; i++) h.record(lognormalMs(random));
+    const copy = MetricHistogram.decode(h.encode());
+    expect(copy.stats()).toEqual(h.stats());
+    expect(copy.percentile(99.9)).toBe(h.percentile(99.9));
+    const before = h.stats();
+    h.compact();
+    expect(h.stats()).toEqual(before);
+    h.record(5);
+    copy.record(5);
+    expect(h.stats()).toEqual(copy.stats());
+    expect(MetricHistogram.decode(new MetricHistogram('count').encode()).stats().count).toBe(0);
+    expect(() => MetricHistogram.decode('nope')).toThrow(/not an encoded/);
+  });
+});

@@ -1,0 +1,201 @@
+/**
+ * @module metrics/histogram
+ * A mergeable HDR histogram of one metric, with exact count/min/max/sum kept
+ * beside it. Milliseconds are recorded as integer microseconds; token counts
+ * as integers. Every statistic it returns is rounded to 3 decimals.
+ */
+import * as hdr from 'hdr-histogram-js';
+
+/** `ms`: durations in milliseconds (stored as µs); `count`: whole numbers such as tokens. */
+export type HistogramUnit = 'ms' | 'count';
+
+/** The statistics of one metric as `summary.json` shows them (ms for durations). */
+export interface MetricStats {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** What a threshold needs from a histogram; {@link MetricHistogram} satisfies it. */
+export interface PercentileSource {
+  readonly count: number;
+  readonly min: number;
+  readonly max: number;
+  readonly mean: number;
+  percentile(p: number): number;
+}
+
+const SCALE: Record<HistogramUnit, number> = { ms: 1000, count: 1 };
+// One hour in µs; beyond that a value is clamped rather than growing the counts array.
+const TOP: Record<HistogramUnit, number> = { ms: 3_600_000_000, count: 1_000_000_000 };
+const ENCODING_PREFIX = 'tsh1';
+
+function newHdr(): hdr.Histogram {
+  return hdr.build({
+    numberOfSignificantValueDigits: 3,
+    useWebAssembly: false,
+    bitBucketSize: 32,
+    autoResize: true,
+    lowestDiscernibleValue: 1,
+  });
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/**
+ * Histogram of one metric. `record` never throws: NaN is ignored, negatives
+ * count as 0 and values above the top (1 hour, or 10^9 for counts) are clamped.
+ */
+export class MetricHistogram implements PercentileSource {
+  readonly unit: HistogramUnit;
+  #hdr: hdr.Histogram | undefined;
+  // Encoded counts while compacted; see compact().
+  #packed: string | undefined;
+  // Exact statistics, in integer units (µs or counts), so merging is associative.
+  #count = 0;
+  #minUnits = 0;
+  #maxUnits = 0;
+  #sumUnits = 0;
+
+  constructor(unit: HistogramUnit = 'ms') {
+    this.unit = unit;
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+  get min(): number {
+    return round3(this.#minUnits / SCALE[this.unit]);
+  }
+  get max(): number {
+    return round3(this.#maxUnits / SCALE[this.unit]);
+  }
+  /** Exact sum of the recorded values (after rounding each to the unit). */
+  get sum(): number {
+    return round3(this.#sumUnits / SCALE[this.unit]);
+  }
+  get mean(): number {
+    return this.#count === 0 ? 0 : round3(this.#sumUnits / this.#count / SCALE[this.unit]);
+  }
+
+  record(value: number): void {
+    if (Number.isNaN(value)) return;
+    const scaled = Math.round(value * SCALE[this.unit]);
+    const units = Math.min(TOP[this.unit], Math.max(0, scaled));
+    this.#counts().recordValue(units);
+    if (this.#count === 0 || units < this.#minUnits) this.#minUnits = units;
+    if (this.#count === 0 || units > this.#maxUnits) this.#maxUnits = units;
+    this.#count++;
+    this.#sumUnits += units;
+  }
+
+  /**
+   * Value at percentile `p` (0..100): the nearest-rank value within the
+   * histogram's 0.1% resolution, kept inside the exact [min, max].
+   */
+  percentile(p: number): number {
+    if (this.#count === 0) return 0;
+    if (p <= 0) return this.min;
+    if (p >= 100) return this.max;
+    const units = this.#counts().getValueAtPercentile(p);
+    const clamped = Math.min(this.#maxUnits, Math.max(this.#minUnits, units));
+    return round3(clamped / SCALE[this.unit]);
+  }
+
+  stats(): MetricStats {
+    if (this.#count === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, max: 0 };
+    return {
+      count: this.#count,
+      min: this.min,
+      mean: this.mean,
+      p50: this.percentile(50),
+      p90: this.percentile(90),
+      p95: this.percentile(95),
+      p99: this.percentile(99),
+      max: this.max,
+    };
+  }
+
+  /** Merges `other` into this histogram; the result equals recording both value streams into one. */
+  add(other: MetricHistogram): void {
+    if (other.unit !== this.unit) {
+      throw new Error(`cannot merge a "${other.unit}" histogram into a "${this.unit}" histogram`);
+    }
+    if (other.#count === 0) return;
+    this.#counts().add(other.#counts());
+    if (this.#count === 0 || other.#minUnits < this.#minUnits) this.#minUnits = other.#minUnits;
+    if (this.#count === 0 || other.#maxUnits > this.#maxUnits) this.#maxUnits = other.#maxUnits;
+    this.#count += other.#count;
+    this.#sumUnits += other.#sumUnits;
+  }
+
+  /**
+   * Frees the counts array and keeps an encoded copy; the next use decodes it.
+   * Lossless, so results do not depend on when (or whether) it was called.
+   * Used for old time windows, which are rarely touched again.
+   */
+  compact(): void {
+    if (this.#hdr === undefined) return;
+    this.#packed = this.#count === 0 ? undefined : hdr.encodeIntoCompressedBase64(this.#hdr);
+    this.#hdr = undefined;
+  }
+
+  /** A string for another thread or machine: unit, exact stats and the compressed HDR counts. */
+  encode(): string {
+    const counts = this.#count === 0 ? '' : (this.#packed ?? hdr.encodeIntoCompressedBase64(this.#counts()));
+    return [
+      ENCODING_PREFIX,
+      this.unit,
+      this.#count,
+      this.#minUnits,
+      this.#maxUnits,
+      this.#sumUnits,
+      counts,
+    ].join(';');
+  }
+
+  /** Rebuilds a histogram from {@link MetricHistogram.encode}; throws on a string it did not write. */
+  static decode(text: string): MetricHistogram {
+    const parts = text.split(';');
+    const [prefix, unit, ...rest] = parts;
+    const [count, minUnits, maxUnits, sumUnits] = rest.slice(0, 4).map(Number);
+    const counts = rest[4];
+    if (
+      parts.length !== 7 ||
+      prefix !== ENCODING_PREFIX ||
+      (unit !== 'ms' && unit !== 'count') ||
+      counts === undefined ||
+      ![count, minUnits, maxUnits, sumUnits].every((n) => Number.isSafeInteger(n))
+    ) {
+      throw new Error('not an encoded tokenstorm histogram');
+    }
+    const h = new MetricHistogram(unit);
+    h.#count = count as number;
+    h.#minUnits = minUnits as number;
+    h.#maxUnits = maxUnits as number;
+    h.#sumUnits = sumUnits as number;
+    h.#packed = counts === '' ? undefined : counts;
+    return h;
+  }
+
+  #counts(): hdr.Histogram {
+    if (this.#hdr === undefined) {
+      if (this.#packed === undefined) {
+        this.#hdr = newHdr();
+      } else {
+        const decoded = hdr.decodeFromCompressedBase64(this.#packed, 32, false);
+        decoded.autoResize = true;
+        this.#hdr = decoded;
+        this.#packed = undefined;
+      }
+    }
+    return this.#hdr;
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * @module metrics
+ * Request records and what is computed from them: mergeable histograms,
+ * run/scenario/window aggregates and the measured part of summary.json.
+ */
+export { RunAggregator, type RunAggregatorOptions } from './aggregator.js';
+export { isGood, type RequestSlo, SLO_METRICS, type SloMetric } from './goodput.js';
+export { type HistogramUnit, MetricHistogram, type MetricStats, type PercentileSource } from './histogram.js';
+export {
+  ERROR_KINDS,
+  type ErrorKind,
+  type Outcome,
+  outputTokensOf,
+  type RequestRecord,
+  roundMs,
+  type StepKind,
+} from './record.js';
+export { isModelStep } from './samples.js';
+export {
+  CORE_METRICS,
+  COUNT_NAMES,
+  type CountName,
+  type Counts,
+  METRIC_NAMES,
+  type MetricName,
+  type MetricsSummary,
+  type Quantiles,
+  RATE_NAMES,
+  type RateName,
+  type Rates,
+  type RunMeta,
+  type ScenarioSummary,
+  type SummaryCore,
+  type TokenTotals,
+  unitOf,
+  type WindowSummary,
+} from './summary-core.js';

@@ -1,0 +1,71 @@
+/**
+ * @module metrics/samples
+ * Which values a record contributes to which metric (DESIGN.md §2). One place,
+ * so totals, scenarios, windows and SLOs cannot disagree.
+ */
+import { outputTokensOf, type RequestRecord } from './record.js';
+import type { MetricName } from './summary-core.js';
+
+/** Metrics with at most one value per record (all but the pooled `itl_ms`). */
+export type ScalarMetric = Exclude<MetricName, 'itl_ms'>;
+
+/** Chat and completion steps; plain HTTP steps never feed model metrics. */
+export function isModelStep(r: RequestRecord): boolean {
+  return r.kind === 'chat' || r.kind === 'completion';
+}
+
+function isOkModel(r: RequestRecord): boolean {
+  return r.outcome === 'ok' && isModelStep(r);
+}
+
+function e2eOf(r: RequestRecord): number | undefined {
+  if (r.outcome !== 'ok') return undefined;
+  return r.e2eMs ?? r.end - r.sent;
+}
+
+function ttftOf(r: RequestRecord): number | undefined {
+  return isOkModel(r) ? r.ttftMs : undefined;
+}
+
+function tpotOf(r: RequestRecord): number | undefined {
+  if (!isOkModel(r)) return undefined;
+  if (r.tpotMs !== undefined) return r.tpotMs;
+  // Older or partial records: derive it from the definition.
+  const out = outputTokensOf(r);
+  const e2e = e2eOf(r);
+  if (out === undefined || out <= 1 || e2e === undefined || r.ttftMs === undefined) return undefined;
+  return (e2e - r.ttftMs) / (out - 1);
+}
+
+function plusLag(r: RequestRecord, value: number | undefined): number | undefined {
+  return value === undefined ? undefined : value + r.schedulingLagMs;
+}
+
+/** The value `r` contributes to `metric`, or undefined when the metric does not apply to it. */
+export function sampleOf(r: RequestRecord, metric: ScalarMetric): number | undefined {
+  switch (metric) {
+    case 'ttft_ms':
+      return ttftOf(r);
+    case 'tpot_ms':
+      return tpotOf(r);
+    case 'e2e_ms':
+      return e2eOf(r);
+    case 'ttfb_ms':
+      return r.ttfbMs;
+    case 'scheduling_lag_ms':
+      return r.schedulingLagMs;
+    case 'ttft_from_schedule_ms':
+      return plusLag(r, ttftOf(r));
+    case 'e2e_from_schedule_ms':
+      return plusLag(r, e2eOf(r));
+    case 'input_tokens':
+      return isOkModel(r) ? (r.inputTokens ?? r.inputTokensClient) : undefined;
+    case 'output_tokens':
+      return isOkModel(r) ? outputTokensOf(r) : undefined;
+  }
+}
+
+/** Inter-token gaps of `r`, pooled into `itl_ms`: ok model records only. */
+export function itlOf(r: RequestRecord): readonly number[] {
+  return isOkModel(r) && r.itlMs !== undefined ? r.itlMs : [];
+}

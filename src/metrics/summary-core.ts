@@ -1,0 +1,118 @@
+/**
+ * @module metrics/summary-core
+ * The shapes of what the aggregator reports: the measured part of
+ * `summary.json` (DESIGN.md §1), before thresholds and the verdict are added.
+ */
+import type { HistogramUnit, MetricStats } from './histogram.js';
+
+/** Histogram-backed metrics, in the order `summary.json` lists them. */
+export const METRIC_NAMES = [
+  'ttft_ms',
+  'itl_ms',
+  'tpot_ms',
+  'e2e_ms',
+  'ttfb_ms',
+  'scheduling_lag_ms',
+  'ttft_from_schedule_ms',
+  'e2e_from_schedule_ms',
+  'input_tokens',
+  'output_tokens',
+] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
+
+/** Metrics that always appear in `metrics`, as zeros when nothing was measured. */
+export const CORE_METRICS: readonly MetricName[] = ['ttft_ms', 'itl_ms', 'tpot_ms', 'e2e_ms'];
+
+export function unitOf(metric: MetricName): HistogramUnit {
+  return metric.endsWith('_tokens') ? 'count' : 'ms';
+}
+
+/** Count names a threshold may use (`errors: ['count < 10']`). */
+export const COUNT_NAMES = ['requests', 'ok', 'errors', 'cancelled', 'dropped'] as const;
+export type CountName = (typeof COUNT_NAMES)[number];
+
+/** Rate names a threshold may use (`error_rate: ['< 0.01']`). */
+export const RATE_NAMES = [
+  'requests_per_s',
+  'ok_per_s',
+  'output_tokens_per_s',
+  'input_tokens_per_s',
+  'goodput_per_s',
+  'error_rate',
+] as const;
+export type RateName = (typeof RATE_NAMES)[number];
+
+/** What the engine knows about the run beyond its records. */
+export interface RunMeta {
+  name: string;
+  /** ISO-8601 time the run started. */
+  startedAt: string;
+  /** The measured duration that rates are computed over. */
+  durationS: number;
+  /** Declared scenario names: each appears in `scenarios` (in this order) even without records. */
+  scenarios?: readonly string[];
+}
+
+/** `requests` = records = ok + errors + cancelled; `dropped` arrivals are not records. */
+export interface Counts {
+  requests: number;
+  ok: number;
+  errors: number;
+  cancelled: number;
+  dropped: number;
+  /** Errors by kind; only kinds that occurred, in the order of `ERROR_KINDS`. */
+  byError: Record<string, number>;
+}
+
+export type Rates = Record<RateName, number>;
+
+export type MetricsSummary = Partial<Record<MetricName, MetricStats>>;
+
+/** Token accounting over ok model records: the server's `usage` and the client's tokenizer. */
+export interface TokenTotals {
+  output_server: number;
+  output_client: number;
+  input_server: number;
+  input_client: number;
+  /** Records with both an output count from the server and from the client, and the two differ. */
+  mismatched_requests: number;
+}
+
+export interface ScenarioSummary {
+  counts: Counts;
+  metrics: MetricsSummary;
+  rates: Rates;
+}
+
+export interface Quantiles {
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+/** One time window of the run, `start_s` seconds after its start. */
+export interface WindowSummary {
+  start_s: number;
+  requests: number;
+  ok: number;
+  errors: number;
+  cancelled: number;
+  dropped: number;
+  output_tokens: number;
+  byError: Record<string, number>;
+  ttft_ms: Quantiles;
+  e2e_ms: Quantiles;
+  itl_ms: Quantiles;
+  scheduling_lag_ms: { p99: number; max: number };
+}
+
+export interface SummaryCore {
+  startedAt: string;
+  durationS: number;
+  counts: Counts;
+  metrics: MetricsSummary;
+  rates: Rates;
+  tokens: TokenTotals;
+  scenarios: Record<string, ScenarioSummary>;
+  windows: WindowSummary[];
+}

@@ -1,0 +1,164 @@
+/**
+ * @module metrics/tally
+ * Counters, token sums and histograms over one group of records: the whole
+ * run, one scenario or one time window.
+ */
+import { MetricHistogram } from './histogram.js';
+import { ERROR_KINDS, type RequestRecord } from './record.js';
+import { isModelStep, itlOf, sampleOf } from './samples.js';
+import {
+  CORE_METRICS,
+  type Counts,
+  METRIC_NAMES,
+  type MetricName,
+  type MetricsSummary,
+  type Rates,
+  type TokenTotals,
+  unitOf,
+} from './summary-core.js';
+
+/** Key of an error record without a kind; the engine always sets one, this keeps sums consistent. */
+const UNKNOWN_ERROR = 'unknown';
+
+function perSecond(n: number, durationS: number): number {
+  return durationS > 0 ? Math.round((n / durationS) * 1000) / 1000 : 0;
+}
+
+/** Error counts in a stable order: `ERROR_KINDS` first, then any other kind by name. */
+export function orderedByError(byError: ReadonlyMap<string, number>): Record<string, number> {
+  const known: readonly string[] = ERROR_KINDS;
+  const keys = [...byError.keys()].sort((a, b) => {
+    const ia = known.indexOf(a);
+    const ib = known.indexOf(b);
+    if (ia !== -1 || ib !== -1) return (ia === -1 ? known.length : ia) - (ib === -1 ? known.length : ib);
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
+  return Object.fromEntries(keys.map((k) => [k, byError.get(k) ?? 0]));
+}
+
+export class Tally {
+  requests = 0;
+  ok = 0;
+  errors = 0;
+  cancelled = 0;
+  dropped = 0;
+  good = 0;
+  readonly byError = new Map<string, number>();
+  readonly tokens: TokenTotals = {
+    output_server: 0,
+    output_client: 0,
+    input_server: 0,
+    input_client: 0,
+    mismatched_requests: 0,
+  };
+  /** Output and input tokens of ok model records, server count preferred (as the metrics). */
+  outputTokens = 0;
+  inputTokens = 0;
+  readonly #tracked: readonly MetricName[];
+  readonly #histograms = new Map<MetricName, MetricHistogram>();
+
+  /** `metrics`: which histograms to keep (windows keep a few to save memory). */
+  constructor(metrics: readonly MetricName[] = METRIC_NAMES) {
+    this.#tracked = metrics;
+  }
+
+  add(r: RequestRecord, good: boolean): void {
+    this.requests++;
+    if (r.outcome === 'ok') this.ok++;
+    else if (r.outcome === 'cancelled') this.cancelled++;
+    else {
+      this.errors++;
+      const kind = r.error ?? UNKNOWN_ERROR;
+      this.byError.set(kind, (this.byError.get(kind) ?? 0) + 1);
+    }
+    if (good) this.good++;
+    if (r.outcome === 'ok' && isModelStep(r)) this.#addTokens(r);
+    for (const metric of this.#tracked) {
+      if (metric === 'itl_ms') {
+        const gaps = itlOf(r);
+        if (gaps.length === 0) continue;
+        const h = this.#histogramFor(metric);
+        for (const gap of gaps) h.record(gap);
+        continue;
+      }
+      const value = sampleOf(r, metric);
+      if (value !== undefined) this.#histogramFor(metric).record(value);
+    }
+  }
+
+  addDropped(n: number): void {
+    this.dropped += n;
+  }
+
+  /** The histogram of `metric`, or undefined when nothing was recorded in it. */
+  histogram(metric: MetricName): MetricHistogram | undefined {
+    const h = this.#histograms.get(metric);
+    return h !== undefined && h.count > 0 ? h : undefined;
+  }
+
+  counts(): Counts {
+    return {
+      requests: this.requests,
+      ok: this.ok,
+      errors: this.errors,
+      cancelled: this.cancelled,
+      dropped: this.dropped,
+      byError: orderedByError(this.byError),
+    };
+  }
+
+  /** Metrics with data, plus the core four (zeros when empty), in `METRIC_NAMES` order. */
+  metrics(): MetricsSummary {
+    const out: MetricsSummary = {};
+    for (const metric of METRIC_NAMES) {
+      const h = this.histogram(metric);
+      if (h !== undefined) out[metric] = h.stats();
+      else if (CORE_METRICS.includes(metric)) out[metric] = new MetricHistogram(unitOf(metric)).stats();
+    }
+    return out;
+  }
+
+  rates(durationS: number): Rates {
+    const attempted = this.requests - this.cancelled;
+    return {
+      requests_per_s: perSecond(this.requests, durationS),
+      ok_per_s: perSecond(this.ok, durationS),
+      output_tokens_per_s: perSecond(this.outputTokens, durationS),
+      input_tokens_per_s: perSecond(this.inputTokens, durationS),
+      goodput_per_s: perSecond(this.good, durationS),
+      // A cancellation is the client's choice, never an error, so it is not in the denominator.
+      error_rate: attempted > 0 ? this.errors / attempted : 0,
+    };
+  }
+
+  /** Frees the histograms' memory losslessly (see MetricHistogram.compact). */
+  compact(): void {
+    for (const h of this.#histograms.values()) h.compact();
+  }
+
+  #addTokens(r: RequestRecord): void {
+    const t = this.tokens;
+    if (r.outputTokens !== undefined) t.output_server += r.outputTokens;
+    if (r.outputTokensClient !== undefined) t.output_client += r.outputTokensClient;
+    if (r.inputTokens !== undefined) t.input_server += r.inputTokens;
+    if (r.inputTokensClient !== undefined) t.input_client += r.inputTokensClient;
+    if (
+      r.outputTokens !== undefined &&
+      r.outputTokensClient !== undefined &&
+      r.outputTokens !== r.outputTokensClient
+    ) {
+      t.mismatched_requests++;
+    }
+    this.outputTokens += r.outputTokens ?? r.outputTokensClient ?? 0;
+    this.inputTokens += r.inputTokens ?? r.inputTokensClient ?? 0;
+  }
+
+  #histogramFor(metric: MetricName): MetricHistogram {
+    let h = this.#histograms.get(metric);
+    if (h === undefined) {
+      h = new MetricHistogram(unitOf(metric));
+      this.#histograms.set(metric, h);
+    }
+    return h;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * @module metrics/window-series
+ * Per-window counts and histograms, keyed by `floor(end / windowMs)`. Old
+ * windows are compacted (their histograms encoded) so an hours-long soak test
+ * stays small; compaction is lossless, so results never depend on it.
+ */
+import type { RequestRecord } from './record.js';
+import type { MetricName, Quantiles, WindowSummary } from './summary-core.js';
+import { orderedByError, Tally } from './tally.js';
+
+const WINDOW_METRICS: readonly MetricName[] = ['ttft_ms', 'e2e_ms', 'itl_ms', 'scheduling_lag_ms'];
+// Records arrive roughly in end order; windows this far behind the newest are rarely touched again.
+const LIVE_WINDOWS = 8;
+
+interface WindowState {
+  readonly tally: Tally;
+  /** Summary computed at compaction or snapshot; cleared by any change. */
+  summary: WindowSummary | undefined;
+}
+
+function quantiles(tally: Tally, metric: MetricName): Quantiles {
+  const h = tally.histogram(metric);
+  if (h === undefined) return { p50: 0, p95: 0, p99: 0 };
+  return { p50: h.percentile(50), p95: h.percentile(95), p99: h.percentile(99) };
+}
+
+export class WindowSeries {
+  readonly windowMs: number;
+  readonly #windows = new Map<number, WindowState>();
+  readonly #live = new Set<number>();
+  #first = Number.POSITIVE_INFINITY;
+  #last = Number.NEGATIVE_INFINITY;
+
+  constructor(windowMs: number) {
+    this.windowMs = windowMs;
+  }
+
+  add(r: RequestRecord, good: boolean): void {
+    const state = this.#stateAt(r.end);
+    if (state === undefined) return;
+    state.tally.add(r, good);
+  }
+
+  addDropped(atMs: number, n: number): void {
+    this.#stateAt(atMs)?.tally.addDropped(n);
+  }
+
+  /** Every window from the first to the last that saw anything, empty ones included. */
+  summaries(): WindowSummary[] {
+    const out: WindowSummary[] = [];
+    for (let i = this.#first; i <= this.#last; i++) {
+      const state = this.#windows.get(i) ?? { tally: new Tally([]), summary: undefined };
+      state.summary ??= this.#summarize(i, state.tally);
+      // A copy: the cached summary must not change if a caller edits the snapshot.
+      out.push(structuredClone(state.summary));
+    }
+    return out;
+  }
+
+  #stateAt(atMs: number): WindowState | undefined {
+    const index = Math.floor(atMs / this.windowMs);
+    if (!Number.isFinite(index)) return undefined;
+    let state = this.#windows.get(index);
+    if (state === undefined) {
+      state = { tally: new Tally(WINDOW_METRICS), summary: undefined };
+      this.#windows.set(index, state);
+    }
+    state.summary = undefined;
+    if (index < this.#first) this.#first = index;
+    const advanced = index > this.#last;
+    if (advanced) this.#last = index;
+    this.#live.add(index);
+    if (advanced) this.#compactBefore(index - LIVE_WINDOWS);
+    return state;
+  }
+
+  #compactBefore(limit: number): void {
+    for (const index of this.#live) {
+      if (index > limit) continue;
+      const state = this.#windows.get(index);
+      if (state !== undefined) {
+        state.summary ??= this.#summarize(index, state.tally);
+        state.tally.compact();
+      }
+      this.#live.delete(index);
+    }
+  }
+
+  #summarize(index: number, t: Tally): WindowSummary {
+    const lag = t.histogram('scheduling_lag_ms');
+    return {
+      start_s: Math.round(index * this.windowMs) / 1000,
+      requests: t.requests,
+      ok: t.ok,
+      errors: t.errors,
+      cancelled: t.cancelled,
+      dropped: t.dropped,
+      output_tokens: t.outputTokens,
+      byError: orderedByError(t.byError),
+      ttft_ms: quantiles(t, 'ttft_ms'),
+      e2e_ms: quantiles(t, 'e2e_ms'),
+      itl_ms: quantiles(t, 'itl_ms'),
+      scheduling_lag_ms: { p99: lag?.percentile(99) ?? 0, max: lag?.max ?? 0 },
+    };
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * @module protocols/errors
+ * Maps transport failures and HTTP statuses to the error kinds of DESIGN.md §1.
+ */
+import type { ErrorKind } from '../metrics/index.js';
+
+/** Why the client itself ended a request: the test cancelled it, or it ran out of time. */
+export class ClientAbort extends Error {
+  readonly reason: 'cancelled' | 'timeout';
+  constructor(reason: 'cancelled' | 'timeout', message: string) {
+    super(message);
+    this.name = 'ClientAbort';
+    this.reason = reason;
+  }
+}
+
+/** A failure classified for the record. */
+export interface Failure {
+  kind: ErrorKind | 'cancelled';
+  message: string;
+}
+
+/** `rate_limited` for 429, else `http_4xx`/`http_5xx`; undefined for a success status. */
+export function kindOfStatus(status: number): ErrorKind | undefined {
+  if (status === 429) return 'rate_limited';
+  if (status >= 500) return 'http_5xx';
+  if (status >= 400) return 'http_4xx';
+  return undefined;
+}
+
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+]);
+
+/** Strips credentials from URLs that error messages may quote. */
+export function redactMessage(message: string): string {
+  return message.replace(/(https?:\/\/)[^/@\s]+@/g, '$1[redacted]@');
+}
+
+/**
+ * Classifies an error raised while a request was in flight. A connection that
+ * breaks after the response started is a cut stream (`stream_error`), before it
+ * a `connection` error.
+ */
+export function classifyTransportError(err: unknown, responseStarted: boolean): Failure {
+  if (err instanceof ClientAbort) {
+    return { kind: err.reason === 'cancelled' ? 'cancelled' : 'timeout', message: err.message };
+  }
+  const error = err as { code?: string; message?: string; name?: string };
+  const message = redactMessage(`${error.code ?? error.name ?? 'Error'}: ${error.message ?? String(err)}`);
+  if (error.code !== undefined && TIMEOUT_CODES.has(error.code)) return { kind: 'timeout', message };
+  if (responseStarted) return { kind: 'stream_error', message };
+  return { kind: 'connection', message };
+}

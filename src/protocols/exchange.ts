@@ -1,0 +1,165 @@
+/**
+ * @module protocols/exchange
+ * One HTTP request/response over undici's dispatch API, timed at the points
+ * DESIGN.md §2 defines: `sent` when undici hands the request to its socket,
+ * first byte when the status line arrives, end at the last body byte.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { Clock } from './clock.js';
+import { ClientAbort, classifyTransportError, type Failure } from './errors.js';
+
+/** Receives the response as it arrives; returns a failure to end the exchange early. */
+export interface ResponseSink {
+  onStart(status: number, headers: IncomingHttpHeaders, at: number): void;
+  /** Returns a failure (malformed stream, oversized body) to stop reading at once. */
+  onData(chunk: Buffer, at: number): Failure | undefined;
+  /** Called at the end of the body; may turn a complete transfer into a failure (bad JSON, cut stream). */
+  onEnd(at: number): Failure | undefined;
+}
+
+/** What happened on the wire. Times are on the run clock. */
+export interface ExchangeResult {
+  sentAt: number;
+  firstByteAt?: number;
+  endAt: number;
+  status?: number;
+  failure?: Failure;
+}
+
+export interface ExchangeRequest {
+  origin: string;
+  path: string;
+  method: Dispatcher.HttpMethod;
+  headers: Record<string, string>;
+  body?: string | undefined;
+  timeoutMs: number;
+  /** Aborted by the engine to cancel (graceful-stop timeout, SIGINT). */
+  signal?: AbortSignal | undefined;
+}
+
+/** Ends a response the sink rejected; its failure is already recorded. */
+class SinkFailure extends Error {}
+
+/** An undici handler that records timings; one per request, no closures on the data path. */
+class TimedHandler implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined;
+  private readonly result: ExchangeResult;
+  private done = false;
+  private timer: NodeJS.Timeout | undefined;
+  private pendingAbort: ClientAbort | undefined;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly sink: ResponseSink,
+    private readonly resolve: (r: ExchangeResult) => void,
+    private readonly signal: AbortSignal | undefined,
+    timeoutMs: number,
+  ) {
+    const now = clock();
+    this.result = { sentAt: now, endAt: now };
+    this.timer = setTimeout(
+      () => this.abort(new ClientAbort('timeout', `no complete response within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    if (signal !== undefined) {
+      if (signal.aborted) this.pendingAbort = new ClientAbort('cancelled', 'cancelled before it was sent');
+      else signal.addEventListener('abort', this, { once: true });
+    }
+  }
+
+  /** AbortSignal listener (an object listener avoids a closure per request). */
+  handleEvent(): void {
+    this.abort(new ClientAbort('cancelled', 'cancelled by the test (graceful stop elapsed or interrupted)'));
+  }
+
+  private abort(reason: ClientAbort): void {
+    if (this.done) return;
+    if (this.controller === undefined) {
+      this.pendingAbort = reason;
+      return;
+    }
+    this.controller.abort(reason);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    this.result.sentAt = this.clock();
+    if (this.pendingAbort !== undefined) controller.abort(this.pendingAbort);
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+  ): void {
+    const at = this.clock();
+    this.result.firstByteAt = at;
+    this.result.status = statusCode;
+    this.sink.onStart(statusCode, headers, at);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const failure = this.sink.onData(chunk, this.clock());
+    if (failure !== undefined && this.result.failure === undefined) {
+      this.result.failure = failure;
+      controller.abort(new SinkFailure(failure.message));
+    }
+  }
+
+  onResponseEnd(): void {
+    const at = this.clock();
+    const failure = this.sink.onEnd(at);
+    if (failure !== undefined) this.result.failure = failure;
+    this.finish(at);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    const at = this.clock();
+    if (this.result.failure !== undefined) {
+      this.finish(at);
+      return;
+    }
+    const cause = error instanceof ClientAbort ? error : ((error as { cause?: unknown }).cause ?? error);
+    this.result.failure = classifyTransportError(
+      cause instanceof ClientAbort ? cause : error,
+      this.result.firstByteAt !== undefined,
+    );
+    this.finish(at);
+  }
+
+  private finish(at: number): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener('abort', this);
+    this.result.endAt = at;
+    this.resolve(this.result);
+  }
+}
+
+/** Sends one request and resolves when it ended, however it ended; never rejects. */
+export function exchange(
+  dispatcher: Dispatcher,
+  clock: Clock,
+  request: ExchangeRequest,
+  sink: ResponseSink,
+): Promise<ExchangeResult> {
+  return new Promise((resolve) => {
+    const handler = new TimedHandler(clock, sink, resolve, request.signal, request.timeoutMs);
+    try {
+      dispatcher.dispatch(
+        {
+          origin: request.origin,
+          path: request.path,
+          method: request.method,
+          headers: request.headers,
+          body: request.body ?? null,
+        },
+        handler,
+      );
+    } catch (err) {
+      handler.onResponseError(undefined as unknown as Dispatcher.DispatchController, err as Error);
+    }
+  });
+}

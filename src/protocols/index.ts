@@ -1,0 +1,10 @@
+/**
+ * @module protocols
+ * Protocol clients: OpenAI-compatible chat/completions (SSE and JSON) and
+ * plain HTTP, each timed at the points of DESIGN.md §2.
+ */
+export { type Clock, createClock } from './clock.js';
+export { ClientAbort, classifyTransportError, kindOfStatus, redactMessage } from './errors.js';
+export { type ExchangeRequest, type ExchangeResult, exchange, type ResponseSink } from './exchange.js';
+export { type CompiledStep, compileStep, runStep, type StepContext, type StepMeasurement } from './steps.js';
+export { countTokens } from './tokens.js';

@@ -1,0 +1,184 @@
+/**
+ * @module protocols/openai-sink
+ * Reads an OpenAI-compatible chat or completion response, streamed (SSE) or
+ * not, and times the output-bearing chunks (DESIGN.md §2).
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
+import type { Failure } from './errors.js';
+import { kindOfStatus } from './errors.js';
+import type { ResponseSink } from './exchange.js';
+
+/** Bodies larger than this are not read further (a misbehaving server must not exhaust memory). */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const MAX_ERROR_BODY_CHARS = 300;
+
+interface Usage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+}
+
+interface Choice {
+  delta?: {
+    content?: string | null;
+    reasoning_content?: string | null;
+    reasoning?: string | null;
+    tool_calls?: { function?: { arguments?: string } }[];
+  };
+  message?: { content?: string | null; reasoning_content?: string | null; tool_calls?: unknown[] };
+  text?: string;
+  finish_reason?: string | null;
+}
+
+interface Payload {
+  choices?: Choice[];
+  usage?: Usage | null;
+  error?: { message?: string } | string;
+}
+
+/** The output text a chunk or message carries (content, reasoning, tool-call arguments). */
+function outputOf(choice: Choice | undefined): string {
+  if (choice === undefined) return '';
+  if (typeof choice.text === 'string') return choice.text;
+  const part = choice.delta ?? choice.message;
+  if (part === undefined) return '';
+  let out = '';
+  if (typeof part.content === 'string') out += part.content;
+  if (typeof part.reasoning_content === 'string') out += part.reasoning_content;
+  if ('reasoning' in part && typeof part.reasoning === 'string') out += part.reasoning;
+  const calls = part.tool_calls;
+  if (Array.isArray(calls)) {
+    for (const call of calls) {
+      const args = (call as { function?: { arguments?: string } }).function?.arguments;
+      out += typeof args === 'string' && args !== '' ? args : ' ';
+    }
+  }
+  return out;
+}
+
+function errorText(payload: Payload): string {
+  const e = payload.error;
+  return typeof e === 'string' ? e : (e?.message ?? JSON.stringify(e));
+}
+
+/** Collects what a model response says about its output and timing. */
+export class OpenAISink implements ResponseSink {
+  status = 0;
+  firstTokenAt: number | undefined;
+  lastTokenAt: number | undefined;
+  readonly itlMs: number[] = [];
+  chunks = 0;
+  text = '';
+  usage: Usage | undefined;
+  finishReason: string | undefined;
+  private streaming = false;
+  private sawDone = false;
+  private bodyBytes = 0;
+  private body = '';
+  private at = 0;
+  private failure: Failure | undefined;
+  private readonly decoder = new TextDecoder();
+  private parser: EventSourceParser | undefined;
+
+  onStart(status: number, headers: IncomingHttpHeaders, _at: number): void {
+    this.status = status;
+    const type = String(headers['content-type'] ?? '');
+    this.streaming = status < 300 && type.includes('text/event-stream');
+    if (this.streaming) {
+      this.parser = createParser({ onEvent: (event) => this.onEvent(event) });
+    }
+  }
+
+  onData(chunk: Buffer, at: number): Failure | undefined {
+    this.bodyBytes += chunk.length;
+    const text = this.decoder.decode(chunk, { stream: true });
+    if (this.parser !== undefined) {
+      this.at = at;
+      this.parser.feed(text);
+      return this.failure;
+    }
+    if (this.status >= 300) {
+      if (this.body.length < MAX_ERROR_BODY_CHARS) this.body += text;
+      return undefined;
+    }
+    if (this.bodyBytes > MAX_BODY_BYTES) {
+      return { kind: 'truncated', message: `response body exceeds ${MAX_BODY_BYTES} bytes; reading stopped` };
+    }
+    this.body += text;
+    return undefined;
+  }
+
+  private onEvent(event: EventSourceMessage): void {
+    if (this.failure !== undefined) return;
+    const data = event.data;
+    if (data === '[DONE]') {
+      this.sawDone = true;
+      return;
+    }
+    let payload: Payload;
+    try {
+      payload = JSON.parse(data) as Payload;
+    } catch {
+      this.failure = { kind: 'stream_error', message: `malformed SSE data: ${data.slice(0, 80)}` };
+      return;
+    }
+    if (payload === null || typeof payload !== 'object') {
+      this.failure = { kind: 'stream_error', message: `unexpected SSE data: ${data.slice(0, 80)}` };
+      return;
+    }
+    if (payload.error !== undefined) {
+      this.failure = { kind: 'stream_error', message: `error event in stream: ${errorText(payload)}` };
+      return;
+    }
+    if (payload.usage) this.usage = payload.usage;
+    const choice = payload.choices?.[0];
+    if (choice?.finish_reason) this.finishReason = choice.finish_reason;
+    const output = outputOf(choice);
+    if (output === '') return;
+    const at = this.at;
+    if (this.firstTokenAt === undefined) this.firstTokenAt = at;
+    else this.itlMs.push(at - (this.lastTokenAt as number));
+    this.lastTokenAt = at;
+    this.chunks++;
+    this.text += output;
+  }
+
+  onEnd(at: number): Failure | undefined {
+    if (this.failure !== undefined) return this.failure;
+    if (this.status >= 300) {
+      const kind = kindOfStatus(this.status) ?? 'http_4xx';
+      const snippet = (this.body + this.decoder.decode()).slice(0, MAX_ERROR_BODY_CHARS).replace(/\s+/g, ' ');
+      return { kind, message: `HTTP ${this.status}${snippet ? `: ${snippet}` : ''}` };
+    }
+    if (this.streaming) {
+      if (!this.sawDone && this.finishReason === undefined) {
+        return { kind: 'stream_error', message: 'stream ended before [DONE] or a finish_reason' };
+      }
+      return undefined;
+    }
+    return this.readBody(at);
+  }
+
+  /** A non-streaming response: the whole answer arrives at once, so TTFT equals E2E. */
+  private readBody(at: number): Failure | undefined {
+    this.body += this.decoder.decode();
+    let payload: Payload;
+    try {
+      payload = JSON.parse(this.body) as Payload;
+    } catch {
+      return { kind: 'stream_error', message: `malformed JSON body: ${this.body.slice(0, 80)}` };
+    }
+    if (payload?.error !== undefined) return { kind: 'stream_error', message: errorText(payload) };
+    if (payload?.usage) this.usage = payload.usage;
+    const choice = payload?.choices?.[0];
+    if (choice?.finish_reason) this.finishReason = choice.finish_reason;
+    const output = outputOf(choice);
+    if (output !== '') {
+      this.text = output;
+      this.chunks = 1;
+      this.firstTokenAt = at;
+      this.lastTokenAt = at;
+    }
+    return undefined;
+  }
+}

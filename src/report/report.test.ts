@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { createThresholdSource, evaluateThresholds, type Thresholds } from '../analysis/index.js';
+import { type RequestRecord, RunAggregator } from '../metrics/index.js';
+import { renderConsoleSummary } from './console-summary.js';
+import { renderHtmlReport } from './html-report.js';
+import { formatMs } from './number-format.js';
+import { buildSummary, type Summary } from './summary.js';
+
+function rec(over: Partial<RequestRecord>): RequestRecord {
+  return {
+    id: 0,
+    scenario: 'chat',
+    step: 0,
+    stepName: 'chat',
+    kind: 'chat',
+    vu: 1,
+    iteration: 0,
+    outcome: 'ok',
+    scheduled: 0,
+    sent: 0,
+    end: 100,
+    schedulingLagMs: 0.25,
+    ttfbMs: 30,
+    ttftMs: 120.5,
+    e2eMs: 900,
+    tpotMs: 12,
+    itlMs: [10, 14],
+    outputTokens: 64,
+    outputTokensClient: 64,
+    ...over,
+  };
+}
+
+function makeSummary(scenario = 'chat', thresholds: Thresholds = { ttft_ms: ['p99 < 2000'] }): Summary {
+  const agg = new RunAggregator();
+  for (let i = 0; i < 50; i++) agg.add(rec({ scenario, end: i * 100, ttftMs: 100 + i }));
+  agg.add(rec({ scenario, end: 2500, outcome: 'error', error: 'http_5xx' }));
+  agg.add(rec({ scenario, end: 2600, outcome: 'cancelled' }));
+  agg.add(rec({ scenario: 'other', kind: 'http', end: 2700, outputTokens: 66 }));
+  agg.add(rec({ scenario, end: 2800, outputTokens: 60, outputTokensClient: 61 }));
+  agg.addDropped(3000, 2);
+  const core = agg.snapshot({ name: 'demo', startedAt: '2025-01-01T00:00:00.000Z', durationS: 5 });
+  return buildSummary('demo', core, evaluateThresholds(thresholds, createThresholdSource(agg, core)));
+}
+
+describe('buildSummary', () => {
+  it('puts the DESIGN.md §1 keys first and derives passed from blocking thresholds', () => {
+    const s = makeSummary();
+    expect(Object.keys(s)).toEqual([
+      'schema',
+      'name',
+      'passed',
+      'startedAt',
+      'durationS',
+      'counts',
+      'metrics',
+      'rates',
+      'thresholds',
+      'scenarios',
+      'tokens',
+      'windows',
+    ]);
+    expect(s.schema).toBe('tokenstorm.summary/v1');
+    expect(s.passed).toBe(true);
+    expect(makeSummary('chat', { ttft_ms: ['p99 < 1'] }).passed).toBe(false);
+    expect(makeSummary('chat', { ttft_ms: [{ threshold: 'p99 < 1', blocking: false }] }).passed).toBe(true);
+  });
+});
+
+describe('renderConsoleSummary', () => {
+  it('shows counts, rates, percentiles, errors, thresholds and the token warning', () => {
+    const s = makeSummary('chat', { ttft_ms: ['p99 < 2000', 'p50 < 1'], error_rate: ['< 0.5'] });
+    const text = renderConsoleSummary(s);
+    const ttft = s.metrics.ttft_ms;
+    if (ttft === undefined) throw new Error('no ttft');
+    for (const v of [ttft.p50, ttft.p90, ttft.p95, ttft.p99, ttft.max, ttft.mean]) {
+      expect(text).toContain(formatMs(v));
+    }
+    expect(text).toMatch(/ttft_ms\s+51\s/);
+    expect(text).toMatch(/requests\s+ok\s+errors\s+cancelled\s+dropped/);
+    expect(text).toMatch(/\s54\s+52\s+1\s+1\s+2\s/);
+    expect(text).toContain(s.rates.requests_per_s.toFixed(2));
+    expect(text).toContain(s.rates.output_tokens_per_s.toFixed(2));
+    expect(text).toMatch(/http_5xx\s+1/);
+    expect(text).toMatch(/✓ {2}ttft_ms\s+p99 < 2000/);
+    expect(text).toMatch(/✗ {2}ttft_ms\s+p50 < 1/);
+    expect(text).toContain('token counts differ');
+    expect(text).toContain('FAILED: 1 of 3 blocking threshold(s) failed');
+    expect(text).not.toContain('\u001b[');
+    expect(renderConsoleSummary(s, { color: true })).toContain('\u001b[31m');
+  });
+
+  it('aligns the metric table columns', () => {
+    const lines = renderConsoleSummary(makeSummary()).split('\n');
+    const header = lines.findIndex((l) => l.startsWith('metric'));
+    const table = lines.slice(header, header + 5);
+    expect(new Set(table.map((l) => l.length)).size).toBe(1);
+  });
+});
+
+describe('renderHtmlReport', () => {
+  it('escapes strings and loads nothing from the network', () => {
+    const evil = '<script>alert("x")</script>';
+    const html = renderHtmlReport(makeSummary(evil, { [`ttft_ms{scenario:${evil}}`]: ['p99 < 2000'] }));
+    expect(html).not.toContain('<script');
+    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+    expect(html).not.toMatch(/\s(src|href)\s*=\s*["']?(https?:)?\/\//i);
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).toContain("default-src 'none'");
+  });
+
+  it('carries the verdict, thresholds and key numbers in data-metric elements', () => {
+    const s = makeSummary();
+    const html = renderHtmlReport(s);
+    const value = (metric: string) =>
+      new RegExp(`data-metric="${metric.replace(/[.]/g, '\\.')}" data-value="([^"]*)"`).exec(html)?.[1];
+    expect(value('passed')).toBe('true');
+    expect(value('counts.requests')).toBe('54');
+    expect(value('counts.dropped')).toBe('2');
+    expect(value('ttft_ms.p50')).toBe(String(s.metrics.ttft_ms?.p50));
+    expect(value('e2e_ms.p99')).toBe(String(s.metrics.e2e_ms?.p99));
+    expect(value('rates.requests_per_s')).toBe(String(s.rates.requests_per_s));
+    expect(value('thresholds.0.value')).toBe(String(s.thresholds[0]?.value));
+    expect(value('counts.byError.http_5xx')).toBe('1');
+    expect(value('scenarios.other.counts.requests')).toBe('1');
+    expect(value('tokens.mismatched_requests')).toBe('1');
+    expect(html).toContain('p99 &lt; 2000');
+    expect(html).toMatch(/<svg[^>]*data-chart="requests"/);
+    expect(html).toMatch(/<svg[^>]*data-chart="ttft"[\s\S]*<polyline/);
+  });
+});

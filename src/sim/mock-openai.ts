@@ -1,0 +1,186 @@
+/**
+ * @module sim/mock-openai
+ * The OpenAI wire format as the mock speaks it: reading chat and completions
+ * requests, and writing responses, stream chunks and error bodies.
+ */
+
+/** Which OpenAI endpoint a request came to. */
+export type MockEndpoint = 'chat' | 'completion';
+
+/** The parts of a request the mock acts on. */
+export interface MockRequest {
+  endpoint: MockEndpoint;
+  /** Echoed in responses; the profile's first model when the request names none. */
+  model: string;
+  /** Chat: message contents joined with newlines. Completions: the prompt. */
+  prompt: string;
+  stream: boolean;
+  /** `stream_options.include_usage`: send a final usage chunk. */
+  includeUsage: boolean;
+  /** `max_completion_tokens` or `max_tokens`, when given. */
+  maxTokens: number | undefined;
+}
+
+/** A request the mock refuses with 400; `param` names the offending field. */
+export class MockRequestError extends Error {
+  readonly param: string | null;
+  constructor(message: string, param: string | null) {
+    super(message);
+    this.name = 'MockRequestError';
+    this.param = param;
+  }
+}
+
+/** Token counts, in OpenAI's `usage` shape. */
+export interface MockUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function contentText(content: unknown, index: number): string {
+  if (content === null || content === undefined) return '';
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) {
+    throw new MockRequestError('content must be a string or an array of parts', `messages[${index}].content`);
+  }
+  // Only text parts carry prompt text; images and audio are accepted and ignored.
+  let text = '';
+  for (const part of content) {
+    if (isRecord(part) && typeof part.text === 'string') text += part.text;
+  }
+  return text;
+}
+
+function chatPrompt(messages: unknown): string {
+  if (!Array.isArray(messages) || messages.length === 0) {
+    throw new MockRequestError("'messages' must be a non-empty array", 'messages');
+  }
+  const parts: string[] = [];
+  for (let i = 0; i < messages.length; i++) {
+    const message: unknown = messages[i];
+    if (!isRecord(message)) throw new MockRequestError('each message must be an object', `messages[${i}]`);
+    parts.push(contentText(message.content, i));
+  }
+  return parts.join('\n');
+}
+
+function completionPrompt(prompt: unknown): string {
+  if (typeof prompt === 'string') return prompt;
+  if (Array.isArray(prompt) && prompt.every((p) => typeof p === 'string')) return prompt.join('\n');
+  throw new MockRequestError("'prompt' must be a string or an array of strings", 'prompt');
+}
+
+function maxTokens(body: Record<string, unknown>): number | undefined {
+  for (const param of ['max_completion_tokens', 'max_tokens']) {
+    const value = body[param];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new MockRequestError(`'${param}' must be a positive integer`, param);
+    }
+    return value;
+  }
+  return undefined;
+}
+
+/**
+ * Reads a parsed JSON body into a `MockRequest`.
+ * @throws MockRequestError when a required field is missing or malformed.
+ */
+export function parseMockRequest(endpoint: MockEndpoint, body: unknown, defaultModel: string): MockRequest {
+  if (!isRecord(body)) throw new MockRequestError('the request body must be a JSON object', null);
+  const model = body.model ?? defaultModel;
+  if (typeof model !== 'string') throw new MockRequestError("'model' must be a string", 'model');
+  const prompt = endpoint === 'chat' ? chatPrompt(body.messages) : completionPrompt(body.prompt);
+  const stream = body.stream === true;
+  const options = body.stream_options;
+  return {
+    endpoint,
+    model: model === '' ? defaultModel : model,
+    prompt,
+    stream,
+    includeUsage: stream && isRecord(options) && options.include_usage === true,
+    maxTokens: maxTokens(body),
+  };
+}
+
+/** OpenAI's error body: `{ error: { message, type, param, code } }`. */
+export function errorBody(
+  message: string,
+  param: string | null = null,
+  code: string | null = null,
+  type = 'invalid_request_error',
+): string {
+  return JSON.stringify({ error: { message, type, param, code } });
+}
+
+/** `GET /v1/models` in OpenAI's list format. */
+export function modelsBody(models: readonly string[], created: number): string {
+  return JSON.stringify({
+    object: 'list',
+    data: models.map((id) => ({ id, object: 'model', created, owned_by: 'tokenstorm' })),
+  });
+}
+
+/** The full non-streaming response. */
+export function completionBody(
+  req: MockRequest,
+  id: string,
+  created: number,
+  text: string,
+  finishReason: string,
+  usage: MockUsage,
+): string {
+  const choice =
+    req.endpoint === 'chat'
+      ? {
+          index: 0,
+          message: { role: 'assistant', content: text, refusal: null },
+          logprobs: null,
+          finish_reason: finishReason,
+        }
+      : { index: 0, text, logprobs: null, finish_reason: finishReason };
+  const object = req.endpoint === 'chat' ? 'chat.completion' : 'text_completion';
+  return JSON.stringify({ id, object, created, model: req.model, choices: [choice], usage });
+}
+
+/** Writes the SSE events of one streamed response; each method returns a whole `data: ...\n\n` event. */
+export interface StreamEncoder {
+  /** The chat role-only chunk (`delta: { role: 'assistant', content: '' }`). */
+  role(): string;
+  token(text: string): string;
+  finish(finishReason: string): string;
+  usage(usage: MockUsage): string;
+  done(): string;
+}
+
+/**
+ * Builds the stream encoder for one response. The constant parts of a chunk
+ * are serialised once, so each token costs one string concatenation.
+ */
+export function createStreamEncoder(req: MockRequest, id: string, created: number): StreamEncoder {
+  const chat = req.endpoint === 'chat';
+  const object = chat ? 'chat.completion.chunk' : 'text_completion';
+  const head = `data: {"id":${JSON.stringify(id)},"object":"${object}","created":${created},"model":${JSON.stringify(req.model)},"choices":`;
+  // OpenAI sends `usage: null` on every chunk when usage was asked for.
+  const usageNull = req.includeUsage ? ',"usage":null' : '';
+  const tokenHead = chat ? `${head}[{"index":0,"delta":{"content":` : `${head}[{"index":0,"text":`;
+  const tokenTail = chat
+    ? `},"logprobs":null,"finish_reason":null}]${usageNull}}\n\n`
+    : `,"logprobs":null,"finish_reason":null}]${usageNull}}\n\n`;
+  return {
+    role: () =>
+      `${head}[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]${usageNull}}\n\n`,
+    token: (text) => `${tokenHead}${JSON.stringify(text)}${tokenTail}`,
+    finish: (reason) =>
+      chat
+        ? `${head}[{"index":0,"delta":{},"logprobs":null,"finish_reason":"${reason}"}]${usageNull}}\n\n`
+        : `${head}[{"index":0,"text":"","logprobs":null,"finish_reason":"${reason}"}]${usageNull}}\n\n`,
+    usage: (usage) => `${head}[],"usage":${JSON.stringify(usage)}}\n\n`,
+    done: () => 'data: [DONE]\n\n',
+  };
+}

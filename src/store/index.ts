@@ -1,0 +1,16 @@
+/**
+ * @module store
+ * Run directories on disk: records, events, run info.
+ */
+export { JsonlWriter, type ReadReport, readJsonl } from './records-file.js';
+export {
+  createRunDir,
+  defaultRunDir,
+  hasRunFiles,
+  RUN_FILES,
+  type RunEvent,
+  type RunInfo,
+  readRunInfo,
+  redactSecrets,
+  writeRunInfo,
+} from './run-dir.js';

@@ -1,0 +1,83 @@
+/**
+ * @module store/run-dir
+ * The run directory of DESIGN.md §1: `summary.json`, `records.jsonl`,
+ * `report.html`, plus `run.json` (what ran, for rebuilding) and `events.jsonl`
+ * (dropped arrivals and other non-request events).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const RUN_FILES = {
+  summary: 'summary.json',
+  records: 'records.jsonl',
+  events: 'events.jsonl',
+  report: 'report.html',
+  run: 'run.json',
+} as const;
+
+/** A non-request event of the run (kept apart so records stay one line per attempt). */
+export type RunEvent = { type: 'dropped'; at: number; n: number };
+
+/** What ran: enough, with the records and events, to rebuild the summary. */
+export interface RunInfo {
+  schema: 'tokenstorm.run/v1';
+  name: string;
+  startedAt: string;
+  /** Set when the run finished; absent after a crash. */
+  durationS?: number;
+  /** Why the run ended early (`SIGINT`, …), when it did. */
+  aborted?: string;
+  target: string;
+  /** Scenario names, so a scenario without records still shows in the summary. */
+  scenarios: string[];
+  /** The test's thresholds as written (after validation), evaluated again by `tokenstorm report`. */
+  thresholds: Record<string, unknown[]>;
+  /** The validated test with secrets redacted. */
+  test: unknown;
+}
+
+/** `runs/2026-11-23T13-05-00-123Z-chat-quickstart` under the working directory. */
+export function defaultRunDir(name: string, now: Date = new Date()): string {
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  const safe = name.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60);
+  return resolve('runs', `${stamp}-${safe}`);
+}
+
+export function createRunDir(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export function writeRunInfo(dir: string, info: RunInfo): void {
+  writeFileSync(join(dir, RUN_FILES.run), `${JSON.stringify(info, null, 2)}\n`);
+}
+
+export function readRunInfo(dir: string): RunInfo {
+  return JSON.parse(readFileSync(join(dir, RUN_FILES.run), 'utf8')) as RunInfo;
+}
+
+export function hasRunFiles(dir: string): boolean {
+  return existsSync(join(dir, RUN_FILES.run)) && existsSync(join(dir, RUN_FILES.records));
+}
+
+const SECRET_HEADER = /auth|key|token|secret|cookie|password/i;
+const SECRET_VALUE = /^(bearer|basic)\s|^sk-[A-Za-z0-9_-]{8,}/i;
+
+/**
+ * A copy of `value` safe for files and logs: secret-looking headers (inside any
+ * `headers` object) and bearer or `sk-` values anywhere are replaced.
+ */
+export function redactSecrets(value: unknown, inHeaders = false, key = ''): unknown {
+  if (typeof value === 'string') {
+    return (inHeaders && SECRET_HEADER.test(key)) || SECRET_VALUE.test(value) ? '[redacted]' : value;
+  }
+  if (Array.isArray(value)) return value.map((item) => redactSecrets(item));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = redactSecrets(v, k.toLowerCase() === 'headers', k);
+    }
+    return out;
+  }
+  return value;
+}

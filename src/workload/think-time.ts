@@ -1,0 +1,36 @@
+/**
+ * @module workload/think-time
+ * Pauses between iterations (a user reading the answer), drawn from a seeded distribution.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  createRng,
+  createSampler,
+  type Distribution,
+  deriveSeed,
+  type Rng,
+  type Sampler,
+} from '../random/index.js';
+
+/** Think time of one virtual user: its own seeded stream, so runs reproduce. */
+export class ThinkTime {
+  private readonly sample: Sampler;
+  private readonly rng: Rng;
+
+  constructor(distribution: Distribution, seed: number, vu: number) {
+    this.sample = createSampler(distribution);
+    this.rng = createRng(deriveSeed(seed, 0x7417 + vu));
+  }
+
+  /** Milliseconds of the next pause. */
+  next(): number {
+    return this.sample(this.rng);
+  }
+
+  /** Waits the next pause; resolves early (without throwing) when `signal` aborts. */
+  async pause(signal: AbortSignal): Promise<void> {
+    const ms = this.next();
+    if (ms <= 0 || signal.aborted) return;
+    await sleep(ms, undefined, { signal }).catch(() => undefined);
+  }
+}
