@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createThresholdSource, evaluateThresholds, type Thresholds } from '../analysis/index.js';
-import { type RequestRecord, RunAggregator } from '../metrics/index.js';
+import { distributionsOf, type RequestRecord, RunAggregator } from '../metrics/index.js';
 import { buildSummary, renderHtmlReport, type Summary } from '../report/index.js';
 import { RUN_FILES, type RunEvent, type RunInfo, readJsonl, readRunInfo } from '../store/index.js';
 
@@ -19,7 +19,10 @@ export function summarize(info: RunInfo, aggregator: RunAggregator, durationS: n
     scenarios: info.scenarios,
   });
   const results = evaluateThresholds(info.thresholds as Thresholds, createThresholdSource(aggregator, core));
-  return buildSummary(info.name, core, results);
+  return buildSummary(info.name, core, results, {
+    distributions: distributionsOf((metric) => aggregator.histogram(metric)),
+    slowest: aggregator.slowest(),
+  });
 }
 
 /** Writes `summary.json` and `report.html`. */
@@ -45,7 +48,9 @@ export async function rebuildRun(dir: string): Promise<Rebuilt> {
     if (record.end > lastEnd) lastEnd = record.end;
   });
   await readJsonl<RunEvent>(join(dir, RUN_FILES.events), (event) => {
-    if (event.type === 'dropped') aggregator.addDropped(event.at, event.n);
+    if (event.type !== 'dropped') return;
+    if (event.times === undefined) aggregator.addDropped(event.at, event.n);
+    else for (const at of event.times) aggregator.addDropped(at);
   }).catch(() => ({ skipped: [] }));
   // A run killed before it finished has no duration: its last completed request ends it.
   const durationS = info.durationS ?? lastEnd / 1000;

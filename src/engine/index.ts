@@ -1,5 +1,13 @@
 /**
  * @module engine
- * Runs a test: executor × workload over the protocol clients, graceful stop, cancellation.
+ * Runs a test over worker threads: executor × workload over the protocol
+ * clients, graceful stop, cancellation, record streaming.
  */
-export { type RunTestOptions, type RunTestResult, runTest } from './run-test.js';
+export {
+  defaultWorkerCount,
+  type RunProgress,
+  type RunTestOptions,
+  type RunTestResult,
+  runTest,
+} from './run-test.js';
+export type { RecordsMode, TestSource } from './worker-protocol.js';

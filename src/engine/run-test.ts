@@ -1,16 +1,17 @@
 /**
  * @module engine/run-test
- * Runs a validated test: starts the embedded mock when asked, drives the
- * executor, lets in-flight requests finish within the graceful stop, cancels
- * the rest, and leaves every record on disk.
+ * The coordinator: starts the embedded mock when asked, spreads the load over
+ * worker threads (each a deterministic slice of the plan), and turns their
+ * record batches into `records.jsonl` and the run's aggregates. Records reach
+ * disk as they arrive, so an interrupt or a crash keeps everything completed.
  */
-import { setMaxListeners } from 'node:events';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Agent } from 'undici';
-import type { Test } from '../config/index.js';
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { ConfigError, type Test } from '../config/index.js';
 import { executorFor } from '../load/index.js';
-import { type RequestRecord, RunAggregator, roundMs } from '../metrics/index.js';
-import { createClock } from '../protocols/index.js';
+import { type RequestRecord, RunAggregator } from '../metrics/index.js';
 import { startMockInThread } from '../sim/index.js';
 import {
   createRunDir,
@@ -21,20 +22,32 @@ import {
   redactSecrets,
   writeRunInfo,
 } from '../store/index.js';
-import { Workload } from '../workload/index.js';
-import { InFlight } from './in-flight.js';
+import type { FromWorker, RecordsMode, TestSource, ToWorker, WorkerInit } from './worker-protocol.js';
+
+/** Live figures for a progress view, about once a second. */
+export interface RunProgress {
+  elapsedMs: number;
+  plannedMs: number | undefined;
+  inFlight: number;
+  requests: number;
+}
 
 export interface RunTestOptions {
   /** Run directory; `runs/<timestamp>-<name>` when absent. */
   outDir?: string | undefined;
+  /** Load worker threads; default: one per core, less one for the embedded mock. */
+  workers?: number | undefined;
+  /** What reaches records.jsonl (histograms are exact whatever this is). */
+  records?: RecordsMode | undefined;
   /** Aborting it stops new iterations; in-flight ones get the graceful stop (first Ctrl-C). */
   stop?: AbortSignal | undefined;
   /** Aborting it cancels in-flight requests at once (second Ctrl-C). */
   cancel?: AbortSignal | undefined;
   /** Progress lines for a person (stderr). */
-  log?: (line: string) => void;
-  /** Called with each record as it completes (live views, tests). */
-  onRecord?: (record: RequestRecord) => void;
+  log?: ((line: string) => void) | undefined;
+  /** Each record as it arrives (live views, tests). */
+  onRecord?: ((record: RequestRecord) => void) | undefined;
+  onProgress?: ((progress: RunProgress) => void) | undefined;
 }
 
 export interface RunTestResult {
@@ -43,28 +56,45 @@ export interface RunTestResult {
   aggregator: RunAggregator;
 }
 
-/** Why an in-flight request was cancelled is recorded per request; this says why the run ended early. */
-function abortReason(signal: AbortSignal | undefined): string | undefined {
-  if (!signal?.aborted) return undefined;
-  return typeof signal.reason === 'string' ? signal.reason : 'interrupted';
+/** Margin for every worker to receive the start message before the run clock reads 0. */
+const START_MARGIN_MS = 50;
+
+/** One worker per core, leaving one core to the embedded mock when there is one. */
+export function defaultWorkerCount(withMock: boolean): number {
+  return Math.max(1, availableParallelism() - (withMock ? 1 : 0));
 }
 
-export async function runTest(test: Test, options: RunTestOptions = {}): Promise<RunTestResult> {
+/** Keeps every k-th record (by id) in `sampled` mode, so a sample is spread over the run. */
+function recordFilter(mode: RecordsMode): (record: RequestRecord) => boolean {
+  if (mode.mode === 'full') return () => true;
+  if (mode.mode === 'off') return () => false;
+  const every = Math.max(1, Math.round(1 / mode.rate));
+  return (record) => record.id % every === 0;
+}
+
+class WorkerFailure extends Error {
+  constructor(
+    message: string,
+    readonly configError: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** Runs a validated test (`test`, loaded again by each worker from `source`). */
+export async function runTest(
+  source: TestSource,
+  test: Test,
+  options: RunTestOptions = {},
+): Promise<RunTestResult> {
   const log = options.log ?? (() => undefined);
   const mock = test.target === 'mock' ? await startMockInThread(test.mock ?? {}) : undefined;
   const target = mock === undefined ? test.target : `${mock.url}/v1`;
+  const workerCount = options.workers ?? defaultWorkerCount(mock !== undefined);
+  const recordsMode = options.records ?? { mode: 'full' };
   if (mock !== undefined) log(`embedded mock server at ${mock.url} (its own thread)`);
-  const dispatcher = new Agent({
-    connections: null,
-    pipelining: 1,
-    keepAliveTimeout: 30_000,
-    // The step timeout bounds every request; undici's own timers would misclassify slow streams.
-    headersTimeout: 0,
-    bodyTimeout: 0,
-    connect: { timeout: 10_000 },
-  });
+  const workers: Worker[] = [];
   try {
-    const workload = new Workload(test, target);
     const dir = createRunDir(options.outDir ?? defaultRunDir(test.name));
     const info: RunInfo = {
       schema: 'tokenstorm.run/v1',
@@ -73,75 +103,126 @@ export async function runTest(test: Test, options: RunTestOptions = {}): Promise
       target: mock === undefined ? (redactSecrets(test.target) as string) : 'mock',
       scenarios: test.scenarios.map((s) => s.name),
       thresholds: test.thresholds,
+      workers: workerCount,
+      records: recordsMode,
       test: redactSecrets(test),
     };
     writeRunInfo(dir, info);
     const records = new JsonlWriter(join(dir, RUN_FILES.records));
     const events = new JsonlWriter(join(dir, RUN_FILES.events));
     const aggregator = new RunAggregator({});
-    const cancel = new AbortController();
-    // Every in-flight request listens on it: thousands of listeners are expected, not a leak.
-    setMaxListeners(0, cancel.signal);
-    const stop = options.stop ?? new AbortController().signal;
-    const cancelNow = () => cancel.abort('cancelled');
-    options.cancel?.addEventListener('abort', cancelNow, { once: true });
-    const inFlight = new InFlight();
-    const clock = createClock();
-    let nextId = 0;
-    const sink = (partial: Omit<RequestRecord, 'id'>): void => {
-      const record = { id: nextId++, ...partial } as RequestRecord;
-      // The file and the aggregator see records in the same order, so a rebuild is exact.
-      records.write(record);
-      aggregator.add(record);
-      options.onRecord?.(record);
+    const keep = recordFilter(recordsMode);
+    const { plan } = executorFor(test.load);
+    const inFlight = new Array<number>(workerCount).fill(0);
+    let requests = 0;
+
+    const onMessage = (index: number, message: FromWorker): void => {
+      if (message.type === 'records') {
+        for (const record of message.records) {
+          // The file and the aggregator see records in the same order, so a rebuild is exact.
+          if (keep(record)) records.write(record);
+          aggregator.add(record);
+          options.onRecord?.(record);
+        }
+        requests += message.records.length;
+      } else if (message.type === 'dropped') {
+        for (const at of message.at) aggregator.addDropped(at);
+        events.write({ type: 'dropped', at: message.at[0], n: message.at.length, times: message.at });
+      } else if (message.type === 'progress') {
+        inFlight[index] = message.inFlight;
+      }
     };
 
-    const { plan, run } = executorFor(test.load);
-    log(
-      `running ${test.name}: ${test.load.executor}, ${plan.durationMs !== undefined ? `${plan.durationMs / 1000}s` : `${plan.iterations} iterations`} against ${info.target}`,
-    );
-    await run(
-      {
-        clock,
-        stop,
-        runIteration: (vu, iteration, scheduled) =>
-          inFlight.track(
-            workload.runIteration({
-              vu,
-              iteration,
-              scheduled,
-              sink,
-              dispatcher,
-              clock,
-              signal: cancel.signal,
-            }),
-          ),
-        dropped: (scheduled) => {
-          aggregator.addDropped(scheduled);
-          events.write({ type: 'dropped', at: roundMs(scheduled), n: 1 });
-        },
-      },
-      test.seed,
-    );
-
-    if (inFlight.size > 0) {
-      log(`waiting up to ${test.load.graceful_stop / 1000}s for ${inFlight.size} in-flight iterations`);
-      const settled = await inFlight.settle(test.load.graceful_stop, cancel.signal);
-      if (!settled) {
-        cancel.abort('graceful stop elapsed');
-        await inFlight.settle(Number.POSITIVE_INFINITY, undefined);
-      }
+    // One counter for all workers, so an `iterations` bound holds run-wide.
+    const iterations = new SharedArrayBuffer(4);
+    const init = (workerIndex: number): WorkerInit => ({
+      source,
+      target,
+      workerIndex,
+      workerCount,
+      iterations,
+    });
+    const finished: Promise<number>[] = [];
+    const ready: Promise<void>[] = [];
+    for (let i = 0; i < workerCount; i++) {
+      const worker = new Worker(new URL('./worker-main.js', import.meta.url), { workerData: init(i) });
+      workers.push(worker);
+      let markReady: () => void = () => undefined;
+      let failReady: (err: Error) => void = () => undefined;
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          markReady = resolve;
+          failReady = reject;
+        }),
+      );
+      finished.push(
+        new Promise<number>((resolve, reject) => {
+          worker.on('message', (message: FromWorker) => {
+            if (message.type === 'ready') markReady();
+            else if (message.type === 'done') resolve(message.endMs);
+            else if (message.type === 'failed') {
+              const failure = new WorkerFailure(message.message, message.configError);
+              failReady(failure);
+              reject(failure);
+            } else onMessage(i, message);
+          });
+          worker.on('error', (err) => {
+            failReady(err);
+            reject(err);
+          });
+          worker.on('exit', (code) => {
+            const err = new Error(`load worker ${i} exited with code ${code} before it finished`);
+            failReady(err);
+            reject(err);
+          });
+        }),
+      );
     }
-    options.cancel?.removeEventListener('abort', cancelNow);
-    info.durationS = roundMs(clock()) / 1000;
-    const aborted = abortReason(options.stop);
-    if (aborted !== undefined) info.aborted = aborted;
-    records.close();
-    events.close();
+    // A failure before the start is reported by `ready`; keep `finished` from raising unhandled rejections.
+    for (const f of finished) f.catch(() => undefined);
+    await Promise.all(ready);
+
+    const broadcast = (message: ToWorker) => {
+      for (const worker of workers) worker.postMessage(message);
+    };
+    const onStop = () => broadcast({ type: 'stop', reason: String(options.stop?.reason ?? 'interrupted') });
+    const onCancel = () => broadcast({ type: 'cancel' });
+    options.stop?.addEventListener('abort', onStop, { once: true });
+    options.cancel?.addEventListener('abort', onCancel, { once: true });
+
+    const originEpochMs = performance.timeOrigin + performance.now() + START_MARGIN_MS;
+    broadcast({ type: 'start', originEpochMs });
+    log(
+      `running ${test.name}: ${test.load.executor}, ${plan.durationMs !== undefined ? `${plan.durationMs / 1000}s` : `${plan.iterations} iterations`} against ${info.target} with ${workerCount} worker${workerCount > 1 ? 's' : ''}`,
+    );
+    const progress = setInterval(() => {
+      options.onProgress?.({
+        elapsedMs: performance.timeOrigin + performance.now() - originEpochMs,
+        plannedMs: plan.durationMs,
+        inFlight: inFlight.reduce((a, b) => a + b, 0),
+        requests,
+      });
+    }, 1000);
+    progress.unref();
+    let ends: number[];
+    try {
+      ends = await Promise.all(finished);
+    } finally {
+      clearInterval(progress);
+      options.stop?.removeEventListener('abort', onStop);
+      options.cancel?.removeEventListener('abort', onCancel);
+      records.close();
+      events.close();
+    }
+    info.durationS = Math.max(0, ...ends) / 1000;
+    if (options.stop?.aborted) info.aborted = String(options.stop.reason ?? 'interrupted');
     writeRunInfo(dir, info);
     return { dir, info, aggregator };
+  } catch (err) {
+    if (err instanceof WorkerFailure && err.configError) throw new ConfigError(err.message);
+    throw err;
   } finally {
-    await dispatcher.destroy().catch(() => undefined);
+    await Promise.all(workers.map((w) => w.terminate()));
     await mock?.close();
   }
 }

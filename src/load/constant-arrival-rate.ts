@@ -5,7 +5,7 @@
  * every VU busy is dropped and counted, never queued or delayed.
  */
 import type { Load } from '../config/index.js';
-import type { Executor } from './executor.js';
+import { type Executor, WHOLE } from './executor.js';
 import { waitFor } from './wait.js';
 
 type ConstantArrivalRateLoad = Extract<Load, { executor: 'constant-arrival-rate' }>;
@@ -31,10 +31,13 @@ export const ConstantArrivalRate = {
 
   async run(load, ctx) {
     const total = plannedArrivals(load);
-    // Free VU ids, so records say which of the max_vus slots ran an iteration.
-    const free: number[] = Array.from({ length: load.max_vus }, (_, i) => load.max_vus - 1 - i);
+    const segment = ctx.segment ?? WHOLE;
+    // This segment's VU slots (`v % count === index`), free ones on a stack.
+    const free: number[] = [];
+    for (let v = load.max_vus - 1; v >= 0; v--) if (v % segment.count === segment.index) free.push(v);
     const start = ctx.clock();
-    let next = 0;
+    // This segment's arrivals: `i % count === index`.
+    let next = segment.index;
 
     await new Promise<void>((resolve) => {
       const tick = (): void => {
@@ -49,7 +52,7 @@ export const ConstantArrivalRate = {
           const vu = free.pop();
           if (vu === undefined) ctx.dropped(scheduled);
           else ctx.runIteration(vu, next, scheduled).finally(() => free.push(vu));
-          next++;
+          next += segment.count;
         }
         if (next >= total) {
           resolve();

@@ -5,7 +5,7 @@
  */
 import type { Load } from '../config/index.js';
 import { ThinkTime } from '../workload/index.js';
-import type { Executor, ExecutorContext } from './executor.js';
+import { type Executor, type ExecutorContext, localCounter, WHOLE } from './executor.js';
 import { waitFor } from './wait.js';
 
 type ConstantVusLoad = Extract<Load, { executor: 'constant-vus' }>;
@@ -20,19 +20,25 @@ export const ConstantVus = {
   async run(load, ctx, seed) {
     const ended = new AbortController();
     const stop = AbortSignal.any([ctx.stop, ended.signal]);
-    let started = 0;
     const limit = load.iterations ?? Number.POSITIVE_INFINITY;
+    const claim = ctx.claimIteration ?? localCounter();
+    const segment = ctx.segment ?? WHOLE;
 
     const user = async (vu: number): Promise<void> => {
       const think = load.think_time === undefined ? undefined : new ThinkTime(load.think_time, seed, vu);
-      while (!stop.aborted && started < limit) {
-        const iteration = started++;
+      while (!stop.aborted) {
+        const iteration = claim();
+        if (iteration >= limit) return;
         await ctx.runIteration(vu, iteration, ctx.clock());
         if (think !== undefined) await think.pause(stop);
       }
     };
 
-    const users = Promise.all(Array.from({ length: load.vus }, (_, vu) => user(vu)));
+    // This segment's users: VU `v` belongs to segment `v % count`.
+    const mine = Array.from({ length: load.vus }, (_, vu) => vu).filter(
+      (vu) => vu % segment.count === segment.index,
+    );
+    const users = Promise.all(mine.map((vu) => user(vu)));
     // Bounded by iterations only: the run ends when the users have done them all.
     if (load.duration === undefined) {
       await users;

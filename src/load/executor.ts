@@ -14,6 +14,31 @@ export interface ExecutorContext {
   dropped(scheduled: number): void;
   /** Aborted when the run must stop starting iterations (SIGINT, abort). */
   stop: AbortSignal;
+  /**
+   * The slice of the plan this executor runs (k6's execution segments): arrival
+   * or VU `i` belongs to segment `i % count`. Absent: the whole plan.
+   */
+  segment?: Segment;
+  /**
+   * Claims the next run-wide iteration number (shared by all segments, so an
+   * `iterations` bound holds across workers). Absent: a local counter.
+   */
+  claimIteration?: () => number;
+}
+
+/** One of `count` equal slices of a plan. */
+export interface Segment {
+  index: number;
+  count: number;
+}
+
+/** The whole plan. */
+export const WHOLE: Segment = { index: 0, count: 1 };
+
+/** A local iteration counter, for an executor run without a shared one. */
+export function localCounter(): () => number {
+  let next = 0;
+  return () => next++;
 }
 
 /** What a load model will do, known before it runs. */

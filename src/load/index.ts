@@ -5,11 +5,12 @@
 import type { Load } from '../config/index.js';
 import { ConstantArrivalRate } from './constant-arrival-rate.js';
 import { ConstantVus } from './constant-vus.js';
-import type { ExecutionPlan, Executor, ExecutorContext } from './executor.js';
+import type { ExecutionPlan, Executor, ExecutorContext, Segment } from './executor.js';
 
 export { arrivalTime, ConstantArrivalRate, plannedArrivals } from './constant-arrival-rate.js';
 export { ConstantVus } from './constant-vus.js';
-export type { ExecutionPlan, Executor, ExecutorContext };
+export { localCounter, WHOLE } from './executor.js';
+export type { ExecutionPlan, Executor, ExecutorContext, Segment };
 
 /** The executor of a load section with its plan. */
 export function executorFor(load: Load): {

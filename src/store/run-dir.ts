@@ -16,7 +16,7 @@ export const RUN_FILES = {
 } as const;
 
 /** A non-request event of the run (kept apart so records stay one line per attempt). */
-export type RunEvent = { type: 'dropped'; at: number; n: number };
+export type RunEvent = { type: 'dropped'; at: number; n: number; times?: number[] };
 
 /** What ran: enough, with the records and events, to rebuild the summary. */
 export interface RunInfo {
@@ -32,6 +32,10 @@ export interface RunInfo {
   scenarios: string[];
   /** The test's thresholds as written (after validation), evaluated again by `tokenstorm report`. */
   thresholds: Record<string, unknown[]>;
+  /** Load worker threads that ran it. */
+  workers?: number;
+  /** What reached records.jsonl: a rebuild from sampled or no records cannot equal the live summary. */
+  records?: { mode: 'full' } | { mode: 'sampled'; rate: number } | { mode: 'off' };
   /** The validated test with secrets redacted. */
   test: unknown;
 }

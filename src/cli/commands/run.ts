@@ -2,9 +2,10 @@
  * @module cli/commands/run
  * `tokenstorm run <test> [--out DIR] [--target URL] [--vus N] [--rate R] [--duration D] [-e K=V]`
  */
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, loadTest, parseEnvArgs } from '../../config/index.js';
-import { runTest } from '../../engine/index.js';
+import { type RecordsMode, runTest } from '../../engine/index.js';
 import { renderConsoleSummary } from '../../report/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { summarize, writeOutputs } from '../run-outputs.js';
@@ -18,6 +19,8 @@ interface RunFlags {
   env: string[];
   quiet?: boolean;
   json?: boolean;
+  workers?: string;
+  records?: string;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -34,6 +37,20 @@ function numberFlag(name: string, value: string | undefined, integer: boolean): 
     );
   }
   return n;
+}
+
+function recordsFlag(value: string | undefined): RecordsMode | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'full' || value === 'off') return { mode: value };
+  const match = /^sampled:(\d*\.?\d+)$/.exec(value);
+  const rate = match ? Number(match[1]) : Number.NaN;
+  if (!(rate > 0 && rate <= 1)) {
+    throw new ConfigError(
+      `--records: expected "full", "off" or "sampled:RATE" with 0 < RATE <= 1, got ${JSON.stringify(value)}`,
+      'TS_ARGS_INVALID',
+    );
+  }
+  return { mode: 'sampled', rate };
 }
 
 /** Ctrl-C once: stop starting iterations and let in-flight ones finish; twice: cancel them. */
@@ -63,18 +80,22 @@ async function run(file: string, flags: RunFlags): Promise<number> {
   const env = parseEnvArgs(flags.env);
   // -e values are seen by ${VAR} in YAML and by process.env in TypeScript tests.
   Object.assign(process.env, env);
-  const test = await loadTest(file, {
-    overrides: {
-      target: flags.target,
-      vus: numberFlag('vus', flags.vus, true),
-      rate: numberFlag('rate', flags.rate, false),
-      duration: flags.duration,
-    },
-  });
+  const overrides = {
+    target: flags.target,
+    vus: numberFlag('vus', flags.vus, true),
+    rate: numberFlag('rate', flags.rate, false),
+    duration: flags.duration,
+  };
+  const workers = numberFlag('workers', flags.workers, true);
+  const records = recordsFlag(flags.records);
+  // Validated here so a bad file exits 2 before anything starts; each worker loads it again.
+  const test = await loadTest(file, { overrides });
   const signals = interruptHandling(log);
   try {
-    const result = await runTest(test, {
+    const result = await runTest({ file: resolve(file), overrides }, test, {
       outDir: flags.out,
+      workers,
+      records,
       stop: signals.stop,
       cancel: signals.cancel,
       log: flags.quiet ? undefined : log,
@@ -103,6 +124,8 @@ export function runCommand(): Command {
     .option('--rate <r>', 'open model at R iterations per second (replaces the load section executor)')
     .option('--duration <d>', 'replace the load duration, e.g. 30s or 2m')
     .option('-e, --env <KEY=VALUE>', 'set a variable for ${KEY} in the test (repeatable)', collect, [])
+    .option('--workers <n>', 'load worker threads (default: one per core, less one for the embedded mock)')
+    .option('--records <mode>', 'what reaches records.jsonl: full (default), off, or sampled:RATE')
     .option('-q, --quiet', 'print only the final summary')
     .option('--json', 'print summary.json to stdout instead of the table')
     .action(async (file: string, flags: RunFlags) => {

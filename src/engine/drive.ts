@@ -1,0 +1,77 @@
+/**
+ * @module engine/drive
+ * Runs one worker's share of the load: the executor starts iterations, the
+ * workload sends them, and when the executor is done in-flight iterations get
+ * the graceful stop before they are cancelled.
+ */
+import { setMaxListeners } from 'node:events';
+import type { Dispatcher } from 'undici';
+import type { Test } from '../config/index.js';
+import { executorFor } from '../load/index.js';
+import type { RequestRecord } from '../metrics/index.js';
+import type { Clock } from '../protocols/index.js';
+import type { Workload } from '../workload/index.js';
+import type { InFlight } from './in-flight.js';
+
+export interface DriveOptions {
+  test: Test;
+  workload: Workload;
+  dispatcher: Dispatcher;
+  clock: Clock;
+  /** Which slice of the plan this worker runs (k6's execution segments). */
+  segment: { index: number; count: number };
+  /** Claims a run-wide iteration number (shared across workers). */
+  claimIteration: () => number;
+  /** Aborted to stop starting iterations (interrupt). */
+  stop: AbortSignal;
+  /** Aborted to cancel in-flight requests now (second interrupt). */
+  cancelNow: AbortSignal;
+  /** Run-wide record numbering: this worker's n-th record gets `index + n * count`. */
+  onRecord: (record: RequestRecord) => void;
+  onDropped: (scheduled: number) => void;
+  /** The iterations running now; shared so progress reports can read its size. */
+  inFlight: InFlight;
+  log?: (line: string) => void;
+}
+
+/** Runs the load of one segment to its end; resolves with the run-clock time it ended. */
+export async function drive(options: DriveOptions): Promise<number> {
+  const { test, workload, dispatcher, clock, segment } = options;
+  const cancel = new AbortController();
+  // Every in-flight request listens on it: thousands of listeners are expected, not a leak.
+  setMaxListeners(0, cancel.signal);
+  const cancelNow = () => cancel.abort('cancelled');
+  options.cancelNow.addEventListener('abort', cancelNow, { once: true });
+  const inFlight = options.inFlight;
+  let sequence = 0;
+  const sink = (partial: Omit<RequestRecord, 'id'>): void => {
+    options.onRecord({ id: segment.index + sequence++ * segment.count, ...partial } as RequestRecord);
+  };
+  const { run } = executorFor(test.load);
+  await run(
+    {
+      clock,
+      stop: options.stop,
+      runIteration: (vu, iteration, scheduled) =>
+        inFlight.track(
+          workload.runIteration({ vu, iteration, scheduled, sink, dispatcher, clock, signal: cancel.signal }),
+        ),
+      dropped: options.onDropped,
+      segment,
+      claimIteration: options.claimIteration,
+    },
+    test.seed,
+  );
+  if (inFlight.size > 0) {
+    options.log?.(
+      `waiting up to ${test.load.graceful_stop / 1000}s for ${inFlight.size} in-flight iterations`,
+    );
+    const settled = await inFlight.settle(test.load.graceful_stop, cancel.signal);
+    if (!settled) {
+      cancel.abort('graceful stop elapsed');
+      await inFlight.settle(Number.POSITIVE_INFINITY, undefined);
+    }
+  }
+  options.cancelNow.removeEventListener('abort', cancelNow);
+  return clock();
+}

@@ -1,0 +1,106 @@
+/**
+ * @module engine/worker-main
+ * Entry point of a load worker thread: loads the test itself, waits at the
+ * start barrier, drives its slice of the load and streams records back.
+ */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parentPort, workerData } from 'node:worker_threads';
+import { Agent } from 'undici';
+import { ConfigError, loadTest, parseTest, type Test } from '../config/index.js';
+import { roundMs } from '../metrics/index.js';
+import { Workload } from '../workload/index.js';
+import { RecordBatcher } from './batcher.js';
+import { drive } from './drive.js';
+import { InFlight } from './in-flight.js';
+import type { FromWorker, TestSource, ToWorker, WorkerInit } from './worker-protocol.js';
+
+if (parentPort === null) throw new Error('worker-main must run in a worker thread');
+const port = parentPort;
+const init = workerData as WorkerInit;
+const post = (message: FromWorker) => port.postMessage(message);
+
+async function loadSource(source: TestSource): Promise<Test> {
+  if ('file' in source) return loadTest(source.file, { overrides: source.overrides ?? {} });
+  return parseTest(source.inline, 'test');
+}
+
+function nextStart(): Promise<number> {
+  return new Promise((resolve) => {
+    const onMessage = (message: ToWorker) => {
+      if (message.type !== 'start') return;
+      port.off('message', onMessage);
+      resolve(message.originEpochMs);
+    };
+    port.on('message', onMessage);
+  });
+}
+
+async function main(): Promise<void> {
+  const test = await loadSource(init.source);
+  const workload = new Workload(test, init.target);
+  const dispatcher = new Agent({
+    connections: null,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    // The step timeout bounds every request; undici's own timers would misclassify slow streams.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    connect: { timeout: 10_000 },
+  });
+  const stop = new AbortController();
+  const cancelNow = new AbortController();
+  port.on('message', (message: ToWorker) => {
+    if (message.type === 'stop') stop.abort(message.reason);
+    else if (message.type === 'cancel') cancelNow.abort('cancelled');
+  });
+  const started = nextStart();
+  post({ type: 'ready' });
+  const origin = await started;
+  const clock = () => performance.timeOrigin + performance.now() - origin;
+  // The barrier: every worker's run clock reads 0 at the same instant.
+  const wait = -clock();
+  if (wait > 0) await sleep(wait);
+
+  const batcher = new RecordBatcher((records) => post({ type: 'records', records }));
+  let dropped: number[] = [];
+  const flushDropped = setInterval(() => {
+    if (dropped.length === 0) return;
+    post({ type: 'dropped', at: dropped });
+    dropped = [];
+  }, 100);
+  const inFlight = new InFlight();
+  const iterations = new Int32Array(init.iterations);
+  const progress = setInterval(() => post({ type: 'progress', inFlight: inFlight.size }), 1000);
+  let endMs = 0;
+  try {
+    endMs = await drive({
+      test,
+      workload,
+      dispatcher,
+      clock,
+      segment: { index: init.workerIndex, count: init.workerCount },
+      claimIteration: () => Atomics.add(iterations, 0, 1),
+      stop: stop.signal,
+      cancelNow: cancelNow.signal,
+      onRecord: (record) => batcher.add(record),
+      onDropped: (scheduled) => dropped.push(roundMs(scheduled)),
+      inFlight,
+    });
+  } finally {
+    clearInterval(flushDropped);
+    clearInterval(progress);
+    batcher.close();
+    if (dropped.length > 0) post({ type: 'dropped', at: dropped });
+    await dispatcher.destroy().catch(() => undefined);
+  }
+  post({ type: 'done', endMs: roundMs(endMs) });
+}
+
+main().catch((err: unknown) => {
+  post({
+    type: 'failed',
+    message: err instanceof ConfigError ? err.message : ((err as Error)?.stack ?? String(err)),
+    configError: err instanceof ConfigError,
+  });
+});

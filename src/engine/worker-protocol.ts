@@ -1,0 +1,41 @@
+/**
+ * @module engine/worker-protocol
+ * Messages between the coordinator (main thread) and the load workers.
+ * Each worker owns a deterministic slice of the load and sends back its
+ * records in batches; the coordinator writes and aggregates them.
+ */
+import type { Overrides } from '../config/index.js';
+import type { RequestRecord } from '../metrics/index.js';
+
+/** Where a worker gets the test: a file it loads itself (TypeScript flows cannot be cloned) or a plain object. */
+export type TestSource = { file: string; overrides?: Overrides } | { inline: unknown };
+
+/** How much of each request is kept on disk; histograms are exact in every mode. */
+export type RecordsMode = { mode: 'full' } | { mode: 'sampled'; rate: number } | { mode: 'off' };
+
+export interface WorkerInit {
+  source: TestSource;
+  /** The API base URL (the embedded mock's when the test targets `mock`). */
+  target: string;
+  workerIndex: number;
+  workerCount: number;
+  /** One Int32 slot: the next global iteration number, claimed with Atomics.add. */
+  iterations: SharedArrayBuffer;
+}
+
+export type ToWorker =
+  /** Start the load at `originEpochMs` (a shared barrier in `performance.timeOrigin + now()` time). */
+  | { type: 'start'; originEpochMs: number }
+  /** Stop starting iterations; in-flight ones get the graceful stop. */
+  | { type: 'stop'; reason: string }
+  /** Cancel in-flight requests now. */
+  | { type: 'cancel' };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'records'; records: RequestRecord[] }
+  | { type: 'dropped'; at: number[] }
+  | { type: 'progress'; inFlight: number }
+  /** The worker's load is over: `endMs` on the run clock. */
+  | { type: 'done'; endMs: number }
+  | { type: 'failed'; message: string; configError: boolean };

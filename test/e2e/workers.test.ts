@@ -1,0 +1,109 @@
+/**
+ * One worker or several: the same plan, the same counts, and latency
+ * distributions that a two-sample KS test cannot tell apart.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../support/cli.js';
+
+interface Rec {
+  id: number;
+  vu: number;
+  iteration: number;
+  outcome: string;
+  ttftMs: number;
+  e2eMs: number;
+}
+
+function records(dir: string): Rec[] {
+  return readFileSync(join(dir, 'records.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Rec);
+}
+
+/** Two-sample Kolmogorov-Smirnov statistic D. */
+function ksStatistic(a: number[], b: number[]): number {
+  const x = [...a].sort((p, q) => p - q);
+  const y = [...b].sort((p, q) => p - q);
+  let i = 0;
+  let j = 0;
+  let d = 0;
+  while (i < x.length && j < y.length) {
+    const v = Math.min(x[i] as number, y[j] as number);
+    while (i < x.length && (x[i] as number) <= v) i++;
+    while (j < y.length && (y[j] as number) <= v) j++;
+    d = Math.max(d, Math.abs(i / x.length - j / y.length));
+  }
+  return d;
+}
+
+/** Critical D at significance 0.001: c(α)·sqrt((n+m)/(n·m)), c(0.001) = 1.95. */
+function ksCritical(n: number, m: number): number {
+  return 1.95 * Math.sqrt((n + m) / (n * m));
+}
+
+async function run(
+  test: string,
+  workers: number,
+): Promise<{ summary: { counts: Record<string, number> }; recs: Rec[] }> {
+  const out = join(tempDir(), `run-${workers}`);
+  const result = await runCli(['run', test, '--out', out, '--quiet', '--workers', String(workers)]);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return { summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')), recs: records(out) };
+}
+
+describe('worker threads', () => {
+  it('an open model gives the same arrivals and the same latency distribution with 1 or 2 workers', async () => {
+    const dir = tempDir();
+    const test = join(dir, 'open.yaml');
+    writeFileSync(
+      test,
+      `name: workers-open
+mock: { ttft_ms: { dist: uniform, min: 20, max: 80 }, itl_ms: 2, output_tokens: 10 }
+scenarios:
+  - name: chat
+    steps:
+      - chat: { model: mock-model, messages: [{ role: user, content: hi }] }
+load: { executor: constant-arrival-rate, rate: 100, duration: 3s, max_vus: 50 }
+`,
+    );
+    const one = await run(test, 1);
+    const two = await run(test, 2);
+    for (const r of [one, two]) {
+      expect(r.summary.counts).toMatchObject({ requests: 300, ok: 300, dropped: 0 });
+      // Every planned arrival ran exactly once, whichever worker owned it.
+      expect(r.recs.map((x) => x.iteration).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 300 }, (_, i) => i),
+      );
+      expect(new Set(r.recs.map((x) => x.id)).size).toBe(300);
+    }
+    // Both workers took part.
+    expect(new Set(two.recs.map((x) => x.vu % 2)).size).toBe(2);
+    const a = one.recs.map((x) => x.ttftMs);
+    const b = two.recs.map((x) => x.ttftMs);
+    expect(ksStatistic(a, b)).toBeLessThan(ksCritical(a.length, b.length));
+  });
+
+  it('a closed model with an iterations bound runs exactly that many across 2 workers', async () => {
+    const dir = tempDir();
+    const test = join(dir, 'closed.yaml');
+    writeFileSync(
+      test,
+      `name: workers-closed
+mock: { ttft_ms: 5, itl_ms: 1, output_tokens: 5 }
+scenarios:
+  - name: chat
+    steps:
+      - chat: { model: mock-model, messages: [{ role: user, content: hi }] }
+load: { executor: constant-vus, vus: 6, iterations: 101 }
+`,
+    );
+    const { summary, recs } = await run(test, 2);
+    expect(summary.counts.requests).toBe(101);
+    expect(new Set(recs.map((x) => x.iteration)).size).toBe(101);
+    expect(new Set(recs.map((x) => x.vu))).toEqual(new Set([0, 1, 2, 3, 4, 5]));
+  });
+});
