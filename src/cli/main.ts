@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { mockCommand } from './commands/mock.js';
+import { proxyCommand } from './commands/proxy.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { ExitCode } from './exit-codes.js';
@@ -18,6 +19,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     .exitOverride()
     .addCommand(runCommand())
     .addCommand(mockCommand())
+    .addCommand(proxyCommand())
     .addCommand(reportCommand());
   try {
     await program.parseAsync(argv as string[]);

@@ -75,3 +75,43 @@ describe('loadMockProfile', () => {
     await expect(loadMockProfile(broken)).rejects.toThrow(ConfigError);
   });
 });
+
+describe('inference and provider sections', () => {
+  it('validates every example profile and proxy fault set', async () => {
+    const { readdirSync } = await import('node:fs');
+    const { loadProxyFaults } = await import('./proxy/index.js');
+    const root = new URL('../../examples/', import.meta.url);
+    const profiles = readdirSync(new URL('profiles/', root)).filter((f) => f.endsWith('.yaml'));
+    expect(profiles.length).toBeGreaterThanOrEqual(3);
+    for (const f of profiles) await loadMockProfile(new URL(`profiles/${f}`, root).pathname);
+    for (const f of readdirSync(new URL('proxy-faults/', root))) {
+      await loadProxyFaults(new URL(`proxy-faults/${f}`, root).pathname);
+    }
+  });
+
+  it('names the field of a bad engine, rate limit or fault', () => {
+    expect(() => parseMockProfile({ engine: { slots: 0 } }, 'p.yaml')).toThrow(
+      'p.yaml: engine.slots: expected a positive whole number, got 0',
+    );
+    expect(() => parseMockProfile({ engine: { queue_full_status: 500 } }, 'p.yaml')).toThrow(
+      'p.yaml: engine.queue_full_status: expected 429 or 503, got 500',
+    );
+    expect(() => parseMockProfile({ rate_limits: { window: '1m' } }, 'p.yaml')).toThrow(
+      'p.yaml: rate_limits.requests: expected "requests" or "tokens" (or both)',
+    );
+    expect(() => parseMockProfile({ faults: [{ at: 'soon', for: '5s', kind: 'cut' }] }, 'p.yaml')).toThrow(
+      /p\.yaml: faults\[0\]\.at: expected a duration such as "30s"/,
+    );
+    expect(() => parseMockProfile({ faults: [{ at: 1, for: 1, kind: 'boom' }] }, 'p.yaml')).toThrow(
+      'p.yaml: faults[0].kind: expected one of "error_rate", "latency", "stall", "cut", "outage"',
+    );
+  });
+
+  it('re-parses a parsed profile to itself (it crosses a thread boundary parsed)', () => {
+    const once = parseMockProfile({
+      faults: [{ at: '10s', for: 5, kind: 'outage' }],
+      rate_limits: { requests: 5 },
+    });
+    expect(parseMockProfile(structuredClone(once))).toEqual(once);
+  });
+});

@@ -1,13 +1,111 @@
 /**
  * @module sim/mock-profile
  * How the mock LLM server behaves: its timing, answer lengths, seed and model
- * names. Every field has a default, so `{}` (or an empty file) is a valid profile.
+ * names, and the optional sections that make it act like an inference server
+ * (`engine`, `cache`) and a provider (`rate_limits`, `faults`). Every field has
+ * a default or is optional, so `{}` (or an empty file) is a valid profile.
  */
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, formatZodError } from '../config/errors.js';
 import { DistributionSchema } from '../random/index.js';
+import { SimDurationSchema } from './sim-duration.js';
+
+const nonNegative = z.number().nonnegative();
+const positiveInt = () =>
+  z
+    .number({ error: 'expected a positive whole number' })
+    .int({ error: 'expected a positive whole number' })
+    .positive({ error: 'expected a positive whole number' });
+
+/**
+ * Continuous batching, as a GPU inference server does it: one engine step loop
+ * where every step emits one token for each running request and prefills the
+ * requests admitted in it. A step lasts
+ * `step_ms + step_ms_per_running × running + Σ (prefill_ms + prefill_ms_per_token × prompt tokens)`
+ * over the requests admitted in that step, so inter-token latency grows with the batch.
+ */
+export const EngineProfileSchema = z.strictObject({
+  /** Decode slots: requests running at once (vLLM's `max_num_seqs`). */
+  slots: positiveInt().default(16),
+  /** Duration of a decode step with an empty batch. */
+  step_ms: nonNegative.default(8),
+  /** Added to every step per running request. */
+  step_ms_per_running: nonNegative.default(0.25),
+  /** Fixed cost of prefilling one request, added to the step that admits it. */
+  prefill_ms: nonNegative.default(2),
+  /** Prefill cost per prompt token not served from the prefix cache. */
+  prefill_ms_per_token: nonNegative.default(0.02),
+  /** KV-cache budget in tokens (prompt + generated); unlimited when absent. */
+  kv_cache_tokens: positiveInt().optional(),
+  /**
+   * false: a request reserves prompt + full answer when admitted, so it never
+   * has to leave. true: KV grows a token per step and, when it runs out, the
+   * newest running request is preempted back to the queue (recomputed later), as vLLM does.
+   */
+  preemption: z.boolean().default(false),
+  /** Requests allowed to wait for a slot; beyond it they are refused with `queue_full_status`. */
+  max_waiting: z.number().int().nonnegative().optional(),
+  queue_full_status: z.union([z.literal(429), z.literal(503)], { error: 'expected 429 or 503' }).default(503),
+});
+
+/** Prefix or whole-response cache; a response says `x-mock-cache: hit|miss`. */
+export const CacheProfileSchema = z.strictObject({
+  /**
+   * `prefix`: leading prompt blocks seen before skip prefill (vLLM's automatic
+   * prefix caching). `response`: a prompt seen before is answered at once.
+   */
+  mode: z.enum(['prefix', 'response']).default('prefix'),
+  /** Tokens per cached block (prefix mode). */
+  block_tokens: positiveInt().default(16),
+  /** Entries kept (blocks or responses), least recently used evicted first. */
+  max_entries: positiveInt().default(10_000),
+});
+
+/** OpenAI-style limits over fixed windows counted from server start. */
+export const RateLimitProfileSchema = z
+  .strictObject({
+    /** Requests allowed per window. */
+    requests: positiveInt().optional(),
+    /** Tokens (prompt + answer) allowed per window. */
+    tokens: positiveInt().optional(),
+    /** Default one minute: the limits are then requests and tokens per minute. */
+    window: SimDurationSchema.default('60s'),
+    /**
+     * Latency drift before the limit: from usage `from` (share of a limit used
+     * in the window) up to the limit, the first token is delayed by up to `max_delay_ms`.
+     */
+    drift: z
+      .strictObject({
+        from: z.number().min(0).max(0.99).default(0.8),
+        max_delay_ms: nonNegative,
+      })
+      .optional(),
+  })
+  .refine((r) => r.requests !== undefined || r.tokens !== undefined, {
+    message: 'expected "requests" or "tokens" (or both)',
+    path: ['requests'],
+  });
+
+export const FAULT_KINDS = ['error_rate', 'latency', 'stall', 'cut', 'outage'] as const;
+
+/** A fault active from `at` for `for` after the server started. */
+export const MockFaultSchema = z.strictObject({
+  at: SimDurationSchema,
+  for: SimDurationSchema,
+  kind: z.enum(FAULT_KINDS, {
+    error: `expected one of ${FAULT_KINDS.map((k) => JSON.stringify(k)).join(', ')}`,
+  }),
+  /** Share of requests hit while the fault is active. */
+  rate: z.number().min(0).max(1).default(1),
+  /** error_rate (default 500) and outage (default 503): the status answered. */
+  status: z.number().int().min(400).max(599).optional(),
+  /** latency: added before the first token. */
+  delay_ms: DistributionSchema.default(1000),
+  /** stall and cut: output tokens sent before the stream stops or the connection drops. */
+  after_tokens: z.number().int().nonnegative().default(1),
+});
 
 /** A mock server profile, as written in a YAML/JSON file or passed to `startMockServer`. */
 export const MockProfileSchema = z.strictObject({
@@ -24,12 +122,23 @@ export const MockProfileSchema = z.strictObject({
     .array(z.string().min(1))
     .min(1)
     .default(() => ['mock-model']),
+  /** Inference-server simulation; when set it replaces `ttft_ms` and `itl_ms`. */
+  engine: EngineProfileSchema.optional(),
+  cache: CacheProfileSchema.optional(),
+  rate_limits: RateLimitProfileSchema.optional(),
+  faults: z.array(MockFaultSchema).optional(),
+  /** `tokenstorm mock` processes sharing the port; each is a replica with its own slots and limits. */
+  workers: z.number().int().min(1).max(64).optional(),
 });
 
 /** A validated profile with every default filled in. */
 export type MockProfile = z.infer<typeof MockProfileSchema>;
 /** A profile as a user writes it: every field optional. */
 export type MockProfileInput = z.input<typeof MockProfileSchema>;
+export type EngineProfile = z.infer<typeof EngineProfileSchema>;
+export type CacheProfile = z.infer<typeof CacheProfileSchema>;
+export type RateLimitProfile = z.infer<typeof RateLimitProfileSchema>;
+export type MockFault = z.infer<typeof MockFaultSchema>;
 
 /**
  * Validates a profile object; `source` names it in error messages.

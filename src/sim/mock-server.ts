@@ -1,15 +1,14 @@
 /**
  * @module sim/mock-server
- * A mock OpenAI-compatible LLM server on `node:http`: seeded answers, token
- * timing drawn from the profile, SSE streaming, and counters a test can read.
+ * A mock OpenAI-compatible LLM server on `node:http`: routes, request bodies
+ * and lifecycle; `mock-respond.ts` decides how each completion is answered.
+ * `GET /metrics` serves the counters in Prometheus text with vLLM's names.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { createRng, createSampler, deriveSeed } from '../random/index.js';
+import { type MockServerStats, prometheusText } from './mock-metrics.js';
 import {
-  completionBody,
-  createStreamEncoder,
   errorBody,
   type MockEndpoint,
   type MockRequest,
@@ -18,7 +17,9 @@ import {
   parseMockRequest,
 } from './mock-openai.js';
 import { type MockProfile, type MockProfileInput, parseMockProfile } from './mock-profile.js';
-import { countPromptTokens, createAnswer } from './mock-text.js';
+import { createResponder } from './mock-respond.js';
+
+export type { MockServerStats } from './mock-metrics.js';
 
 /** Where to listen and how to behave. */
 export interface MockServerOptions {
@@ -27,22 +28,10 @@ export interface MockServerOptions {
   /** Default `127.0.0.1`. */
   host?: string;
   profile?: MockProfileInput;
-}
-
-/** Counters since the server started. */
-export interface MockServerStats {
-  /** Every HTTP request received, on any route. */
-  requests: number;
-  /** Completions answered in full. */
-  completed: number;
-  /** Completions whose client disconnected before the answer was sent. */
-  aborted: number;
-  streaming: number;
-  nonStreaming: number;
-  /** Completions being generated now. */
-  inFlight: number;
-  /** Requests refused with a 4xx status. */
-  errors: number;
+  /** Cluster replica number, sent as `x-mock-replica` on every response. */
+  replica?: number;
+  /** Replaces this server's own `/metrics` body, e.g. with the sum over cluster workers. */
+  metricsText?: () => Promise<string>;
 }
 
 /** A running mock server. */
@@ -58,8 +47,6 @@ export interface MockServer {
 }
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
-/** Sub-stream of the profile seed for timing draws; answers use the prompt hash instead. */
-const TIMING_STREAM = 0x71;
 const ROUTES: Record<string, MockEndpoint> = {
   '/v1/chat/completions': 'chat',
   '/v1/completions': 'completion',
@@ -82,10 +69,6 @@ function sendJson(res: ServerResponse, status: number, body: string): void {
  */
 export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
   const profile = parseMockProfile(options.profile);
-  const ttft = createSampler(profile.ttft_ms);
-  const itl = createSampler(profile.itl_ms);
-  const outputTokens = createSampler(profile.output_tokens);
-  const timingRng = createRng(deriveSeed(profile.seed, TIMING_STREAM));
   const defaultModel = profile.models[0] as string;
   const counters: MockServerStats = {
     requests: 0,
@@ -95,10 +78,27 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     nonStreaming: 0,
     inFlight: 0,
     errors: 0,
+    running: 0,
+    waiting: 0,
+    kvUsedTokens: 0,
+    kvBudgetTokens: 0,
+    preemptions: 0,
+    rateLimited: 0,
+    rejected: 0,
+    faulted: 0,
+    cacheHits: 0,
+    cacheMisses: 0,
+    cachedPromptTokens: 0,
+    promptTokens: 0,
+    generationTokens: 0,
+    finishedStop: 0,
+    finishedLength: 0,
   };
-  let completions = 0;
-  /** Stops the generation of each response in progress and settles its counters; run once per response. */
-  const active = new Set<() => void>();
+  const responder = createResponder(profile, counters, performance.now(), () => performance.now());
+  const stats = (): MockServerStats => {
+    responder.refreshGauges();
+    return { ...counters };
+  };
 
   function sendError(
     res: ServerResponse,
@@ -108,75 +108,6 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   ): void {
     counters.errors++;
     sendJson(res, status, errorBody(message, param));
-  }
-
-  function respond(req: MockRequest, res: ServerResponse, arrival: number): void {
-    const answer = createAnswer(profile.seed, req.prompt, outputTokens, req.maxTokens);
-    const { tokens } = answer;
-    const promptTokens = countPromptTokens(req.prompt);
-    const usage = {
-      prompt_tokens: promptTokens,
-      completion_tokens: tokens.length,
-      total_tokens: promptTokens + tokens.length,
-    };
-    completions++;
-    const id = `${req.endpoint === 'chat' ? 'chatcmpl' : 'cmpl'}-mock-${completions}`;
-    const created = Math.floor(Date.now() / 1000);
-    let timer: NodeJS.Timeout | undefined;
-    counters.inFlight++;
-    if (req.stream) counters.streaming++;
-    else counters.nonStreaming++;
-    const settle = (): void => {
-      if (!active.delete(settle)) return;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      counters.inFlight--;
-      if (res.writableFinished) counters.completed++;
-      else counters.aborted++;
-    };
-    active.add(settle);
-    // 'close' comes after a finished response and after a client disconnect alike.
-    res.on('close', settle);
-
-    if (!req.stream) {
-      let total = ttft(timingRng);
-      for (let i = 1; i < tokens.length; i++) total += itl(timingRng);
-      timer = setTimeout(
-        () => {
-          timer = undefined;
-          sendJson(res, 200, completionBody(req, id, created, tokens.join(''), answer.finishReason, usage));
-        },
-        arrival + total - performance.now(),
-      );
-      return;
-    }
-
-    const encoder = createStreamEncoder(req, id, created);
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    // The role-only chunk goes out with the headers: clients must not take it for the first token.
-    if (req.endpoint === 'chat') res.write(encoder.role());
-    else res.flushHeaders();
-    let next = 0;
-    // Absolute target times: a late timer delays one token, never the ones after it. libuv's
-    // clock is in whole ms, so a timer can fire a little early; then it waits again (never early).
-    let due = arrival + ttft(timingRng);
-    const tick = (): void => {
-      timer = undefined;
-      const now = performance.now();
-      while (next < tokens.length && due <= now) {
-        res.write(encoder.token(tokens[next] as string));
-        next++;
-        if (next < tokens.length) due += itl(timingRng);
-      }
-      if (next < tokens.length) {
-        timer = setTimeout(tick, due - performance.now());
-        return;
-      }
-      let tail = encoder.finish(answer.finishReason);
-      if (req.includeUsage) tail += encoder.usage(usage);
-      res.end(tail + encoder.done());
-    };
-    timer = setTimeout(tick, due - performance.now());
   }
 
   function handleCompletion(
@@ -200,7 +131,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
       sendError(res, 400, err.message, err.param);
       return;
     }
-    respond(request, res, arrival);
+    responder.respond(request, res, arrival);
   }
 
   function readBody(req: IncomingMessage, res: ServerResponse, onBody: (text: string) => void): void {
@@ -238,6 +169,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const server = createServer({ noDelay: true, keepAlive: true }, (req, res) => {
     const arrival = performance.now();
     counters.requests++;
+    if (options.replica !== undefined) res.setHeader('x-mock-replica', String(options.replica));
     const given = req.headers['x-request-id'];
     res.setHeader(
       'x-request-id',
@@ -249,6 +181,19 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     if (req.method === 'GET' && path === '/v1/models') {
       req.resume();
       sendJson(res, 200, modelsBody(profile.models, Math.floor(Date.now() / 1000)));
+      return;
+    }
+    if (req.method === 'GET' && path === '/metrics') {
+      req.resume();
+      const own = options.metricsText;
+      const body = own === undefined ? Promise.resolve(prometheusText(stats(), defaultModel)) : own();
+      body.then(
+        (text) => {
+          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+          res.end(text);
+        },
+        (err: unknown) => sendJson(res, 500, errorBody(String(err), null, null, 'server_error')),
+      );
       return;
     }
     const endpoint = req.method === 'POST' ? ROUTES[path] : undefined;
@@ -284,11 +229,11 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     url: `http://${urlHost(host)}:${port}`,
     port,
     profile,
-    stats: () => ({ ...counters }),
+    stats,
     close: () => {
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
-        for (const settle of active) settle();
+        responder.stop();
         server.closeAllConnections();
       });
       return closing;

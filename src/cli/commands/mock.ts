@@ -8,6 +8,7 @@ import {
   loadMockProfile,
   type MockProfileInput,
   parseMockProfile,
+  startMockCluster,
   startMockServer,
 } from '../../sim/index.js';
 
@@ -16,6 +17,7 @@ interface MockOptions {
   host: string;
   profile?: string;
   seed?: string;
+  workers?: string;
 }
 
 function parseInteger(flag: string, value: string, min: number, max: number): number {
@@ -32,12 +34,17 @@ function parseInteger(flag: string, value: string, min: number, max: number): nu
 async function runMock(options: MockOptions): Promise<void> {
   let profile: MockProfileInput;
   let port: number;
+  let workers = 1;
   try {
     port = parseInteger('--port', options.port, 0, 65535);
     profile = options.profile === undefined ? parseMockProfile({}) : await loadMockProfile(options.profile);
     if (options.seed !== undefined) {
       profile = { ...profile, seed: parseInteger('--seed', options.seed, -(2 ** 31), 2 ** 32 - 1) };
     }
+    workers =
+      options.workers === undefined
+        ? (profile.workers ?? 1)
+        : parseInteger('--workers', options.workers, 1, 64);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${err.message}\n`);
@@ -45,9 +52,12 @@ async function runMock(options: MockOptions): Promise<void> {
     return;
   }
 
-  let server: Awaited<ReturnType<typeof startMockServer>>;
+  let server: { url: string; close(): Promise<void> };
   try {
-    server = await startMockServer({ port, host: options.host, profile });
+    server =
+      workers > 1
+        ? await startMockCluster({ workers, port, host: options.host, profile })
+        : await startMockServer({ port, host: options.host, profile });
   } catch (err) {
     process.stderr.write(
       `tokenstorm mock: cannot listen on ${options.host}:${port}: ${(err as Error).message}\n`,
@@ -72,11 +82,19 @@ async function runMock(options: MockOptions): Promise<void> {
 
 /** The `mock` command, ready to add to the main program. */
 export function mockCommand(): Command {
-  return new Command('mock')
-    .description('run the mock OpenAI-compatible LLM server (OpenAI base URL: <printed url>/v1)')
-    .option('--port <n>', 'port to listen on; 0 picks a free one', '0')
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--profile <file>', 'YAML or JSON profile: seed, ttft_ms, itl_ms, output_tokens, models')
-    .option('--seed <n>', 'seed for answers and timing (overrides the profile)')
-    .action((options: MockOptions) => runMock(options));
+  return (
+    new Command('mock')
+      // addCommand does not pass the program's exitOverride on: without it a usage error exits 1, not 2.
+      .exitOverride()
+      .description('run the mock OpenAI-compatible LLM server (OpenAI base URL: <printed url>/v1)')
+      .option('--port <n>', 'port to listen on; 0 picks a free one', '0')
+      .option('--host <host>', 'address to listen on', '127.0.0.1')
+      .option(
+        '--profile <file>',
+        'YAML or JSON profile (docs/mock-server.md): timing, engine, cache, rate_limits, faults',
+      )
+      .option('--seed <n>', 'seed for answers and timing (overrides the profile)')
+      .option('--workers <n>', 'processes sharing the port, each a replica (overrides the profile)')
+      .action((options: MockOptions) => runMock(options))
+  );
 }

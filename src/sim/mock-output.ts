@@ -1,0 +1,90 @@
+/**
+ * @module sim/mock-output
+ * Writes one answer to its client as tokens are generated: SSE chunks when
+ * streaming, one JSON body at the end otherwise, and the stream faults (stall:
+ * stop sending and hold the connection; cut: drop it mid-answer).
+ */
+import type { ServerResponse } from 'node:http';
+import { completionBody, createStreamEncoder, type MockRequest, type MockUsage } from './mock-openai.js';
+import type { MockAnswer } from './mock-text.js';
+
+/** A stream fault to play on this answer. */
+export interface StreamFault {
+  kind: 'stall' | 'cut';
+  afterTokens: number;
+}
+
+/** One answer being delivered. */
+export interface MockOutput {
+  /** Token `index` was generated. */
+  token(index: number): void;
+  /** The last token was generated. */
+  finish(): void;
+  /** Tokens generated so far (sent or not). */
+  readonly generated: number;
+  /** A stall or cut fault ended this answer (so its close is not the client's abort). */
+  readonly faulted: boolean;
+}
+
+export interface OutputOptions {
+  res: ServerResponse;
+  req: MockRequest;
+  answer: MockAnswer;
+  usage: MockUsage;
+  id: string;
+  created: number;
+  fault?: StreamFault | undefined;
+}
+
+/** Starts the answer: a streaming response sends its headers (and chat role chunk) now. */
+export function createMockOutput(o: OutputOptions): MockOutput {
+  const { res, req, answer, fault } = o;
+  const tokens = answer.tokens;
+  const encoder = req.stream ? createStreamEncoder(req, o.id, o.created) : undefined;
+  let generated = 0;
+  let faulted = false;
+  // Stall: nothing more is written and the response never ends; cut: the socket is destroyed.
+  const strike = (): boolean => {
+    if (faulted) return true;
+    if (fault === undefined || generated < fault.afterTokens) return false;
+    faulted = true;
+    // End the socket rather than destroy it, so the tokens already written reach the client first.
+    if (fault.kind === 'cut') {
+      if (res.socket) res.socket.end();
+      else res.destroy();
+    }
+    return true;
+  };
+  if (encoder !== undefined) {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    // The role-only chunk goes out with the headers: clients must not take it for the first token.
+    if (req.endpoint === 'chat') res.write(encoder.role());
+    else res.flushHeaders();
+  }
+  return {
+    get generated() {
+      return generated;
+    },
+    get faulted() {
+      return faulted;
+    },
+    token(index) {
+      if (encoder !== undefined && !strike() && !res.destroyed) {
+        res.write(encoder.token(tokens[index] as string));
+      }
+      generated++;
+    },
+    finish() {
+      if (strike() || res.destroyed) return;
+      if (encoder === undefined) {
+        const body = completionBody(req, o.id, o.created, tokens.join(''), answer.finishReason, o.usage);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+        return;
+      }
+      let tail = encoder.finish(answer.finishReason);
+      if (req.includeUsage) tail += encoder.usage(o.usage);
+      res.end(tail + encoder.done());
+    },
+  };
+}
