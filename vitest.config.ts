@@ -5,9 +5,11 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // End-to-end tests measure latency against local servers; running files
-    // two at a time keeps a 2-core machine from skewing those measurements.
+    // Two files at a time. Files named *.solo.test.ts measure time or memory
+    // precisely; `npm test` runs them afterwards one at a time, alone.
     fileParallelism: true,
+    // Memory tests collect garbage before reading RSS, so they measure what is kept, not what is pending.
+    execArgv: ['--expose-gc'],
     maxWorkers: 2,
   },
 });

@@ -3,6 +3,26 @@
  * Verdicts from aggregates: thresholds (k6-style expressions) and, later,
  * SLOs, saturation and comparisons. Pure functions, no I/O.
  */
+
+export {
+  assessGenerator,
+  DEFAULT_GENERATOR_LIMITS,
+  type GeneratorFigures,
+  type GeneratorHealth,
+  type GeneratorLimits,
+} from './generator-health.js';
+export {
+  analyseSweep,
+  analyseSweepStages,
+  DEFAULT_ATTAINMENT,
+  type DegradedSignal,
+  kneeOf,
+  type StepVerdict,
+  type SweepAnalysis,
+  type SweepPoint,
+  type SweepStepInput,
+  stepVerdict,
+} from './sweep-analysis.js';
 export {
   formatStat,
   type ParsedThreshold,

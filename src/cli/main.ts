@@ -21,6 +21,8 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     .addCommand(mockCommand())
     .addCommand(proxyCommand())
     .addCommand(reportCommand());
+  // addCommand does not pass exitOverride on: without it a subcommand's usage error exits 1, not 2.
+  for (const command of program.commands) command.exitOverride();
   try {
     await program.parseAsync(argv as string[]);
   } catch (err) {

@@ -5,13 +5,55 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createThresholdSource, evaluateThresholds, type Thresholds } from '../analysis/index.js';
-import { distributionsOf, type RequestRecord, RunAggregator } from '../metrics/index.js';
-import { buildSummary, renderHtmlReport, type Summary } from '../report/index.js';
+import {
+  analyseSweepStages,
+  assessGenerator,
+  createThresholdSource,
+  evaluateThresholds,
+  type GeneratorHealth,
+  type Thresholds,
+} from '../analysis/index.js';
+import {
+  distributionsOf,
+  type RequestRecord,
+  RunAggregator,
+  type Slo,
+  type StageSummary,
+  slosOf,
+} from '../metrics/index.js';
+import {
+  buildSummary,
+  renderHtmlReport,
+  renderJunit,
+  renderMarkdown,
+  type Summary,
+} from '../report/index.js';
 import { RUN_FILES, type RunEvent, type RunInfo, readJsonl, readRunInfo } from '../store/index.js';
 
+/** The summary of a run and, when the run recorded it, the generator's health. */
+export type RunSummary = Summary & { generator?: GeneratorHealth };
+
+/** The test's load and SLOs as run.json keeps them. */
+function testOf(info: RunInfo): {
+  load?: { executor?: string; mode?: string; attainment?: number };
+  slo?: Slo;
+} {
+  return (info.test ?? {}) as { load?: { executor?: string; mode?: string; attainment?: number }; slo?: Slo };
+}
+
+/** A sweep's verdicts, from its measured stages. */
+function sweepOf(info: RunInfo, stages: StageSummary[] | undefined) {
+  const { load, slo } = testOf(info);
+  if (load?.executor !== 'sweep' || stages === undefined) return undefined;
+  return analyseSweepStages(stages, {
+    slos: slosOf(slo),
+    attainment: load.attainment,
+    unit: load.mode === 'vus' ? 'VUs' : 'req/s',
+  });
+}
+
 /** The summary of a run from its info and aggregates. */
-export function summarize(info: RunInfo, aggregator: RunAggregator, durationS: number): Summary {
+export function summarize(info: RunInfo, aggregator: RunAggregator, durationS: number): RunSummary {
   const core = aggregator.snapshot({
     name: info.name,
     startedAt: info.startedAt,
@@ -19,16 +61,34 @@ export function summarize(info: RunInfo, aggregator: RunAggregator, durationS: n
     scenarios: info.scenarios,
   });
   const results = evaluateThresholds(info.thresholds as Thresholds, createThresholdSource(aggregator, core));
-  return buildSummary(info.name, core, results, {
+  const summary = buildSummary(info.name, core, results, {
     distributions: distributionsOf((metric) => aggregator.histogram(metric)),
     slowest: aggregator.slowest(),
+    plan: info.offered,
+    sweep: sweepOf(info, core.stages),
   });
+  if (info.generator === undefined) return summary;
+  const generator = assessGenerator({
+    workers: info.workers ?? 1,
+    loopDelayP99Ms: info.generator.loopDelayP99Ms,
+    loopDelayMaxMs: info.generator.loopDelayMaxMs,
+    schedulingLagP99Ms: core.metrics.scheduling_lag_ms?.p99,
+    schedulingLagCount: core.metrics.scheduling_lag_ms?.count ?? 0,
+    dropped: core.counts.dropped,
+  });
+  return Object.assign(summary, { generator });
 }
 
 /** Writes `summary.json` and `report.html`. */
 export function writeOutputs(dir: string, summary: Summary): void {
   writeFileSync(join(dir, RUN_FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
   writeFileSync(join(dir, RUN_FILES.report), renderHtmlReport(summary));
+}
+
+/** Writes the CI formats asked for: `--junit FILE` and `--markdown FILE`. */
+export function writeCiFiles(summary: Summary, files: { junit?: string; markdown?: string }): void {
+  if (files.junit !== undefined) writeFileSync(files.junit, renderJunit(summary));
+  if (files.markdown !== undefined) writeFileSync(files.markdown, renderMarkdown(summary));
 }
 
 export interface Rebuilt {
@@ -41,7 +101,7 @@ export interface Rebuilt {
 /** Rebuilds the summary of a run directory from `records.jsonl` and `events.jsonl`. */
 export async function rebuildRun(dir: string): Promise<Rebuilt> {
   const info = readRunInfo(dir);
-  const aggregator = new RunAggregator({});
+  const aggregator = new RunAggregator({ slos: slosOf(testOf(info).slo), stages: info.stages ?? [] });
   let lastEnd = 0;
   const report = await readJsonl<RequestRecord>(join(dir, RUN_FILES.records), (record) => {
     aggregator.add(record);

@@ -9,14 +9,19 @@ export { ConfigError, formatPath, formatZodError, type TokenstormErrorCode } fro
 export { applyOverrides, type LoadTestOptions, loadTest, type Overrides, parseTest } from './load-test.js';
 export {
   type ChatStep,
+  type ChatStepInput,
   type CompletionStep,
+  type CompletionStepInput,
   type HttpStep,
+  type HttpStepInput,
   type Load,
   type Scenario,
   type Step,
+  StepSchema,
   type Test,
   type TestInput,
   TestSchema,
   type ThresholdEntry,
   testJsonSchema,
 } from './schema.js';
+export { RETRYABLE_KINDS } from './workload-schema.js';

@@ -40,10 +40,10 @@ describe('loadTest', () => {
       thresholds: { ttft_ms: ['p99 < 2000'], error_rate: ['< 0.01'] },
     });
     expect(test.scenarios[0]?.steps).toHaveLength(2);
-    expect(test.scenarios[0]?.steps[0]).toMatchObject({
+    expect(test.scenarios[0]?.steps?.[0]).toMatchObject({
       chat: { model: 'mock-model', stream: true, max_tokens: 64 },
     });
-    expect(test.scenarios[0]?.steps[1]).toMatchObject({ http: { method: 'GET', url: '/models' } });
+    expect(test.scenarios[0]?.steps?.[1]).toMatchObject({ http: { method: 'GET', url: '/models' } });
   });
 
   it('names the file, the field path and what was expected', async () => {

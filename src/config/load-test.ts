@@ -3,13 +3,15 @@
  * Reads a test file (YAML or TypeScript), applies command-line overrides and
  * validates it against `TestSchema`.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { extname, relative, resolve } from 'node:path';
+import { dirname, extname, relative, resolve } from 'node:path';
 import { createJiti } from 'jiti';
 import { parseDocument } from 'yaml';
 import { substituteEnv } from './env.js';
 import { ConfigError, formatZodError } from './errors.js';
 import { type Test, TestSchema } from './schema.js';
+import { resolveDataFiles } from './workload-schema.js';
 
 /** Command-line values that replace the file's (DESIGN.md §1). */
 export interface Overrides {
@@ -101,5 +103,18 @@ export async function loadTest(path: string, options: LoadTestOptions = {}): Pro
   const raw = TS_EXTENSIONS.has(extname(file))
     ? await readModule(file, source)
     : await readYaml(file, source, options.env);
-  return parseTest(applyOverrides(raw, options.overrides ?? {}), source);
+  // Feeder and trace files are named relative to the test file, as a user reads it.
+  const test = resolveDataFiles(
+    parseTest(applyOverrides(raw, options.overrides ?? {}), source),
+    dirname(file),
+    source,
+  );
+  if (test.load.executor === 'trace') {
+    const trace = resolve(dirname(file), test.load.file);
+    if (!existsSync(trace)) {
+      throw new ConfigError(`${source}: load.file: cannot read the trace file "${test.load.file}"`);
+    }
+    test.load.file = trace;
+  }
+  return test;
 }

@@ -6,12 +6,27 @@
  */
 import { z } from 'zod';
 import { parseThreshold, parseThresholdMetric } from '../analysis/index.js';
-import { DistributionSchema } from '../random/index.js';
+import {
+  ConstantArrivalRateSchema,
+  ConstantVusSchema,
+  PerVuIterationsSchema,
+  RampingArrivalRateSchema,
+  RampingVusSchema,
+  SharedIterationsSchema,
+  SweepSchema,
+  TraceSchema,
+} from '../load/index.js';
+import { SloSchema } from '../metrics/index.js';
 import { MockProfileSchema } from '../sim/index.js';
 import { durationMs } from './duration.js';
+import {
+  checkScenario,
+  modelWorkloadFields,
+  scenarioWorkloadFields,
+  sessionSchema,
+  stepWorkloadFields,
+} from './workload-schema.js';
 
-const positiveNumber = () =>
-  z.number({ error: 'expected a positive number' }).positive({ error: 'expected a positive number' });
 const positiveInt = () =>
   z
     .number({ error: 'expected a positive whole number' })
@@ -32,6 +47,7 @@ const stepCommon = {
   headers: Headers.optional(),
   /** Per-request timeout; the test's `timeout` when absent. */
   timeout: durationMs().optional(),
+  ...stepWorkloadFields,
 };
 
 /** Generation parameters shared by chat and completion steps. */
@@ -46,18 +62,28 @@ const modelParams = {
   seed: z.number().int().optional(),
   /** Extra body fields sent as they are (provider-specific parameters). */
   body: z.record(z.string(), z.unknown()).optional(),
+  ...modelWorkloadFields,
 };
 
+const needsPrompt = (field: 'messages' | 'prompt') => ({
+  message: `expected "${field}" (or "synthetic")`,
+  path: [field],
+});
+
 export const ChatStepSchema = z.strictObject({
-  chat: z.strictObject({
-    ...stepCommon,
-    ...modelParams,
-    messages: z.array(Message).min(1, { error: 'expected at least one message' }),
-  }),
+  chat: z
+    .strictObject({
+      ...stepCommon,
+      ...modelParams,
+      messages: z.array(Message).min(1, { error: 'expected at least one message' }).optional(),
+    })
+    .refine((s) => s.messages !== undefined || s.synthetic !== undefined, needsPrompt('messages')),
 });
 
 export const CompletionStepSchema = z.strictObject({
-  completion: z.strictObject({ ...stepCommon, ...modelParams, prompt: z.string() }),
+  completion: z
+    .strictObject({ ...stepCommon, ...modelParams, prompt: z.string().optional() })
+    .refine((s) => s.prompt !== undefined || s.synthetic !== undefined, needsPrompt('prompt')),
 });
 
 export const HttpStepSchema = z.strictObject({
@@ -77,49 +103,36 @@ export const StepSchema = z.union([ChatStepSchema, CompletionStepSchema, HttpSte
   error: 'expected a step: { chat: … }, { completion: … } or { http: … }',
 });
 
-export const ScenarioSchema = z.strictObject({
-  name: z.string().min(1),
-  /** Share of iterations when there are several scenarios. */
-  weight: z.number().nonnegative().default(1),
-  steps: z.array(StepSchema).min(1, { error: 'expected at least one step' }),
-});
-
-const loadCommon = {
-  duration: durationMs().optional(),
-  /** Total iterations to run across all VUs/arrivals; the test ends at whichever bound comes first. */
-  iterations: positiveInt().optional(),
-  /** Time in-flight requests get to finish after the end before they are cancelled. */
-  graceful_stop: durationMs({ allowZero: true }).default(10_000),
-};
-
-const needsBound = (l: { duration?: number | undefined; iterations?: number | undefined }) =>
-  l.duration !== undefined || l.iterations !== undefined;
-const boundError = { message: 'expected a duration and/or iterations', path: ['duration'] };
-
-export const ConstantVusSchema = z
+export const ScenarioSchema = z
   .strictObject({
-    executor: z.literal('constant-vus'),
-    vus: positiveInt(),
-    /** Pause after each iteration, in milliseconds (a number or a distribution). */
-    think_time: DistributionSchema.optional(),
-    ...loadCommon,
+    name: z.string().min(1),
+    /** Share of iterations when there are several scenarios. */
+    weight: z.number().nonnegative().default(1),
+    /** Exactly one of `steps`, `session` or (TypeScript) `flow`. */
+    steps: z.array(StepSchema).min(1, { error: 'expected at least one step' }).optional(),
+    session: sessionSchema(z.strictObject({ ...stepCommon, ...modelParams })).optional(),
+    ...scenarioWorkloadFields,
   })
-  .refine(needsBound, boundError);
+  .superRefine(checkScenario);
 
-export const ConstantArrivalRateSchema = z
-  .strictObject({
-    executor: z.literal('constant-arrival-rate'),
-    /** Iterations started per second. */
-    rate: positiveNumber(),
-    /** Most iterations in flight at once; an arrival beyond it is dropped, never delayed. */
-    max_vus: positiveInt().default(1000),
-    ...loadCommon,
-  })
-  .refine(needsBound, boundError);
-
-export const LoadSchema = z.discriminatedUnion('executor', [ConstantVusSchema, ConstantArrivalRateSchema], {
-  error: 'expected executor "constant-vus" or "constant-arrival-rate"',
-});
+/** Every executor keeps its schema beside it in load/ (as k6 keeps config beside the executor). */
+export const LoadSchema = z.discriminatedUnion(
+  'executor',
+  [
+    ConstantVusSchema,
+    ConstantArrivalRateSchema,
+    RampingArrivalRateSchema,
+    RampingVusSchema,
+    PerVuIterationsSchema,
+    SharedIterationsSchema,
+    TraceSchema,
+    SweepSchema,
+  ],
+  {
+    error:
+      'expected executor "constant-vus", "constant-arrival-rate", "ramping-arrival-rate", "ramping-vus", "per-vu-iterations", "shared-iterations", "trace" or "sweep"',
+  },
+);
 
 const ThresholdEntry = z.union([
   z.string(),
@@ -165,6 +178,8 @@ export const TestSchema = z.strictObject({
   seed: z.number().int().default(1),
   scenarios: z.array(ScenarioSchema).min(1, { error: 'expected at least one scenario' }),
   load: LoadSchema,
+  /** Per-request SLOs: a request is good (goodput) when it completed and met every one. */
+  slo: SloSchema.optional(),
   thresholds: ThresholdsSchema.default({}),
 });
 
@@ -173,10 +188,13 @@ export type TestInput = z.input<typeof TestSchema>;
 /** A validated test with defaults applied and durations in milliseconds. */
 export type Test = z.output<typeof TestSchema>;
 export type Scenario = Test['scenarios'][number];
-export type Step = Scenario['steps'][number];
+export type Step = NonNullable<Scenario['steps']>[number];
 export type ChatStep = z.output<typeof ChatStepSchema>['chat'];
 export type CompletionStep = z.output<typeof CompletionStepSchema>['completion'];
 export type HttpStep = z.output<typeof HttpStepSchema>['http'];
+export type ChatStepInput = z.input<typeof ChatStepSchema>['chat'];
+export type CompletionStepInput = z.input<typeof CompletionStepSchema>['completion'];
+export type HttpStepInput = z.input<typeof HttpStepSchema>['http'];
 export type Load = Test['load'];
 export type ThresholdEntry = z.output<typeof ThresholdEntry>;
 

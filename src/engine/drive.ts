@@ -8,7 +8,7 @@ import { setMaxListeners } from 'node:events';
 import type { Dispatcher } from 'undici';
 import type { Test } from '../config/index.js';
 import { executorFor } from '../load/index.js';
-import type { RequestRecord } from '../metrics/index.js';
+import { type RequestRecord, RunAggregator, type StageSpan, slosOf } from '../metrics/index.js';
 import type { Clock } from '../protocols/index.js';
 import type { Workload } from '../workload/index.js';
 import type { InFlight } from './in-flight.js';
@@ -29,6 +29,8 @@ export interface DriveOptions {
   /** Run-wide record numbering: this worker's n-th record gets `index + n * count`. */
   onRecord: (record: RequestRecord) => void;
   onDropped: (scheduled: number) => void;
+  /** A stage announced by the load model while running (sweep steps). */
+  onStage?: (span: StageSpan) => void;
   /** The iterations running now; shared so progress reports can read its size. */
   inFlight: InFlight;
   log?: (line: string) => void;
@@ -44,19 +46,43 @@ export async function drive(options: DriveOptions): Promise<number> {
   options.cancelNow.addEventListener('abort', cancelNow, { once: true });
   const inFlight = options.inFlight;
   let sequence = 0;
+  const { plan, run } = executorFor(test.load);
+  // A load model that decides from results (the sweep) runs in one segment and measures its own records.
+  const meter = plan.singleSegment ? new RunAggregator({ slos: slosOf(test.slo) }) : undefined;
   const sink = (partial: Omit<RequestRecord, 'id'>): void => {
-    options.onRecord({ id: segment.index + sequence++ * segment.count, ...partial } as RequestRecord);
+    const record = { id: segment.index + sequence++ * segment.count, ...partial } as RequestRecord;
+    meter?.add(record);
+    options.onRecord(record);
   };
-  const { run } = executorFor(test.load);
   await run(
     {
       clock,
       stop: options.stop,
-      runIteration: (vu, iteration, scheduled) =>
+      runIteration: (vu, iteration, scheduled, data) =>
         inFlight.track(
-          workload.runIteration({ vu, iteration, scheduled, sink, dispatcher, clock, signal: cancel.signal }),
+          workload.runIteration({
+            vu,
+            iteration,
+            scheduled,
+            sink,
+            dispatcher,
+            clock,
+            signal: cancel.signal,
+            stop: options.stop,
+            data,
+          }),
         ),
-      dropped: options.onDropped,
+      dropped: (scheduled) => {
+        meter?.addDropped(scheduled);
+        options.onDropped(scheduled);
+      },
+      stage: (span) => {
+        meter?.addStage(span);
+        options.onStage?.(span);
+      },
+      ...(meter !== undefined
+        ? { measure: (fromMs: number, toMs: number) => meter.measure(fromMs, toMs) }
+        : {}),
       segment,
       claimIteration: options.claimIteration,
     },

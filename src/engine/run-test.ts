@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { ConfigError, type Test } from '../config/index.js';
 import { executorFor } from '../load/index.js';
-import { type RequestRecord, RunAggregator } from '../metrics/index.js';
+import { type RequestRecord, RunAggregator, type StageSpan, slosOf } from '../metrics/index.js';
 import { startMockInThread } from '../sim/index.js';
 import {
   createRunDir,
@@ -48,6 +48,8 @@ export interface RunTestOptions {
   /** Each record as it arrives (live views, tests). */
   onRecord?: ((record: RequestRecord) => void) | undefined;
   onProgress?: ((progress: RunProgress) => void) | undefined;
+  /** Arrivals the executor could not start in time, as they are counted (live views). */
+  onDropped?: ((n: number) => void) | undefined;
 }
 
 export interface RunTestResult {
@@ -110,10 +112,14 @@ export async function runTest(
     writeRunInfo(dir, info);
     const records = new JsonlWriter(join(dir, RUN_FILES.records));
     const events = new JsonlWriter(join(dir, RUN_FILES.events));
-    const aggregator = new RunAggregator({});
-    const keep = recordFilter(recordsMode);
     const { plan } = executorFor(test.load);
+    // Stages planned ahead, plus those a sweep announces while running.
+    const stages: StageSpan[] = [...(plan.stages ?? [])];
+    const aggregator = new RunAggregator({ slos: slosOf(test.slo), stages });
+    const keep = recordFilter(recordsMode);
     const inFlight = new Array<number>(workerCount).fill(0);
+    const loopDelayP99Ms: number[] = [];
+    let loopDelayMaxMs = 0;
     let requests = 0;
 
     const onMessage = (index: number, message: FromWorker): void => {
@@ -127,9 +133,15 @@ export async function runTest(
         requests += message.records.length;
       } else if (message.type === 'dropped') {
         for (const at of message.at) aggregator.addDropped(at);
+        options.onDropped?.(message.at.length);
         events.write({ type: 'dropped', at: message.at[0], n: message.at.length, times: message.at });
+      } else if (message.type === 'stage') {
+        aggregator.addStage(message.span);
+        stages.push(message.span);
       } else if (message.type === 'progress') {
         inFlight[index] = message.inFlight;
+        loopDelayP99Ms.push(Math.round(message.loopDelayP99Ms * 1000) / 1000);
+        loopDelayMaxMs = Math.max(loopDelayMaxMs, Math.round(message.loopDelayMaxMs * 1000) / 1000);
       }
     };
 
@@ -215,6 +227,9 @@ export async function runTest(
       events.close();
     }
     info.durationS = Math.max(0, ...ends) / 1000;
+    if (stages.length > 0) info.stages = stages;
+    if (plan.offered !== undefined) info.offered = plan.offered;
+    info.generator = { loopDelayP99Ms, loopDelayMaxMs };
     if (options.stop?.aborted) info.aborted = String(options.stop.reason ?? 'interrupted');
     writeRunInfo(dir, info);
     return { dir, info, aggregator };

@@ -3,12 +3,14 @@
  * Entry point of a load worker thread: loads the test itself, waits at the
  * start barrier, drives its slice of the load and streams records back.
  */
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Agent } from 'undici';
 import { ConfigError, loadTest, parseTest, type Test } from '../config/index.js';
+import { executorFor } from '../load/index.js';
 import { roundMs } from '../metrics/index.js';
+import { WarmConnector } from '../protocols/index.js';
 import { Workload } from '../workload/index.js';
 import { RecordBatcher } from './batcher.js';
 import { drive } from './drive.js';
@@ -19,6 +21,10 @@ if (parentPort === null) throw new Error('worker-main must run in a worker threa
 const port = parentPort;
 const init = workerData as WorkerInit;
 const post = (message: FromWorker) => port.postMessage(message);
+/** Sampling interval of the event-loop delay monitor (ms). */
+const LOOP_RESOLUTION_MS = 5;
+/** Pre-opened connections per worker, at most. */
+const MAX_WARM_CONNECTIONS = 64;
 
 async function loadSource(source: TestSource): Promise<Test> {
   if ('file' in source) return loadTest(source.file, { overrides: source.overrides ?? {} });
@@ -38,7 +44,11 @@ function nextStart(): Promise<number> {
 
 async function main(): Promise<void> {
   const test = await loadSource(init.source);
-  const workload = new Workload(test, init.target);
+  const workload = new Workload(test, init.target, {
+    workerIndex: init.workerIndex,
+    workerCount: init.workerCount,
+  });
+  const connector = new WarmConnector();
   const dispatcher = new Agent({
     connections: null,
     pipelining: 1,
@@ -46,10 +56,17 @@ async function main(): Promise<void> {
     // The step timeout bounds every request; undici's own timers would misclassify slow streams.
     headersTimeout: 0,
     bodyTimeout: 0,
-    connect: { timeout: 10_000 },
+    connect: connector.connect,
   });
+  // Connections the load will need at once, opened before the clock starts (TCP set-up is not the schedule's).
+  const { plan } = executorFor(test.load);
+  const share = Math.ceil(plan.maxConcurrency / init.workerCount);
+  await connector.warm(new URL(init.target).origin, Math.min(share, MAX_WARM_CONNECTIONS));
+
   const stop = new AbortController();
   const cancelNow = new AbortController();
+  // An exhausted `sequential`/`unique` feeder ends the run as an interrupt would: no new iterations.
+  workload.exhausted.addEventListener('abort', () => stop.abort('feeder exhausted'), { once: true });
   port.on('message', (message: ToWorker) => {
     if (message.type === 'stop') stop.abort(message.reason);
     else if (message.type === 'cancel') cancelNow.abort('cancelled');
@@ -71,7 +88,19 @@ async function main(): Promise<void> {
   }, 100);
   const inFlight = new InFlight();
   const iterations = new Int32Array(init.iterations);
-  const progress = setInterval(() => post({ type: 'progress', inFlight: inFlight.size }), 1000);
+  // The generator watches itself: a late event loop distorts every timing it takes.
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  loop.enable();
+  const progress = setInterval(() => {
+    post({
+      type: 'progress',
+      inFlight: inFlight.size,
+      // The histogram holds whole timer intervals: the delay is what exceeds the resolution.
+      loopDelayP99Ms: loop.count > 0 ? Math.max(0, loop.percentile(99) / 1e6 - LOOP_RESOLUTION_MS) : 0,
+      loopDelayMaxMs: loop.count > 0 ? Math.max(0, loop.max / 1e6 - LOOP_RESOLUTION_MS) : 0,
+    });
+    loop.reset();
+  }, 1000);
   let endMs = 0;
   try {
     endMs = await drive({
@@ -85,14 +114,18 @@ async function main(): Promise<void> {
       cancelNow: cancelNow.signal,
       onRecord: (record) => batcher.add(record),
       onDropped: (scheduled) => dropped.push(roundMs(scheduled)),
+      onStage: (span) => post({ type: 'stage', span }),
       inFlight,
     });
   } finally {
     clearInterval(flushDropped);
     clearInterval(progress);
+    loop.disable();
     batcher.close();
     if (dropped.length > 0) post({ type: 'dropped', at: dropped });
     await dispatcher.destroy().catch(() => undefined);
+    connector.close();
+    await workload.close();
   }
   post({ type: 'done', endMs: roundMs(endMs) });
 }

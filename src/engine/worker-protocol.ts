@@ -5,7 +5,7 @@
  * records in batches; the coordinator writes and aggregates them.
  */
 import type { Overrides } from '../config/index.js';
-import type { RequestRecord } from '../metrics/index.js';
+import type { RequestRecord, StageSpan } from '../metrics/index.js';
 
 /** Where a worker gets the test: a file it loads itself (TypeScript flows cannot be cloned) or a plain object. */
 export type TestSource = { file: string; overrides?: Overrides } | { inline: unknown };
@@ -35,7 +35,10 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'records'; records: RequestRecord[] }
   | { type: 'dropped'; at: number[] }
-  | { type: 'progress'; inFlight: number }
+  /** Once a second: iterations in flight and the worker's event-loop delay over that second (ms). */
+  | { type: 'progress'; inFlight: number; loopDelayP99Ms: number; loopDelayMaxMs: number }
+  /** A stage the load model decided while running (a sweep step), sent before any of its records. */
+  | { type: 'stage'; span: StageSpan }
   /** The worker's load is over: `endMs` on the run clock. */
   | { type: 'done'; endMs: number }
   | { type: 'failed'; message: string; configError: boolean };

@@ -27,16 +27,20 @@ describe('constant-arrival-rate', () => {
     const load = arrivalLoad({ rate: 100, duration: '500ms' });
     const clock = createClock();
     const started: { iteration: number; scheduled: number; at: number }[] = [];
-    await ConstantArrivalRate.run(load, {
-      clock,
-      stop: new AbortController().signal,
-      // Each iteration takes 200 ms: a closed loop would fall behind, an open one must not.
-      runIteration: async (_vu, iteration, scheduled) => {
-        started.push({ iteration, scheduled, at: clock() });
-        await new Promise((r) => setTimeout(r, 200));
+    await ConstantArrivalRate.run(
+      load,
+      {
+        clock,
+        stop: new AbortController().signal,
+        // Each iteration takes 200 ms: a closed loop would fall behind, an open one must not.
+        runIteration: async (_vu, iteration, scheduled) => {
+          started.push({ iteration, scheduled, at: clock() });
+          await new Promise((r) => setTimeout(r, 200));
+        },
+        dropped: () => expect.unreachable('nothing should be dropped with 1000 VUs'),
       },
-      dropped: () => expect.unreachable('nothing should be dropped with 1000 VUs'),
-    });
+      1,
+    );
     expect(started.map((s) => s.iteration)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     const first = started[0]?.scheduled ?? 0;
     started.forEach((s, i) => {
@@ -52,15 +56,19 @@ describe('constant-arrival-rate', () => {
     const clock = createClock();
     const dropped: number[] = [];
     let started = 0;
-    await ConstantArrivalRate.run(load, {
-      clock,
-      stop: new AbortController().signal,
-      runIteration: async () => {
-        started++;
-        await new Promise((r) => setTimeout(r, 1_000));
+    await ConstantArrivalRate.run(
+      load,
+      {
+        clock,
+        stop: new AbortController().signal,
+        runIteration: async () => {
+          started++;
+          await new Promise((r) => setTimeout(r, 1_000));
+        },
+        dropped: (scheduled) => dropped.push(scheduled),
       },
-      dropped: (scheduled) => dropped.push(scheduled),
-    });
+      1,
+    );
     expect(started).toBe(2);
     expect(dropped).toHaveLength(28);
   });
@@ -70,14 +78,18 @@ describe('constant-arrival-rate', () => {
     const stop = new AbortController();
     let started = 0;
     setTimeout(() => stop.abort(), 100);
-    await ConstantArrivalRate.run(load, {
-      clock: createClock(),
-      stop: stop.signal,
-      runIteration: async () => {
-        started++;
+    await ConstantArrivalRate.run(
+      load,
+      {
+        clock: createClock(),
+        stop: stop.signal,
+        runIteration: async () => {
+          started++;
+        },
+        dropped: () => undefined,
       },
-      dropped: () => undefined,
-    });
+      1,
+    );
     expect(started).toBeGreaterThan(3);
     expect(started).toBeLessThan(40);
   });

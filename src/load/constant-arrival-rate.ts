@@ -1,69 +1,77 @@
 /**
  * @module load/constant-arrival-rate
- * Open model: iterations start at a fixed rate from a precomputed schedule,
- * whatever the target's latency (no coordinated omission). An arrival finding
- * every VU busy is dropped and counted, never queued or delayed.
+ * Open model: iterations start at a fixed mean rate from a precomputed,
+ * seeded schedule (evenly spaced, Poisson or gamma), whatever the target's
+ * latency (no coordinated omission). An arrival finding every VU busy is
+ * dropped and counted, never queued or delayed.
  */
-import type { Load } from '../config/index.js';
-import { type Executor, WHOLE } from './executor.js';
+import { z } from 'zod';
+import { ArrivalSchema } from './arrival-process.js';
+import { runArrivals, vuPool } from './arrival-runner.js';
+import type { Executor } from './executor.js';
+import { boundError, bounds, loadCommon, maxVus, needsBound, positiveNumber } from './load-fields.js';
+import { arrivalTimes, type ProfilePoint, planSeries } from './rate-profile.js';
 import { waitFor } from './wait.js';
 
-type ConstantArrivalRateLoad = Extract<Load, { executor: 'constant-arrival-rate' }>;
+export const ConstantArrivalRateSchema = z
+  .strictObject({
+    executor: z.literal('constant-arrival-rate'),
+    /** Iterations started per second (the mean, for Poisson and gamma arrivals). */
+    rate: positiveNumber(),
+    /** How arrivals are spaced: `constant`, `poisson` or `{ gamma: { burstiness } }`. */
+    arrival: ArrivalSchema,
+    /** Most iterations in flight at once; an arrival beyond it is dropped, never delayed. */
+    max_vus: maxVus,
+    ...bounds,
+    ...loadCommon,
+  })
+  .refine(needsBound, boundError);
 
-/** Number of planned arrivals: every `1000 / rate` ms within the duration, capped by iterations. */
+export type ConstantArrivalRateLoad = z.output<typeof ConstantArrivalRateSchema>;
+
+/** Number of planned evenly spaced arrivals: every `1000 / rate` ms within the duration, capped by iterations. */
 export function plannedArrivals(load: ConstantArrivalRateLoad): number {
   const byTime =
     load.duration === undefined ? Number.POSITIVE_INFINITY : Math.ceil((load.duration * load.rate) / 1000);
   return Math.min(byTime, load.iterations ?? Number.POSITIVE_INFINITY);
 }
 
-/** Schedule time (ms from the start) of arrival `i`. */
+/** Schedule time (ms from the start) of evenly spaced arrival `i`. */
 export function arrivalTime(load: ConstantArrivalRateLoad, i: number): number {
   return (i * 1000) / load.rate;
+}
+
+function profile(load: ConstantArrivalRateLoad): ProfilePoint[] {
+  const end = load.duration ?? Number.POSITIVE_INFINITY;
+  return [
+    { atMs: 0, value: load.rate },
+    { atMs: end, value: load.rate },
+  ];
+}
+
+/** Every arrival time of the plan (ms from the start), seeded: the engine slices it by segment. */
+export function constantArrivals(load: ConstantArrivalRateLoad, seed: number): Float64Array {
+  return arrivalTimes(profile(load), load.arrival, seed, load.iterations);
 }
 
 export const ConstantArrivalRate = {
   name: 'constant-arrival-rate',
 
   plan(load) {
-    return { durationMs: load.duration, iterations: plannedArrivals(load), maxConcurrency: load.max_vus };
+    return {
+      durationMs: load.duration,
+      iterations: plannedArrivals(load),
+      maxConcurrency: load.max_vus,
+      ...(load.duration !== undefined
+        ? { offered: { unit: 'iterations_per_s' as const, series: planSeries(profile(load)) } }
+        : {}),
+    };
   },
 
-  async run(load, ctx) {
-    const total = plannedArrivals(load);
-    const segment = ctx.segment ?? WHOLE;
-    // This segment's VU slots (`v % count === index`), free ones on a stack.
-    const free: number[] = [];
-    for (let v = load.max_vus - 1; v >= 0; v--) if (v % segment.count === segment.index) free.push(v);
+  async run(load, ctx, seed) {
+    const times = constantArrivals(load, seed);
     const start = ctx.clock();
-    // This segment's arrivals: `i % count === index`.
-    let next = segment.index;
-
-    await new Promise<void>((resolve) => {
-      const tick = (): void => {
-        if (ctx.stop.aborted) {
-          resolve();
-          return;
-        }
-        const now = ctx.clock() - start;
-        // Start every arrival that is due; a late timer shows up as scheduling lag, not a shifted plan.
-        while (next < total && arrivalTime(load, next) <= now) {
-          const scheduled = start + arrivalTime(load, next);
-          const vu = free.pop();
-          if (vu === undefined) ctx.dropped(scheduled);
-          else ctx.runIteration(vu, next, scheduled).finally(() => free.push(vu));
-          next += segment.count;
-        }
-        if (next >= total) {
-          resolve();
-          return;
-        }
-        const delay = arrivalTime(load, next) - (ctx.clock() - start);
-        if (delay >= 1) setTimeout(tick, Math.floor(delay));
-        else setImmediate(tick);
-      };
-      tick();
-    });
+    await runArrivals(ctx, { times, startMs: start, free: vuPool(load.max_vus, ctx.segment) });
     // The load lasts its whole duration even when the last arrival came earlier.
     if (load.duration !== undefined) await waitFor(start + load.duration - ctx.clock(), ctx.stop);
   },

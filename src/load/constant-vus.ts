@@ -3,18 +3,47 @@
  * Closed model: N virtual users each run iterations back to back (with an
  * optional think time), for a duration and/or a total number of iterations.
  */
-import type { Load } from '../config/index.js';
-import { ThinkTime } from '../workload/index.js';
+import { z } from 'zod';
+import { DistributionSchema } from '../random/index.js';
+// The file, not workload/index: the workload imports config, which imports these schemas (a cycle).
+import { ThinkTime } from '../workload/think-time.js';
 import { type Executor, type ExecutorContext, localCounter, WHOLE } from './executor.js';
+import { boundError, bounds, loadCommon, needsBound, positiveInt } from './load-fields.js';
 import { waitFor } from './wait.js';
 
-type ConstantVusLoad = Extract<Load, { executor: 'constant-vus' }>;
+export const ConstantVusSchema = z
+  .strictObject({
+    executor: z.literal('constant-vus'),
+    vus: positiveInt(),
+    /** Pause after each iteration, in milliseconds (a number or a distribution). */
+    think_time: DistributionSchema.optional(),
+    ...bounds,
+    ...loadCommon,
+  })
+  .refine(needsBound, boundError);
+
+export type ConstantVusLoad = z.output<typeof ConstantVusSchema>;
 
 export const ConstantVus = {
   name: 'constant-vus',
 
   plan(load) {
-    return { durationMs: load.duration, iterations: load.iterations, maxConcurrency: load.vus };
+    return {
+      durationMs: load.duration,
+      iterations: load.iterations,
+      maxConcurrency: load.vus,
+      ...(load.duration !== undefined
+        ? {
+            offered: {
+              unit: 'vus' as const,
+              series: Array.from({ length: Math.ceil(load.duration / 1000) }, (_, s) => ({
+                start_s: s,
+                value: load.vus,
+              })),
+            },
+          }
+        : {}),
+    };
   },
 
   async run(load, ctx, seed) {

@@ -4,12 +4,22 @@
  * iteration sends is the workload's business, not the executor's.
  */
 import type { Load } from '../config/index.js';
+import type { StageMeasurement, StageSpan } from '../metrics/index.js';
 import type { Clock } from '../protocols/index.js';
+
+/**
+ * Per-iteration values from the load model for the workload, e.g. a trace's
+ * `{ trace: { input_tokens, output_tokens, … } }` (templates read `trace.input_tokens`).
+ */
+export type IterationData = Readonly<Record<string, unknown>>;
 
 export interface ExecutorContext {
   clock: Clock;
-  /** Starts iteration `iteration` for virtual user `vu`; resolves when it has ended. */
-  runIteration(vu: number, iteration: number, scheduled: number): Promise<void>;
+  /**
+   * Starts iteration `iteration` for virtual user `vu`; resolves when it has
+   * ended. `data` carries per-arrival values (trace replay) to the workload.
+   */
+  runIteration(vu: number, iteration: number, scheduled: number, data?: IterationData): Promise<void>;
   /** An arrival that could not be started at its time (all VUs busy). */
   dropped(scheduled: number): void;
   /** Aborted when the run must stop starting iterations (SIGINT, abort). */
@@ -24,6 +34,16 @@ export interface ExecutorContext {
    * `iterations` bound holds across workers). Absent: a local counter.
    */
   claimIteration?: () => number;
+  /**
+   * Announces a labelled stage decided while running (a sweep's steps), before
+   * any arrival in it; stages known ahead are in the plan instead.
+   */
+  stage?: (span: StageSpan) => void;
+  /**
+   * What was measured for the requests scheduled in `[fromMs, toMs)` (whole
+   * stages), for load models that decide from results (the sweep).
+   */
+  measure?: (fromMs: number, toMs: number) => StageMeasurement;
 }
 
 /** One of `count` equal slices of a plan. */
@@ -49,6 +69,12 @@ export interface ExecutionPlan {
   iterations: number | undefined;
   /** Most iterations in flight at once. */
   maxConcurrency: number;
+  /** Labelled stages known ahead (run-clock ms, the load starting at 0). */
+  stages?: StageSpan[];
+  /** The offered load per second, known ahead: arrivals/s (open models) or VUs (closed). */
+  offered?: { unit: 'iterations_per_s' | 'vus'; series: { start_s: number; value: number }[] };
+  /** Only segment 0 runs this load (it decides from measurements, e.g. the sweep). */
+  singleSegment?: boolean;
 }
 
 /**

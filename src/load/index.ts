@@ -1,26 +1,85 @@
 /**
  * @module load
- * Load models (executors): when iterations start.
+ * Load models (executors): when iterations start. Each executor's schedule is
+ * a pure plan (arrival times, VU count over time) that the engine slices
+ * into segments; each keeps its zod schema beside it.
  */
 import type { Load } from '../config/index.js';
 import { ConstantArrivalRate } from './constant-arrival-rate.js';
 import { ConstantVus } from './constant-vus.js';
-import type { ExecutionPlan, Executor, ExecutorContext, Segment } from './executor.js';
+import type { ExecutionPlan, Executor, ExecutorContext, IterationData, Segment } from './executor.js';
+import { PerVuIterations } from './per-vu-iterations.js';
+import { RampingArrivalRate } from './ramping-arrival-rate.js';
+import { RampingVus } from './ramping-vus.js';
+import { SharedIterations } from './shared-iterations.js';
+import { Sweep } from './sweep.js';
+import { readTrace, traceExecutor } from './trace.js';
 
-export { arrivalTime, ConstantArrivalRate, plannedArrivals } from './constant-arrival-rate.js';
-export { ConstantVus } from './constant-vus.js';
+export { type Arrival, ArrivalSchema, sampleGamma, unitGaps } from './arrival-process.js';
+export {
+  arrivalTime,
+  ConstantArrivalRate,
+  ConstantArrivalRateSchema,
+  constantArrivals,
+  plannedArrivals,
+} from './constant-arrival-rate.js';
+export { ConstantVus, ConstantVusSchema } from './constant-vus.js';
 export { localCounter, WHOLE } from './executor.js';
-export type { ExecutionPlan, Executor, ExecutorContext, Segment };
+export { PerVuIterations, PerVuIterationsSchema } from './per-vu-iterations.js';
+export {
+  RampingArrivalRate,
+  RampingArrivalRateSchema,
+  rampingArrivals,
+  rampingSchedule,
+} from './ramping-arrival-rate.js';
+export { activeIntervals, RampingVus, RampingVusSchema, rampingVusSchedule } from './ramping-vus.js';
+export {
+  arrivalTimes,
+  cumulativeAt,
+  type PlannedStage,
+  type PlanPoint,
+  planSeries,
+  profileOf,
+  type RateProfile,
+  valueAt,
+  vuTargets,
+} from './rate-profile.js';
+export { compileShape, type Shape, ShapeSchema } from './shapes.js';
+export { SharedIterations, SharedIterationsSchema } from './shared-iterations.js';
+export { Sweep, SweepSchema } from './sweep.js';
+export { nextSweepStep, type SweepResult, type SweepSearch, type SweepStep } from './sweep-search.js';
+export { readTrace, type TracePlan, TraceSchema, traceExecutor, tracePlan } from './trace.js';
+export { loadTrace, type Trace, timestampMs } from './trace-file.js';
+export type { ExecutionPlan, Executor, ExecutorContext, IterationData, Segment };
 
-/** The executor of a load section with its plan. */
-export function executorFor(load: Load): {
+/** An executor bound to its load section, with its plan. */
+export interface BoundExecutor {
   plan: ExecutionPlan;
   run: (ctx: ExecutorContext, seed: number) => Promise<void>;
-} {
+}
+
+function bind<L extends Load>(executor: Executor<L>, load: L): BoundExecutor {
+  return { plan: executor.plan(load), run: (ctx, seed) => executor.run(load, ctx, seed) };
+}
+
+/** The executor of a load section with its plan (a trace is read here, once). */
+export function executorFor(load: Load): BoundExecutor {
   switch (load.executor) {
     case 'constant-vus':
-      return { plan: ConstantVus.plan(load), run: (ctx, seed) => ConstantVus.run(load, ctx, seed) };
+      return bind(ConstantVus, load);
     case 'constant-arrival-rate':
-      return { plan: ConstantArrivalRate.plan(load), run: (ctx) => ConstantArrivalRate.run(load, ctx) };
+      return bind(ConstantArrivalRate, load);
+    case 'ramping-arrival-rate':
+      return bind(RampingArrivalRate, load);
+    case 'ramping-vus':
+      return bind(RampingVus, load);
+    case 'per-vu-iterations':
+      return bind(PerVuIterations, load);
+    case 'shared-iterations':
+      return bind(SharedIterations, load);
+    case 'trace':
+      return bind(traceExecutor(readTrace(load)), load);
+    case 'sweep':
+      return bind(Sweep, load);
   }
 }

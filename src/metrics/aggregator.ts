@@ -5,9 +5,12 @@
  * calls and the meta passed to `snapshot`, so `tokenstorm report` rebuilds a
  * live run's numbers exactly from records.jsonl.
  */
+import { ContextTally } from './context-stats.js';
 import { isGood, type RequestSlo } from './goodput.js';
 import type { MetricHistogram } from './histogram.js';
 import type { RequestRecord } from './record.js';
+import { SlowestRequests, type SlowRequest } from './slowest.js';
+import { type StageMeasurement, type StageSpan, StageTallies } from './stages.js';
 import {
   METRIC_NAMES,
   type MetricName,
@@ -23,6 +26,8 @@ export interface RunAggregatorOptions {
   windowMs?: number;
   /** Per-request SLOs for goodput; none means every ok request is good. */
   slos?: readonly RequestSlo[];
+  /** Stages known ahead (run-clock ms); more can be added while running with `addStage`. */
+  stages?: readonly StageSpan[];
 }
 
 function isMetricName(name: string): name is MetricName {
@@ -34,7 +39,11 @@ export class RunAggregator {
   readonly #slos: readonly RequestSlo[];
   readonly #total = new Tally();
   readonly #scenarios = new Map<string, Tally>();
+  /** Session turns by scenario (only scenarios that ran sessions). */
+  readonly #contexts = new Map<string, ContextTally>();
   readonly #windows: WindowSeries;
+  readonly #slowest = new SlowestRequests();
+  readonly #stages = new StageTallies();
 
   constructor(options: RunAggregatorOptions = {}) {
     const windowMs = options.windowMs ?? 1000;
@@ -43,6 +52,7 @@ export class RunAggregator {
     }
     this.windowMs = windowMs;
     this.#slos = options.slos ?? [];
+    for (const span of options.stages ?? []) this.#stages.add(span);
     this.#windows = new WindowSeries(windowMs);
   }
 
@@ -51,7 +61,25 @@ export class RunAggregator {
     const good = isGood(record, this.#slos);
     this.#total.add(record, good);
     this.#scenario(record.scenario).add(record, good);
+    if (record.turn !== undefined) this.#context(record.scenario).add(record);
     this.#windows.add(record, good);
+    this.#slowest.add(record);
+    this.#stages.at(record.scheduled)?.add(record, good);
+  }
+
+  /** Adds a stage announced while running; records scheduled in it from then on are counted in it. */
+  addStage(span: StageSpan): void {
+    this.#stages.add(span);
+  }
+
+  /** The merged stages within `[fromMs, toMs)` (a sweep step's measurement). */
+  measure(fromMs: number, toMs: number): StageMeasurement {
+    return this.#stages.measure(fromMs, toMs);
+  }
+
+  /** The slowest request attempts so far (by duration, any outcome), slowest first. */
+  slowest(): SlowRequest[] {
+    return this.#slowest.list();
   }
 
   /** Counts `n` arrivals the executor could not start in time, at run time `atMs`. */
@@ -59,6 +87,7 @@ export class RunAggregator {
     this.#total.addDropped(n);
     if (scenario !== undefined) this.#scenario(scenario).addDropped(n);
     this.#windows.addDropped(atMs, n);
+    this.#stages.at(atMs)?.addDropped(n);
   }
 
   /**
@@ -84,6 +113,11 @@ export class RunAggregator {
           metrics: tally.metrics(),
           rates: tally.rates(meta.durationS),
         };
+        const context = this.#contexts.get(name);
+        if (context !== undefined && !context.empty) {
+          summary.turns = context.byTurn();
+          summary.context = context.byContext();
+        }
         return [name, summary];
       }),
     );
@@ -96,7 +130,17 @@ export class RunAggregator {
       tokens: { ...this.#total.tokens },
       scenarios,
       windows: this.#windows.summaries(),
+      ...(this.#stages.size > 0 ? { stages: this.#stages.summaries() } : {}),
     };
+  }
+
+  #context(name: string): ContextTally {
+    let tally = this.#contexts.get(name);
+    if (tally === undefined) {
+      tally = new ContextTally();
+      this.#contexts.set(name, tally);
+    }
+    return tally;
   }
 
   #scenario(name: string): Tally {

@@ -3,6 +3,7 @@
  * Per-request SLOs: a request is good when it is ok and meets every SLO
  * (DESIGN.md §2, `goodput_per_s`). With no SLOs, every ok request is good.
  */
+import { z } from 'zod';
 import type { RequestRecord } from './record.js';
 import { sampleOf } from './samples.js';
 
@@ -34,4 +35,30 @@ export function isGood(r: RequestRecord, slos: readonly RequestSlo[]): boolean {
     if (value !== undefined && value > slo.maxMs) return false;
   }
   return true;
+}
+
+const sloBound = (metric: string) =>
+  z
+    .number({ error: `expected the most milliseconds ${metric} may take for a good request` })
+    .positive({ error: `expected the most milliseconds ${metric} may take for a good request` });
+
+/**
+ * The test's `slo` section: the most each per-request latency may be for the
+ * request to count as good, e.g. `{ ttft_ms: 500, tpot_ms: 50, e2e_ms: 10000 }`.
+ */
+export const SloSchema = z.strictObject(
+  Object.fromEntries(SLO_METRICS.map((m) => [m, sloBound(m).optional()])) as Record<
+    SloMetric,
+    z.ZodOptional<z.ZodNumber>
+  >,
+);
+export type Slo = z.output<typeof SloSchema>;
+
+/** The SLO section as a list, in `SLO_METRICS` order. */
+export function slosOf(slo: Slo | undefined): RequestSlo[] {
+  if (slo === undefined) return [];
+  return SLO_METRICS.flatMap((metric) => {
+    const maxMs = slo[metric];
+    return maxMs === undefined ? [] : [{ metric, maxMs }];
+  });
 }

@@ -4,7 +4,23 @@
  * run/scenario/window aggregates and the measured part of summary.json.
  */
 export { RunAggregator, type RunAggregatorOptions } from './aggregator.js';
-export { isGood, type RequestSlo, SLO_METRICS, type SloMetric } from './goodput.js';
+export { ContextTally, contextBucketOf } from './context-stats.js';
+export {
+  DISTRIBUTION_METRICS,
+  type Distribution,
+  distributionOf,
+  distributionsOf,
+  PERCENTILE_LADDER,
+} from './distributions.js';
+export {
+  isGood,
+  type RequestSlo,
+  SLO_METRICS,
+  type Slo,
+  type SloMetric,
+  SloSchema,
+  slosOf,
+} from './goodput.js';
 export { type HistogramUnit, MetricHistogram, type MetricStats, type PercentileSource } from './histogram.js';
 export {
   ERROR_KINDS,
@@ -16,9 +32,13 @@ export {
   type StepKind,
 } from './record.js';
 export { isModelStep } from './samples.js';
+export { SlowestRequests, type SlowRequest } from './slowest.js';
+export { type StageMeasurement, type StageSpan, type StageSummary, StageTallies } from './stages.js';
 export {
   CORE_METRICS,
   COUNT_NAMES,
+  type ContextBucketStats,
+  type ContextStats,
   type CountName,
   type Counts,
   METRIC_NAMES,

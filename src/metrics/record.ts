@@ -38,6 +38,12 @@ export interface RequestRecord {
   kind: StepKind;
   vu: number;
   iteration: number;
+  /** Attempt of this logical request under a retry policy: 1 is the first try; absent means 1. */
+  attempt?: number;
+  /** Turn of a multi-turn session, from 1. */
+  turn?: number;
+  /** Tokens of the conversation this request sent (client's tokenizer), for TTFT against context length. */
+  contextTokens?: number;
   outcome: Outcome;
   error?: ErrorKind;
   /** Human-readable cause of an error or cancellation (never contains credentials). */

@@ -4,6 +4,7 @@
  * `summary.json` (DESIGN.md §1), before thresholds and the verdict are added.
  */
 import type { HistogramUnit, MetricStats } from './histogram.js';
+import type { StageSummary } from './stages.js';
 
 /** Histogram-backed metrics, in the order `summary.json` lists them. */
 export const METRIC_NAMES = [
@@ -38,7 +39,11 @@ export const RATE_NAMES = [
   'output_tokens_per_s',
   'input_tokens_per_s',
   'goodput_per_s',
+  /** Percent of attempted requests (cancellations aside) that met every SLO. */
+  'goodput_pct',
   'error_rate',
+  /** Attempts ÷ logical requests (1 without retries): a retry storm shows here. */
+  'retry_amplification',
 ] as const;
 export type RateName = (typeof RATE_NAMES)[number];
 
@@ -82,6 +87,23 @@ export interface ScenarioSummary {
   counts: Counts;
   metrics: MetricsSummary;
   rates: Rates;
+  /** Multi-turn sessions only: TTFT and context length by turn (`"1"`, `"2"`, …). */
+  turns?: Record<string, ContextStats>;
+  /** Multi-turn sessions only: TTFT by context length, in power-of-two token buckets. */
+  context?: ContextBucketStats[];
+}
+
+/** TTFT (ok model requests) and context tokens of a group of session requests. */
+export interface ContextStats {
+  requests: number;
+  context_tokens: { mean: number; max: number };
+  ttft_ms: Quantiles & { count: number; mean: number };
+}
+
+/** One context-length bucket: `[min_tokens, max_tokens)`. */
+export interface ContextBucketStats extends ContextStats {
+  min_tokens: number;
+  max_tokens: number;
 }
 
 export interface Quantiles {
@@ -115,4 +137,6 @@ export interface SummaryCore {
   tokens: TokenTotals;
   scenarios: Record<string, ScenarioSummary>;
   windows: WindowSummary[];
+  /** Per-stage aggregates, when the load has stages (records by their `scheduled` time). */
+  stages?: StageSummary[];
 }

@@ -43,6 +43,8 @@ export class Tally {
   cancelled = 0;
   dropped = 0;
   good = 0;
+  /** First attempts: one per logical request, however often it was retried. */
+  logical = 0;
   readonly byError = new Map<string, number>();
   readonly tokens: TokenTotals = {
     output_server: 0,
@@ -64,6 +66,7 @@ export class Tally {
 
   add(r: RequestRecord, good: boolean): void {
     this.requests++;
+    if ((r.attempt ?? 1) <= 1) this.logical++;
     if (r.outcome === 'ok') this.ok++;
     else if (r.outcome === 'cancelled') this.cancelled++;
     else {
@@ -126,9 +129,33 @@ export class Tally {
       output_tokens_per_s: perSecond(this.outputTokens, durationS),
       input_tokens_per_s: perSecond(this.inputTokens, durationS),
       goodput_per_s: perSecond(this.good, durationS),
+      // Share of attempted requests that met every SLO; a failed request is not good.
+      goodput_pct: attempted > 0 ? Math.round((this.good / attempted) * 100_000) / 1000 : 0,
       // A cancellation is the client's choice, never an error, so it is not in the denominator.
       error_rate: attempted > 0 ? this.errors / attempted : 0,
+      retry_amplification: this.logical > 0 ? this.requests / this.logical : 0,
     };
+  }
+
+  /** Adds everything `other` counted (exact: histograms merge, counts add). */
+  merge(other: Tally): void {
+    this.requests += other.requests;
+    this.ok += other.ok;
+    this.errors += other.errors;
+    this.cancelled += other.cancelled;
+    this.dropped += other.dropped;
+    this.good += other.good;
+    for (const [kind, n] of other.byError) this.byError.set(kind, (this.byError.get(kind) ?? 0) + n);
+    const t = this.tokens;
+    const o = other.tokens;
+    t.output_server += o.output_server;
+    t.output_client += o.output_client;
+    t.input_server += o.input_server;
+    t.input_client += o.input_client;
+    t.mismatched_requests += o.mismatched_requests;
+    this.outputTokens += other.outputTokens;
+    this.inputTokens += other.inputTokens;
+    for (const [metric, h] of other.#histograms) if (h.count > 0) this.#histogramFor(metric).add(h);
   }
 
   /** Frees the histograms' memory losslessly (see MetricHistogram.compact). */

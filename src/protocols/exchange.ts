@@ -36,6 +36,8 @@ export interface ExchangeRequest {
   timeoutMs: number;
   /** Aborted by the engine to cancel (graceful-stop timeout, SIGINT). */
   signal?: AbortSignal | undefined;
+  /** A user who gives up: the client aborts the connection this long after `sent` (outcome `cancelled`). */
+  cancelAfterMs?: number | undefined;
 }
 
 /** Ends a response the sink rejected; its failure is already recorded. */
@@ -47,6 +49,7 @@ class TimedHandler implements Dispatcher.DispatchHandler {
   private readonly result: ExchangeResult;
   private done = false;
   private timer: NodeJS.Timeout | undefined;
+  private cancelTimer: NodeJS.Timeout | undefined;
   private pendingAbort: ClientAbort | undefined;
 
   constructor(
@@ -55,6 +58,7 @@ class TimedHandler implements Dispatcher.DispatchHandler {
     private readonly resolve: (r: ExchangeResult) => void,
     private readonly signal: AbortSignal | undefined,
     timeoutMs: number,
+    private readonly cancelAfterMs: number | undefined = undefined,
   ) {
     const now = clock();
     this.result = { sentAt: now, endAt: now };
@@ -86,6 +90,13 @@ class TimedHandler implements Dispatcher.DispatchHandler {
     this.controller = controller;
     this.result.sentAt = this.clock();
     if (this.pendingAbort !== undefined) controller.abort(this.pendingAbort);
+    else if (this.cancelAfterMs !== undefined) {
+      const ms = this.cancelAfterMs;
+      this.cancelTimer = setTimeout(
+        () => this.abort(new ClientAbort('cancelled', `cancelled by the user after ${Math.round(ms)} ms`)),
+        ms,
+      );
+    }
   }
 
   onResponseStart(
@@ -132,6 +143,7 @@ class TimedHandler implements Dispatcher.DispatchHandler {
     if (this.done) return;
     this.done = true;
     clearTimeout(this.timer);
+    clearTimeout(this.cancelTimer);
     this.signal?.removeEventListener('abort', this);
     this.result.endAt = at;
     this.resolve(this.result);
@@ -146,7 +158,14 @@ export function exchange(
   sink: ResponseSink,
 ): Promise<ExchangeResult> {
   return new Promise((resolve) => {
-    const handler = new TimedHandler(clock, sink, resolve, request.signal, request.timeoutMs);
+    const handler = new TimedHandler(
+      clock,
+      sink,
+      resolve,
+      request.signal,
+      request.timeoutMs,
+      request.cancelAfterMs,
+    );
     try {
       dispatcher.dispatch(
         {

@@ -8,21 +8,42 @@ import { kindOfStatus } from './errors.js';
 import type { ResponseSink } from './exchange.js';
 
 const MAX_ERROR_BODY_CHARS = 300;
+/** Most of a body kept for captures; a capture needs a login answer, not a download. */
+export const MAX_KEPT_BODY_BYTES = 1024 * 1024;
 
 /** Accepts any 2xx/3xx status, or exactly the expected ones when given. */
 export class HttpSink implements ResponseSink {
   status = 0;
   bytes = 0;
+  headers: IncomingHttpHeaders = {};
   private errorBody = '';
+  private readonly kept: Buffer[] = [];
+  private keptBytes = 0;
 
-  constructor(private readonly expectStatus: readonly number[] | undefined) {}
+  /** `keepBody`: keep up to `MAX_KEPT_BODY_BYTES` of the body for `body()` (captures). */
+  constructor(
+    private readonly expectStatus: readonly number[] | undefined,
+    private readonly keepBody = false,
+  ) {}
 
-  onStart(status: number, _headers: IncomingHttpHeaders, _at: number): void {
+  /** The kept body as text (empty unless `keepBody`). */
+  body(): string {
+    return Buffer.concat(this.kept, this.keptBytes).toString('utf8');
+  }
+
+  onStart(status: number, headers: IncomingHttpHeaders, _at: number): void {
     this.status = status;
+    this.headers = headers;
   }
 
   onData(chunk: Buffer, _at: number): Failure | undefined {
     this.bytes += chunk.length;
+    if (this.keepBody && this.keptBytes < MAX_KEPT_BODY_BYTES) {
+      // A copy: the transport may reuse its buffer after this call.
+      const part = Buffer.from(chunk.subarray(0, MAX_KEPT_BODY_BYTES - this.keptBytes));
+      this.kept.push(part);
+      this.keptBytes += part.length;
+    }
     if (this.status >= 400 && this.errorBody.length < MAX_ERROR_BODY_CHARS) {
       this.errorBody += chunk.toString('utf8', 0, Math.min(chunk.length, MAX_ERROR_BODY_CHARS));
     }

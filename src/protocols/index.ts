@@ -6,5 +6,16 @@
 export { type Clock, createClock } from './clock.js';
 export { ClientAbort, classifyTransportError, kindOfStatus, redactMessage } from './errors.js';
 export { type ExchangeRequest, type ExchangeResult, exchange, type ResponseSink } from './exchange.js';
-export { type CompiledStep, compileStep, runStep, type StepContext, type StepMeasurement } from './steps.js';
+export {
+  type CompiledStep,
+  compileStep,
+  runStep,
+  type SendOptions,
+  type SentStep,
+  type StepContext,
+  type StepMeasurement,
+  type StepResponse,
+  sendStep,
+} from './steps.js';
 export { countTokens } from './tokens.js';
+export { WarmConnector } from './warm-connector.js';

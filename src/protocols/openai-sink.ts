@@ -8,6 +8,7 @@ import { createParser, type EventSourceMessage, type EventSourceParser } from 'e
 import type { Failure } from './errors.js';
 import { kindOfStatus } from './errors.js';
 import type { ResponseSink } from './exchange.js';
+import { countTokens } from './tokens.js';
 
 /** Bodies larger than this are not read further (a misbehaving server must not exhaust memory). */
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -64,6 +65,8 @@ function errorText(payload: Payload): string {
 /** Collects what a model response says about its output and timing. */
 export class OpenAISink implements ResponseSink {
   status = 0;
+  /** Response headers (captures read them). */
+  headers: IncomingHttpHeaders = {};
   firstTokenAt: number | undefined;
   lastTokenAt: number | undefined;
   readonly itlMs: number[] = [];
@@ -79,9 +82,15 @@ export class OpenAISink implements ResponseSink {
   private failure: Failure | undefined;
   private readonly decoder = new TextDecoder();
   private parser: EventSourceParser | undefined;
+  /** Output tokens counted so far, only when a cancellation after N tokens is planned. */
+  private tokensSeen = 0;
+
+  /** `cancelAfterTokens`: a user who stops the answer after that many output tokens. */
+  constructor(private readonly cancelAfterTokens: number | undefined = undefined) {}
 
   onStart(status: number, headers: IncomingHttpHeaders, _at: number): void {
     this.status = status;
+    this.headers = headers;
     const type = String(headers['content-type'] ?? '');
     this.streaming = status < 300 && type.includes('text/event-stream');
     if (this.streaming) {
@@ -141,6 +150,15 @@ export class OpenAISink implements ResponseSink {
     this.lastTokenAt = at;
     this.chunks++;
     this.text += output;
+    if (this.cancelAfterTokens !== undefined) {
+      this.tokensSeen += countTokens(output);
+      if (this.tokensSeen >= this.cancelAfterTokens) {
+        this.failure = {
+          kind: 'cancelled',
+          message: `cancelled by the user after ${this.tokensSeen} output tokens`,
+        };
+      }
+    }
   }
 
   onEnd(at: number): Failure | undefined {

@@ -33,7 +33,7 @@ function chatStep(target: string, extra: Record<string, unknown> = {}, timeout =
     },
     'inline',
   );
-  return compileStep(test.scenarios[0]?.steps[0] as never, 0, { target, headers: {}, timeoutMs: timeout });
+  return compileStep(test.scenarios[0]?.steps?.[0] as never, 0, { target, headers: {}, timeoutMs: timeout });
 }
 
 function run(step: ReturnType<typeof chatStep>, signal?: AbortSignal) {
@@ -194,7 +194,7 @@ describe('plain HTTP steps', () => {
       },
       'inline',
     );
-    return compileStep(test.scenarios[0]?.steps[0] as never, 0, { target, headers: {}, timeoutMs: 5_000 });
+    return compileStep(test.scenarios[0]?.steps?.[0] as never, 0, { target, headers: {}, timeoutMs: 5_000 });
   }
 
   it('appends a path to the target and sends a JSON body', async () => {

@@ -3,6 +3,7 @@
  * Turns a test step into a ready-to-send request once, before the run (no JSON
  * work per request), and runs it into a measurement.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { ChatStep, CompletionStep, HttpStep, Step } from '../config/index.js';
 import { type ErrorKind, type RequestRecord, roundMs, type StepKind } from '../metrics/index.js';
@@ -24,6 +25,8 @@ export interface CompiledStep {
   body: string | undefined;
   timeoutMs: number;
   expectStatus: readonly number[] | undefined;
+  /** A model step answered as an SSE stream. */
+  stream: boolean;
   /** Prompt tokens by the client's tokenizer, counted once. */
   inputTokensClient: number | undefined;
 }
@@ -78,7 +81,7 @@ function modelBody(step: ChatStep | CompletionStep, input: Record<string, unknow
 }
 
 function promptText(step: ChatStep): string {
-  return step.messages
+  return (step.messages ?? [])
     .map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content)))
     .join('\n');
 }
@@ -107,6 +110,7 @@ export function compileStep(step: Step, index: number, defaults: Defaults): Comp
       headers: modelHeaders(defaults.headers, s),
       body: modelBody(s, { messages: s.messages }),
       expectStatus: undefined,
+      stream: s.stream,
       inputTokensClient: countTokens(promptText(s)),
     };
   }
@@ -119,7 +123,8 @@ export function compileStep(step: Step, index: number, defaults: Defaults): Comp
       headers: modelHeaders(defaults.headers, s),
       body: modelBody(s, { prompt: s.prompt }),
       expectStatus: undefined,
-      inputTokensClient: countTokens(s.prompt),
+      stream: s.stream,
+      inputTokensClient: countTokens(s.prompt ?? ''),
     };
   }
   const s = step.http;
@@ -138,6 +143,7 @@ export function compileStep(step: Step, index: number, defaults: Defaults): Comp
     headers,
     body,
     expectStatus: expect === undefined ? undefined : Array.isArray(expect) ? expect : [expect],
+    stream: false,
     inputTokensClient: undefined,
   };
 }
@@ -152,9 +158,45 @@ function modelHeaders(base: Record<string, string>, step: ChatStep | CompletionS
   return headers;
 }
 
+/** How one send of a step may end early or keep its response. */
+export interface SendOptions {
+  /** Keep the body (HTTP) for captures; a model step always keeps its reply text. */
+  keepBody?: boolean;
+  /** Cancel (as a user would) this long after `sent`. */
+  cancelAfterMs?: number | undefined;
+  /** Cancel (as a user would) after this many output tokens of a streamed answer. */
+  cancelAfterTokens?: number | undefined;
+}
+
+/** What came back, beyond the measurement: for captures, sessions and flows. */
+export interface StepResponse {
+  status: number | undefined;
+  headers: IncomingHttpHeaders;
+  /** The body of an HTTP step (when kept), or the reply text of a model step. */
+  body: string;
+}
+
+/** A measurement and the response it measured. */
+export interface SentStep {
+  measurement: StepMeasurement;
+  response: StepResponse;
+}
+
 /** Sends a compiled step and measures it; never throws for a failed request. */
 export async function runStep(step: CompiledStep, ctx: StepContext): Promise<StepMeasurement> {
-  const sink = step.kind === 'http' ? new HttpSink(step.expectStatus) : new OpenAISink();
+  return (await sendStep(step, ctx)).measurement;
+}
+
+/** Sends a compiled step, measures it and keeps its response; never throws for a failed request. */
+export async function sendStep(
+  step: CompiledStep,
+  ctx: StepContext,
+  options: SendOptions = {},
+): Promise<SentStep> {
+  const sink =
+    step.kind === 'http'
+      ? new HttpSink(step.expectStatus, options.keepBody === true)
+      : new OpenAISink(options.cancelAfterTokens);
   const result = await exchange(
     ctx.dispatcher,
     ctx.clock,
@@ -166,6 +208,7 @@ export async function runStep(step: CompiledStep, ctx: StepContext): Promise<Ste
       body: step.body,
       timeoutMs: step.timeoutMs,
       signal: ctx.signal,
+      cancelAfterMs: options.cancelAfterMs,
     },
     sink,
   );
@@ -186,8 +229,11 @@ export async function runStep(step: CompiledStep, ctx: StepContext): Promise<Ste
     }
     m.message = result.failure.message;
   }
-  if (sink instanceof OpenAISink) measureModel(m, sink, step, sent);
-  return m;
+  if (sink instanceof OpenAISink) {
+    measureModel(m, sink, step, sent);
+    return { measurement: m, response: { status: result.status, headers: sink.headers, body: sink.text } };
+  }
+  return { measurement: m, response: { status: result.status, headers: sink.headers, body: sink.body() } };
 }
 
 function measureModel(m: StepMeasurement, sink: OpenAISink, step: CompiledStep, sent: number): void {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createThresholdSource, evaluateThresholds, type Thresholds } from '../analysis/index.js';
 import { type RequestRecord, RunAggregator } from '../metrics/index.js';
 import { renderConsoleSummary } from './console-summary.js';
-import { renderHtmlReport } from './html-report.js';
+import { renderHtmlReport } from './html/index.js';
 import { formatMs } from './number-format.js';
 import { buildSummary, type Summary } from './summary.js';
 
@@ -59,6 +59,8 @@ describe('buildSummary', () => {
       'scenarios',
       'tokens',
       'windows',
+      'distributions',
+      'slowest',
     ]);
     expect(s.schema).toBe('tokenstorm.summary/v1');
     expect(s.passed).toBe(true);
@@ -101,12 +103,18 @@ describe('renderConsoleSummary', () => {
 describe('renderHtmlReport', () => {
   it('escapes strings and loads nothing from the network', () => {
     const evil = '<script>alert("x")</script>';
-    const html = renderHtmlReport(makeSummary(evil, { [`ttft_ms{scenario:${evil}}`]: ['p99 < 2000'] }));
-    expect(html).not.toContain('<script');
+    const summary = makeSummary(evil, { [`ttft_ms{scenario:${evil}}`]: ['p99 < 2000'] });
+    // A stage name reaches the embedded chart JSON as well as the tables.
+    const html = renderHtmlReport({ ...summary, stages: [{ name: evil, start: 0, end: 1 }] } as Summary);
+    // Only the three script elements of our own: the data, uPlot and the drawing script.
+    expect(html.match(/<script/g)).toHaveLength(3);
+    expect(html).not.toContain('<script>alert');
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+    // In the embedded JSON the name cannot close the script element either.
+    expect(html).toContain('\\u003cscript>alert');
     expect(html).not.toMatch(/\s(src|href)\s*=\s*["']?(https?:)?\/\//i);
-    expect(html).not.toMatch(/https?:\/\//);
     expect(html).toContain("default-src 'none'");
+    expect(html).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+' 'sha256-[A-Za-z0-9+/=]+'/);
   });
 
   it('carries the verdict, thresholds and key numbers in data-metric elements', () => {
@@ -125,7 +133,8 @@ describe('renderHtmlReport', () => {
     expect(value('scenarios.other.counts.requests')).toBe('1');
     expect(value('tokens.mismatched_requests')).toBe('1');
     expect(html).toContain('p99 &lt; 2000');
-    expect(html).toMatch(/<svg[^>]*data-chart="requests"/);
-    expect(html).toMatch(/<svg[^>]*data-chart="ttft"[\s\S]*<polyline/);
+    for (const id of ['rate', 'ttft', 'itl', 'e2e', 'tokens', 'errors', 'lag']) {
+      expect(html).toContain(`data-chart="${id}"`);
+    }
   });
 });

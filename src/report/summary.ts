@@ -1,14 +1,18 @@
 /**
  * @module report/summary
  * The `summary.json` document (schema `tokenstorm.summary/v1`): the measured
- * aggregates plus the threshold verdicts, keys in DESIGN.md §1 order.
+ * aggregates plus the threshold verdicts, keys in DESIGN.md §1 order, then
+ * what the report draws (distributions, slowest requests).
  */
-import { type ThresholdResult, thresholdsPassed } from '../analysis/index.js';
+import { type SweepAnalysis, type ThresholdResult, thresholdsPassed } from '../analysis/index.js';
 import type {
   Counts,
+  Distribution,
   MetricsSummary,
   Rates,
   ScenarioSummary,
+  SlowRequest,
+  StageSummary,
   SummaryCore,
   TokenTotals,
   WindowSummary,
@@ -30,6 +34,30 @@ export interface Summary {
   scenarios: Record<string, ScenarioSummary>;
   tokens: TokenTotals;
   windows: WindowSummary[];
+  /** Percentile ladders of TTFT, ITL, TPOT and E2E from the full-run histograms (CDF charts). */
+  distributions: Partial<Record<string, Distribution>>;
+  /** The slowest request attempts, slowest first. */
+  slowest: SlowRequest[];
+  /** Per-stage aggregates of a staged load (ramps, shapes, sweep steps). */
+  stages?: StageSummary[];
+  /** The offered load per second, planned ahead: arrivals/s or VUs. */
+  plan?: OfferedPlan;
+  /** A capacity sweep's steps, capacity, knee and what degraded first. */
+  sweep?: SweepAnalysis;
+}
+
+/** The planned load per second (`series[i].value` in `[start_s, start_s + 1)`). */
+export interface OfferedPlan {
+  unit: 'iterations_per_s' | 'vus';
+  series: { start_s: number; value: number }[];
+}
+
+/** What the report draws beyond the core: computed by metrics/ from the aggregator. */
+export interface SummaryExtras {
+  distributions?: Partial<Record<string, Distribution>>;
+  slowest?: SlowRequest[];
+  plan?: OfferedPlan | undefined;
+  sweep?: SweepAnalysis | undefined;
 }
 
 /** Assembles the summary; the literal's key order is the JSON key order. */
@@ -37,6 +65,7 @@ export function buildSummary(
   name: string,
   core: SummaryCore,
   thresholdResults: readonly ThresholdResult[],
+  extras: SummaryExtras = {},
 ): Summary {
   return {
     schema: SUMMARY_SCHEMA,
@@ -51,5 +80,10 @@ export function buildSummary(
     scenarios: core.scenarios,
     tokens: core.tokens,
     windows: core.windows,
+    distributions: extras.distributions ?? {},
+    slowest: extras.slowest ?? [],
+    ...(core.stages !== undefined ? { stages: core.stages } : {}),
+    ...(extras.plan !== undefined ? { plan: extras.plan } : {}),
+    ...(extras.sweep !== undefined ? { sweep: extras.sweep } : {}),
   };
 }

@@ -34,8 +34,14 @@ export interface RunInfo {
   thresholds: Record<string, unknown[]>;
   /** Load worker threads that ran it. */
   workers?: number;
+  /** The generator's own event-loop delay: p99 of each worker-second, and the largest seen (ms). */
+  generator?: { loopDelayP99Ms: number[]; loopDelayMaxMs: number };
   /** What reached records.jsonl: a rebuild from sampled or no records cannot equal the live summary. */
   records?: { mode: 'full' } | { mode: 'sampled'; rate: number } | { mode: 'off' };
+  /** Labelled stages of the load (run-clock ms), so a rebuild assigns records to the same stages. */
+  stages?: { name: string; startMs: number; endMs: number; target?: number; warmup?: boolean }[];
+  /** The offered load per second, planned ahead (the report draws it against what was achieved). */
+  offered?: { unit: 'iterations_per_s' | 'vus'; series: { start_s: number; value: number }[] };
   /** The validated test with secrets redacted. */
   test: unknown;
 }

@@ -1,6 +1,36 @@
 /**
  * @module workload
- * What is sent: scenarios and their mix, steps, think time.
+ * What is sent: scenarios and their mix, steps, multi-turn sessions,
+ * TypeScript flows, think time, feeders, prompt synthesis, templates and
+ * captures, cancellation and retries.
  */
+export { applyCaptures, type CaptureSpec, type CompiledCapture, compileCaptures } from './capture.js';
+export { Feeder, type FeederSpec, type WorkerSlice } from './feeder.js';
+export { compileJsonPath, type JsonPath, queryJsonPath } from './json-path.js';
+export {
+  PromptSynth,
+  readEmpiricalColumn,
+  SYNTH_VOCABULARY,
+  type SyntheticPrompt,
+  type SyntheticSpec,
+} from './prompt-synth.js';
+export type { IterationRun, RecordSink, StepResult } from './request.js';
+export { backoffMs, parseRetryAfter, type RetryPolicy, retryDelayMs, shouldRetry } from './retry-policy.js';
+export { formatOf, type Row, type RowFormat, readRows } from './row-reader.js';
+export {
+  compileTemplate,
+  renderTemplate,
+  renderValue,
+  type Template,
+  TemplateError,
+  type TemplateScope,
+} from './template.js';
+export {
+  compileValue,
+  findTemplateIssues,
+  type TemplatedValue,
+  type TemplateIssue,
+} from './templated-value.js';
 export { ThinkTime } from './think-time.js';
-export { type CompiledScenario, type IterationContext, type RecordSink, Workload } from './workload.js';
+export type { Flow, Vu } from './vu.js';
+export { type CompiledScenario, type IterationContext, Workload, type WorkloadOptions } from './workload.js';

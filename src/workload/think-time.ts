@@ -1,6 +1,7 @@
 /**
  * @module workload/think-time
- * Pauses between iterations (a user reading the answer), drawn from a seeded distribution.
+ * Pauses between steps, turns and iterations (a user reading the answer), drawn
+ * from a seeded distribution: one stream per VU, so a run reproduces.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {

@@ -1,22 +1,55 @@
 /**
  * @module workload/workload
- * What each iteration sends: a scenario picked by weight, its steps in order.
- * Everything is prepared before the run; an iteration only picks and sends.
+ * What each iteration sends: a scenario picked by weight, then its steps in
+ * order, its multi-turn session, or its TypeScript flow. Everything is
+ * prepared before the run; an iteration only picks, renders and sends.
  */
-import type { Test } from '../config/index.js';
-import type { RequestRecord } from '../metrics/index.js';
-import { type CompiledStep, compileStep, runStep, type StepContext } from '../protocols/index.js';
-import { createRng, deriveSeed, pickWeighted } from '../random/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Scenario, Test } from '../config/index.js';
+import type { StepContext } from '../protocols/index.js';
+import {
+  createRng,
+  createSampler,
+  type Distribution,
+  deriveSeed,
+  pickWeighted,
+  type Rng,
+} from '../random/index.js';
+import { Feeder, type WorkerSlice } from './feeder.js';
+import { PreparedStep } from './prepared-step.js';
+import { PromptSynth } from './prompt-synth.js';
+import {
+  type CancelPlan,
+  compileCancel,
+  failBeforeSend,
+  type IterationRun,
+  type RecordSink,
+  sendRequest,
+} from './request.js';
+import type { RetryPolicy } from './retry-policy.js';
+import type { Row } from './row-reader.js';
+import { PreparedSession, type SessionSpec } from './session.js';
+import { TemplateError, type TemplateScope } from './template.js';
+import { ThinkTime } from './think-time.js';
+import { createVu, type Flow } from './vu.js';
+
+export type { RecordSink };
 
 /** A scenario ready to run. */
 export interface CompiledScenario {
   name: string;
   weight: number;
-  steps: CompiledStep[];
+  /** Position in the test, for seeding. */
+  position: number;
+  steps: PreparedStep[] | undefined;
+  session: PreparedSession | undefined;
+  flow: Flow | undefined;
+  feeder: Feeder | undefined;
+  retry: RetryPolicy | undefined;
+  cancel: CancelPlan | undefined;
+  thinkTime: Distribution | undefined;
+  iterationThinkTime: Distribution | undefined;
 }
-
-/** Where an iteration's records go, in completion order; the sink assigns ids. */
-export type RecordSink = (record: Omit<RequestRecord, 'id'>) => void;
 
 export interface IterationContext extends StepContext {
   vu: number;
@@ -24,21 +57,62 @@ export interface IterationContext extends StepContext {
   /** When the load model wanted this iteration to start (run clock, ms). */
   scheduled: number;
   sink: RecordSink;
+  /** Aborted when the run stops starting iterations: ends an iteration's closing think time early. */
+  stop?: AbortSignal | undefined;
+  /** What the load model attached to this arrival (a replayed trace row as `data.trace`). */
+  data?: Readonly<Record<string, unknown>> | undefined;
 }
+
+/** Options of a workload beyond the test: its worker's share of the run. */
+export interface WorkloadOptions extends Partial<WorkerSlice> {}
+
+/** Per-VU state: variables (captures) and think-time streams, kept across iterations. */
+interface VuState {
+  vars: Record<string, unknown>;
+  think: Map<string, ThinkTime>;
+}
+
+const ITERATION_STREAM = 0x17e7;
+const THINK_STREAM = 0x7b1;
 
 /** The request mix of a test: scenarios and how often each is chosen. */
 export class Workload {
   readonly scenarios: CompiledScenario[];
   private readonly cumulative: number[];
   private readonly seed: number;
+  private readonly target: string;
+  private readonly headers: Record<string, string>;
+  private readonly timeoutMs: number;
+  private readonly vus = new Map<number, VuState>();
+  private readonly exhaustedController = new AbortController();
+  private synthForFlows: PromptSynth | undefined;
 
-  constructor(test: Test, target: string) {
+  constructor(test: Test, target: string, options: WorkloadOptions = {}) {
+    const slice: WorkerSlice = {
+      workerIndex: options.workerIndex ?? 0,
+      workerCount: options.workerCount ?? 1,
+    };
     const defaults = { target, headers: test.headers, timeoutMs: test.timeout };
-    this.scenarios = test.scenarios.map((s) => ({
-      name: s.name,
-      weight: s.weight,
-      steps: s.steps.map((step, i) => compileStep(step, i, defaults)),
-    }));
+    this.seed = test.seed;
+    this.target = target;
+    this.headers = test.headers;
+    this.timeoutMs = test.timeout;
+    this.scenarios = test.scenarios.map((s: Scenario, position) => {
+      const seed = deriveSeed(test.seed, 0x5c0 + position);
+      return {
+        name: s.name,
+        weight: s.weight,
+        position,
+        steps: s.steps?.map((step, i) => new PreparedStep(step, i, defaults, deriveSeed(seed, i))),
+        session: s.session === undefined ? undefined : new PreparedSession(s.session as SessionSpec, seed),
+        flow: s.flow,
+        feeder: s.feeder === undefined ? undefined : new Feeder(s.feeder, slice),
+        retry: s.retry,
+        cancel: compileCancel(s.cancel),
+        thinkTime: s.think_time,
+        iterationThinkTime: s.iteration_think_time,
+      };
+    });
     let total = 0;
     this.cumulative = this.scenarios.map((s) => {
       total += s.weight;
@@ -46,7 +120,15 @@ export class Workload {
     });
     if (total <= 0)
       throw new Error('scenario weights add up to 0: at least one scenario needs a positive weight');
-    this.seed = test.seed;
+  }
+
+  /**
+   * Aborted when a `sequential` or `unique` feeder ran out of rows: the engine
+   * should stop starting iterations (a clean stop, or after the `check_failed`
+   * records of `on_exhausted: error`).
+   */
+  get exhausted(): AbortSignal {
+    return this.exhaustedController.signal;
   }
 
   /**
@@ -58,31 +140,168 @@ export class Workload {
     return this.scenarios[pickWeighted(rng, this.cumulative)] as CompiledScenario;
   }
 
-  /**
-   * Runs one iteration: its scenario's steps in order. The iteration ends at
-   * the first step that fails or is cancelled, as a user whose request failed
-   * would not carry on with the next one.
-   */
+  /** The seeded random source of iteration `n` (cancellation, jitter, templates, prompts). */
+  iterationRng(iteration: number): Rng {
+    return createRng(deriveSeed(deriveSeed(this.seed, ITERATION_STREAM), iteration));
+  }
+
+  private vuState(vu: number): VuState {
+    let state = this.vus.get(vu);
+    if (state === undefined) {
+      state = { vars: {}, think: new Map() };
+      this.vus.set(vu, state);
+    }
+    return state;
+  }
+
+  /** Think time of a VU in a scenario: its own seeded stream per VU, scenario and kind. */
+  private thinkTime(vu: number, scenario: CompiledScenario, kind: 0 | 1, dist: Distribution): ThinkTime {
+    const state = this.vuState(vu);
+    const key = `${scenario.position}:${kind}`;
+    let think = state.think.get(key);
+    if (think === undefined) {
+      think = new ThinkTime(dist, deriveSeed(this.seed, THINK_STREAM + scenario.position * 2 + kind), vu);
+      state.think.set(key, think);
+    }
+    return think;
+  }
+
+  /** Takes a feeder row; undefined (after recording or signalling) when the feeder is exhausted. */
+  private async takeRow(scenario: CompiledScenario, run: IterationRun): Promise<Row | undefined> {
+    const feeder = scenario.feeder as Feeder;
+    const row = await feeder.next(run.rng);
+    if (row !== undefined) return row;
+    if (feeder.spec.on_exhausted === 'error') {
+      const message = `feeder ${feeder.file} is exhausted (${feeder.spec.strategy}, ${feeder.used} rows used by this worker)`;
+      failBeforeSend(run, { index: 0, name: 'feeder', kind: 'http' }, message);
+    }
+    this.exhaustedController.abort('feeder exhausted');
+    return undefined;
+  }
+
+  /** Runs one iteration of the scenario picked for it. Never throws for a failed request. */
   async runIteration(ctx: IterationContext): Promise<void> {
     const scenario = this.scenarioFor(ctx.iteration);
-    let scheduled = ctx.scheduled;
-    for (const step of scenario.steps) {
-      if (ctx.signal?.aborted) return;
-      const m = await runStep(step, ctx);
-      ctx.sink({
-        scenario: scenario.name,
-        step: step.index,
-        stepName: step.name,
-        kind: step.kind,
-        vu: ctx.vu,
-        iteration: ctx.iteration,
-        scheduled: Math.round(scheduled * 1000) / 1000,
-        schedulingLagMs: Math.max(0, Math.round((m.sent - scheduled) * 1000) / 1000),
-        ...m,
-      });
-      if (m.outcome !== 'ok') return;
-      // The next step is wanted as soon as this one ends.
-      scheduled = m.end;
+    const state = this.vuState(ctx.vu);
+    const run: IterationRun = {
+      ctx,
+      scenario: scenario.name,
+      retry: scenario.retry,
+      cancel: scenario.cancel,
+      rng: this.iterationRng(ctx.iteration),
+      vars: state.vars,
+      scheduled: ctx.scheduled,
+      target: this.target,
+      headers: this.headers,
+      timeoutMs: this.timeoutMs,
+    };
+    let row: Row | undefined;
+    if (scenario.feeder !== undefined) {
+      row = await this.takeRow(scenario, run);
+      if (row === undefined) {
+        // Without an engine watching `exhausted`, a tight loop of empty iterations must still yield.
+        await sleep(10, undefined, ctx.signal ? { signal: ctx.signal } : {}).catch(() => undefined);
+        return;
+      }
     }
+    const scope: TemplateScope = {
+      vu: ctx.vu,
+      iteration: ctx.iteration,
+      scenario: scenario.name,
+      row,
+      vars: state.vars,
+      trace: ctx.data?.trace as Readonly<Record<string, unknown>> | undefined,
+      rng: run.rng,
+    };
+    const think = async (dist?: Distribution): Promise<void> => {
+      if (ctx.signal?.aborted) return;
+      if (dist !== undefined) {
+        const ms = createSampler(dist)(run.rng);
+        if (ms > 0)
+          await sleep(ms, undefined, ctx.signal ? { signal: ctx.signal } : {}).catch(() => undefined);
+      } else if (scenario.thinkTime !== undefined) {
+        await this.thinkTime(ctx.vu, scenario, 0, scenario.thinkTime).pause(
+          ctx.signal ?? new AbortController().signal,
+        );
+      }
+    };
+    try {
+      if (scenario.steps !== undefined) await this.runSteps(scenario.steps, run, scope, think);
+      else if (scenario.session !== undefined) {
+        await scenario.session.run(run, {
+          scope,
+          think,
+          nextRow: async (turn) =>
+            scenario.feeder === undefined ? null : turn === 1 ? row : this.takeRow(scenario, run),
+        });
+      } else if (scenario.flow !== undefined) {
+        this.synthForFlows ??= new PromptSynth({ prompt_tokens: 1 }, this.seed);
+        const vu = createVu(run, {
+          scope,
+          row,
+          think,
+          nextRow: () =>
+            scenario.feeder === undefined ? Promise.resolve(undefined) : this.takeRow(scenario, run),
+          synth: this.synthForFlows,
+          seed: deriveSeed(this.seed, ctx.iteration),
+        });
+        await scenario.flow(vu);
+      }
+    } catch (err) {
+      // A flow that throws is a bug in the test, reported as a failed step rather than lost.
+      failBeforeSend(
+        run,
+        { index: 0, name: 'flow', kind: 'http' },
+        `flow threw: ${(err as Error)?.message ?? String(err)}`,
+      );
+      return;
+    }
+    if (scenario.iterationThinkTime !== undefined) {
+      const stop =
+        ctx.stop === undefined
+          ? ctx.signal
+          : ctx.signal === undefined
+            ? ctx.stop
+            : AbortSignal.any([ctx.stop, ctx.signal]);
+      await this.thinkTime(ctx.vu, scenario, 1, scenario.iterationThinkTime).pause(
+        stop ?? new AbortController().signal,
+      );
+    }
+  }
+
+  /**
+   * A scenario's steps in order, with think time between them. The iteration
+   * ends at the first step that fails or is cancelled, as a user whose
+   * request failed would not carry on with the next one.
+   */
+  private async runSteps(
+    steps: readonly PreparedStep[],
+    run: IterationRun,
+    scope: TemplateScope,
+    think: () => Promise<void>,
+  ): Promise<void> {
+    for (const step of steps) {
+      if (run.ctx.signal?.aborted) return;
+      if (step.index > 0) {
+        const before = run.ctx.clock();
+        await think();
+        if (run.ctx.clock() > before) run.scheduled = run.ctx.clock();
+      }
+      let request: ReturnType<PreparedStep['build']>;
+      try {
+        request = step.build(scope);
+      } catch (err) {
+        if (!(err instanceof TemplateError)) throw err;
+        failBeforeSend(run, step, err.message);
+        return;
+      }
+      const result = await sendRequest(run, request, step.index, step.captures);
+      if (!result.ok) return;
+    }
+  }
+
+  /** Closes feeder files. */
+  async close(): Promise<void> {
+    await Promise.all(this.scenarios.map((s) => s.feeder?.close()));
   }
 }

@@ -71,6 +71,10 @@ thresholds:
     }
     // The open model schedules on time: lag stays small at 40/s.
     expect(summary.metrics.scheduling_lag_ms.p99).toBeLessThan(50);
+    // The generator reports on itself: one p99 per worker-second.
+    expect(summary.generator).toMatchObject({ workers: readJson(join(out, 'run.json')).workers, dropped: 0 });
+    expect(summary.generator.event_loop_delay_p99_ms).toBeGreaterThan(0);
+    expect(readJson(join(out, 'run.json')).generator.loopDelayP99Ms.length).toBeGreaterThanOrEqual(1);
 
     const rebuilt = await runCli(['report', out, '--quiet']);
     expect(rebuilt.code).toBe(0);
@@ -111,6 +115,9 @@ thresholds:
     const flag = await runCli(['run', 'examples/quickstart.yaml', '--vus', 'many']);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toContain('--vus: expected a positive whole number, got "many"');
+    const usage = await runCli(['run']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("missing required argument 'test'");
     const missing = await runCli(['run', 'examples/nope.yaml']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('examples/nope.yaml: cannot read the test file');

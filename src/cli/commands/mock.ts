@@ -82,19 +82,15 @@ async function runMock(options: MockOptions): Promise<void> {
 
 /** The `mock` command, ready to add to the main program. */
 export function mockCommand(): Command {
-  return (
-    new Command('mock')
-      // addCommand does not pass the program's exitOverride on: without it a usage error exits 1, not 2.
-      .exitOverride()
-      .description('run the mock OpenAI-compatible LLM server (OpenAI base URL: <printed url>/v1)')
-      .option('--port <n>', 'port to listen on; 0 picks a free one', '0')
-      .option('--host <host>', 'address to listen on', '127.0.0.1')
-      .option(
-        '--profile <file>',
-        'YAML or JSON profile (docs/mock-server.md): timing, engine, cache, rate_limits, faults',
-      )
-      .option('--seed <n>', 'seed for answers and timing (overrides the profile)')
-      .option('--workers <n>', 'processes sharing the port, each a replica (overrides the profile)')
-      .action((options: MockOptions) => runMock(options))
-  );
+  return new Command('mock')
+    .description('run the mock OpenAI-compatible LLM server (OpenAI base URL: <printed url>/v1)')
+    .option('--port <n>', 'port to listen on; 0 picks a free one', '0')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--profile <file>',
+      'YAML or JSON profile (docs/mock-server.md): timing, engine, cache, rate_limits, faults',
+    )
+    .option('--seed <n>', 'seed for answers and timing (overrides the profile)')
+    .option('--workers <n>', 'processes sharing the port, each a replica (overrides the profile)')
+    .action((options: MockOptions) => runMock(options));
 }

@@ -59,18 +59,14 @@ async function runProxy(options: ProxyOptions): Promise<void> {
 
 /** The `proxy` command, ready to add to the main program. */
 export function proxyCommand(): Command {
-  return (
-    new Command('proxy')
-      // addCommand does not pass the program's exitOverride on: without it a usage error exits 1, not 2.
-      .exitOverride()
-      .description('run the fault-injecting HTTP/SSE proxy in front of an upstream')
-      .requiredOption('--upstream <url>', 'where requests go, e.g. http://127.0.0.1:8000')
-      .option('--port <n>', 'port to listen on; 0 picks a free one', '0')
-      .option('--host <host>', 'address to listen on', '127.0.0.1')
-      .option(
-        '--faults <file>',
-        'YAML or JSON fault set: { seed, faults: [{ kind, match, probability, ... }] }',
-      )
-      .action((options: ProxyOptions) => runProxy(options))
-  );
+  return new Command('proxy')
+    .description('run the fault-injecting HTTP/SSE proxy in front of an upstream')
+    .requiredOption('--upstream <url>', 'where requests go, e.g. http://127.0.0.1:8000')
+    .option('--port <n>', 'port to listen on; 0 picks a free one', '0')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--faults <file>',
+      'YAML or JSON fault set: { seed, faults: [{ kind, match, probability, ... }] }',
+    )
+    .action((options: ProxyOptions) => runProxy(options));
 }

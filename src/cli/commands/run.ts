@@ -6,9 +6,10 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, loadTest, parseEnvArgs } from '../../config/index.js';
 import { type RecordsMode, runTest } from '../../engine/index.js';
-import { renderConsoleSummary } from '../../report/index.js';
+import { executorFor } from '../../load/index.js';
+import { createLiveView, renderConsoleSummary } from '../../report/index.js';
 import { ExitCode } from '../exit-codes.js';
-import { summarize, writeOutputs } from '../run-outputs.js';
+import { summarize, writeCiFiles, writeOutputs } from '../run-outputs.js';
 
 interface RunFlags {
   out?: string;
@@ -21,6 +22,8 @@ interface RunFlags {
   json?: boolean;
   workers?: string;
   records?: string;
+  junit?: string;
+  markdown?: string;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -90,7 +93,13 @@ async function run(file: string, flags: RunFlags): Promise<number> {
   const records = recordsFlag(flags.records);
   // Validated here so a bad file exits 2 before anything starts; each worker loads it again.
   const test = await loadTest(file, { overrides });
-  const signals = interruptHandling(log);
+  // The live view owns stderr while it runs: log lines go above its frame.
+  const view = flags.quiet
+    ? undefined
+    : createLiveView(test.name, process.stderr, executorFor(test.load).plan.stages);
+  const say = view === undefined ? log : (line: string) => view.log(line);
+  const signals = interruptHandling(say);
+  view?.start();
   try {
     const result = await runTest({ file: resolve(file), overrides }, test, {
       outDir: flags.out,
@@ -98,15 +107,25 @@ async function run(file: string, flags: RunFlags): Promise<number> {
       records,
       stop: signals.stop,
       cancel: signals.cancel,
-      log: flags.quiet ? undefined : log,
+      log: view === undefined ? undefined : say,
+      onRecord: view === undefined ? undefined : (record) => view.stats.record(record),
+      onDropped: view === undefined ? undefined : (n) => view.stats.dropped(n),
+      onProgress: view === undefined ? undefined : (p) => view.stats.progress(p),
     });
+    view?.stop();
     const summary = summarize(result.info, result.aggregator, result.info.durationS ?? 0);
     writeOutputs(result.dir, summary);
+    writeCiFiles(summary, flags);
     if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else process.stdout.write(`${renderConsoleSummary(summary)}\nrun directory: ${result.dir}\n`);
+    if (summary.generator?.limited) {
+      for (const reason of summary.generator.reasons)
+        log(`warning: generator may have limited this run: ${reason}`);
+    }
     if (result.info.aborted !== undefined) return ExitCode.aborted;
     return summary.passed ? ExitCode.ok : ExitCode.thresholdFailed;
   } finally {
+    view?.stop();
     signals.dispose();
   }
 }
@@ -128,6 +147,8 @@ export function runCommand(): Command {
     .option('--records <mode>', 'what reaches records.jsonl: full (default), off, or sampled:RATE')
     .option('-q, --quiet', 'print only the final summary')
     .option('--json', 'print summary.json to stdout instead of the table')
+    .option('--junit <file>', 'also write the thresholds as JUnit XML (one test case per threshold)')
+    .option('--markdown <file>', 'also write a Markdown summary (for a GitHub step summary or PR comment)')
     .action(async (file: string, flags: RunFlags) => {
       process.exitCode = await run(file, flags);
     });

@@ -1,0 +1,380 @@
+#!/usr/bin/env node
+// tokenstorm's generator benchmark: starts its own targets on 127.0.0.1, runs tokenstorm and
+// the anchor tools in the same run, pinned with taskset (target on CPU 1, generator on CPU 0),
+// prints ratios and writes bench/RESULTS.md. Bounded: every tool runs for BENCH_SECONDS.
+//   bash bench/setup.sh && node bench/run.mjs            (PARTS=http,open,sse BENCH_SECONDS=10)
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const OPEN_RATE = Number(process.env.OPEN_RATE ?? 20000);
+const OPEN_SECONDS = Number(process.env.OPEN_SECONDS ?? 30);
+const STREAMS = (process.env.STREAMS ?? '50,250,500').split(',').map(Number);
+const PARTS = new Set((process.env.PARTS ?? 'http,open,sse,memory,scaling').split(','));
+const pinned = spawnSync('taskset', ['--version']).status === 0 && cpus().length >= 2;
+const bin = (name) => join(here, 'node_modules', '.bin', name);
+const tmp = mkdtempSync(join(tmpdir(), 'tokenstorm-bench-'));
+const out = [];
+const say = (line = '') => {
+  console.log(line);
+  out.push(line);
+};
+
+function pin(cpu, cmd, args) {
+  return pinned ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args];
+}
+
+/** Runs a command to completion (bounded), returning stdout. */
+function run(cpu, cmd, args, limitS = SECONDS + 60) {
+  const [c, a] = pin(cpu, cmd, args);
+  const r = spawnSync(c, a, { cwd: root, encoding: 'utf8', timeout: limitS * 1000, maxBuffer: 1 << 30 });
+  if (r.status !== 0 && r.status !== 99)
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Starts a server on CPU 1 and waits for its port to answer. */
+async function server(cmd, args, url) {
+  const [c, a] = pin(1, cmd, args);
+  const child = spawn(c, a, { cwd: root, stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    try {
+      await fetch(url, { method: 'HEAD' });
+      return child;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  child.kill();
+  throw new Error(`${cmd} did not start`);
+}
+
+const pct = (xs, p) => {
+  if (xs.length === 0) return Number.NaN;
+  const s = Float64Array.from(xs).sort();
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+const int = (x) => Math.round(x).toLocaleString('en-US');
+
+function tokenstorm(cpu, testFile, args) {
+  const dir = join(tmp, `run-${Math.random().toString(36).slice(2)}`);
+  run(
+    cpu,
+    process.execPath,
+    [join(root, 'bin/tokenstorm.js'), 'run', testFile, '--out', dir, '--quiet', ...args],
+    SECONDS + OPEN_SECONDS + 120,
+  );
+  return { summary: JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')), dir };
+}
+
+async function httpPart() {
+  const nginx = await server('nginx', ['-c', join(here, 'nginx.conf')], 'http://127.0.0.1:18080/');
+  try {
+    const url = 'http://127.0.0.1:18080/';
+    const rows = [];
+    const ts = tokenstorm(0, join(here, 'http-loop.yaml'), ['--workers', '1', '--duration', `${SECONDS}s`]);
+    rows.push(['tokenstorm (records on)', ts.summary.counts.requests / ts.summary.durationS]);
+    if (existsSync(bin('autocannon'))) {
+      const j = JSON.parse(run(0, bin('autocannon'), ['-c', '50', '-d', String(SECONDS), '--json', url]));
+      rows.push(['autocannon', j['2xx'] / (j.duration ?? SECONDS)]);
+    }
+    const u = JSON.parse(
+      run(0, process.execPath, [join(here, 'undici-loop.mjs'), url, '50', String(SECONDS)]),
+    );
+    rows.push(['undici Pool (raw)', u.requests / u.seconds]);
+    for (const [name, cmd, args] of [
+      ['wrk -t1', 'wrk', ['-t1', '-c50', `-d${SECONDS}s`, url]],
+      ['hey', 'hey', ['-z', `${SECONDS}s`, '-c', '50', url]],
+    ]) {
+      if (spawnSync('which', [cmd]).status !== 0) continue;
+      const m = /Requests\/sec:\s+([\d.]+)/.exec(run(0, cmd, args));
+      if (m) rows.push([name, Number(m[1])]);
+    }
+    const anchor = rows.find((r) => r[0] === 'autocannon')?.[1];
+    say(`## A. Plain HTTP, closed loop, 50 connections, ${SECONDS} s, nginx on CPU 1, generator on CPU 0`);
+    say();
+    say('| generator | req/s | tokenstorm ÷ it |');
+    say('|---|---|---|');
+    for (const [name, rps] of rows) say(`| ${name} | ${int(rps)} | ${f(rows[0][1] / rps)} |`);
+    say();
+    if (anchor) say(`Goal: tokenstorm ≥ 1.0× autocannon [floor 0.75×]: **${f(rows[0][1] / anchor)}×**`);
+    say();
+  } finally {
+    nginx.kill();
+  }
+}
+
+async function openPart() {
+  const nginx = await server('nginx', ['-c', join(here, 'nginx.conf')], 'http://127.0.0.1:18080/');
+  try {
+    const ts = tokenstorm(0, join(here, 'http-loop.yaml'), [
+      '--workers',
+      '1',
+      '--rate',
+      String(OPEN_RATE),
+      '--duration',
+      `${OPEN_SECONDS}s`,
+      '--records',
+      'off',
+    ]);
+    const s = ts.summary;
+    const windows = s.windows.slice(1, -1);
+    const achieved = windows.reduce((a, w) => a + w.requests, 0) / Math.max(1, windows.length);
+    say(`## B. Open model on one core: ${int(OPEN_RATE)} arrivals/s for ${OPEN_SECONDS} s against nginx`);
+    say();
+    say(
+      '| generator | target/s | achieved/s (steady windows) | achieved ÷ target | scheduling lag p99 ms | dropped |',
+    );
+    say('|---|---|---|---|---|---|');
+    say(
+      `| tokenstorm | ${int(OPEN_RATE)} | ${int(achieved)} | ${f(achieved / OPEN_RATE, 3)} | ${f(s.metrics.scheduling_lag_ms?.p99)} | ${s.counts.dropped} |`,
+    );
+    if (existsSync(bin('artillery'))) {
+      const rate = 3000;
+      const config = join(tmp, 'artillery.yml');
+      writeFileSync(
+        config,
+        `config:\n  target: http://127.0.0.1:18080\n  phases:\n    - duration: ${SECONDS}\n      arrivalRate: ${rate}\nscenarios:\n  - flow:\n      - get: { url: / }\n`,
+      );
+      const report = join(tmp, 'artillery.json');
+      run(0, bin('artillery'), ['run', '--output', report, config], SECONDS * 4 + 120);
+      const agg = JSON.parse(readFileSync(report, 'utf8')).aggregate;
+      const seconds = (agg.lastCounterAt - agg.firstCounterAt) / 1000;
+      const got = agg.counters['http.responses'] / seconds;
+      say(`| artillery 2 | ${int(rate)} | ${int(got)} | ${f(got / rate, 3)} | n/a | n/a |`);
+    }
+    say();
+  } finally {
+    nginx.kill();
+  }
+}
+
+function errors(values, truth) {
+  return { med: pct(values, 50) - truth, p99: pct(values, 99) - truth };
+}
+
+async function ssePart() {
+  const TTFT = 50;
+  const ITL = 5;
+  const TOKENS = 64;
+  const sse = await server(
+    process.execPath,
+    [join(here, 'sse-truth-server.mjs'), '18090', String(TTFT), String(ITL), String(TOKENS)],
+    'http://127.0.0.1:18090/',
+  );
+  const url = 'http://127.0.0.1:18090/v1/chat/completions';
+  say(
+    `## C. Streaming: ground-truth SSE server on CPU 1 (TTFT ${TTFT} ms, ITL ${ITL} ms = 200 chunks/s per stream, ${TOKENS} tokens), client on CPU 0, ${SECONDS} s`,
+  );
+  say();
+  say(
+    "Errors are measured − configured (ms). Client lag = receive time − the server's write stamp in the chunk (only the raw consumers parse it).",
+  );
+  say();
+  say(
+    '| client | streams | tokens/s (ideal) | TTFT err med / p99 | ITL err med / p99 | client lag med / p99 |',
+  );
+  say('|---|---|---|---|---|---|');
+  const ideal = (c) => (c * TOKENS * 1000) / (TTFT + (TOKENS - 1) * ITL);
+  try {
+    for (const c of STREAMS) {
+      const test = join(tmp, `sse-${c}.yaml`);
+      writeFileSync(
+        test,
+        `name: bench-sse\ntarget: http://127.0.0.1:18090/v1\nscenarios:\n  - name: chat\n    steps:\n      - chat: { model: m, max_tokens: ${TOKENS}, messages: [{ role: user, content: hi }] }\nload: { executor: constant-vus, vus: ${c}, duration: ${SECONDS}s, graceful_stop: 2s }\n`,
+      );
+      const ts = tokenstorm(0, test, ['--workers', '1']);
+      const recs = readFileSync(join(ts.dir, 'records.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      const ttft = recs.map((r) => r.ttftMs).filter((x) => x !== undefined);
+      const itl = recs.flatMap((r) => r.itlMs ?? []);
+      const tok = ts.summary.rates.output_tokens_per_s;
+      const row = (name, tps, t, i, lag) =>
+        say(
+          `| ${name} | ${c} | ${int(tps)} (${int(ideal(c))}) | ${f(t.med)} / ${f(t.p99)} | ${f(i.med)} / ${f(i.p99)} | ${lag} |`,
+        );
+      row('tokenstorm', tok, errors(ttft, TTFT), errors(itl, ITL), 'n/a');
+      const u = JSON.parse(
+        run(0, process.execPath, [join(here, 'sse-undici-client.mjs'), url, String(c), String(SECONDS)]),
+      );
+      row(
+        'undici raw',
+        u.tokens / u.seconds,
+        errors(u.ttft, TTFT),
+        errors(u.itl, ITL),
+        `${f(pct(u.lag, 50))} / ${f(pct(u.lag, 99))}`,
+      );
+      if (spawnSync('/usr/bin/python3', ['-c', 'import aiohttp']).status === 0) {
+        const p = JSON.parse(
+          run(0, '/usr/bin/python3', [join(here, 'sse_aiohttp_client.py'), url, String(c), String(SECONDS)]),
+        );
+        row(
+          'python aiohttp',
+          p.tokens / p.seconds,
+          errors(p.ttft, TTFT),
+          errors(p.itl, ITL),
+          `${f(pct(p.lag, 50))} / ${f(pct(p.lag, 99))}`,
+        );
+      }
+    }
+  } finally {
+    sse.kill();
+  }
+  say();
+}
+
+/** Peak RSS (KiB) of a child process while it runs, sampled from /proc every 250 ms. */
+function peakRss(cpu, cmd, args, holdS) {
+  return new Promise((resolve, reject) => {
+    const [c, a] = pin(cpu, cmd, args);
+    const child = spawn(c, a, { cwd: root, stdio: 'ignore' });
+    let peak = 0;
+    const timer = setInterval(() => {
+      try {
+        const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) peak = Math.max(peak, Number(m[1]));
+      } catch {}
+    }, 250);
+    setTimeout(() => child.kill('SIGKILL'), holdS * 1000);
+    child.on('error', reject);
+    child.on('exit', () => {
+      clearInterval(timer);
+      resolve(peak);
+    });
+  });
+}
+
+async function memoryPart() {
+  const MANY = Number(process.env.MEMORY_STREAMS ?? 10000);
+  const FEW = 100;
+  const HOLD = Math.max(15, SECONDS);
+  // A slow server: the first token comes after 10 minutes, so every stream stays open.
+  const sse = await server(
+    process.execPath,
+    [join(here, 'sse-truth-server.mjs'), '18091', '600000', '5', '64'],
+    'http://127.0.0.1:18091/',
+  );
+  const url = 'http://127.0.0.1:18091/v1/chat/completions';
+  const rows = [];
+  try {
+    for (const [name, args] of [
+      [
+        'tokenstorm',
+        (n) => [
+          join(root, 'bin/tokenstorm.js'),
+          'run',
+          holdTest(n),
+          '--workers',
+          '1',
+          '--quiet',
+          '--records',
+          'off',
+          '--out',
+          join(tmp, `mem-${n}`),
+        ],
+      ],
+      ['undici raw', (n) => [join(here, 'sse-undici-client.mjs'), url, String(n), String(HOLD)]],
+    ]) {
+      const few = await peakRss(0, process.execPath, args(FEW), HOLD);
+      const many = await peakRss(0, process.execPath, args(MANY), HOLD);
+      rows.push([name, few, many, ((many - few) * 1024) / (MANY - FEW) / 1024]);
+    }
+  } finally {
+    sse.kill();
+  }
+  say(
+    `## D. Memory: ${int(MANY)} concurrent open streams against a server that never answers (held ${HOLD} s)`,
+  );
+  say();
+  say('Per stream = (peak RSS with many − peak RSS with 100) ÷ (many − 100).');
+  say();
+  say('| client | peak RSS, 100 streams | peak RSS, many | KiB per stream |');
+  say('|---|---|---|---|');
+  for (const [name, few, many, per] of rows)
+    say(`| ${name} | ${int(few / 1024)} MiB | ${int(many / 1024)} MiB | ${f(per, 1)} |`);
+  say();
+  say(`Goal: ≤ 16 KB per stream [floor 32 KB]: **${f(rows[0][3], 1)} KiB**`);
+  say();
+
+  function holdTest(n) {
+    const file = join(tmp, `hold-${n}.yaml`);
+    writeFileSync(
+      file,
+      `name: bench-hold\ntarget: http://127.0.0.1:18091/v1\ntimeout: 20m\nscenarios:\n  - name: chat\n    steps:\n      - chat: { model: m, messages: [{ role: user, content: hi }] }\nload: { executor: constant-vus, vus: ${n}, duration: 10m, graceful_stop: 0s }\n`,
+    );
+    return file;
+  }
+}
+
+async function scalingPart() {
+  const nginx = await server('nginx', ['-c', join(here, 'nginx.conf')], 'http://127.0.0.1:18080/');
+  try {
+    const rps = (workers, cpus) => {
+      const dir = join(tmp, `scale-${workers}`);
+      const [c, a] = pinned ? ['taskset', ['-c', cpus, process.execPath]] : [process.execPath, []];
+      spawnSync(
+        c,
+        [
+          ...a,
+          join(root, 'bin/tokenstorm.js'),
+          'run',
+          join(here, 'http-loop.yaml'),
+          '--workers',
+          String(workers),
+          '--duration',
+          `${SECONDS}s`,
+          '--quiet',
+          '--records',
+          'off',
+          '--out',
+          dir,
+        ],
+        { cwd: root, timeout: (SECONDS + 60) * 1000 },
+      );
+      const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+      return s.counts.requests / s.durationS;
+    };
+    const n = cpus().length;
+    const one = rps(1, '0');
+    const all = rps(n, `0-${n - 1}`);
+    say(`## E. Scaling: 1 worker on CPU 0 vs ${n} workers on CPUs 0-${n - 1}, plain HTTP loop against nginx`);
+    say();
+    say(
+      `nginx (one worker process) shares CPU ${n - 1} with a generator worker when all cores are used, so this understates scaling on a ${n}-core machine.`,
+    );
+    say();
+    say('| workers | req/s | ratio to 1 worker | goal ≥ 0.85 × N |');
+    say('|---|---|---|---|');
+    say(`| 1 | ${int(one)} | 1.00 | |`);
+    say(`| ${n} | ${int(all)} | ${f(all / one)} | ${f(0.85 * n)} |`);
+    say();
+  } finally {
+    nginx.kill();
+  }
+}
+
+const started = new Date();
+say('# tokenstorm generator benchmark');
+say();
+say(
+  `Run ${started.toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${pinned ? 'target pinned to CPU 1, generator to CPU 0 (taskset)' : 'not pinned (no taskset or one core)'}.`,
+);
+say(
+  'Reproduce: `bash bench/setup.sh && node bench/run.mjs` (env: PARTS, BENCH_SECONDS, OPEN_RATE, OPEN_SECONDS, STREAMS).',
+);
+say();
+if (PARTS.has('http')) await httpPart();
+if (PARTS.has('open')) await openPart();
+if (PARTS.has('sse')) await ssePart();
+if (PARTS.has('memory')) await memoryPart();
+if (PARTS.has('scaling')) await scalingPart();
+writeFileSync(join(here, 'RESULTS.md'), `${out.join('\n')}\n`);
+console.log(`\nwrote ${join(here, 'RESULTS.md')}`);

@@ -1,0 +1,255 @@
+/**
+ * @module config/workload-schema
+ * The workload parts of a test file (issue 4): captures and synthetic prompts
+ * on steps; feeders, sessions, TypeScript flows, think time, cancellation and
+ * retries on scenarios. `schema.ts` spreads these into its step and scenario
+ * schemas; the runtime behind each field lives in `src/workload/`.
+ */
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { DistributionSchema } from '../random/index.js';
+import { compileJsonPath, type Flow, findTemplateIssues } from '../workload/index.js';
+import { durationMs } from './duration.js';
+import { ConfigError } from './errors.js';
+
+const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function checkJsonPath(path: string, ctx: z.RefinementCtx): void {
+  try {
+    compileJsonPath(path);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message, input: path });
+  }
+}
+
+function checkRegex(source: string, ctx: z.RefinementCtx): void {
+  try {
+    new RegExp(source);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `invalid regex: ${(err as Error).message}`, input: source });
+  }
+}
+
+/**
+ * Where a captured value comes from: `json` (a JSONPath on the body; on a chat
+ * step, on the reply text parsed as JSON), `regex` (first match, `group`
+ * default 1 or the whole match when the regex has no group), `header` or `cookie`.
+ */
+export const CaptureSchema = z
+  .strictObject({
+    json: z.string().min(1).superRefine(checkJsonPath).optional(),
+    regex: z.string().min(1).superRefine(checkRegex).optional(),
+    group: z.number().int().nonnegative().optional(),
+    header: z.string().min(1).optional(),
+    cookie: z.string().min(1).optional(),
+  })
+  .refine((c) => [c.json, c.regex, c.header, c.cookie].filter((s) => s !== undefined).length === 1, {
+    message: 'expected exactly one of "json", "regex", "header" or "cookie"',
+  });
+
+/** `capture: { token: { json: $.token }, csrf: { header: x-csrf-token } }` → `{{ vars.token }}`. */
+export const CapturesSchema = z.record(
+  z.string().regex(VARIABLE, { error: 'expected a variable name (letters, digits, _)' }),
+  CaptureSchema,
+);
+
+/** Fields every step may set (spread into `stepCommon`). */
+export const stepWorkloadFields = {
+  /** Values to extract from the response into `vars` for later steps. */
+  capture: CapturesSchema.optional(),
+};
+
+/** Token counts read from one column of a CSV file (e.g. the Azure LLM trace's `ContextTokens`). */
+export const EmpiricalSchema = z.strictObject({
+  dist: z.literal('empirical'),
+  /** A CSV file with a header row; a relative path is relative to the test file. */
+  file: z.string().min(1),
+  column: z.string().min(1),
+});
+
+/** A token count taken from the replayed trace row of the iteration (`executor: trace`). */
+export const FromTraceSchema = z.strictObject({
+  from: z.string().regex(/^trace\.[A-Za-z_][A-Za-z0-9_]*$/, {
+    error: 'expected "trace.<field>", e.g. "trace.input_tokens"',
+  }),
+});
+
+/** A token count: a number, a distribution, an empirical column, or a field of the replayed trace. */
+export const TokenCountSchema = z.union([DistributionSchema, EmpiricalSchema, FromTraceSchema], {
+  error:
+    'expected a token count, a distribution ({ dist: uniform|normal|lognormal|exponential|constant, … }), { dist: empirical, file, column } or { from: trace.<field> }',
+});
+
+/**
+ * Synthetic prompts of a target length in tokens (exact by gpt-tokenizer), for
+ * chat and completion steps. On a chat step the prompt is a user message after
+ * any given `messages`; a shared prefix is a system message.
+ */
+export const SyntheticSchema = z.strictObject({
+  prompt_tokens: TokenCountSchema,
+  /** `max_tokens` drawn per request; when both are empirical from one file, from the same row. */
+  max_tokens: TokenCountSchema.optional(),
+  /** K groups, each sharing a system prompt of P tokens (prefix caching). */
+  shared_prefix: z
+    .strictObject({
+      groups: z.number().int().positive(),
+      tokens: z.number().int().positive(),
+    })
+    .optional(),
+});
+
+/** Generation fields shared by chat and completion steps (spread into `modelParams`). */
+export const modelWorkloadFields = {
+  synthetic: SyntheticSchema.optional(),
+};
+
+export const FeederSchema = z.strictObject({
+  /** CSV (header row) or JSONL file; a relative path is relative to the test file. */
+  file: z.string().min(1),
+  /** From the extension when absent: `.csv`, `.jsonl`/`.ndjson`. */
+  format: z.enum(['csv', 'jsonl']).optional(),
+  /**
+   * `circular`: file order, wrapping; `sequential`: file order once, then `on_exhausted`;
+   * `random`: a uniformly random row each time; `unique`: every row at most once across
+   * all VUs and workers, then `on_exhausted`.
+   */
+  strategy: z.enum(['sequential', 'random', 'circular', 'unique']).default('circular'),
+  /** `stop`: the run stops starting iterations; `error`: each further iteration fails with `check_failed`. */
+  on_exhausted: z.enum(['stop', 'error']).default('stop'),
+  /** CSV field delimiter. */
+  delimiter: z.string().length(1).default(','),
+});
+
+const turnsSchema = z.union([z.number().int().positive(), DistributionSchema], {
+  error: 'expected a number of turns or a distribution',
+});
+
+/** A user who gives up: cancels a streamed answer after a time or a number of output tokens. */
+export const CancelSchema = z
+  .strictObject({
+    probability: z.number().min(0).max(1, { error: 'expected a probability between 0 and 1' }),
+    /** Milliseconds after the request was sent. */
+    after_ms: DistributionSchema.optional(),
+    /** Output tokens received. */
+    after_tokens: DistributionSchema.optional(),
+  })
+  .refine((c) => (c.after_ms === undefined) !== (c.after_tokens === undefined), {
+    message: 'expected exactly one of "after_ms" or "after_tokens"',
+  });
+
+export const RETRYABLE_KINDS = ['rate_limited', 'http_5xx', 'connection', 'timeout', 'stream_error'] as const;
+
+export const RetrySchema = z.strictObject({
+  /** Attempts in all, the first included. */
+  max_attempts: z.number().int().min(1).default(3),
+  on: z.array(z.enum(RETRYABLE_KINDS)).min(1).default(['rate_limited', 'http_5xx', 'connection']),
+  /** Exponential backoff: `initial × multiplier^(attempt−1)`, capped at `max`, then jittered. */
+  backoff: z
+    .strictObject({
+      initial: durationMs().default(500),
+      multiplier: z.number().min(1).default(2),
+      max: durationMs().default(30_000),
+      /** `full`: uniform in [0, delay]; `equal`: [delay/2, delay]; `none`. */
+      jitter: z.enum(['full', 'equal', 'none']).default('full'),
+    })
+    .prefault({}),
+  /** Wait what a `Retry-After` header says (seconds or an HTTP date) instead of the backoff. */
+  respect_retry_after: z.boolean().default(true),
+  /** A longer `Retry-After` is capped at this. */
+  max_retry_after: durationMs().default(60_000),
+});
+
+/** Scenario fields (spread into `ScenarioSchema`); `session` is built by `sessionSchema`. */
+export const scenarioWorkloadFields = {
+  /** Pause between steps (and session turns), ms; seeded per VU. */
+  think_time: DistributionSchema.optional(),
+  /** Pause after the iteration's last step, ms; seeded per VU. */
+  iteration_think_time: DistributionSchema.optional(),
+  /** Rows for `{{ row.* }}`: one per iteration (per turn in a session). */
+  feeder: FeederSchema.optional(),
+  cancel: CancelSchema.optional(),
+  retry: RetrySchema.optional(),
+  /** TypeScript tests only: `async (vu) => { await vu.chat({…}) }` instead of `steps`. */
+  flow: z
+    .custom<Flow>((v) => typeof v === 'function', {
+      error: 'expected a function async (vu) => { … } (TypeScript tests only)',
+    })
+    .optional(),
+};
+
+/** A multi-turn conversation; `chat` holds the request fields (no `messages`). */
+export function sessionSchema<T extends z.ZodType>(chat: T) {
+  return z
+    .strictObject({
+      turns: turnsSchema,
+      /** Optional system prompt (a template). */
+      system: z.string().optional(),
+      /** The user's message per turn (templates), used in order and cycled. */
+      user_messages: z.array(z.string()).min(1).optional(),
+      chat,
+    })
+    .refine(
+      (s) => {
+        const session = s as { user_messages?: unknown; chat?: { synthetic?: unknown } };
+        return session.user_messages !== undefined || session.chat?.synthetic !== undefined;
+      },
+      { message: 'expected "user_messages" (or chat.synthetic)', path: ['user_messages'] },
+    );
+}
+
+type ScenarioShape = { steps?: unknown; session?: unknown; flow?: unknown };
+
+/** Exactly one of steps, session or flow; templates in steps and sessions compile. */
+export function checkScenario(s: ScenarioShape, ctx: z.RefinementCtx): void {
+  const forms = (['steps', 'session', 'flow'] as const).filter((k) => s[k] !== undefined);
+  if (forms.length !== 1) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected exactly one of "steps", "session" or "flow"${forms.length > 1 ? `, got ${forms.join(' and ')}` : ''}`,
+      path: forms.length > 1 ? [forms[1] as string] : ['steps'],
+      input: undefined,
+    });
+  }
+  for (const key of ['steps', 'session'] as const) {
+    for (const issue of findTemplateIssues(s[key])) {
+      ctx.addIssue({ code: 'custom', message: issue.message, path: [key, ...issue.path], input: undefined });
+    }
+  }
+}
+
+/** A test with relative data-file paths resolved against `baseDir`. */
+interface WithDataFiles {
+  scenarios: {
+    feeder?: { file: string } | undefined;
+    steps?: unknown;
+    session?: unknown;
+  }[];
+}
+
+function resolveEmpirical(node: unknown, baseDir: string, check: (file: string) => string): void {
+  if (node === null || typeof node !== 'object') return;
+  const o = node as Record<string, unknown>;
+  if (o.dist === 'empirical' && typeof o.file === 'string') o.file = check(o.file);
+  for (const value of Object.values(o)) resolveEmpirical(value, baseDir, check);
+}
+
+/**
+ * Resolves feeder and empirical-distribution files against the test file's
+ * directory and checks they exist, so a wrong path fails before the run (exit 2).
+ */
+export function resolveDataFiles<T extends WithDataFiles>(test: T, baseDir: string, source: string): T {
+  test.scenarios.forEach((scenario, i) => {
+    const check = (field: string) => (file: string) => {
+      const path = isAbsolute(file) ? file : resolve(baseDir, file);
+      if (!existsSync(path)) {
+        throw new ConfigError(`${source}: scenarios[${i}].${field}: cannot read data file "${file}"`);
+      }
+      return path;
+    };
+    if (scenario.feeder !== undefined) scenario.feeder.file = check('feeder.file')(scenario.feeder.file);
+    resolveEmpirical(scenario.steps, baseDir, check('steps'));
+    resolveEmpirical(scenario.session, baseDir, check('session'));
+  });
+  return test;
+}

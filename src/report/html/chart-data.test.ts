@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import type { WindowSummary } from '../../metrics/index.js';
+import type { Summary } from '../summary.js';
+import { buildChartData } from './chart-data.js';
+import { downsampleWindows, windowWidth } from './downsample.js';
+import { readSections } from './sections.js';
+
+function win(i: number, over: Partial<WindowSummary> = {}): WindowSummary {
+  return {
+    start_s: i,
+    requests: 10,
+    ok: 9,
+    errors: 1,
+    cancelled: 0,
+    dropped: i % 2,
+    output_tokens: 100,
+    byError: { http_5xx: 1 },
+    ttft_ms: { p50: 10, p95: 20, p99: 30 },
+    e2e_ms: { p50: 100, p95: 200, p99: 300 },
+    itl_ms: { p50: 1, p95: 2, p99: 3 },
+    scheduling_lag_ms: { p99: 0.5, max: 1 },
+    ...over,
+  };
+}
+
+describe('downsampleWindows', () => {
+  it('keeps at most maxPoints buckets, sums counts and keeps the worst percentile of each bucket', () => {
+    const windows = Array.from({ length: 3600 }, (_, i) =>
+      win(i, i === 1234 ? { ttft_ms: { p50: 10, p95: 20, p99: 5000 } } : {}),
+    );
+    const buckets = downsampleWindows(windows, 600);
+    expect(buckets).toHaveLength(600);
+    expect(buckets[0]).toMatchObject({ start_s: 0, width_s: 6, requests: 60, errors: 6, dropped: 3 });
+    expect(buckets[0]?.byError).toEqual({ http_5xx: 6 });
+    // The one-window spike survives the merge.
+    expect(Math.max(...buckets.map((b) => b.ttft_ms.p99))).toBe(5000);
+    expect(buckets.reduce((n, b) => n + b.requests, 0)).toBe(36_000);
+  });
+
+  it('leaves a short run untouched', () => {
+    const windows = [win(0), win(1), win(2)];
+    expect(downsampleWindows(windows, 600).map((b) => b.requests)).toEqual([10, 10, 10]);
+    expect(windowWidth(windows)).toBe(1);
+    expect(windowWidth([win(0), { ...win(0), start_s: 0.5 }])).toBe(0.5);
+  });
+});
+
+function baseSummary(windows: WindowSummary[]): Summary {
+  return {
+    schema: 'tokenstorm.summary/v1',
+    name: 'x',
+    passed: true,
+    startedAt: '2026-01-01T00:00:00.000Z',
+    durationS: windows.length,
+    counts: { requests: 0, ok: 0, errors: 0, cancelled: 0, dropped: 0, byError: { http_5xx: 1 } },
+    metrics: {},
+    rates: {} as Summary['rates'],
+    thresholds: [],
+    scenarios: {},
+    tokens: { output_server: 0, output_client: 0, input_server: 0, input_client: 0, mismatched_requests: 0 },
+    windows,
+    distributions: { ttft_ms: { count: 3, p: [0, 50, 100], v: [1, 2, 3] } },
+    slowest: [],
+  };
+}
+
+describe('buildChartData', () => {
+  it('draws offered vs achieved, latency, tokens, errors and lag per window, and the CDFs', () => {
+    const data = buildChartData(baseSummary([win(0), win(1)]), readSections({}));
+    const ids = data.charts.map((c) => c.id);
+    expect(ids).toEqual(['rate', 'ttft', 'itl', 'e2e', 'tokens', 'errors', 'lag', 'cdf-ttft_ms']);
+    const rate = data.charts[0];
+    expect(rate?.series.map((s) => s.values)).toEqual([
+      [10, 11],
+      [10, 10],
+      [9, 9],
+    ]);
+    expect(data.charts.find((c) => c.id === 'cdf-ttft_ms')).toMatchObject({ x: [1, 2, 3], kind: 'cdf' });
+  });
+
+  it('reads stages, events, sweep and telemetry when present, and ignores shapes it does not know', () => {
+    const summary = {
+      ...baseSummary([win(0), win(1)]),
+      stages: [
+        { name: 'warm', start: 0, end: 1 },
+        { name: 'peak', start_s: 1, end_s: 2 },
+      ],
+      events: [{ at: 1.5, label: 'outage', for_s: 0.3 }, { at_s: 0.5, fault: 'latency' }, { nope: 1 }],
+      sweep: {
+        points: [
+          { offered: 20, goodput_per_s: 19, ttft_ms: { p50: 50, p95: 80, p99: 90 } },
+          { rate: 10, goodput_per_s: 10, ttft_ms: { p50: 40, p95: 60, p99: 70 } },
+        ],
+        knee: 15,
+        capacity: { rate: 18 },
+      },
+      telemetry: [
+        {
+          name: 'vllm:num_requests_waiting',
+          points: [
+            [0, 1],
+            [1, 3],
+          ],
+        },
+      ],
+    };
+    const sections = readSections(summary);
+    // One event is unreadable, so the whole list is dropped rather than half-drawn.
+    expect(sections.events).toEqual([]);
+    const ok = readSections({ ...summary, events: summary.events.slice(0, 2) });
+    expect(ok.events).toEqual([
+      { at: 0.5, label: 'latency', for_s: undefined },
+      { at: 1.5, label: 'outage', for_s: 0.3 },
+    ]);
+    expect(ok.stages.map((s) => [s.name, s.start, s.end])).toEqual([
+      ['warm', 0, 1],
+      ['peak', 1, 2],
+    ]);
+    expect(ok.sweep?.points.map((p) => p.offered)).toEqual([10, 20]);
+    expect(ok.sweep).toMatchObject({ knee: 15, capacity: 18 });
+    const data = buildChartData(summary as unknown as Summary, ok);
+    const sweep = data.charts.find((c) => c.id === 'sweep');
+    expect(sweep?.vlines).toEqual([
+      { x: 15, label: 'knee 15' },
+      { x: 18, label: 'capacity 18' },
+    ]);
+    expect(sweep?.series.find((s) => s.scale === 'y2')?.values).toEqual([10, 19]);
+    expect(data.charts.find((c) => c.id === 'telemetry-0')).toMatchObject({ x: [0, 1], group: 'telemetry' });
+    expect(data.stages).toHaveLength(2);
+    expect(readSections({ stages: 'soon', sweep: { points: [] }, telemetry: 3 })).toEqual({
+      stages: [],
+      events: [],
+      sweep: undefined,
+      telemetry: [],
+    });
+  });
+});

@@ -1,0 +1,321 @@
+/**
+ * @module report/html/chart-data
+ * What the page's charts draw, as plain data: built from the summary (and
+ * its optional sections) at render time, embedded as JSON, drawn by uPlot in
+ * the browser. Time series are downsampled to a bounded number of points.
+ */
+import type { Summary } from '../summary.js';
+import { downsampleWindows, type WindowBucket } from './downsample.js';
+import type { OfferedPlan, ReportSections, SweepLatency } from './sections.js';
+
+/** Most points of a time chart; a one-hour run of 1 s windows is merged 6:1. */
+export const MAX_TIME_POINTS = 600;
+
+export interface ChartSeriesSpec {
+  label: string;
+  color: string;
+  /** `null` where there is no value (an empty window). */
+  values: (number | null)[];
+  dash?: boolean;
+  /** `y2` puts the series on a right-hand axis. */
+  scale?: 'y' | 'y2';
+}
+
+export interface ChartSpec {
+  id: string;
+  title: string;
+  /** `time` charts get the stage bands and event lines. */
+  kind: 'time' | 'cdf' | 'sweep';
+  group: 'time' | 'distribution' | 'sweep' | 'telemetry';
+  xLabel: string;
+  yLabel: string;
+  y2Label?: string;
+  x: number[];
+  series: ChartSeriesSpec[];
+  /** Vertical markers of this chart only (knee, capacity). */
+  vlines?: { x: number; label: string }[];
+}
+
+export interface ChartData {
+  charts: ChartSpec[];
+  stages: { name: string; start: number; end: number }[];
+  events: { at: number; label: string; for_s?: number | undefined }[];
+  /** Windows merged per point (1 when not downsampled). */
+  mergedWindows: number;
+}
+
+const PALETTE = ['#0969da', '#cf222e', '#1f883d', '#9a6700', '#8250df', '#bc4c00', '#1b7c83', '#6e7781'];
+const P_COLORS = { p50: '#1f883d', p95: '#9a6700', p99: '#cf222e' } as const;
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function perSecond(buckets: readonly WindowBucket[], pick: (b: WindowBucket) => number): number[] {
+  return buckets.map((b) => round3(pick(b) / b.width_s));
+}
+
+function quantileSeries(
+  buckets: readonly WindowBucket[],
+  pick: (b: WindowBucket) => { p50: number; p95: number; p99: number },
+  has: (b: WindowBucket) => boolean,
+): ChartSeriesSpec[] {
+  return (['p50', 'p95', 'p99'] as const).map((p) => ({
+    label: p,
+    color: P_COLORS[p],
+    dash: p === 'p99',
+    values: buckets.map((b) => (has(b) ? pick(b)[p] : null)),
+  }));
+}
+
+/** The plan's mean value over each bucket, so it lines up with the measured series. */
+function planSeries(plan: OfferedPlan, buckets: readonly WindowBucket[]): (number | null)[] {
+  return buckets.map((b) => {
+    const inside = plan.series.filter((p) => p.start_s >= b.start_s && p.start_s < b.start_s + b.width_s);
+    if (inside.length === 0) return null;
+    return round3(inside.reduce((n, p) => n + p.value, 0) / inside.length);
+  });
+}
+
+function timeCharts(
+  summary: Summary,
+  buckets: readonly WindowBucket[],
+  merged: number,
+  plan: OfferedPlan | undefined,
+): ChartSpec[] {
+  const x = buckets.map((b) => b.start_s);
+  const suffix = merged > 1 ? ` (worst of ${merged} windows per point)` : '';
+  const time = (id: string, title: string, yLabel: string, series: ChartSeriesSpec[]): ChartSpec => ({
+    id,
+    title,
+    kind: 'time',
+    group: 'time',
+    xLabel: 'time (s)',
+    yLabel,
+    x,
+    series,
+  });
+  const okRequests = (b: WindowBucket) => b.ok > 0;
+  const kinds = Object.keys(summary.counts.byError);
+  const charts: ChartSpec[] = [
+    time('rate', 'Offered vs achieved rate', 'requests/s', [
+      {
+        label: 'offered (started + dropped)',
+        color: PALETTE[0] ?? '',
+        dash: true,
+        values: perSecond(buckets, (b) => b.requests + b.dropped),
+      },
+      {
+        label: 'achieved (completed)',
+        color: PALETTE[2] ?? '',
+        values: perSecond(buckets, (b) => b.requests),
+      },
+      { label: 'ok', color: PALETTE[6] ?? '', values: perSecond(buckets, (b) => b.ok) },
+      ...(plan?.unit === 'iterations_per_s'
+        ? [
+            {
+              label: 'planned arrivals/s',
+              color: PALETTE[4] ?? '',
+              dash: true,
+              values: planSeries(plan, buckets),
+            },
+          ]
+        : []),
+    ]),
+  ];
+  const vus: ChartSeriesSpec[] = [];
+  if (buckets.some((b) => b.active_vus !== undefined)) {
+    vus.push({
+      label: 'active VUs',
+      color: PALETTE[4] ?? '',
+      values: buckets.map((b) => b.active_vus ?? null),
+    });
+  }
+  if (plan?.unit === 'vus') {
+    vus.push({
+      label: 'planned VUs',
+      color: PALETTE[0] ?? '',
+      dash: true,
+      values: planSeries(plan, buckets),
+    });
+  }
+  if (vus.length > 0) charts.push(time('vus', 'Virtual users', 'VUs', vus));
+  charts.push(
+    time(
+      'ttft',
+      `TTFT per window${suffix}`,
+      'ms',
+      quantileSeries(buckets, (b) => b.ttft_ms, okRequests),
+    ),
+    time(
+      'itl',
+      `ITL per window${suffix}`,
+      'ms',
+      quantileSeries(buckets, (b) => b.itl_ms, okRequests),
+    ),
+    time(
+      'e2e',
+      `E2E latency per window${suffix}`,
+      'ms',
+      quantileSeries(buckets, (b) => b.e2e_ms, okRequests),
+    ),
+    time('tokens', 'Output tokens per second', 'tokens/s', [
+      {
+        label: 'output tokens/s',
+        color: PALETTE[0] ?? '',
+        values: perSecond(buckets, (b) => b.output_tokens),
+      },
+    ]),
+    time('errors', 'Errors by kind and dropped arrivals', 'per second', [
+      ...kinds.map((kind, i) => ({
+        label: kind,
+        color: PALETTE[(i + 1) % PALETTE.length] ?? '',
+        values: perSecond(buckets, (b) => b.byError[kind] ?? 0),
+      })),
+      { label: 'dropped', color: PALETTE[7] ?? '', dash: true, values: perSecond(buckets, (b) => b.dropped) },
+      {
+        label: 'cancelled',
+        color: PALETTE[3] ?? '',
+        dash: true,
+        values: perSecond(buckets, (b) => b.cancelled),
+      },
+    ]),
+    time('lag', `Scheduling lag${suffix}`, 'ms', [
+      {
+        label: 'p99',
+        color: P_COLORS.p99,
+        values: buckets.map((b) => (b.requests > 0 ? b.scheduling_lag_ms.p99 : null)),
+      },
+      {
+        label: 'max',
+        color: PALETTE[4] ?? '',
+        dash: true,
+        values: buckets.map((b) => (b.requests > 0 ? b.scheduling_lag_ms.max : null)),
+      },
+    ]),
+  );
+  return charts;
+}
+
+const DIST_LABELS: Record<string, string> = {
+  ttft_ms: 'TTFT',
+  itl_ms: 'ITL',
+  tpot_ms: 'TPOT',
+  e2e_ms: 'E2E',
+};
+
+function distributionCharts(summary: Summary): ChartSpec[] {
+  return Object.entries(summary.distributions).flatMap(([metric, d]) => {
+    if (d === undefined || d.count === 0) return [];
+    return [
+      {
+        id: `cdf-${metric}`,
+        title: `${DIST_LABELS[metric] ?? metric} distribution (CDF, ${d.count} values)`,
+        kind: 'cdf' as const,
+        group: 'distribution' as const,
+        xLabel: 'ms',
+        yLabel: 'percentile',
+        x: d.v,
+        series: [{ label: 'percentile', color: PALETTE[0] ?? '', values: d.p }],
+      },
+    ];
+  });
+}
+
+function sweepChart(sections: ReportSections): ChartSpec[] {
+  const sweep = sections.sweep;
+  if (sweep === undefined) return [];
+  const pts = sweep.points;
+  const vlines: { x: number; label: string }[] = [];
+  if (sweep.knee !== undefined) vlines.push({ x: sweep.knee, label: `knee ${sweep.knee}` });
+  if (sweep.capacity !== undefined) vlines.push({ x: sweep.capacity, label: `capacity ${sweep.capacity}` });
+  const latency = (
+    name: 'ttft' | 'e2e',
+    p: keyof SweepLatency,
+    color: string,
+    dash = false,
+  ): ChartSeriesSpec => ({
+    label: `${name.toUpperCase()} ${p} (ms)`,
+    color,
+    dash,
+    values: pts.map((pt) => pt[name]?.[p] ?? null),
+  });
+  const has = (name: 'ttft' | 'e2e', p: keyof SweepLatency) => pts.some((pt) => pt[name]?.[p] !== undefined);
+  const colors: Record<keyof SweepLatency, string> = { ...P_COLORS, p90: PALETTE[5] ?? '' };
+  const series: ChartSeriesSpec[] = (['p50', 'p90', 'p95', 'p99'] as const)
+    .filter((p) => has('ttft', p))
+    .map((p) => latency('ttft', p, colors[p], p === 'p99'));
+  // A sweep without model steps judges E2E: draw its tail.
+  const e2eTail = (['p95', 'p90', 'p99'] as const).find((p) => has('e2e', p));
+  if (e2eTail !== undefined) series.push(latency('e2e', e2eTail, PALETTE[4] ?? '', true));
+  if (pts.some((p) => p.goodput !== undefined)) {
+    series.push({
+      label: `goodput (${sweep.unit})`,
+      color: PALETTE[0] ?? '',
+      scale: 'y2',
+      values: pts.map((p) => p.goodput ?? null),
+    });
+  }
+  if (pts.some((p) => p.achieved !== undefined)) {
+    series.push({
+      label: `achieved (${sweep.unit})`,
+      color: PALETTE[6] ?? '',
+      scale: 'y2',
+      dash: true,
+      values: pts.map((p) => p.achieved ?? null),
+    });
+  }
+  return [
+    {
+      id: 'sweep',
+      title: 'Sweep: latency and goodput against offered load',
+      kind: 'sweep',
+      group: 'sweep',
+      xLabel: `offered load (${sweep.unit})`,
+      yLabel: 'latency (ms)',
+      y2Label: sweep.unit,
+      x: pts.map((p) => p.offered),
+      series,
+      vlines,
+    },
+  ];
+}
+
+function telemetryCharts(sections: ReportSections, maxPoints: number): ChartSpec[] {
+  return sections.telemetry.map((t, i) => {
+    // Telemetry is sampled values, not percentiles: every k-th point is an honest thinning.
+    const step = Math.max(1, Math.ceil(t.points.length / maxPoints));
+    const pts = t.points.filter((_, k) => k % step === 0).sort((a, b) => a[0] - b[0]);
+    return {
+      id: `telemetry-${i}`,
+      title: `Target: ${t.name}`,
+      kind: 'time' as const,
+      group: 'telemetry' as const,
+      xLabel: 'time (s)',
+      yLabel: t.unit ?? '',
+      x: pts.map((p) => p[0]),
+      series: [{ label: t.name, color: PALETTE[i % PALETTE.length] ?? '', values: pts.map((p) => p[1]) }],
+    };
+  });
+}
+
+/** All charts of the report. */
+export function buildChartData(
+  summary: Summary,
+  sections: ReportSections,
+  maxPoints = MAX_TIME_POINTS,
+): ChartData {
+  const buckets = downsampleWindows(summary.windows, maxPoints);
+  const merged = Math.max(1, Math.ceil(summary.windows.length / Math.max(1, maxPoints)));
+  return {
+    charts: [
+      ...(buckets.length > 0 ? timeCharts(summary, buckets, merged, sections.plan) : []),
+      ...distributionCharts(summary),
+      ...sweepChart(sections),
+      ...telemetryCharts(sections, maxPoints),
+    ],
+    stages: sections.stages.map((s) => ({ name: s.name, start: s.start, end: s.end })),
+    events: sections.events,
+    mergedWindows: merged,
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * @module report/html/downsample
+ * Keeps time charts small for hours-long runs: adjacent windows are merged
+ * into at most `maxPoints` buckets. Counts are summed (then shown per
+ * second); a latency percentile of a bucket is the worst of its windows'
+ * percentiles, an upper envelope that never hides a spike. Percentiles are
+ * never recomputed from merged data; the run's percentiles come from the
+ * full histograms in `summary.metrics`.
+ */
+import type { WindowSummary } from '../../metrics/index.js';
+
+/** One bucket of merged windows. */
+export interface WindowBucket {
+  start_s: number;
+  /** Seconds the bucket covers. */
+  width_s: number;
+  requests: number;
+  ok: number;
+  errors: number;
+  cancelled: number;
+  dropped: number;
+  output_tokens: number;
+  byError: Record<string, number>;
+  ttft_ms: { p50: number; p95: number; p99: number };
+  e2e_ms: { p50: number; p95: number; p99: number };
+  itl_ms: { p50: number; p95: number; p99: number };
+  scheduling_lag_ms: { p99: number; max: number };
+  /** Largest `active_vus` of the windows, when windows carry it. */
+  active_vus?: number;
+}
+
+/** Width of one window in seconds, from the spacing of window starts (1 s when unknown). */
+export function windowWidth(windows: readonly WindowSummary[]): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 1; i < windows.length; i++) {
+    const d = (windows[i]?.start_s ?? 0) - (windows[i - 1]?.start_s ?? 0);
+    if (d > 0 && d < best) best = d;
+  }
+  return Number.isFinite(best) ? best : 1;
+}
+
+function worst<K extends string>(a: Record<K, number>, b: Record<K, number>): Record<K, number> {
+  const out = { ...a };
+  for (const k of Object.keys(b) as K[]) out[k] = Math.max(a[k], b[k]);
+  return out;
+}
+
+function activeVusOf(w: WindowSummary): number | undefined {
+  const v = (w as unknown as Record<string, unknown>).active_vus;
+  return typeof v === 'number' ? v : undefined;
+}
+
+/** Merges consecutive windows so there are at most `maxPoints` buckets. */
+export function downsampleWindows(windows: readonly WindowSummary[], maxPoints: number): WindowBucket[] {
+  const width = windowWidth(windows);
+  const per = Math.max(1, Math.ceil(windows.length / Math.max(1, maxPoints)));
+  const out: WindowBucket[] = [];
+  for (let i = 0; i < windows.length; i += per) {
+    const group = windows.slice(i, i + per);
+    const first = group[0];
+    if (first === undefined) continue;
+    const b: WindowBucket = {
+      start_s: first.start_s,
+      width_s: width * group.length,
+      requests: 0,
+      ok: 0,
+      errors: 0,
+      cancelled: 0,
+      dropped: 0,
+      output_tokens: 0,
+      byError: {},
+      ttft_ms: { ...first.ttft_ms },
+      e2e_ms: { ...first.e2e_ms },
+      itl_ms: { ...first.itl_ms },
+      scheduling_lag_ms: { ...first.scheduling_lag_ms },
+    };
+    for (const w of group) {
+      b.requests += w.requests;
+      b.ok += w.ok;
+      b.errors += w.errors;
+      b.cancelled += w.cancelled;
+      b.dropped += w.dropped;
+      b.output_tokens += w.output_tokens;
+      for (const [kind, n] of Object.entries(w.byError)) b.byError[kind] = (b.byError[kind] ?? 0) + n;
+      b.ttft_ms = worst(b.ttft_ms, w.ttft_ms);
+      b.e2e_ms = worst(b.e2e_ms, w.e2e_ms);
+      b.itl_ms = worst(b.itl_ms, w.itl_ms);
+      b.scheduling_lag_ms = worst(b.scheduling_lag_ms, w.scheduling_lag_ms);
+      const vus = activeVusOf(w);
+      if (vus !== undefined) b.active_vus = Math.max(b.active_vus ?? 0, vus);
+    }
+    out.push(b);
+  }
+  return out;
+}

@@ -1,0 +1,146 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { RequestRecord } from '../metrics/index.js';
+import { loopHealthLevel, renderLiveFrame, renderProgressLine } from './live-frame.js';
+import { LiveStats } from './live-stats.js';
+import { LiveView, plainIntervalFromEnv } from './live-view.js';
+
+function rec(over: Partial<RequestRecord>): RequestRecord {
+  return {
+    id: 0,
+    scenario: 'chat',
+    step: 0,
+    stepName: 'chat',
+    kind: 'chat',
+    vu: 1,
+    iteration: 0,
+    outcome: 'ok',
+    scheduled: 0,
+    sent: 0,
+    end: 100,
+    schedulingLagMs: 0,
+    ttftMs: 40,
+    e2eMs: 100,
+    outputTokens: 10,
+    ...over,
+  };
+}
+
+function filled(now: number): LiveStats {
+  const stats = new LiveStats(0);
+  for (let i = 1; i <= 20; i++) stats.record(rec({ ttftMs: i * 10, e2eMs: i * 100 }));
+  stats.record(rec({ outcome: 'error', error: 'rate_limited' }));
+  stats.record(rec({ outcome: 'cancelled' }));
+  stats.dropped(3);
+  stats.progress({ elapsedMs: 5000, plannedMs: 10_000, inFlight: 7, activeVus: 12, stage: 'ramp' });
+  stats.rotate(now);
+  return stats;
+}
+
+describe('LiveStats and the frames', () => {
+  it('reports the last window rates and percentiles, totals and errors by kind', () => {
+    const s = filled(2000).snapshot();
+    expect(s).toMatchObject({
+      requests: 22,
+      ok: 20,
+      errors: 1,
+      cancelled: 1,
+      dropped: 3,
+      byError: { rate_limited: 1 },
+    });
+    expect(s.window.requestsPerS).toBe(11);
+    expect(s.window.outputTokensPerS).toBe(100);
+    // HDR histograms: within 0.1% of the exact 100 and 190.
+    expect(s.window.ttft.count).toBe(20);
+    expect(s.window.ttft.p50).toBeCloseTo(100, 0);
+    expect(s.window.ttft.p95).toBeCloseTo(190, 0);
+    const frame = renderLiveFrame('demo', s, { loopDelayP99Ms: 3 }, { color: false, width: 100 });
+    const lines = frame.split('\n');
+    expect(lines[0]).toMatch(/demo +█+░+ 5\.0s \/ 10\.0s 50% +stage ramp/);
+    expect(lines[1]).toBe('VUs 12 · in flight 7 · 11.00 req/s · 100.00 output tok/s');
+    expect(lines[2]).toMatch(/^TTFT p50 100\.\d\d p95 190\.\d\d ms · E2E p50 1,00\d\.\d\d/);
+    expect(lines[3]).toBe('requests 22 · ok 20 · errors 1 (rate_limited 1) · cancelled 1 · dropped 3');
+    expect(lines[4]).toContain('generator ✓ ok');
+    expect(renderLiveFrame('demo', s, { loopDelayP99Ms: 150 }, { color: false })).toContain('✗ overloaded');
+    expect(renderLiveFrame('demo', s, { loopDelayP99Ms: 3 }, { color: true })).toContain('\u001b[');
+    const line = renderProgressLine('demo', s, { loopDelayP99Ms: 30 });
+    expect(line).not.toContain('\n');
+    expect(line).toMatch(
+      /^\[tokenstorm\] demo 5\.0s \/ 10\.0s 50% \| stage ramp \| VUs 12 \| in flight 7 \| 11\.00 req\/s/,
+    );
+    expect(line).toContain('generator busy (loop p99 30.00 ms)');
+    expect(loopHealthLevel({ loopDelayP99Ms: 19 })).toBe('ok');
+  });
+
+  it('reads the plain-line interval from TOKENSTORM_PROGRESS_INTERVAL_MS', () => {
+    expect(plainIntervalFromEnv({})).toBe(10_000);
+    expect(plainIntervalFromEnv({ TOKENSTORM_PROGRESS_INTERVAL_MS: '250' })).toBe(250);
+    expect(plainIntervalFromEnv({ TOKENSTORM_PROGRESS_INTERVAL_MS: 'soon' })).toBe(10_000);
+  });
+});
+
+class Capture extends Writable {
+  text = '';
+  isTTY: boolean;
+  columns = 100;
+  rows = 40;
+  constructor(tty: boolean) {
+    super();
+    this.isTTY = tty;
+  }
+  override _write(chunk: Buffer, _enc: string, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+describe('LiveView', () => {
+  it('on a terminal redraws in place: erases its own lines, never clears the screen', () => {
+    const stream = new Capture(true);
+    let now = 0;
+    const view = new LiveView({ name: 'demo', stream, tty: true, intervalMs: 1000, now: () => now });
+    view.stats.record(rec({}));
+    now = 1000;
+    view.tick();
+    view.log('a log line');
+    now = 2000;
+    view.tick();
+    view.stop();
+    // The first frame, and the frame drawn again under the log line; later frames rewrite only changed lines.
+    expect(stream.text.match(/tokenstorm demo/g)?.length).toBeGreaterThanOrEqual(2);
+    expect(stream.text).toContain('requests 1 · ok 1');
+    // log-update moves the cursor up and erases lines (ESC[2K / ESC[1A); no full clear (ESC[2J).
+    expect(stream.text.includes('\u001b[2K') || stream.text.includes('\u001b[1A')).toBe(true);
+    expect(stream.text).not.toContain('\u001b[2J');
+    expect(stream.text).toContain('a log line\n');
+  });
+
+  it('names the current stage from the stages known ahead', () => {
+    const stream = new Capture(false);
+    const stages = [
+      { name: 'baseline', startMs: 0, endMs: 1000 },
+      { name: 'spike', startMs: 1000, endMs: 2000 },
+    ];
+    const view = new LiveView({ name: 'demo', stream, tty: false, intervalMs: 1000, now: () => 0, stages });
+    view.stats.progress({ elapsedMs: 1500, plannedMs: 2000 });
+    view.tick();
+    view.stats.progress({ elapsedMs: 500, plannedMs: 2000 });
+    view.tick();
+    view.stop();
+    const lines = stream.text.trim().split('\n');
+    expect(lines[0]).toContain('| stage spike |');
+    expect(lines[1]).toContain('| stage baseline |');
+  });
+
+  it('elsewhere prints one plain line per interval', () => {
+    const stream = new Capture(false);
+    const view = new LiveView({ name: 'demo', stream, tty: false, intervalMs: 1000, now: () => 0 });
+    view.tick();
+    view.tick();
+    view.stop();
+    const lines = stream.text.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const l of lines) expect(l).toMatch(/^\[tokenstorm\] demo /);
+    expect(stream.text).not.toContain('\u001b');
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * @module workload/prepared-step
+ * A scenario step prepared once before the run: its templates compiled, its
+ * synthetic prompt source built, its captures compiled, and, when nothing in
+ * it varies, the request itself built once.
+ */
+import type { Step } from '../config/index.js';
+import { type CompiledStep, compileStep } from '../protocols/index.js';
+import type { Rng } from '../random/index.js';
+import { type CompiledCapture, compileCaptures } from './capture.js';
+import { PromptSynth, type SyntheticSpec, type TraceRow } from './prompt-synth.js';
+import type { TemplateScope } from './template.js';
+import { compileValue, type TemplatedValue } from './templated-value.js';
+
+type StepBody = Record<string, unknown> & { synthetic?: SyntheticSpec; capture?: unknown; name?: string };
+
+interface Defaults {
+  target: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+}
+
+function kindOf(step: Step): 'chat' | 'completion' | 'http' {
+  return 'chat' in step ? 'chat' : 'completion' in step ? 'completion' : 'http';
+}
+
+/** Adds a synthetic prompt (and its group's shared prefix, and drawn max_tokens) to a model step body. */
+export function withSynthetic(
+  kind: 'chat' | 'completion',
+  body: StepBody,
+  synth: PromptSynth,
+  rng: Rng,
+  trace?: TraceRow,
+): StepBody {
+  const p = synth.draw(rng, trace);
+  const out: StepBody = { ...body };
+  if (p.maxTokens !== undefined) out.max_tokens = p.maxTokens;
+  if (kind === 'chat') {
+    const given = (body.messages as unknown[] | undefined) ?? [];
+    out.messages = [
+      ...(p.prefix === undefined ? [] : [{ role: 'system', content: p.prefix }]),
+      ...given,
+      { role: 'user', content: p.text },
+    ];
+  } else {
+    const parts = [p.prefix, body.prompt as string | undefined, p.text].filter(
+      (x) => x !== undefined && x !== '',
+    );
+    out.prompt = parts.join(' ');
+  }
+  return out;
+}
+
+export class PreparedStep {
+  readonly index: number;
+  readonly name: string;
+  readonly kind: 'chat' | 'completion' | 'http';
+  readonly captures: CompiledCapture[];
+  private readonly templated: TemplatedValue;
+  private readonly synth: PromptSynth | undefined;
+  /** Built once when neither templates nor synthesis vary it. */
+  private readonly fixed: CompiledStep | undefined;
+
+  constructor(step: Step, index: number, defaults: Defaults, seed: number) {
+    this.index = index;
+    this.kind = kindOf(step);
+    const body = (step as Record<string, StepBody>)[this.kind] as StepBody;
+    this.name =
+      body.name ?? (this.kind === 'http' ? `${String(body.method)} ${String(body.url)}` : this.kind);
+    this.captures = compileCaptures(body.capture as Parameters<typeof compileCaptures>[0]);
+    // Capture patterns and synthesis settings are not request fields: never templated.
+    const { capture: _c, synthetic, ...fields } = body;
+    this.templated = compileValue(fields);
+    this.synth = synthetic === undefined ? undefined : new PromptSynth(synthetic, seed);
+    if (!this.templated.dynamic && this.synth === undefined) this.fixed = compileStep(step, index, defaults);
+  }
+
+  /**
+   * The request of this step for one iteration: the prepared one, or one built
+   * from rendered templates and a drawn prompt.
+   * @throws TemplateError when a variable a template reads is not set.
+   */
+  build(scope: TemplateScope): Step | CompiledStep {
+    if (this.fixed !== undefined) return this.fixed;
+    let body = this.templated.render(scope) as StepBody;
+    if (this.synth !== undefined && this.kind !== 'http')
+      body = withSynthetic(this.kind, body, this.synth, scope.rng, scope.trace);
+    return { [this.kind]: body } as unknown as Step;
+  }
+}

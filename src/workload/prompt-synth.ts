@@ -1,0 +1,162 @@
+/**
+ * @module workload/prompt-synth
+ * Synthetic prompts of an exact length in tokens. Every word of the
+ * vocabulary is one gpt-tokenizer token with and without a leading space, and
+ * o200k's pre-tokenizer splits text at spaces, so N space-separated words are
+ * exactly N tokens. A seeded corpus of words is built once; a prompt is a
+ * slice of it at a random offset (one array join per request, no tokenizing).
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import { encode } from 'gpt-tokenizer';
+import { createRng, createSampler, type Distribution, deriveSeed, type Rng } from '../random/index.js';
+import { TemplateError } from './template.js';
+
+const CANDIDATES = `the a an of to and in is it that for on with as by at from this be are was will can may not or
+but if then when so each every some many more most all our their its system server request response token load
+test time first last next queue batch model user client stream data memory cache network rate limit error retry
+budget cost price speed fast slow high low long short small large new good better simple clear ready steady stable
+busy idle quiet early late soon now here there today always never often again also only just still very about
+after before during under over into through between across within without near far up down out back work run send
+read write wait start stop open close keep hold take make give find show tell ask answer call measure report check
+count grow drop rise change help build learn plan use need know think look come go see turn move serve handle value
+number level point part case way day week year line page word text note idea question reason result method service
+team people engineer machine cluster node worker thread task job window second minute hour peak traffic burst spike
+wave signal graph chart table file record metric target goal path route river mountain city house garden light water
+fire stone paper music story world state market power energy health school family friend child book letter chair
+door road car train plane ship`;
+
+/** Words that are one token alone and after a space (checked once, when the module loads). */
+export const SYNTH_VOCABULARY: readonly string[] = [...new Set(CANDIDATES.split(/\s+/))].filter(
+  (w) => w !== '' && encode(w).length === 1 && encode(` ${w}`).length === 1,
+);
+
+const CORPUS_WORDS = 1 << 16;
+
+/** A token count: a distribution, or a column of a CSV file sampled row by row. */
+export type TokenCount =
+  | Distribution
+  | { dist: 'empirical'; file: string; column: string }
+  | { from: string };
+
+/** The replayed trace row of an iteration (`trace.input_tokens`, …), when the load replays a trace. */
+export type TraceRow = Readonly<Record<string, unknown>> | undefined;
+
+/** The `synthetic` block of a chat or completion step. */
+export interface SyntheticSpec {
+  prompt_tokens: TokenCount;
+  max_tokens?: TokenCount | undefined;
+  shared_prefix?: { groups: number; tokens: number } | undefined;
+}
+
+/** One drawn prompt. */
+export interface SyntheticPrompt {
+  /** `prompt_tokens` words, starting with a word (no leading space). */
+  text: string;
+  tokens: number;
+  /** The shared system prompt of the request's group, when configured. */
+  prefix?: string;
+  /** Drawn `max_tokens`, when configured. */
+  maxTokens?: number;
+}
+
+const columns = new Map<string, number[]>();
+
+/** The numbers in `column` of a CSV file with a header row; read once per file and column. */
+export function readEmpiricalColumn(file: string, column: string): number[] {
+  const key = `${file}\u0000${column}`;
+  const cached = columns.get(key);
+  if (cached !== undefined) return cached;
+  const rows = parse(readFileSync(file), { columns: true, bom: true, skip_empty_lines: true }) as Record<
+    string,
+    string
+  >[];
+  if (rows.length === 0) throw new Error(`${file}: no rows`);
+  if (!Object.hasOwn(rows[0] as object, column)) throw new Error(`${file}: no column "${column}"`);
+  const values = rows.map((r) => Number(r[column])).filter((n) => Number.isFinite(n) && n > 0);
+  if (values.length === 0) throw new Error(`${file}: column "${column}" holds no positive numbers`);
+  columns.set(key, values);
+  return values;
+}
+
+type CountSampler = (rng: Rng, row: number, trace: TraceRow) => number;
+
+function countSampler(count: TokenCount): { sample: CountSampler; file?: string; rows?: number } {
+  if (typeof count === 'object' && 'from' in count) {
+    const field = count.from.slice('trace.'.length);
+    return {
+      sample: (_rng, _row, trace) => {
+        const value = Number(trace?.[field]);
+        if (!(value > 0)) {
+          throw new TemplateError(
+            `${count.from}: the iteration has no replayed trace value (use executor: trace)`,
+          );
+        }
+        return value;
+      },
+    };
+  }
+  if (typeof count === 'object' && count.dist === 'empirical') {
+    const values = readEmpiricalColumn(count.file, count.column);
+    return {
+      sample: (_rng, row) => values[row % values.length] as number,
+      file: count.file,
+      rows: values.length,
+    };
+  }
+  const sampler = createSampler(count);
+  return { sample: (rng) => sampler(rng) };
+}
+
+/** Draws synthetic prompts for one step; deterministic under the seed and the caller's random source. */
+export class PromptSynth {
+  private readonly corpus: string[];
+  private readonly prefixes: string[];
+  private readonly prompt: ReturnType<typeof countSampler>;
+  private readonly max: ReturnType<typeof countSampler> | undefined;
+
+  constructor(spec: SyntheticSpec, seed: number) {
+    const rng = createRng(deriveSeed(seed, 0x5e7));
+    const v = SYNTH_VOCABULARY;
+    this.corpus = Array.from({ length: CORPUS_WORDS }, () => v[Math.floor(rng() * v.length)] as string);
+    const prefix = spec.shared_prefix;
+    this.prefixes =
+      prefix === undefined
+        ? []
+        : Array.from({ length: prefix.groups }, (_, g) =>
+            // Each group from its own seeded offset in the corpus.
+            this.slice(Math.floor(createRng(deriveSeed(seed, 0x9f1 + g))() * CORPUS_WORDS), prefix.tokens),
+          );
+    this.prompt = countSampler(spec.prompt_tokens);
+    this.max = spec.max_tokens === undefined ? undefined : countSampler(spec.max_tokens);
+  }
+
+  /** `tokens` words from `offset`, wrapping around the corpus. */
+  private slice(offset: number, tokens: number): string {
+    const words = new Array<string>(tokens);
+    for (let i = 0; i < tokens; i++) words[i] = this.corpus[(offset + i) % CORPUS_WORDS] as string;
+    return words.join(' ');
+  }
+
+  /** A prompt of exactly `tokens` tokens from the corpus at a position drawn from `rng`. */
+  text(tokens: number, rng: Rng): string {
+    return this.slice(Math.floor(rng() * CORPUS_WORDS), Math.max(1, Math.round(tokens)));
+  }
+
+  /** Draws a prompt (length, text, group prefix, max_tokens) from `rng` (and the iteration's trace row). */
+  draw(rng: Rng, trace?: TraceRow): SyntheticPrompt {
+    // One row for both counts when they come from the same trace file: lengths stay paired.
+    const rows = this.prompt.rows ?? this.max?.rows ?? 1;
+    const row = Math.floor(rng() * rows);
+    const tokens = Math.max(1, Math.round(this.prompt.sample(rng, row, trace)));
+    const out: SyntheticPrompt = { text: this.text(tokens, rng), tokens };
+    if (this.prefixes.length > 0)
+      out.prefix = this.prefixes[Math.floor(rng() * this.prefixes.length)] as string;
+    if (this.max !== undefined) {
+      const sameFile = this.max.file !== undefined && this.max.file === this.prompt.file;
+      const maxRow = sameFile ? row : Math.floor(rng() * (this.max.rows ?? 1));
+      out.maxTokens = Math.max(1, Math.round(this.max.sample(rng, maxRow, trace)));
+    }
+    return out;
+  }
+}

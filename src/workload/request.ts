@@ -1,0 +1,231 @@
+/**
+ * @module workload/request
+ * One logical request of an iteration: sent, perhaps cancelled as a user
+ * would, retried under the scenario's policy (one record per attempt), and
+ * its captures taken into the VU's variables.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Step } from '../config/index.js';
+import type { ErrorKind, Outcome, RequestRecord, StepKind } from '../metrics/index.js';
+import { roundMs } from '../metrics/index.js';
+import {
+  type CompiledStep,
+  compileStep,
+  type SendOptions,
+  type StepContext,
+  type StepMeasurement,
+  sendStep,
+} from '../protocols/index.js';
+import { createSampler, type Distribution, type Rng, type Sampler } from '../random/index.js';
+import { applyCaptures, type CompiledCapture } from './capture.js';
+import { type RetryPolicy, retryDelayMs, shouldRetry } from './retry-policy.js';
+
+/** Where an iteration's records go, in completion order; the sink assigns ids. */
+export type RecordSink = (record: Omit<RequestRecord, 'id'>) => void;
+
+/** A scenario's `cancel` block, compiled. */
+export interface CancelPlan {
+  probability: number;
+  afterMs: Sampler | undefined;
+  afterTokens: Sampler | undefined;
+}
+
+export function compileCancel(
+  cancel:
+    | { probability: number; after_ms?: Distribution | undefined; after_tokens?: Distribution | undefined }
+    | undefined,
+): CancelPlan | undefined {
+  if (cancel === undefined || cancel.probability <= 0) return undefined;
+  return {
+    probability: cancel.probability,
+    afterMs: cancel.after_ms === undefined ? undefined : createSampler(cancel.after_ms),
+    afterTokens: cancel.after_tokens === undefined ? undefined : createSampler(cancel.after_tokens),
+  };
+}
+
+/** The state of one running iteration that every request of it shares. */
+export interface IterationRun {
+  ctx: StepContext & { vu: number; iteration: number; sink: RecordSink };
+  scenario: string;
+  retry: RetryPolicy | undefined;
+  cancel: CancelPlan | undefined;
+  /** The iteration's seeded random source (cancellation draws, jitter, templates). */
+  rng: Rng;
+  /** The VU's variables: captures land here and persist across its iterations. */
+  vars: Record<string, unknown>;
+  /** When the next request is wanted (run clock, ms): the iteration start, then each step's end. */
+  scheduled: number;
+  target: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+}
+
+/** What a flow sees of a request it sent. */
+export interface StepResult {
+  ok: boolean;
+  outcome: Outcome;
+  error?: ErrorKind | undefined;
+  message?: string | undefined;
+  status?: number | undefined;
+  /** The body of an HTTP step, or the reply text of a chat/completion step. */
+  body: string;
+  headers: IncomingHttpHeaders;
+  /** Attempts made (more than 1 after retries). */
+  attempts: number;
+  ttftMs?: number | undefined;
+  e2eMs?: number | undefined;
+  /** The body parsed as JSON (throws when it is not JSON). */
+  json<T = unknown>(): T;
+}
+
+/** Extra labels of a request: its session turn. */
+export interface RequestLabels {
+  turn?: number | undefined;
+}
+
+function result(
+  m: Partial<StepMeasurement>,
+  body: string,
+  headers: IncomingHttpHeaders,
+  attempts: number,
+): StepResult {
+  return {
+    ok: m.outcome === 'ok',
+    outcome: m.outcome ?? 'error',
+    error: m.error,
+    message: m.message,
+    status: m.status,
+    body,
+    headers,
+    attempts,
+    ttftMs: m.ttftMs,
+    e2eMs: m.e2eMs,
+    json: <T>() => JSON.parse(body) as T,
+  };
+}
+
+function emit(
+  run: IterationRun,
+  step: Pick<CompiledStep, 'index' | 'name' | 'kind'>,
+  scheduled: number,
+  m: StepMeasurement,
+  extra: Partial<RequestRecord>,
+): void {
+  run.ctx.sink({
+    scenario: run.scenario,
+    step: step.index,
+    stepName: step.name,
+    kind: step.kind,
+    vu: run.ctx.vu,
+    iteration: run.ctx.iteration,
+    ...extra,
+    scheduled: roundMs(scheduled),
+    schedulingLagMs: Math.max(0, roundMs(m.sent - scheduled)),
+    ...m,
+  });
+}
+
+/**
+ * Records a step that failed before anything was sent (a template variable
+ * not set, a URL a template made invalid) as `check_failed`, and returns it.
+ */
+export function failBeforeSend(
+  run: IterationRun,
+  step: { index: number; name: string; kind: StepKind },
+  message: string,
+  labels: RequestLabels = {},
+): StepResult {
+  const now = roundMs(run.ctx.clock());
+  const m: StepMeasurement = {
+    outcome: 'error',
+    error: 'check_failed',
+    message,
+    sent: now,
+    end: now,
+    e2eMs: 0,
+  };
+  emit(run, step, run.scheduled, m, labels.turn === undefined ? {} : { turn: labels.turn });
+  run.scheduled = now;
+  return result(m, '', {}, 1);
+}
+
+/** Cancellation applies to streamed model requests: a user stopping an answer as it appears. */
+function planCancel(run: IterationRun, step: CompiledStep): SendOptions {
+  const plan = run.cancel;
+  if (plan === undefined || step.kind === 'http' || !step.stream) return {};
+  // Drawn even when not cancelling, so later draws do not depend on the outcome.
+  const cancel = run.rng() < plan.probability;
+  const afterMs = plan.afterMs?.(run.rng);
+  const afterTokens = plan.afterTokens?.(run.rng);
+  if (!cancel) return {};
+  if (afterMs !== undefined) return { cancelAfterMs: afterMs };
+  return { cancelAfterTokens: Math.max(1, Math.round(afterTokens ?? 1)) };
+}
+
+/** Waits until the run clock reads `at` (timers may fire a little early), or `signal` aborts. */
+async function waitUntil(run: IterationRun, at: number): Promise<void> {
+  const signal = run.ctx.signal;
+  for (let left = at - run.ctx.clock(); left > 0 && !signal?.aborted; left = at - run.ctx.clock()) {
+    await sleep(Math.ceil(left), undefined, signal === undefined ? {} : { signal }).catch(() => undefined);
+  }
+}
+
+/**
+ * Sends one validated step (templates already rendered) with the scenario's
+ * cancellation and retry policy; emits a record per attempt.
+ */
+export async function sendRequest(
+  run: IterationRun,
+  step: Step | CompiledStep,
+  index: number,
+  captures: readonly CompiledCapture[],
+  labels: RequestLabels = {},
+): Promise<StepResult> {
+  let compiled: CompiledStep;
+  if ('origin' in step) compiled = step;
+  else {
+    try {
+      compiled = compileStep(step, index, {
+        target: run.target,
+        headers: run.headers,
+        timeoutMs: run.timeoutMs,
+      });
+    } catch (err) {
+      const kind: StepKind = 'chat' in step ? 'chat' : 'completion' in step ? 'completion' : 'http';
+      const message = `cannot build the request: ${(err as Error).message}`;
+      return failBeforeSend(run, { index, name: kind, kind }, message, labels);
+    }
+  }
+  const options: SendOptions = { keepBody: captures.length > 0, ...planCancel(run, compiled) };
+  const extra: Partial<RequestRecord> = {};
+  if (labels.turn !== undefined) {
+    extra.turn = labels.turn;
+    if (compiled.inputTokensClient !== undefined) extra.contextTokens = compiled.inputTokensClient;
+  }
+  for (let attempt = 1; ; attempt++) {
+    const scheduled = run.scheduled;
+    const { measurement: m, response } = await sendStep(compiled, run.ctx, options);
+    if (m.outcome === 'ok' && captures.length > 0) {
+      const missing = applyCaptures(captures, response, run.vars);
+      if (missing !== undefined) {
+        m.outcome = 'error';
+        m.error = 'check_failed';
+        m.message = missing;
+      }
+    }
+    if (run.retry !== undefined) extra.attempt = attempt;
+    emit(run, compiled, scheduled, m, extra);
+    // The next request is wanted as soon as this one ends.
+    run.scheduled = m.end;
+    if (m.outcome !== 'error' || run.ctx.signal?.aborted || !shouldRetry(run.retry, m.error, attempt)) {
+      return result(m, response.body, response.headers, attempt);
+    }
+    const wait = retryDelayMs(run.retry as RetryPolicy, attempt, response.headers, run.rng, Date.now());
+    const due = run.ctx.clock() + wait;
+    await waitUntil(run, due);
+    if (run.ctx.signal?.aborted) return result(m, response.body, response.headers, attempt);
+    // The retry is wanted when its wait ends; any later start shows as scheduling lag.
+    run.scheduled = due;
+  }
+}

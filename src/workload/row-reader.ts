@@ -1,0 +1,125 @@
+/**
+ * @module workload/row-reader
+ * Streams the rows of a CSV (header row) or JSONL file with the byte range
+ * of each, so a feeder never holds the file in memory and can read one row
+ * again by its offsets.
+ */
+import { createReadStream } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { parse } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
+
+/** One row: column → value (CSV values are strings; JSONL keeps its types). */
+export type Row = Readonly<Record<string, unknown>>;
+
+export type RowFormat = 'csv' | 'jsonl';
+
+/** A row and where it lies in the file: bytes `[start, end)`. */
+export interface PositionedRow {
+  row: Row;
+  start: number;
+  end: number;
+}
+
+/** `csv` or `jsonl` from the file name; undefined when neither. */
+export function formatOf(file: string): RowFormat | undefined {
+  if (/\.csv$/i.test(file)) return 'csv';
+  if (/\.(jsonl|ndjson)$/i.test(file)) return 'jsonl';
+  return undefined;
+}
+
+function toRow(header: readonly string[], values: readonly string[]): Row {
+  const row: Record<string, string> = {};
+  for (let i = 0; i < header.length; i++) row[header[i] as string] = values[i] ?? '';
+  return row;
+}
+
+async function* csvRows(file: string, delimiter: string, offsets: boolean): AsyncGenerator<PositionedRow> {
+  // Offsets cost an info object per record: asked for only when indexing.
+  const parser = createReadStream(file).pipe(
+    parse({ delimiter, bom: true, info: offsets, skip_empty_lines: true, relax_column_count: true }),
+  );
+  let header: string[] | undefined;
+  let start = 0;
+  for await (const item of parser as AsyncIterable<
+    string[] | { record: string[]; info: { bytes: number } }
+  >) {
+    const record = Array.isArray(item) ? item : item.record;
+    const end = Array.isArray(item) ? 0 : item.info.bytes;
+    if (header === undefined) header = record;
+    else yield { row: toRow(header, record), start, end };
+    start = end;
+  }
+}
+
+function parseJsonLine(text: string, file: string, line: number): Row {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error(`${file}:${line}: not valid JSON`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new Error(`${file}:${line}: expected a JSON object per line`);
+  }
+  return value as Row;
+}
+
+async function* jsonlRows(file: string): AsyncGenerator<PositionedRow> {
+  let carry: Buffer = Buffer.alloc(0);
+  let offset = 0;
+  let line = 0;
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    const buf = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
+    let from = 0;
+    for (let nl = buf.indexOf(10, from); nl !== -1; nl = buf.indexOf(10, from)) {
+      line++;
+      const text = buf.toString('utf8', from, nl).trim();
+      if (text !== '')
+        yield { row: parseJsonLine(text, file, line), start: offset + from, end: offset + nl + 1 };
+      from = nl + 1;
+    }
+    carry = buf.subarray(from);
+    offset += from;
+  }
+  const text = carry.toString('utf8').trim();
+  if (text !== '')
+    yield { row: parseJsonLine(text, file, line + 1), start: offset, end: offset + carry.length };
+}
+
+/**
+ * Rows of the file in order, streamed with backpressure (pulled, never
+ * buffered whole). CSV byte offsets are filled in only when `offsets` is set.
+ */
+export function readRows(
+  file: string,
+  format: RowFormat,
+  delimiter = ',',
+  offsets = false,
+): AsyncGenerator<PositionedRow> {
+  return format === 'csv' ? csvRows(file, delimiter, offsets) : jsonlRows(file);
+}
+
+/** The header of a CSV file (its first record). */
+export async function readCsvHeader(file: string, delimiter = ','): Promise<string[]> {
+  const parser = createReadStream(file).pipe(parse({ delimiter, bom: true, to_line: 1 }));
+  for await (const record of parser as AsyncIterable<string[]>) return record;
+  return [];
+}
+
+/** Reads one row back from its byte range. */
+export async function readRowAt(
+  handle: FileHandle,
+  format: RowFormat,
+  start: number,
+  end: number,
+  header: readonly string[],
+  delimiter = ',',
+  file = 'feeder',
+): Promise<Row> {
+  const buf = Buffer.alloc(end - start);
+  await handle.read(buf, 0, buf.length, start);
+  if (format === 'jsonl') return parseJsonLine(buf.toString('utf8').trim(), file, 0);
+  const records = parseSync(buf, { delimiter, relax_column_count: true }) as string[][];
+  return toRow(header, records[0] ?? []);
+}
