@@ -24,4 +24,5 @@ export {
   type ThresholdEntry,
   testJsonSchema,
 } from './schema.js';
+export { loadYamlWith, parseWith } from './validate.js';
 export { RETRYABLE_KINDS } from './workload-schema.js';

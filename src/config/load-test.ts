@@ -9,8 +9,9 @@ import { dirname, extname, relative, resolve } from 'node:path';
 import { createJiti } from 'jiti';
 import { parseDocument } from 'yaml';
 import { substituteEnv } from './env.js';
-import { ConfigError, formatZodError } from './errors.js';
+import { ConfigError } from './errors.js';
 import { type Test, TestSchema } from './schema.js';
+import { parseWith } from './validate.js';
 import { resolveDataFiles } from './workload-schema.js';
 
 /** Command-line values that replace the file's (DESIGN.md §1). */
@@ -91,9 +92,7 @@ export function applyOverrides(raw: unknown, overrides: Overrides): unknown {
 
 /** Validates a test object; `source` names it in errors. */
 export function parseTest(raw: unknown, source: string): Test {
-  const result = TestSchema.safeParse(raw, { reportInput: true });
-  if (!result.success) throw new ConfigError(formatZodError(source, result.error));
-  return result.data;
+  return parseWith(TestSchema, raw, source);
 }
 
 /** Loads, overrides and validates a YAML or TypeScript test file. */

@@ -5,10 +5,8 @@
  * (`engine`, `cache`) and a provider (`rate_limits`, `faults`). Every field has
  * a default or is optional, so `{}` (or an empty file) is a valid profile.
  */
-import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, formatZodError } from '../config/errors.js';
+import { loadYamlWith, parseWith } from '../config/validate.js';
 import { DistributionSchema } from '../random/index.js';
 import { SimDurationSchema } from './sim-duration.js';
 
@@ -145,9 +143,7 @@ export type MockFault = z.infer<typeof MockFaultSchema>;
  * @throws ConfigError naming the source, the field path and what was expected.
  */
 export function parseMockProfile(input: unknown, source = 'mock profile'): MockProfile {
-  const result = MockProfileSchema.safeParse(input ?? {}, { reportInput: true });
-  if (!result.success) throw new ConfigError(formatZodError(source, result.error));
-  return result.data;
+  return parseWith(MockProfileSchema, input, source);
 }
 
 /**
@@ -155,19 +151,5 @@ export function parseMockProfile(input: unknown, source = 'mock profile'): MockP
  * @throws ConfigError when the file is missing, unparsable or invalid.
  */
 export async function loadMockProfile(file: string): Promise<MockProfile> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const reason = err instanceof Error && 'code' in err ? String(err.code) : String(err);
-    throw new ConfigError(`${file}: cannot read the profile (${reason})`, 'TS_CONFIG_NOT_FOUND');
-  }
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (err) {
-    const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new ConfigError(`${file}: not valid YAML or JSON: ${reason}`);
-  }
-  return parseMockProfile(data, file);
+  return loadYamlWith(MockProfileSchema, file, 'the profile');
 }

@@ -5,10 +5,8 @@
  * request names the field; `decideFaults` is a pure function of the path and
  * the random source.
  */
-import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, formatZodError } from '../../config/errors.js';
+import { loadYamlWith, parseWith } from '../../config/validate.js';
 import type { Rng } from '../../random/index.js';
 import { durationToMs, SimDurationSchema } from '../sim-duration.js';
 import { compileRoute } from './proxy-route.js';
@@ -98,28 +96,12 @@ export type ProxyFaultSetInput = z.input<typeof ProxyFaultSetSchema>;
  * @throws ConfigError naming the source, the field path and what was expected.
  */
 export function parseProxyFaults(input: unknown, source = 'proxy faults'): ProxyFaultSet {
-  const result = ProxyFaultSetSchema.safeParse(input ?? {}, { reportInput: true });
-  if (!result.success) throw new ConfigError(formatZodError(source, result.error));
-  return result.data;
+  return parseWith(ProxyFaultSetSchema, input, source);
 }
 
 /** Reads a fault set from a YAML or JSON file. @throws ConfigError */
 export async function loadProxyFaults(file: string): Promise<ProxyFaultSet> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const reason = err instanceof Error && 'code' in err ? String(err.code) : String(err);
-    throw new ConfigError(`${file}: cannot read the fault file (${reason})`, 'TS_CONFIG_NOT_FOUND');
-  }
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (err) {
-    const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new ConfigError(`${file}: not valid YAML or JSON: ${reason}`);
-  }
-  return parseProxyFaults(data, file);
+  return loadYamlWith(ProxyFaultSetSchema, file, 'the fault file');
 }
 
 /** Where a stall or cut strikes; all unset means at the first body byte. */
