@@ -3,7 +3,6 @@
  * `tokenstorm mock`: runs the mock LLM server in this process until SIGINT/SIGTERM.
  */
 import { Command } from 'commander';
-import { ConfigError } from '../../config/errors.js';
 import {
   loadMockProfile,
   type MockProfileInput,
@@ -11,6 +10,7 @@ import {
   startMockCluster,
   startMockServer,
 } from '../../sim/index.js';
+import { integerFlag, serveUntilSignal } from '../serve.js';
 
 interface MockOptions {
   port: string;
@@ -20,64 +20,20 @@ interface MockOptions {
   workers?: string;
 }
 
-function parseInteger(flag: string, value: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!/^-?\d+$/.test(value.trim()) || n < min || n > max) {
-    throw new ConfigError(
-      `${flag}: expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}`,
-      'TS_ARGS_INVALID',
-    );
-  }
-  return n;
-}
-
 async function runMock(options: MockOptions): Promise<void> {
-  let profile: MockProfileInput;
-  let port: number;
-  let workers = 1;
-  try {
-    port = parseInteger('--port', options.port, 0, 65535);
-    profile = options.profile === undefined ? parseMockProfile({}) : await loadMockProfile(options.profile);
-    if (options.seed !== undefined) {
-      profile = { ...profile, seed: parseInteger('--seed', options.seed, -(2 ** 31), 2 ** 32 - 1) };
-    }
-    workers =
-      options.workers === undefined
-        ? (profile.workers ?? 1)
-        : parseInteger('--workers', options.workers, 1, 64);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    process.exitCode = 2;
-    return;
+  const port = integerFlag('--port', options.port, 0, 65535);
+  let profile: MockProfileInput =
+    options.profile === undefined ? parseMockProfile({}) : await loadMockProfile(options.profile);
+  if (options.seed !== undefined) {
+    profile = { ...profile, seed: integerFlag('--seed', options.seed, -(2 ** 31), 2 ** 32 - 1) };
   }
-
-  let server: { url: string; close(): Promise<void> };
-  try {
-    server =
-      workers > 1
-        ? await startMockCluster({ workers, port, host: options.host, profile })
-        : await startMockServer({ port, host: options.host, profile });
-  } catch (err) {
-    process.stderr.write(
-      `tokenstorm mock: cannot listen on ${options.host}:${port}: ${(err as Error).message}\n`,
-    );
-    process.exitCode = 1;
-    return;
-  }
-  process.stdout.write(`listening on ${server.url}\n`);
-
-  // The action settles only after shutdown, so a caller awaiting parseAsync does not exit early.
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      server.close().then(resolve, resolve);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  process.exitCode = 0;
+  const workers =
+    options.workers === undefined ? (profile.workers ?? 1) : integerFlag('--workers', options.workers, 1, 64);
+  await serveUntilSignal('mock', `${options.host}:${port}`, () =>
+    workers > 1
+      ? startMockCluster({ workers, port, host: options.host, profile })
+      : startMockServer({ port, host: options.host, profile }),
+  );
 }
 
 /** The `mock` command, ready to add to the main program. */

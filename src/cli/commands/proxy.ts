@@ -3,13 +3,8 @@
  * `tokenstorm proxy`: the fault-injecting HTTP/SSE proxy, until SIGINT/SIGTERM.
  */
 import { Command } from 'commander';
-import { ConfigError } from '../../config/errors.js';
-import {
-  type FaultProxy,
-  loadProxyFaults,
-  type ProxyFaultSetInput,
-  startFaultProxy,
-} from '../../sim/index.js';
+import { loadProxyFaults, type ProxyFaultSetInput, startFaultProxy } from '../../sim/index.js';
+import { integerFlag, serveUntilSignal } from '../serve.js';
 
 interface ProxyOptions {
   upstream: string;
@@ -19,42 +14,15 @@ interface ProxyOptions {
 }
 
 async function runProxy(options: ProxyOptions): Promise<void> {
-  let proxy: FaultProxy;
-  try {
-    const port = Number(options.port);
-    if (!/^\d+$/.test(options.port.trim()) || port > 65535) {
-      throw new ConfigError(
-        `--port: expected an integer from 0 to 65535, got ${JSON.stringify(options.port)}`,
-        'TS_ARGS_INVALID',
-      );
-    }
-    const faults: ProxyFaultSetInput =
-      options.faults === undefined ? {} : await loadProxyFaults(options.faults);
-    proxy = await startFaultProxy({ upstream: options.upstream, port, host: options.host, faults });
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    process.stderr.write(
-      `tokenstorm proxy: cannot listen on ${options.host}:${options.port}: ${(err as Error).message}\n`,
-    );
-    process.exitCode = 1;
-    return;
-  }
-  process.stdout.write(`listening on ${proxy.url}\n`);
-  process.stdout.write(`forwarding to ${options.upstream}; faults at ${proxy.url}/__tokenstorm/faults\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      proxy.close().then(resolve, resolve);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  process.exitCode = 0;
+  const port = integerFlag('--port', options.port, 0, 65535);
+  const faults: ProxyFaultSetInput =
+    options.faults === undefined ? {} : await loadProxyFaults(options.faults);
+  await serveUntilSignal(
+    'proxy',
+    `${options.host}:${port}`,
+    () => startFaultProxy({ upstream: options.upstream, port, host: options.host, faults }),
+    (url) => [`forwarding to ${options.upstream}; faults at ${url}/__tokenstorm/faults`],
+  );
 }
 
 /** The `proxy` command, ready to add to the main program. */
