@@ -12,6 +12,15 @@ export {
   type GeneratorLimits,
 } from './generator-health.js';
 export {
+  type CounterPoints,
+  type Recovery,
+  type RecoveryEvent,
+  type RecoveryOptions,
+  type RecoveryWindow,
+  recoveryOf,
+  timeToIncrease,
+} from './recovery.js';
+export {
   analyseSweep,
   analyseSweepStages,
   DEFAULT_ATTAINMENT,

@@ -11,6 +11,8 @@ import {
   createThresholdSource,
   evaluateThresholds,
   type GeneratorHealth,
+  type Recovery,
+  recoveryOf,
   type Thresholds,
 } from '../analysis/index.js';
 import {
@@ -28,10 +30,47 @@ import {
   renderMarkdown,
   type Summary,
 } from '../report/index.js';
-import { RUN_FILES, type RunEvent, type RunInfo, readJsonl, readRunInfo } from '../store/index.js';
+import {
+  RUN_FILES,
+  type RunEvent,
+  type RunEventMark,
+  type RunInfo,
+  type RunTelemetrySeries,
+  readJsonl,
+  readRunInfo,
+} from '../store/index.js';
 
-/** The summary of a run and, when the run recorded it, the generator's health. */
-export type RunSummary = Summary & { generator?: GeneratorHealth };
+/** A timeline event in the summary: seconds from the start, and how the system came through it. */
+export type EventSummary = Omit<RunEventMark, 'index' | 'failover'> & { recovery: Recovery };
+
+/** The summary of a run and, when the run recorded them, the generator's health, events and telemetry. */
+export type RunSummary = Summary & {
+  generator?: GeneratorHealth;
+  events?: EventSummary[];
+  telemetry?: RunTelemetrySeries[];
+};
+
+/** Each timeline event with its recovery figures (DESIGN.md: `events[i].recovery`). */
+function eventsOf(info: RunInfo, summary: Summary): EventSummary[] {
+  const options = {
+    maxErrorRate: info.recovery?.max_error_rate ?? 0.01,
+    band: info.recovery?.band ?? 1.5,
+  };
+  const points = (name: string) => info.telemetry?.find((t) => t.name === name)?.points ?? [];
+  return (info.events ?? []).map(({ index: _index, failover, ...mark }) => {
+    const counters =
+      failover === undefined
+        ? undefined
+        : {
+            from: points(`${failover.from} ${failover.metric}`),
+            to: points(`${failover.to} ${failover.metric}`),
+          };
+    return {
+      ...mark,
+      recovery: recoveryOf({ at: mark.at, for_s: mark.for_s, failover: counters }, summary.windows, options),
+    };
+  });
+}
 
 /** The test's load and SLOs as run.json keeps them. */
 function testOf(info: RunInfo): {
@@ -67,6 +106,10 @@ export function summarize(info: RunInfo, aggregator: RunAggregator, durationS: n
     plan: info.offered,
     sweep: sweepOf(info, core.stages),
   });
+  const timeline: { events?: EventSummary[]; telemetry?: RunTelemetrySeries[] } = {};
+  if (info.events !== undefined) timeline.events = eventsOf(info, summary);
+  if (info.telemetry !== undefined) timeline.telemetry = info.telemetry;
+  Object.assign(summary, timeline);
   if (info.generator === undefined) return summary;
   const generator = assessGenerator({
     workers: info.workers ?? 1,

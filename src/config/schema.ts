@@ -20,6 +20,13 @@ import { SloSchema } from '../metrics/index.js';
 import { MockProfileSchema } from '../sim/index.js';
 import { durationMs } from './duration.js';
 import {
+  checkTimeline,
+  EventsSchema,
+  ProxiesSchema,
+  RecoverySchema,
+  TelemetrySchema,
+} from './timeline-schema.js';
+import {
   checkScenario,
   modelWorkloadFields,
   scenarioWorkloadFields,
@@ -161,27 +168,37 @@ export const ThresholdsSchema = z
     }
   });
 
-export const TestSchema = z.strictObject({
-  $schema: z.string().optional(),
-  name: z.string().min(1).default('test'),
-  /** `mock` (the embedded mock server) or the API base URL, e.g. `http://127.0.0.1:8000/v1`. */
-  target: z
-    .union([z.literal('mock'), z.url({ protocol: /^https?$/, error: 'expected "mock" or an http(s) URL' })])
-    .default('mock'),
-  /** Profile of the embedded mock server (used when target is `mock`). */
-  mock: MockProfileSchema.optional(),
-  /** Headers sent with every request, e.g. `Authorization: Bearer ${OPENAI_API_KEY}`. */
-  headers: Headers.default({}),
-  /** Per-request timeout. */
-  timeout: durationMs().default(60_000),
-  /** Seed for every random choice, so a run can be reproduced. */
-  seed: z.number().int().default(1),
-  scenarios: z.array(ScenarioSchema).min(1, { error: 'expected at least one scenario' }),
-  load: LoadSchema,
-  /** Per-request SLOs: a request is good (goodput) when it completed and met every one. */
-  slo: SloSchema.optional(),
-  thresholds: ThresholdsSchema.default({}),
-});
+export const TestSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: z.string().min(1).default('test'),
+    /** `mock` (the embedded mock server) or the API base URL, e.g. `http://127.0.0.1:8000/v1`. */
+    target: z
+      .union([z.literal('mock'), z.url({ protocol: /^https?$/, error: 'expected "mock" or an http(s) URL' })])
+      .default('mock'),
+    /** Profile of the embedded mock server (used when target is `mock`). */
+    mock: MockProfileSchema.optional(),
+    /** Headers sent with every request, e.g. `Authorization: Bearer ${OPENAI_API_KEY}`. */
+    headers: Headers.default({}),
+    /** Per-request timeout. */
+    timeout: durationMs().default(60_000),
+    /** Seed for every random choice, so a run can be reproduced. */
+    seed: z.number().int().default(1),
+    scenarios: z.array(ScenarioSchema).min(1, { error: 'expected at least one scenario' }),
+    load: LoadSchema,
+    /** Per-request SLOs: a request is good (goodput) when it completed and met every one. */
+    slo: SloSchema.optional(),
+    thresholds: ThresholdsSchema.default({}),
+    /** Fault proxies, by name: started by the run (`upstream`) or running (`control`). */
+    proxies: ProxiesSchema.optional(),
+    /** Faults switched on and off at given times, and markers; recovery is measured after each. */
+    events: EventsSchema.optional(),
+    /** Prometheus metrics of the target scraped during the run. */
+    telemetry: TelemetrySchema.optional(),
+    /** When a window counts as recovered after an event. */
+    recovery: RecoverySchema.optional(),
+  })
+  .superRefine(checkTimeline);
 
 /** What a user writes (YAML or `defineTest`): optional fields may be left out. */
 export type TestInput = z.input<typeof TestSchema>;

@@ -11,7 +11,13 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { ConfigError, type Test } from '../config/index.js';
 import { executorFor } from '../load/index.js';
-import { type RequestRecord, RunAggregator, type StageSpan, slosOf } from '../metrics/index.js';
+import {
+  type RequestRecord,
+  RunAggregator,
+  type StageSpan,
+  slosOf,
+  type TelemetryScraper,
+} from '../metrics/index.js';
 import { startMockInThread } from '../sim/index.js';
 import {
   createRunDir,
@@ -22,6 +28,8 @@ import {
   redactSecrets,
   writeRunInfo,
 } from '../store/index.js';
+import { telemetryFor } from './telemetry-run.js';
+import { startTimeline, type Timeline } from './timeline.js';
 import type { FromWorker, RecordsMode, TestSource, ToWorker, WorkerInit } from './worker-protocol.js';
 
 /** Live figures for a progress view, about once a second. */
@@ -96,6 +104,8 @@ export async function runTest(
   const recordsMode = options.records ?? { mode: 'full' };
   if (mock !== undefined) log(`embedded mock server at ${mock.url} (its own thread)`);
   const workers: Worker[] = [];
+  let timeline: Timeline | undefined;
+  let telemetry: TelemetryScraper | undefined;
   try {
     const dir = createRunDir(options.outDir ?? defaultRunDir(test.name));
     const info: RunInfo = {
@@ -112,6 +122,10 @@ export async function runTest(
     writeRunInfo(dir, info);
     const records = new JsonlWriter(join(dir, RUN_FILES.records));
     const events = new JsonlWriter(join(dir, RUN_FILES.events));
+    // Proxies start before the workers, so the first request already goes through them.
+    timeline = await startTimeline(test, (line) => events.write(line), log);
+    let origin = 0;
+    telemetry = telemetryFor(test, mock?.url, () => origin);
     const { plan } = executorFor(test.load);
     // Stages planned ahead, plus those a sweep announces while running.
     const stages: StageSpan[] = [...(plan.stages ?? [])];
@@ -204,6 +218,9 @@ export async function runTest(
 
     const originEpochMs = performance.timeOrigin + performance.now() + START_MARGIN_MS;
     broadcast({ type: 'start', originEpochMs });
+    origin = originEpochMs;
+    timeline.arm(originEpochMs);
+    telemetry?.start();
     log(
       `running ${test.name}: ${test.load.executor}, ${plan.durationMs !== undefined ? `${plan.durationMs / 1000}s` : `${plan.iterations} iterations`} against ${info.target} with ${workerCount} worker${workerCount > 1 ? 's' : ''}`,
     );
@@ -223,6 +240,11 @@ export async function runTest(
       clearInterval(progress);
       options.stop?.removeEventListener('abort', onStop);
       options.cancel?.removeEventListener('abort', onCancel);
+      // Reverting active faults writes their lines, so the timeline closes before the events file.
+      await timeline.close();
+      if (test.events !== undefined) info.events = timeline.marks();
+      if (telemetry !== undefined) info.telemetry = await telemetry.stop();
+      if (test.recovery !== undefined) info.recovery = test.recovery;
       records.close();
       events.close();
     }
@@ -238,6 +260,8 @@ export async function runTest(
     throw err;
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
+    await timeline?.close();
+    await telemetry?.stop();
     await mock?.close();
   }
 }

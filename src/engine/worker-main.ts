@@ -3,6 +3,7 @@
  * Entry point of a load worker thread: loads the test itself, waits at the
  * start barrier, drives its slice of the load and streams records back.
  */
+import { setMaxListeners } from 'node:events';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -65,6 +66,8 @@ async function main(): Promise<void> {
 
   const stop = new AbortController();
   const cancelNow = new AbortController();
+  // Every VU and request may wait on these: many listeners are expected, not a leak.
+  setMaxListeners(0, stop.signal, cancelNow.signal);
   // An exhausted `sequential`/`unique` feeder ends the run as an interrupt would: no new iterations.
   workload.exhausted.addEventListener('abort', () => stop.abort('feeder exhausted'), { once: true });
   port.on('message', (message: ToWorker) => {

@@ -3,6 +3,7 @@
  * Closed model: N virtual users each run iterations back to back (with an
  * optional think time), for a duration and/or a total number of iterations.
  */
+import { setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import { DistributionSchema } from '../random/index.js';
 // The file, not workload/index: the workload imports config, which imports these schemas (a cycle).
@@ -49,6 +50,8 @@ export const ConstantVus = {
   async run(load, ctx, seed) {
     const ended = new AbortController();
     const stop = AbortSignal.any([ctx.stop, ended.signal]);
+    // Every VU's think time waits on it: many listeners are expected, not a leak.
+    setMaxListeners(0, stop);
     const limit = load.iterations ?? Number.POSITIVE_INFINITY;
     const claim = ctx.claimIteration ?? localCounter();
     const segment = ctx.segment ?? WHOLE;

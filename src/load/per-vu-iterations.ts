@@ -3,6 +3,7 @@
  * Fixed work, closed model: each of `vus` users runs exactly `iterations`
  * iterations back to back (k6's per-vu-iterations), within an optional `duration` cap.
  */
+import { setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import { DistributionSchema } from '../random/index.js';
 // The file, not workload/index: the workload imports config, which imports these schemas (a cycle).
@@ -34,6 +35,8 @@ export const PerVuIterations = {
     const segment = ctx.segment ?? WHOLE;
     const ended = new AbortController();
     const stop = AbortSignal.any([ctx.stop, ended.signal]);
+    // Every VU's think time waits on it: many listeners are expected, not a leak.
+    setMaxListeners(0, stop);
     const user = async (vu: number): Promise<void> => {
       const think = load.think_time === undefined ? undefined : new ThinkTime(load.think_time, seed, vu);
       for (let k = 0; k < load.iterations && !stop.aborted; k++) {

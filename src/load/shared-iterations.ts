@@ -4,6 +4,7 @@
  * taking the next one as soon as it is free (k6's shared-iterations), within
  * an optional `duration` cap. The pool is run-wide across workers.
  */
+import { setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import { DistributionSchema } from '../random/index.js';
 // The file, not workload/index: the workload imports config, which imports these schemas (a cycle).
@@ -40,6 +41,8 @@ export const SharedIterations = {
     const claim = ctx.claimIteration ?? localCounter();
     const ended = new AbortController();
     const stop = AbortSignal.any([ctx.stop, ended.signal]);
+    // Every VU's think time waits on it: many listeners are expected, not a leak.
+    setMaxListeners(0, stop);
     const user = async (vu: number): Promise<void> => {
       const think = load.think_time === undefined ? undefined : new ThinkTime(load.think_time, seed, vu);
       while (!stop.aborted) {

@@ -55,3 +55,12 @@ export {
   unitOf,
   type WindowSummary,
 } from './summary-core.js';
+export {
+  createTelemetryScraper,
+  DEFAULT_TELEMETRY_METRICS,
+  parsePrometheusText,
+  type TelemetryOptions,
+  type TelemetryScraper,
+  type TelemetrySeries,
+  telemetrySeriesName,
+} from './telemetry.js';

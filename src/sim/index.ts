@@ -28,6 +28,7 @@ export {
   getProxyFaults,
   loadProxyFaults,
   type ProxyFault,
+  ProxyFaultSchema,
   type ProxyFaultSet,
   type ProxyFaultSetInput,
   ProxyFaultSetSchema,

@@ -16,7 +16,29 @@ export const RUN_FILES = {
 } as const;
 
 /** A non-request event of the run (kept apart so records stay one line per attempt). */
-export type RunEvent = { type: 'dropped'; at: number; n: number; times?: number[] };
+export type RunEvent =
+  | { type: 'dropped'; at: number; n: number; times?: number[] }
+  | { type: 'fault'; phase: 'applied' | 'reverted' | 'marker'; at: number; label: string; for_s?: number };
+
+/** A timeline event as it happened: seconds from the run's start, in the test's event order (`index`). */
+export interface RunEventMark {
+  index: number;
+  at: number;
+  label: string;
+  for_s?: number;
+  proxy?: string;
+  /** Why the fault could not be applied. */
+  error?: string;
+  /** Telemetry targets whose served-request counters show a failover. */
+  failover?: { from: string; to: string; metric: string };
+}
+
+/** A scraped metric of the target: `[seconds from the start, value]` points. */
+export interface RunTelemetrySeries {
+  name: string;
+  unit?: string;
+  points: [number, number][];
+}
 
 /** What ran: enough, with the records and events, to rebuild the summary. */
 export interface RunInfo {
@@ -42,6 +64,12 @@ export interface RunInfo {
   stages?: { name: string; startMs: number; endMs: number; target?: number; warmup?: boolean }[];
   /** The offered load per second, planned ahead (the report draws it against what was achieved). */
   offered?: { unit: 'iterations_per_s' | 'vus'; series: { start_s: number; value: number }[] };
+  /** Timeline events (fault changes and markers) as they happened. */
+  events?: RunEventMark[];
+  /** Target telemetry scraped during the run. */
+  telemetry?: RunTelemetrySeries[];
+  /** When a window counts as recovered after an event (the test's `recovery`). */
+  recovery?: { max_error_rate: number; band: number };
   /** The validated test with secrets redacted. */
   test: unknown;
 }
@@ -72,6 +100,9 @@ export function hasRunFiles(dir: string): boolean {
 
 const SECRET_HEADER = /auth|key|token|secret|cookie|password/i;
 const SECRET_VALUE = /^(bearer|basic)\s|^sk-[A-Za-z0-9_-]{8,}/i;
+/** Keys inside a value, e.g. a gateway config header: `sk-…` tokens and JSON `"api_key": "…"` fields. */
+const EMBEDDED_SECRET =
+  /sk-[A-Za-z0-9_-]{8,}|("[A-Za-z_-]*(?:api_?key|token|secret|password|authorization)"\s*:\s*)"[^"]*"/gi;
 
 /**
  * A copy of `value` safe for files and logs: secret-looking headers (inside any
@@ -79,7 +110,10 @@ const SECRET_VALUE = /^(bearer|basic)\s|^sk-[A-Za-z0-9_-]{8,}/i;
  */
 export function redactSecrets(value: unknown, inHeaders = false, key = ''): unknown {
   if (typeof value === 'string') {
-    return (inHeaders && SECRET_HEADER.test(key)) || SECRET_VALUE.test(value) ? '[redacted]' : value;
+    if ((inHeaders && SECRET_HEADER.test(key)) || SECRET_VALUE.test(value)) return '[redacted]';
+    return value.replace(EMBEDDED_SECRET, (_m, field: string | undefined) =>
+      field === undefined ? '[redacted]' : `${field}"[redacted]"`,
+    );
   }
   if (Array.isArray(value)) return value.map((item) => redactSecrets(item));
   if (value !== null && typeof value === 'object') {

@@ -179,6 +179,23 @@ load: { executor: constant-vus, vus: 3, duration: 60s }
     expect(existsSync(join(out, 'report.html'))).toBe(true);
   });
 
+  it('lets many virtual users think on one stop signal without a listener-leak warning', async () => {
+    // Regression: 30 VUs pausing on the same stop signal printed MaxListenersExceededWarning.
+    const dir = tempDir();
+    const test = writeTest(
+      dir,
+      'think.yaml',
+      `name: think
+mock: { ttft_ms: 5, itl_ms: 1, output_tokens: 4 }
+${chat}
+load: { executor: constant-vus, vus: 30, duration: 1s, think_time: 100 }
+`,
+    );
+    const result = await runCli(['run', test, '--out', join(dir, 'run'), '--quiet', '--workers', '1']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('never writes the API key into the run directory', async () => {
     const dir = tempDir();
     const test = writeTest(
