@@ -15,6 +15,8 @@ const server = createServer({ noDelay: true, keepAliveTimeout: 60_000 }, (req, r
   req.on('end', () => {
     const arrival = epoch();
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    // Headers go out now, as an SSE server's do, not with the first token.
+    res.flushHeaders();
     let i = 0;
     let timer;
     const send = () => {
