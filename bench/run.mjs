@@ -303,12 +303,16 @@ async function memoryPart() {
     `## D. Memory: ${int(MANY)} concurrent open streams against a server that never answers (held ${HOLD} s)`,
   );
   say();
-  say('Per stream = (peak RSS, many − peak RSS, 100) ÷ (streams open, many − streams open, 100); open streams counted with `ss`.');
+  say(
+    'Per stream = (peak RSS, many − peak RSS, 100) ÷ (streams open, many − streams open, 100); open streams counted with `ss`.',
+  );
   say();
   say('| client | 100 asked: peak RSS / open | many asked: peak RSS / open | KiB per stream |');
   say('|---|---|---|---|');
   for (const [name, few, many, per] of rows) {
-    say(`| ${name} | ${int(few.peak / 1024)} MiB / ${int(few.streams)} | ${int(many.peak / 1024)} MiB / ${int(many.streams)} | ${f(per, 1)} |`);
+    say(
+      `| ${name} | ${int(few.peak / 1024)} MiB / ${int(few.streams)} | ${int(many.peak / 1024)} MiB / ${int(many.streams)} | ${f(per, 1)} |`,
+    );
   }
   say();
   say(`Goal: ≤ 16 KB per stream [floor 32 KB]: **${f(rows[0][3], 1)} KiB**`);

@@ -1,26 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { recordOf } from '../../test/support/records.js';
 import { type RequestRecord, RunAggregator } from '../metrics/index.js';
 import { createThresholdSource, type ThresholdSource } from './threshold-source.js';
 import { evaluateThresholds, thresholdsPassed } from './thresholds.js';
 
 function rec(over: Partial<RequestRecord>): RequestRecord {
-  return {
-    id: 0,
-    scenario: 'chat',
-    step: 0,
-    stepName: 'chat',
-    kind: 'chat',
-    vu: 1,
-    iteration: 0,
-    outcome: 'ok',
-    scheduled: 0,
-    sent: 0,
-    end: 100,
-    schedulingLagMs: 0,
+  return recordOf({
     ttftMs: 100,
     e2eMs: 1000,
     ...over,
-  };
+  });
 }
 
 /** 100 chat requests with TTFT 1..100 ms, 2 rag errors, 1 rag request with TTFT 500. */

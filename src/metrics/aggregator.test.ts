@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { recordOf } from '../../test/support/records.js';
 import { RunAggregator } from './aggregator.js';
 import { ERROR_KINDS, type RequestRecord } from './record.js';
 import type { RunMeta } from './summary-core.js';
@@ -7,19 +8,8 @@ const META: RunMeta = { name: 't', startedAt: '2025-01-01T00:00:00.000Z', durati
 
 let nextId = 0;
 function rec(over: Partial<RequestRecord> = {}): RequestRecord {
-  return {
+  return recordOf({
     id: nextId++,
-    scenario: 'chat',
-    step: 0,
-    stepName: 'chat',
-    kind: 'chat',
-    vu: 1,
-    iteration: 0,
-    outcome: 'ok',
-    scheduled: 0,
-    sent: 0,
-    end: 100,
-    schedulingLagMs: 0,
     ttfbMs: 10,
     ttftMs: 20,
     e2eMs: 100,
@@ -28,7 +18,7 @@ function rec(over: Partial<RequestRecord> = {}): RequestRecord {
     outputTokens: 17,
     inputTokens: 30,
     ...over,
-  };
+  });
 }
 
 function httpRec(over: Partial<RequestRecord> = {}): RequestRecord {

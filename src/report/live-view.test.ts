@@ -1,29 +1,18 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { recordOf } from '../../test/support/records.js';
 import type { RequestRecord } from '../metrics/index.js';
 import { loopHealthLevel, renderLiveFrame, renderProgressLine } from './live-frame.js';
 import { LiveStats } from './live-stats.js';
 import { LiveView, plainIntervalFromEnv } from './live-view.js';
 
 function rec(over: Partial<RequestRecord>): RequestRecord {
-  return {
-    id: 0,
-    scenario: 'chat',
-    step: 0,
-    stepName: 'chat',
-    kind: 'chat',
-    vu: 1,
-    iteration: 0,
-    outcome: 'ok',
-    scheduled: 0,
-    sent: 0,
-    end: 100,
-    schedulingLagMs: 0,
+  return recordOf({
     ttftMs: 40,
     e2eMs: 100,
     outputTokens: 10,
     ...over,
-  };
+  });
 }
 
 function filled(now: number): LiveStats {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { recordOf } from '../../test/support/records.js';
 import { createThresholdSource, evaluateThresholds, type Thresholds } from '../analysis/index.js';
 import { type RequestRecord, RunAggregator } from '../metrics/index.js';
 import { renderConsoleSummary } from './console-summary.js';
@@ -7,18 +8,7 @@ import { formatMs } from './number-format.js';
 import { buildSummary, type Summary } from './summary.js';
 
 function rec(over: Partial<RequestRecord>): RequestRecord {
-  return {
-    id: 0,
-    scenario: 'chat',
-    step: 0,
-    stepName: 'chat',
-    kind: 'chat',
-    vu: 1,
-    iteration: 0,
-    outcome: 'ok',
-    scheduled: 0,
-    sent: 0,
-    end: 100,
+  return recordOf({
     schedulingLagMs: 0.25,
     ttfbMs: 30,
     ttftMs: 120.5,
@@ -28,7 +18,7 @@ function rec(over: Partial<RequestRecord>): RequestRecord {
     outputTokens: 64,
     outputTokensClient: 64,
     ...over,
-  };
+  });
 }
 
 function makeSummary(scenario = 'chat', thresholds: Thresholds = { ttft_ms: ['p99 < 2000'] }): Summary {
