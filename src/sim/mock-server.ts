@@ -4,9 +4,10 @@
  * and lifecycle; `mock-respond.ts` decides how each completion is answered.
  * `GET /metrics` serves the counters in Prometheus text with vLLM's names.
  */
+
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { listen } from './listen.js';
 import { type MockServerStats, prometheusText } from './mock-metrics.js';
 import {
   errorBody,
@@ -51,12 +52,6 @@ const ROUTES: Record<string, MockEndpoint> = {
   '/v1/chat/completions': 'chat',
   '/v1/completions': 'completion',
 };
-
-function urlHost(host: string): string {
-  if (host === '0.0.0.0') return '127.0.0.1';
-  if (host === '::') return '[::1]';
-  return host.includes(':') ? `[${host}]` : host;
-}
 
 function sendJson(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
@@ -215,18 +210,11 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   server.keepAliveTimeout = 65_000;
 
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { port, url } = await listen(server, options.port ?? 0, host);
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${urlHost(host)}:${port}`,
+    url,
     port,
     profile,
     stats,

@@ -5,12 +5,13 @@
  * included, no buffering), injecting the faults of its current fault set.
  * `GET|POST /__tokenstorm/faults` reads or replaces that set at run time.
  */
+
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Agent, type Dispatcher } from 'undici';
 import { ConfigError } from '../../config/errors.js';
 import { createRng, type Rng } from '../../random/index.js';
+import { listen } from '../listen.js';
 import { CONTROL_PATH } from './proxy-control.js';
 import {
   type CompiledFaults,
@@ -236,17 +237,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const server = createServer({ noDelay: true, keepAlive: true }, handle);
   server.keepAliveTimeout = 65_000;
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { port, url } = await listen(server, options.port ?? 0, host);
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     port,
     faults: () => compiled.set,
     setFaults: (input) => setFaults(input),
