@@ -6,7 +6,7 @@ const healthy = {
   loopDelayP99Ms: [1.2, 3, 2.5],
   loopDelayMaxMs: 4,
   schedulingLagP99Ms: 0.8,
-  schedulingLagCount: 500,
+  schedulingLagCount: 5000,
   dropped: 0,
 };
 

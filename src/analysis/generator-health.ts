@@ -33,7 +33,7 @@ export interface GeneratorLimits {
 export const DEFAULT_GENERATOR_LIMITS: GeneratorLimits = {
   loopDelayP99Ms: 20,
   schedulingLagP99Ms: 10,
-  schedulingLagMinCount: 200,
+  schedulingLagMinCount: 1000,
 };
 
 /** The `generator` section of summary.json. */

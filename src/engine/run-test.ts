@@ -8,7 +8,6 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
 import { ConfigError, type Test } from '../config/index.js';
 import { executorFor } from '../load/index.js';
 import {
@@ -30,7 +29,8 @@ import {
 } from '../store/index.js';
 import { telemetryFor } from './telemetry-run.js';
 import { startTimeline, type Timeline } from './timeline.js';
-import type { FromWorker, RecordsMode, TestSource, ToWorker, WorkerInit } from './worker-protocol.js';
+import { startWorkers, WorkerFailure, type WorkerPool } from './worker-pool.js';
+import type { FromWorker, RecordsMode, TestSource, WorkerInit } from './worker-protocol.js';
 
 /** Live figures for a progress view, about once a second. */
 export interface RunProgress {
@@ -82,15 +82,6 @@ function recordFilter(mode: RecordsMode): (record: RequestRecord) => boolean {
   return (record) => record.id % every === 0;
 }
 
-class WorkerFailure extends Error {
-  constructor(
-    message: string,
-    readonly configError: boolean,
-  ) {
-    super(message);
-  }
-}
-
 /** Runs a validated test (`test`, loaded again by each worker from `source`). */
 export async function runTest(
   source: TestSource,
@@ -103,7 +94,7 @@ export async function runTest(
   const workerCount = options.workers ?? defaultWorkerCount(mock !== undefined);
   const recordsMode = options.records ?? { mode: 'full' };
   if (mock !== undefined) log(`embedded mock server at ${mock.url} (its own thread)`);
-  const workers: Worker[] = [];
+  let pool: WorkerPool | undefined;
   let timeline: Timeline | undefined;
   let telemetry: TelemetryScraper | undefined;
   try {
@@ -168,49 +159,10 @@ export async function runTest(
       workerCount,
       iterations,
     });
-    const finished: Promise<number>[] = [];
-    const ready: Promise<void>[] = [];
-    for (let i = 0; i < workerCount; i++) {
-      const worker = new Worker(new URL('./worker-main.js', import.meta.url), { workerData: init(i) });
-      workers.push(worker);
-      let markReady: () => void = () => undefined;
-      let failReady: (err: Error) => void = () => undefined;
-      ready.push(
-        new Promise<void>((resolve, reject) => {
-          markReady = resolve;
-          failReady = reject;
-        }),
-      );
-      finished.push(
-        new Promise<number>((resolve, reject) => {
-          worker.on('message', (message: FromWorker) => {
-            if (message.type === 'ready') markReady();
-            else if (message.type === 'done') resolve(message.endMs);
-            else if (message.type === 'failed') {
-              const failure = new WorkerFailure(message.message, message.configError);
-              failReady(failure);
-              reject(failure);
-            } else onMessage(i, message);
-          });
-          worker.on('error', (err) => {
-            failReady(err);
-            reject(err);
-          });
-          worker.on('exit', (code) => {
-            const err = new Error(`load worker ${i} exited with code ${code} before it finished`);
-            failReady(err);
-            reject(err);
-          });
-        }),
-      );
-    }
-    // A failure before the start is reported by `ready`; keep `finished` from raising unhandled rejections.
-    for (const f of finished) f.catch(() => undefined);
-    await Promise.all(ready);
+    pool = startWorkers(workerCount, init, onMessage);
+    await pool.ready;
 
-    const broadcast = (message: ToWorker) => {
-      for (const worker of workers) worker.postMessage(message);
-    };
+    const { broadcast } = pool;
     const onStop = () => broadcast({ type: 'stop', reason: String(options.stop?.reason ?? 'interrupted') });
     const onCancel = () => broadcast({ type: 'cancel' });
     options.stop?.addEventListener('abort', onStop, { once: true });
@@ -235,7 +187,7 @@ export async function runTest(
     progress.unref();
     let ends: number[];
     try {
-      ends = await Promise.all(finished);
+      ends = await pool.finished;
     } finally {
       clearInterval(progress);
       options.stop?.removeEventListener('abort', onStop);
@@ -259,7 +211,7 @@ export async function runTest(
     if (err instanceof WorkerFailure && err.configError) throw new ConfigError(err.message);
     throw err;
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await pool?.terminate();
     await timeline?.close();
     await telemetry?.stop();
     await mock?.close();

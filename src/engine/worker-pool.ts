@@ -1,0 +1,81 @@
+/**
+ * @module engine/worker-pool
+ * The load workers of one run: started together, ready when all have loaded
+ * the test, finished when all have reported the end of their load.
+ */
+import { Worker } from 'node:worker_threads';
+import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
+
+/** A worker that failed while loading or running its share; `configError` means a bad test (exit 2). */
+export class WorkerFailure extends Error {
+  constructor(
+    message: string,
+    readonly configError: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export interface WorkerPool {
+  /** Resolves when every worker has loaded the test; rejects with the first failure. */
+  ready: Promise<void>;
+  /** Each worker's end of load on the run clock (ms); rejects with the first failure. */
+  finished: Promise<number[]>;
+  broadcast(message: ToWorker): void;
+  terminate(): Promise<void>;
+}
+
+/** Starts `count` workers; every message other than ready/done/failed goes to `onMessage`. */
+export function startWorkers(
+  count: number,
+  init: (index: number) => WorkerInit,
+  onMessage: (index: number, message: FromWorker) => void,
+): WorkerPool {
+  const workers: Worker[] = [];
+  const ready: Promise<void>[] = [];
+  const finished: Promise<number>[] = [];
+  for (let i = 0; i < count; i++) {
+    const worker = new Worker(new URL('./worker-main.js', import.meta.url), { workerData: init(i) });
+    workers.push(worker);
+    let markReady: () => void = () => undefined;
+    let failReady: (err: Error) => void = () => undefined;
+    ready.push(
+      new Promise<void>((resolve, reject) => {
+        markReady = resolve;
+        failReady = reject;
+      }),
+    );
+    finished.push(
+      new Promise<number>((resolve, reject) => {
+        const fail = (err: Error) => {
+          failReady(err);
+          reject(err);
+        };
+        worker.on('message', (message: FromWorker) => {
+          if (message.type === 'ready') markReady();
+          else if (message.type === 'done') resolve(message.endMs);
+          else if (message.type === 'failed') fail(new WorkerFailure(message.message, message.configError));
+          else onMessage(i, message);
+        });
+        worker.on('error', fail);
+        // After `done` this rejects a settled promise, which is a no-op.
+        worker.on('exit', (code) =>
+          fail(new Error(`load worker ${i} exited with code ${code} before it finished`)),
+        );
+      }),
+    );
+  }
+  const all = Promise.all(finished);
+  // A failure before the start is reported by `ready`; keep `finished` from raising unhandled rejections.
+  all.catch(() => undefined);
+  return {
+    ready: Promise.all(ready).then(() => undefined),
+    finished: all,
+    broadcast: (message) => {
+      for (const worker of workers) worker.postMessage(message);
+    },
+    terminate: async () => {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
