@@ -31,6 +31,8 @@ export interface DriveOptions {
   onDropped: (scheduled: number) => void;
   /** A stage announced by the load model while running (sweep steps). */
   onStage?: (span: StageSpan) => void;
+  /** A closed model's VU started (+1) or stopped (-1). */
+  onVuActive?: (delta: 1 | -1) => void;
   /** The iterations running now; shared so progress reports can read its size. */
   inFlight: InFlight;
   log?: (line: string) => void;
@@ -85,6 +87,7 @@ export async function drive(options: DriveOptions): Promise<number> {
         : {}),
       segment,
       claimIteration: options.claimIteration,
+      ...(options.onVuActive !== undefined ? { vuActive: options.onVuActive } : {}),
     },
     test.seed,
   );

@@ -37,6 +37,8 @@ export interface RunProgress {
   elapsedMs: number;
   plannedMs: number | undefined;
   inFlight: number;
+  /** Closed models: VUs running; open models: VUs busy with an iteration. */
+  activeVus: number;
   requests: number;
 }
 
@@ -123,6 +125,7 @@ export async function runTest(
     const aggregator = new RunAggregator({ slos: slosOf(test.slo), stages });
     const keep = recordFilter(recordsMode);
     const inFlight = new Array<number>(workerCount).fill(0);
+    const activeVus = new Array<number>(workerCount).fill(0);
     const loopDelayP99Ms: number[] = [];
     let loopDelayMaxMs = 0;
     let requests = 0;
@@ -145,6 +148,7 @@ export async function runTest(
         stages.push(message.span);
       } else if (message.type === 'progress') {
         inFlight[index] = message.inFlight;
+        activeVus[index] = message.activeVus;
         loopDelayP99Ms.push(Math.round(message.loopDelayP99Ms * 1000) / 1000);
         loopDelayMaxMs = Math.max(loopDelayMaxMs, Math.round(message.loopDelayMaxMs * 1000) / 1000);
       }
@@ -167,6 +171,9 @@ export async function runTest(
     const onCancel = () => broadcast({ type: 'cancel' });
     options.stop?.addEventListener('abort', onStop, { once: true });
     options.cancel?.addEventListener('abort', onCancel, { once: true });
+    // An interrupt while the workers were loading must still reach them.
+    if (options.stop?.aborted) onStop();
+    if (options.cancel?.aborted) onCancel();
 
     const originEpochMs = performance.timeOrigin + performance.now() + START_MARGIN_MS;
     broadcast({ type: 'start', originEpochMs });
@@ -181,6 +188,7 @@ export async function runTest(
         elapsedMs: performance.timeOrigin + performance.now() - originEpochMs,
         plannedMs: plan.durationMs,
         inFlight: inFlight.reduce((a, b) => a + b, 0),
+        activeVus: activeVus.reduce((a, b) => a + b, 0),
         requests,
       });
     }, 1000);

@@ -90,6 +90,8 @@ async function main(): Promise<void> {
     dropped = [];
   }, 100);
   const inFlight = new InFlight();
+  let activeVus = 0;
+  let vusTouched = false;
   const iterations = new Int32Array(init.iterations);
   // The generator watches itself: a late event loop distorts every timing it takes.
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
@@ -98,6 +100,8 @@ async function main(): Promise<void> {
     post({
       type: 'progress',
       inFlight: inFlight.size,
+      // Closed models count their running VUs; in an open model a busy VU is an iteration in flight.
+      activeVus: vusTouched ? activeVus : inFlight.size,
       // The histogram holds whole timer intervals: the delay is what exceeds the resolution.
       loopDelayP99Ms: loop.count > 0 ? Math.max(0, loop.percentile(99) / 1e6 - LOOP_RESOLUTION_MS) : 0,
       loopDelayMaxMs: loop.count > 0 ? Math.max(0, loop.max / 1e6 - LOOP_RESOLUTION_MS) : 0,
@@ -119,6 +123,10 @@ async function main(): Promise<void> {
       onDropped: (scheduled) => dropped.push(roundMs(scheduled)),
       onStage: (span) => post({ type: 'stage', span }),
       inFlight,
+      onVuActive: (delta) => {
+        vusTouched = true;
+        activeVus += delta;
+      },
     });
   } finally {
     clearInterval(flushDropped);

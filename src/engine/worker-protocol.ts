@@ -36,7 +36,7 @@ export type FromWorker =
   | { type: 'records'; records: RequestRecord[] }
   | { type: 'dropped'; at: number[] }
   /** Once a second: iterations in flight and the worker's event-loop delay over that second (ms). */
-  | { type: 'progress'; inFlight: number; loopDelayP99Ms: number; loopDelayMaxMs: number }
+  | { type: 'progress'; inFlight: number; activeVus: number; loopDelayP99Ms: number; loopDelayMaxMs: number }
   /** A stage the load model decided while running (a sweep step), sent before any of its records. */
   | { type: 'stage'; span: StageSpan }
   /** The worker's load is over: `endMs` on the run clock. */

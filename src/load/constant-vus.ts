@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { DistributionSchema } from '../random/index.js';
 // The file, not workload/index: the workload imports config, which imports these schemas (a cycle).
 import { ThinkTime } from '../workload/think-time.js';
+import { activeWhile } from './active.js';
 import { type Executor, type ExecutorContext, localCounter, WHOLE } from './executor.js';
 import { boundError, bounds, loadCommon, needsBound, positiveInt } from './load-fields.js';
 import { waitFor } from './wait.js';
@@ -70,7 +71,7 @@ export const ConstantVus = {
     const mine = Array.from({ length: load.vus }, (_, vu) => vu).filter(
       (vu) => vu % segment.count === segment.index,
     );
-    const users = Promise.all(mine.map((vu) => user(vu)));
+    const users = Promise.all(mine.map((vu) => activeWhile(ctx, user(vu))));
     // Bounded by iterations only: the run ends when the users have done them all.
     if (load.duration === undefined) {
       await users;

@@ -34,6 +34,8 @@ export interface ExecutorContext {
    * `iterations` bound holds across workers). Absent: a local counter.
    */
   claimIteration?: () => number;
+  /** A closed model's virtual user started (+1) or stopped (-1) running, for live views. */
+  vuActive?: (delta: 1 | -1) => void;
   /**
    * Announces a labelled stage decided while running (a sweep's steps), before
    * any arrival in it; stages known ahead are in the plan instead.

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { DistributionSchema } from '../random/index.js';
 // The file, not workload/index: the workload imports config, which imports these schemas (a cycle).
 import { ThinkTime } from '../workload/think-time.js';
+import { activeWhile } from './active.js';
 import { type Executor, WHOLE } from './executor.js';
 import { durationCap, loadCommon, positiveInt } from './load-fields.js';
 import { within } from './wait.js';
@@ -47,7 +48,7 @@ export const PerVuIterations = {
     };
     const mine: number[] = [];
     for (let vu = segment.index; vu < load.vus; vu += segment.count) mine.push(vu);
-    const users = Promise.all(mine.map((vu) => user(vu)));
+    const users = Promise.all(mine.map((vu) => activeWhile(ctx, user(vu))));
     if (load.duration === undefined) await users;
     else await within(users, load.duration, stop);
     ended.abort();

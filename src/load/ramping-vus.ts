@@ -82,10 +82,13 @@ export const RampingVus = {
       const think = load.think_time === undefined ? undefined : new ThinkTime(load.think_time, seed, vu);
       for (const interval of activeIntervals(targets, end, vu)) {
         await waitFor(start + interval.fromMs - ctx.clock(), ctx.stop);
+        if (ctx.stop.aborted) return;
+        ctx.vuActive?.(1);
         while (!ctx.stop.aborted && ctx.clock() - start < interval.toMs) {
           await ctx.runIteration(vu, claim(), ctx.clock());
           if (think !== undefined) await think.pause(ctx.stop);
         }
+        ctx.vuActive?.(-1);
       }
     };
     const mine: number[] = [];

@@ -96,7 +96,7 @@ load: { executor: constant-arrival-rate, rate: 20, duration: 3s }
     expect(timed.length).toBeGreaterThanOrEqual(3);
     for (const line of timed) {
       expect(line).toMatch(
-        / \/ 3\.0s \d+% \| in flight \d+ \| [\d.]+ req\/s \| [\d.]+ output tok\/s \| TTFT p50\/p95 /,
+        / \/ 3\.0s \d+% \| VUs \d+ \| in flight \d+ \| [\d.]+ req\/s \| [\d.]+ output tok\/s \| TTFT p50\/p95 /,
       );
     }
     // The mock was asked for 20 arrivals/s: a full 500 ms window shows about that rate.
@@ -110,5 +110,23 @@ load: { executor: constant-arrival-rate, rate: 20, duration: 3s }
     // No live view (other warnings, e.g. about the generator, may still be printed).
     expect(quiet.stderr).not.toContain('[tokenstorm]');
     expect(quiet.stderr).not.toContain('running progress');
+
+    // A closed model reports its running VUs, thinking ones included.
+    const closed = writeTest(
+      dir,
+      `name: vus
+mock: { ttft_ms: 10, itl_ms: 2, output_tokens: 10 }
+${CHAT}
+load: { executor: constant-vus, vus: 7, duration: 3s, think_time: 200 }
+`,
+    );
+    const vus = await runCli(['run', closed, '--out', join(dir, 'vus'), '--workers', '1'], { env });
+    expect(vus.code).toBe(0);
+    const counts = vus.stderr
+      .split('\n')
+      .map((l) => /\| VUs (\d+) \|/.exec(l)?.[1])
+      .filter((n) => n !== undefined)
+      .map(Number);
+    expect(counts).toContain(7);
   });
 });
