@@ -9,22 +9,13 @@
  */
 import type { WindowSummary } from '../../metrics/index.js';
 
-/** One bucket of merged windows. */
-export interface WindowBucket {
-  start_s: number;
+/**
+ * One bucket of merged windows: a window's fields over `width_s` seconds
+ * (percentiles are the worst window's, never averaged).
+ */
+export interface WindowBucket extends WindowSummary {
   /** Seconds the bucket covers. */
   width_s: number;
-  requests: number;
-  ok: number;
-  errors: number;
-  cancelled: number;
-  dropped: number;
-  output_tokens: number;
-  byError: Record<string, number>;
-  ttft_ms: { p50: number; p95: number; p99: number };
-  e2e_ms: { p50: number; p95: number; p99: number };
-  itl_ms: { p50: number; p95: number; p99: number };
-  scheduling_lag_ms: { p99: number; max: number };
   /** Largest `active_vus` of the windows, when windows carry it. */
   active_vus?: number;
 }
