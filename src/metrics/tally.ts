@@ -145,6 +145,7 @@ export class Tally {
     this.cancelled += other.cancelled;
     this.dropped += other.dropped;
     this.good += other.good;
+    this.logical += other.logical;
     for (const [kind, n] of other.byError) this.byError.set(kind, (this.byError.get(kind) ?? 0) + n);
     const t = this.tokens;
     const o = other.tokens;
