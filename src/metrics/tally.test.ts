@@ -14,7 +14,7 @@ describe('Tally.merge', () => {
     for (const r of records) one.add(r, r.outcome === 'ok');
     const left = new Tally();
     const right = new Tally();
-    records.forEach((r, i) => (i < 2 ? left : right).add(r, r.outcome === 'ok'));
+    for (const [i, r] of records.entries()) (i < 2 ? left : right).add(r, r.outcome === 'ok');
     left.merge(right);
     expect(left.counts()).toEqual(one.counts());
     expect(left.rates(2)).toEqual(one.rates(2));
