@@ -7,7 +7,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Dispatcher } from 'undici';
 import type { Test } from '../config/index.js';
-import { executorFor } from '../load/index.js';
+import type { BoundExecutor } from '../load/index.js';
 import { type RequestRecord, RunAggregator, type StageSpan, slosOf } from '../metrics/index.js';
 import type { Clock } from '../protocols/index.js';
 import type { Workload } from '../workload/index.js';
@@ -15,6 +15,8 @@ import type { InFlight } from './in-flight.js';
 
 export interface DriveOptions {
   test: Test;
+  /** The test's load model, built once by the caller (a trace file is read once). */
+  executor: BoundExecutor;
   workload: Workload;
   dispatcher: Dispatcher;
   clock: Clock;
@@ -48,7 +50,7 @@ export async function drive(options: DriveOptions): Promise<number> {
   options.cancelNow.addEventListener('abort', cancelNow, { once: true });
   const inFlight = options.inFlight;
   let sequence = 0;
-  const { plan, run } = executorFor(test.load);
+  const { plan, run } = options.executor;
   // A load model that decides from results (the sweep) runs in one segment and measures its own records.
   const meter = plan.singleSegment ? new RunAggregator({ slos: slosOf(test.slo) }) : undefined;
   const sink = (partial: Omit<RequestRecord, 'id'>): void => {

@@ -60,7 +60,8 @@ async function main(): Promise<void> {
     connect: connector.connect,
   });
   // Connections the load will need at once, opened before the clock starts (TCP set-up is not the schedule's).
-  const { plan } = executorFor(test.load);
+  const executor = executorFor(test.load);
+  const { plan } = executor;
   const share = Math.ceil(plan.maxConcurrency / init.workerCount);
   await connector.warm(new URL(init.target).origin, Math.min(share, MAX_WARM_CONNECTIONS));
 
@@ -112,6 +113,7 @@ async function main(): Promise<void> {
   try {
     endMs = await drive({
       test,
+      executor,
       workload,
       dispatcher,
       clock,
