@@ -129,6 +129,32 @@ describe('runStep against misbehaving servers', () => {
     expect(m.error).toBeUndefined();
     expect(m.chunks).toBe(1);
   });
+
+  it('cancels every request in flight under one signal, and none that already ended', async () => {
+    // Requests with "hang" in the prompt stall after one chunk; the others complete.
+    server = await startFixtureServer(async (req, res) => {
+      const hang = (await readBody(req)).includes('hang');
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      sseChunk(res, ' start');
+      if (!hang) {
+        res.write('data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n');
+        res.end('data: [DONE]\n\n');
+      }
+    });
+    const stalled = chatStep(server.url, { messages: [{ role: 'user', content: 'hang' }] });
+    const quick = chatStep(server.url);
+    const abort = new AbortController();
+    const finished = await Promise.all(Array.from({ length: 5 }, () => run(quick, abort.signal)));
+    const pending = Array.from({ length: 20 }, (_, i) => run(i % 2 ? stalled : quick, abort.signal));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    abort.abort();
+    const ended = await Promise.all(pending);
+    expect(finished.map((m) => m.outcome)).toEqual(Array(5).fill('ok'));
+    expect(ended.filter((m) => m.outcome === 'cancelled')).toHaveLength(10);
+    expect(ended.filter((m) => m.outcome === 'ok')).toHaveLength(10);
+    // A signal aborted before the send cancels at once.
+    expect((await run(quick, abort.signal)).outcome).toBe('cancelled');
+  });
 });
 
 describe('runStep timing and tokens', () => {
