@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 const FLUSH_EVERY_MS = 200;
 const FLUSH_AT_BYTES = 256 * 1024;
 
-/** Appends JSON lines to a file; call `close()` at the end. */
+/** Writes JSON lines to a new file (an earlier run's file of that name is replaced); call `close()` at the end. */
 export class JsonlWriter {
   private readonly fd: number;
   private buffer = '';
@@ -19,7 +19,7 @@ export class JsonlWriter {
   private readonly onExit = () => this.flush();
 
   constructor(readonly path: string) {
-    this.fd = openSync(path, 'a');
+    this.fd = openSync(path, 'w');
     this.timer = setInterval(() => this.flush(), FLUSH_EVERY_MS);
     this.timer.unref();
     process.on('exit', this.onExit);

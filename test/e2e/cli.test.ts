@@ -80,6 +80,15 @@ thresholds:
     const rebuilt = await runCli(['report', out, '--quiet']);
     expect(rebuilt.code).toBe(0);
     expect(readJson(join(out, 'summary.json'))).toEqual(summary);
+
+    // A second run into the same directory replaces the first one's records and events.
+    const again = await runCli(['run', test, '--out', out, '--duration', '1s', '--quiet']);
+    expect(again.code).toBe(0);
+    const second = readJson(join(out, 'summary.json'));
+    expect(second.counts.requests).toBe(40);
+    expect(lines(join(out, 'records.jsonl'))).toHaveLength(40);
+    expect(await runCli(['report', out, '--quiet'])).toMatchObject({ code: 0 });
+    expect(readJson(join(out, 'summary.json'))).toEqual(second);
   });
 
   it('exits 99 when a blocking threshold fails, and not for a non-blocking one', async () => {
