@@ -7,8 +7,13 @@
 import type { ExecutorContext, IterationData, Segment } from './executor.js';
 import { WHOLE } from './executor.js';
 
-/** How long before an arrival the timer wakes to finish the wait precisely. */
-const EARLY_WAKE_MS = 2;
+/**
+ * How long before an arrival the timer wakes to finish the wait precisely.
+ * A timer now and then fires 2-4 ms late on a busy 2-core machine; waking 4 ms
+ * early took trace replay's gap error p99 at 200/s from 2.2 to 0.9 ms, for
+ * about a fifth of a core of extra polling at that rate.
+ */
+const EARLY_WAKE_MS = 4;
 /**
  * Most arrivals started in one turn of the event loop. After a stall many are
  * due at once; starting them all before reading any response needs a new

@@ -148,7 +148,7 @@ describe('load shapes against a local server', () => {
     expect(plan.stages?.map((s) => s.name)).toEqual(['baseline', 'spike', 'recovery']);
   });
 
-  it('trace replay reproduces inter-arrival gaps at 200 req/s (median < 0.5 ms, p99 < 5 ms)', async () => {
+  it('trace replay reproduces inter-arrival gaps at 200 req/s (median < 0.5 ms, p99 < 3 ms)', async () => {
     const trace = loadTrace(join(ROOT, 'examples/data/azure-conv-2023-slice.csv'));
     const load = TraceSchema.parse({ executor: 'trace', file: 'x.csv', rate: 200, iterations: 2100 });
     const plan = tracePlan(trace, load);
@@ -190,12 +190,13 @@ describe('load shapes against a local server', () => {
           .sort((a, b) => a - b);
       const p99 = (xs: number[]) => xs[Math.ceil(xs.length * 0.99) - 1] as number;
       // When tokenstorm wrote each request (its `sent`): the generator's own fidelity. The issue's
-      // goal is p99 <= 2 ms; on this 2-vCPU VM, shared with the server and the test runner, we
-      // measure 2.4-3.4 ms (OS scheduling hiccups of a few ms), so the suite holds the median to
-      // 0.5 ms and the p99 to 5 ms, and the shortfall is reported on the issue rather than hidden.
+      // goal is p99 <= 2 ms. Waking 4 ms before each arrival (2.4-3.4 ms when it woke 2 ms before) we
+      // measure p99 0.8-2.0 ms here, where this test's server thread, the test runner and the
+      // tool's two threads share 2 vCPUs; the rare gap beyond it is the OS running another
+      // thread. The bound leaves room for that noise, not for a regression of the wake-up.
       const generatorErrors = gapErrors((i) => (records[i] as RequestRecord).sent);
       expect(generatorErrors[Math.floor(generatorErrors.length / 2)]).toBeLessThan(0.5);
-      expect(p99(generatorErrors)).toBeLessThan(5);
+      expect(p99(generatorErrors)).toBeLessThan(3);
       // What the server saw adds its own event loop's noise; it must still follow the trace closely.
       const arrivals = (await threaded.arrivals()).sort((a, b) => a - b);
       expect(arrivals).toHaveLength(plan.times.length);
