@@ -110,6 +110,9 @@ async function httpPart() {
   }
 }
 
+/** Lines said after the open-model table. */
+const openNotes = [];
+
 async function openPart() {
   const nginx = await server('nginx', ['-c', join(here, 'nginx.conf')], 'http://127.0.0.1:18080/');
   try {
@@ -135,6 +138,14 @@ async function openPart() {
     say(
       `| tokenstorm | ${int(OPEN_RATE)} | ${int(achieved)} | ${f(achieved / OPEN_RATE, 3)} | ${f(s.metrics.scheduling_lag_ms?.p99)} | ${s.counts.dropped} |`,
     );
+    const first = s.windows[0];
+    const lags = windows.map((w) => w.scheduling_lag_ms?.p99 ?? 0);
+    const over = lags.filter((l) => l > 5).length;
+    openNotes.push(
+      `tokenstorm per second: the first second ran ${int(first.requests)} requests with ${int(first.dropped)} dropped and lag p99 ${f(first.scheduling_lag_ms?.p99)} ms; ` +
+        `over the ${windows.length} steady seconds the per-second lag p99 has median ${f(pct(lags, 50))} ms, p90 ${f(pct(lags, 90))} ms, max ${f(Math.max(...lags))} ms ` +
+        `(${over} second(s) above 5 ms).`,
+    );
     if (existsSync(bin('artillery'))) {
       const rate = 3000;
       const config = join(tmp, 'artillery.yml');
@@ -149,6 +160,8 @@ async function openPart() {
       const got = agg.counters['http.responses'] / seconds;
       say(`| artillery 2 | ${int(rate)} | ${int(got)} | ${f(got / rate, 3)} | n/a | n/a |`);
     }
+    say();
+    for (const note of openNotes.splice(0)) say(note);
     say();
   } finally {
     nginx.kill();

@@ -32,7 +32,11 @@ const MAX_WARM_CONNECTIONS = 64;
 
 /** Requests of warm-up: about a second of this worker's peak load, at most 3,000 (~1 s on a busy core). */
 function warmUpRequests(plan: ExecutionPlan, workers: number): number {
-  const peak = Math.max(0, ...(plan.offered?.series.map((p) => p.value) ?? [plan.maxConcurrency]));
+  // A reduce, not Math.max(...series): a day-long soak has 86,400 points, too many arguments.
+  const peak = (plan.offered?.series ?? [{ value: plan.maxConcurrency }]).reduce(
+    (m, p) => Math.max(m, p.value),
+    0,
+  );
   // A closed model's VU sends many requests a second to a fast target: count 50 each.
   const perSecond = plan.offered?.unit === 'iterations_per_s' ? peak : peak * 50;
   return Math.min(MAX_WARM_UP_REQUESTS, Math.ceil(perSecond / workers));
