@@ -70,7 +70,11 @@ function tokenstorm(cpu, testFile, args) {
     [join(root, 'bin/tokenstorm.js'), 'run', testFile, '--out', dir, '--quiet', ...args],
     SECONDS + OPEN_SECONDS + 120,
   );
-  return { summary: JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')), dir };
+  return {
+    summary: JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')),
+    info: JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')),
+    dir,
+  };
 }
 
 async function httpPart() {
@@ -168,6 +172,25 @@ async function openPart() {
   }
 }
 
+/**
+ * tokenstorm's client lag per token chunk: when its records say the chunk arrived
+ * (clock origin + sent + TTFT, then each ITL) minus the server's write stamp for it.
+ */
+function clientLag(records, stamps, origin) {
+  const lag = [];
+  for (const r of records) {
+    const sent = stamps[`it${r.iteration}`];
+    if (sent === undefined || r.ttftMs === undefined || r.outcome !== 'ok') continue;
+    let at = origin + r.sent + r.ttftMs;
+    const gaps = r.itlMs ?? [];
+    for (let k = 0; k < sent.length && k <= gaps.length; k++) {
+      lag.push(at - sent[k]);
+      at += gaps[k] ?? 0;
+    }
+  }
+  return lag;
+}
+
 function errors(values, truth) {
   return { med: pct(values, 50) - truth, p99: pct(values, 99) - truth };
 }
@@ -187,7 +210,7 @@ async function ssePart() {
   );
   say();
   say(
-    "Errors are measured − configured (ms). Client lag = receive time − the server's write stamp in the chunk (only the raw consumers parse it).",
+    "Errors are measured − configured (ms). Client lag = receive time − the server's write stamp for that chunk: the raw consumers parse the stamp from the chunk; for tokenstorm the server keeps each request's stamps (by an id header) and the receive times come from its records (run.json's clock origin + sent + TTFT + each ITL).",
   );
   say();
   say(
@@ -200,9 +223,12 @@ async function ssePart() {
       const test = join(tmp, `sse-${c}.yaml`);
       writeFileSync(
         test,
-        `name: bench-sse\ntarget: http://127.0.0.1:18090/v1\nscenarios:\n  - name: chat\n    steps:\n      - chat: { model: m, max_tokens: ${TOKENS}, messages: [{ role: user, content: hi }] }\nload: { executor: constant-vus, vus: ${c}, duration: ${SECONDS}s, graceful_stop: 2s }\n`,
+        // The id header lets the server keep each request's chunk stamps for the client-lag column.
+        `name: bench-sse\ntarget: http://127.0.0.1:18090/v1\nscenarios:\n  - name: chat\n    steps:\n      - chat: { model: m, max_tokens: ${TOKENS}, messages: [{ role: user, content: hi }], headers: { x-bench-id: "it{{ iteration }}" } }\nload: { executor: constant-vus, vus: ${c}, duration: ${SECONDS}s, graceful_stop: 2s }\n`,
       );
+      await fetch('http://127.0.0.1:18090/stamps'); // forget earlier clients' stamps
       const ts = tokenstorm(0, test, ['--workers', '1']);
+      const stamps = await (await fetch('http://127.0.0.1:18090/stamps')).json();
       const recs = readFileSync(join(ts.dir, 'records.jsonl'), 'utf8')
         .trim()
         .split('\n')
@@ -214,7 +240,8 @@ async function ssePart() {
         say(
           `| ${name} | ${c} | ${int(tps)} (${int(ideal(c))}) | ${f(t.med)} / ${f(t.p99)} | ${f(i.med)} / ${f(i.p99)} | ${lag} |`,
         );
-      row('tokenstorm', tok, errors(ttft, TTFT), errors(itl, ITL), 'n/a');
+      const lag = clientLag(recs, stamps, ts.info.clockOriginEpochMs);
+      row('tokenstorm', tok, errors(ttft, TTFT), errors(itl, ITL), `${f(pct(lag, 50))} / ${f(pct(lag, 99))}`);
       const u = JSON.parse(
         run(0, process.execPath, [join(here, 'sse-undici-client.mjs'), url, String(c), String(SECONDS)]),
       );

@@ -1,6 +1,9 @@
 // Ground-truth SSE server: OpenAI-style chat chunks, token i due at arrival + TTFT + i*ITL
 // (absolute deadlines), each chunk stamped with the epoch ms it was written (`x_sent`) and
 // was due (`x_due`), so a client's own lag can be told from the server's.
+// A request with an `x-bench-id` header has its chunks' write stamps kept under that id;
+// `GET /stamps` returns them ({ id: [epoch ms, …] }) and forgets them, so a client that does not
+// parse the stamps itself (tokenstorm) can be checked against them afterwards.
 // Usage: node sse-truth-server.mjs PORT TTFT_MS ITL_MS TOKENS
 import { createServer } from 'node:http';
 
@@ -10,7 +13,18 @@ const ITL = Number(itl);
 const TOKENS = Number(tokens);
 const epoch = () => performance.timeOrigin + performance.now();
 
+/** Write stamps of the token chunks of requests that carried an `x-bench-id`. */
+let stamps = {};
+
 const server = createServer({ noDelay: true, keepAliveTimeout: 60_000 }, (req, res) => {
+  if (req.method === 'GET' && req.url === '/stamps') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stamps));
+    stamps = {};
+    return;
+  }
+  const id = req.headers['x-bench-id'];
+  const kept = typeof id === 'string' ? [] : undefined;
+  if (kept !== undefined) stamps[id] = kept;
   req.resume();
   req.on('end', () => {
     const arrival = epoch();
@@ -24,6 +38,7 @@ const server = createServer({ noDelay: true, keepAliveTimeout: 60_000 }, (req, r
       const sent = epoch();
       const chunk = { choices: [{ index: 0, delta: { content: ' tok' } }], x_due: due, x_sent: sent };
       res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+      kept?.push(sent);
       i++;
       if (i >= TOKENS) {
         res.write(

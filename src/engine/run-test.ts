@@ -178,6 +178,9 @@ export async function runTest(
     const originEpochMs = performance.timeOrigin + performance.now() + START_MARGIN_MS;
     broadcast({ type: 'start', originEpochMs });
     origin = originEpochMs;
+    info.clockOriginEpochMs = originEpochMs;
+    // Written now as well, so a run killed before its end still lines up with other clocks.
+    writeRunInfo(dir, info);
     timeline.arm(originEpochMs);
     telemetry?.start();
     log(

@@ -56,6 +56,12 @@ export interface RunInfo {
   thresholds: Record<string, unknown[]>;
   /** Load worker threads that ran it. */
   workers?: number;
+  /**
+   * The instant the run clock read 0, in Unix epoch ms (fractional). A record's
+   * run-clock time `t` happened at `clockOriginEpochMs + t`, so records can be
+   * lined up with logs and traces taken elsewhere.
+   */
+  clockOriginEpochMs?: number;
   /** The generator's own event-loop delay: p99 of each worker-second, and the largest seen (ms). */
   generator?: { loopDelayP99Ms: number[]; loopDelayMaxMs: number };
   /** What reached records.jsonl: a rebuild from sampled or no records cannot equal the live summary. */

@@ -56,7 +56,16 @@ thresholds:
     expect(summary).toMatchObject({ passed: true, counts: { errors: 0, dropped: 0 } });
     expect(summary.counts.requests).toBe(80);
     expect(summary.metrics.ttft_ms.p50).toBeGreaterThan(0);
-    expect(lines(join(out, 'records.jsonl'))).toHaveLength(summary.counts.requests);
+    const records = lines(join(out, 'records.jsonl')) as { sent: number }[];
+    expect(records).toHaveLength(summary.counts.requests);
+    // Run-clock times map to wall-clock time through run.json's origin.
+    const origin = readJson(join(out, 'run.json')).clockOriginEpochMs;
+    const startedAt = Date.parse(summary.startedAt);
+    expect(origin).toBeGreaterThanOrEqual(startedAt);
+    for (const r of records) {
+      expect(origin + r.sent).toBeGreaterThanOrEqual(startedAt);
+      expect(origin + r.sent).toBeLessThanOrEqual(Date.now());
+    }
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<html');
     for (const key of [
       'passed',
