@@ -394,7 +394,7 @@ async function scalingPart() {
         { cwd: root, timeout: (SECONDS + 60) * 1000 },
       );
       const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
-      return s.counts.requests / s.durationS;
+      return { rps: s.counts.requests / s.durationS, cores: s.generator?.cpu_cores ?? Number.NaN };
     };
     const n = cpus().length;
     const one = rps(1, '0');
@@ -405,10 +405,18 @@ async function scalingPart() {
       `nginx (one worker process) shares CPU ${n - 1} with a generator worker when all cores are used, so this understates scaling on a ${n}-core machine.`,
     );
     say();
-    say('| workers | req/s | ratio to 1 worker | goal ≥ 0.85 × N |');
-    say('|---|---|---|---|');
-    say(`| 1 | ${int(one)} | 1.00 | |`);
-    say(`| ${n} | ${int(all)} | ${f(all / one)} | ${f(0.85 * n)} |`);
+    say(
+      "Generator cores = CPU seconds of tokenstorm's process during the load ÷ its duration (summary.generator.cpu_cores); req/s per generator core factors out the core the target takes.",
+    );
+    say();
+    say(
+      '| workers | req/s | ratio to 1 worker | goal ≥ 0.85 × N | generator cores | req/s per generator core |',
+    );
+    say('|---|---|---|---|---|---|');
+    say(`| 1 | ${int(one.rps)} | 1.00 | | ${f(one.cores)} | ${int(one.rps / one.cores)} |`);
+    say(
+      `| ${n} | ${int(all.rps)} | ${f(all.rps / one.rps)} | ${f(0.85 * n)} | ${f(all.cores)} | ${int(all.rps / all.cores)} (${f(all.rps / all.cores / (one.rps / one.cores))} of 1 worker's) |`,
+    );
     say();
   } finally {
     nginx.kill();

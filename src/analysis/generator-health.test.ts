@@ -19,9 +19,22 @@ describe('assessGenerator', () => {
       late_seconds: 0,
       scheduling_lag_p99_ms: 0.8,
       dropped: 0,
+      cpu_s: null,
+      cpu_cores: null,
       limited: false,
       reasons: [],
     });
+  });
+
+  it('reports the CPU the generator used and the cores that kept busy on average', () => {
+    const h = assessGenerator({ ...healthy, cpuS: 15.5, durationS: 10 });
+    expect(h).toMatchObject({ cpu_s: 15.5, cpu_cores: 1.55 });
+    expect(assessGenerator({ ...healthy, cpuS: 2, durationS: 0 }).cpu_cores).toBeNull();
+  });
+
+  it('takes the worst second of a day-long soak (more seconds than a call takes arguments)', () => {
+    const seconds = Array.from({ length: 300_000 }, (_, i) => (i === 123_456 ? 42 : 1));
+    expect(assessGenerator({ ...healthy, loopDelayP99Ms: seconds }).event_loop_delay_p99_ms).toBe(42);
   });
 
   it('names each way the generator limited the run', () => {

@@ -16,6 +16,9 @@ export interface GeneratorFigures {
   /** Requests behind that p99. */
   schedulingLagCount: number;
   dropped: number;
+  /** CPU time the generator's process used while the load ran (s), and how long that was (s). */
+  cpuS?: number | undefined;
+  durationS?: number | undefined;
 }
 
 export interface GeneratorLimits {
@@ -44,6 +47,14 @@ export interface GeneratorHealth {
   late_seconds: number;
   scheduling_lag_p99_ms: number | null;
   dropped: number;
+  /**
+   * CPU seconds the tokenstorm process used from the start barrier to the end
+   * of the load (all its threads: workers, coordinator, and the embedded mock
+   * when the target is `mock`), and that divided by the run's duration: the
+   * cores it kept busy on average. Null for runs recorded before it was kept.
+   */
+  cpu_s: number | null;
+  cpu_cores: number | null;
   /** True when the generator, not the target, may have limited the run. */
   limited: boolean;
   reasons: string[];
@@ -77,13 +88,18 @@ export function assessGenerator(
       `${figures.dropped} arrival(s) dropped: every VU was busy (raise max_vus, or the target is past saturation)`,
     );
   }
+  const cpu = figures.cpuS;
+  const seconds = figures.durationS;
   return {
     workers: figures.workers,
-    event_loop_delay_p99_ms: round3(Math.max(0, ...figures.loopDelayP99Ms)),
+    // A reduce, not Math.max(...): a day-long soak has more worker-seconds than a call takes arguments.
+    event_loop_delay_p99_ms: round3(figures.loopDelayP99Ms.reduce((m, d) => Math.max(m, d), 0)),
     event_loop_delay_max_ms: round3(figures.loopDelayMaxMs),
     late_seconds: late,
     scheduling_lag_p99_ms: lag === undefined ? null : round3(lag),
     dropped: figures.dropped,
+    cpu_s: cpu === undefined ? null : round3(cpu),
+    cpu_cores: cpu === undefined || seconds === undefined || seconds <= 0 ? null : round3(cpu / seconds),
     limited: reasons.length > 0,
     reasons,
   };

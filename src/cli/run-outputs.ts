@@ -118,6 +118,8 @@ export function summarize(info: RunInfo, aggregator: RunAggregator, durationS: n
     schedulingLagP99Ms: core.metrics.scheduling_lag_ms?.p99,
     schedulingLagCount: core.metrics.scheduling_lag_ms?.count ?? 0,
     dropped: core.counts.dropped,
+    cpuS: info.generator.cpuS,
+    durationS: info.durationS,
   });
   return Object.assign(summary, { generator });
 }

@@ -177,6 +177,8 @@ export async function runTest(
 
     const originEpochMs = performance.timeOrigin + performance.now() + START_MARGIN_MS;
     broadcast({ type: 'start', originEpochMs });
+    // The whole process (every thread): what generating this load cost, without start-up and warm-up.
+    const cpuAtStart = process.cpuUsage();
     origin = originEpochMs;
     info.clockOriginEpochMs = originEpochMs;
     // Written now as well, so a run killed before its end still lines up with other clocks.
@@ -197,12 +199,15 @@ export async function runTest(
     }, 1000);
     progress.unref();
     let ends: number[];
+    let cpuS = 0;
     try {
       ends = await pool.finished;
     } finally {
       clearInterval(progress);
       options.stop?.removeEventListener('abort', onStop);
       options.cancel?.removeEventListener('abort', onCancel);
+      const cpu = process.cpuUsage(cpuAtStart);
+      cpuS = (cpu.user + cpu.system) / 1e6;
       // Reverting active faults writes their lines, so the timeline closes before the events file.
       await timeline.close();
       if (test.events !== undefined) info.events = timeline.marks();
@@ -214,7 +219,7 @@ export async function runTest(
     info.durationS = Math.max(0, ...ends) / 1000;
     if (stages.length > 0) info.stages = stages;
     if (plan.offered !== undefined) info.offered = plan.offered;
-    info.generator = { loopDelayP99Ms, loopDelayMaxMs };
+    info.generator = { loopDelayP99Ms, loopDelayMaxMs, cpuS: Math.round(cpuS * 1000) / 1000 };
     if (options.stop?.aborted) info.aborted = String(options.stop.reason ?? 'interrupted');
     writeRunInfo(dir, info);
     return { dir, info, aggregator };

@@ -62,8 +62,11 @@ export interface RunInfo {
    * lined up with logs and traces taken elsewhere.
    */
   clockOriginEpochMs?: number;
-  /** The generator's own event-loop delay: p99 of each worker-second, and the largest seen (ms). */
-  generator?: { loopDelayP99Ms: number[]; loopDelayMaxMs: number };
+  /**
+   * The generator's own event-loop delay (p99 of each worker-second, and the
+   * largest seen, ms) and the CPU seconds its process used while the load ran.
+   */
+  generator?: { loopDelayP99Ms: number[]; loopDelayMaxMs: number; cpuS?: number };
   /** What reached records.jsonl: a rebuild from sampled or no records cannot equal the live summary. */
   records?: { mode: 'full' } | { mode: 'sampled'; rate: number } | { mode: 'off' };
   /** Labelled stages of the load (run-clock ms), so a rebuild assigns records to the same stages. */

@@ -4,6 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../support/cli.js';
@@ -84,6 +85,10 @@ thresholds:
     // The generator reports on itself: one p99 per worker-second.
     expect(summary.generator).toMatchObject({ workers: readJson(join(out, 'run.json')).workers, dropped: 0 });
     expect(summary.generator.event_loop_delay_p99_ms).toBeGreaterThan(0);
+    // The generator's own CPU while the load ran: some, and no more than the machine has.
+    expect(summary.generator.cpu_s).toBeGreaterThan(0);
+    expect(summary.generator.cpu_cores).toBeGreaterThan(0);
+    expect(summary.generator.cpu_cores).toBeLessThanOrEqual(availableParallelism() + 0.5);
     expect(readJson(join(out, 'run.json')).generator.loopDelayP99Ms.length).toBeGreaterThanOrEqual(1);
 
     const rebuilt = await runCli(['report', out, '--quiet']);
