@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // tokenstorm's generator benchmark: starts its own targets on 127.0.0.1, runs tokenstorm and
 // the anchor tools in the same run, pinned with taskset (target on CPU 1, generator on CPU 0),
-// prints ratios and writes bench/RESULTS.md. Bounded: every tool runs for BENCH_SECONDS.
-//   bash bench/setup.sh && node bench/run.mjs            (PARTS=http,open,sse BENCH_SECONDS=10)
+// prints ratios and writes bench/RESULTS.md (bench/RESULTS-partial.md when PARTS names only
+// some parts). Bounded: every tool runs for BENCH_SECONDS.
+//   bash bench/setup.sh && node bench/run.mjs            (PARTS=http,open,sse,memory,scaling BENCH_SECONDS=10)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -434,10 +435,13 @@ say(
 );
 say();
 const parts = { http: httpPart, open: openPart, sse: ssePart, memory: memoryPart, scaling: scalingPart };
+// A run of some parts must not replace the full run's figures: it goes to its own file.
+const all = Object.keys(parts).every((name) => PARTS.has(name));
+const results = join(here, all ? 'RESULTS.md' : 'RESULTS-partial.md');
 for (const [name, part] of Object.entries(parts)) {
   if (!PARTS.has(name)) continue;
   await part();
   // Written after every part, so a part that fails keeps the ones before it.
-  writeFileSync(join(here, 'RESULTS.md'), `${out.join('\n')}\n`);
+  writeFileSync(results, `${out.join('\n')}\n`);
 }
-console.log(`\nwrote ${join(here, 'RESULTS.md')}`);
+console.log(`\nwrote ${results}`);
