@@ -115,9 +115,6 @@ async function httpPart() {
   }
 }
 
-/** Lines said after the open-model table. */
-const openNotes = [];
-
 async function openPart() {
   const nginx = await server('nginx', ['-c', join(here, 'nginx.conf')], 'http://127.0.0.1:18080/');
   try {
@@ -146,11 +143,10 @@ async function openPart() {
     const first = s.windows[0];
     const lags = windows.map((w) => w.scheduling_lag_ms?.p99 ?? 0);
     const over = lags.filter((l) => l > 5).length;
-    openNotes.push(
+    const perSecond =
       `tokenstorm per second: the first second ran ${int(first.requests)} requests with ${int(first.dropped)} dropped and lag p99 ${f(first.scheduling_lag_ms?.p99)} ms; ` +
-        `over the ${windows.length} steady seconds the per-second lag p99 has median ${f(pct(lags, 50))} ms, p90 ${f(pct(lags, 90))} ms, max ${f(Math.max(...lags))} ms ` +
-        `(${over} second(s) above 5 ms).`,
-    );
+      `over the ${windows.length} steady seconds the per-second lag p99 has median ${f(pct(lags, 50))} ms, p90 ${f(pct(lags, 90))} ms, max ${f(Math.max(...lags))} ms ` +
+      `(${over} second(s) above 5 ms).`;
     if (existsSync(bin('artillery'))) {
       const rate = 3000;
       const config = join(tmp, 'artillery.yml');
@@ -166,7 +162,7 @@ async function openPart() {
       say(`| artillery 2 | ${int(rate)} | ${int(got)} | ${f(got / rate, 3)} | n/a | n/a |`);
     }
     say();
-    for (const note of openNotes.splice(0)) say(note);
+    say(perSecond);
     say();
   } finally {
     nginx.kill();
