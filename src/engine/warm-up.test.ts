@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTest } from '../config/index.js';
-import { warmUp } from './warm-up.js';
+import { warmUp, warmUpRequests } from './warm-up.js';
 
 function testWith(steps: unknown[]) {
   return parseTest(
@@ -41,5 +41,29 @@ describe('warmUp', () => {
     const bounded = await warmUp({ requests: 1_000_000, maxMs: 200 });
     expect(bounded.sent).toBeGreaterThan(0);
     expect(bounded.sent).toBeLessThan(1_000_000);
+  });
+
+  it("sizes the warm-up to about a second of a worker's share of the peak load, at most 3,000", () => {
+    const open = (values: number[]) => ({
+      durationMs: 1000,
+      iterations: undefined,
+      maxConcurrency: 1000,
+      offered: {
+        unit: 'iterations_per_s' as const,
+        series: values.map((value, s) => ({ start_s: s, value })),
+      },
+    });
+    // A ramp to 800/s over two workers: 400 each.
+    expect(warmUpRequests(open([100, 400, 800]), 2)).toBe(400);
+    expect(warmUpRequests(open([20_000]), 1)).toBe(3000);
+    // A closed model counts 50 requests a second per VU; without an offered series, max concurrency.
+    const closed = { durationMs: 1000, iterations: undefined, maxConcurrency: 10 };
+    expect(
+      warmUpRequests({ ...closed, offered: { unit: 'vus', series: [{ start_s: 0, value: 4 }] } }, 1),
+    ).toBe(200);
+    expect(warmUpRequests(closed, 2)).toBe(250);
+    // A day of per-second points is read without spreading it into arguments.
+    const day = Array.from({ length: 86_400 }, (_, s) => (s === 50_000 ? 600 : 10));
+    expect(warmUpRequests(open(day), 1)).toBe(600);
   });
 });

@@ -10,6 +10,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent } from 'undici';
 import { parseTest, type Test } from '../config/index.js';
+import type { ExecutionPlan } from '../load/index.js';
 import { createClock } from '../protocols/index.js';
 import { listen } from '../sim/listen.js';
 import { Workload } from '../workload/index.js';
@@ -67,13 +68,28 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
 
 export type Kind = 'http' | 'chat' | 'chat-json' | 'completion' | 'completion-json';
 
-/** The kinds of request a test sends; a TypeScript flow may send any. */
+/** Warm-up requests per worker, at most (~1 s on a busy core). */
+const MAX_WARM_UP_REQUESTS = 3000;
+
+/** How many requests a worker warms up with: about a second of its share of the peak load. */
+export function warmUpRequests(plan: ExecutionPlan, workers: number): number {
+  // A reduce, not Math.max(...series): a day-long soak has 86,400 points, too many arguments.
+  const peak = (plan.offered?.series ?? [{ value: plan.maxConcurrency }]).reduce(
+    (m, p) => Math.max(m, p.value),
+    0,
+  );
+  // A closed model's VU sends many requests a second to a fast target: count 50 each.
+  const perSecond = plan.offered?.unit === 'iterations_per_s' ? peak : peak * 50;
+  return Math.min(MAX_WARM_UP_REQUESTS, Math.ceil(perSecond / workers));
+}
+
+/** The kinds of request a test sends (without a test: plain HTTP and streamed chat). */
 function kindsOf(test: Test | undefined): Set<Kind> {
   const kinds = new Set<Kind>();
-  for (const scenario of test?.scenarios ?? [{ flow: true }]) {
-    if ('flow' in scenario && scenario.flow !== undefined) {
-      kinds.add('http').add('chat');
-    }
+  if (test === undefined) return kinds.add('http').add('chat');
+  for (const scenario of test.scenarios) {
+    // A TypeScript flow may send anything; these are what flows mostly send.
+    if ('flow' in scenario && scenario.flow !== undefined) kinds.add('http').add('chat');
     if ('session' in scenario && scenario.session !== undefined) {
       kinds.add(scenario.session.chat.stream === false ? 'chat-json' : 'chat');
     }

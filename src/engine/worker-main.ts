@@ -9,14 +9,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Agent } from 'undici';
 import { ConfigError, loadTest, parseTest, type Test } from '../config/index.js';
-import { type ExecutionPlan, executorFor } from '../load/index.js';
+import { executorFor } from '../load/index.js';
 import { roundMs } from '../metrics/index.js';
 import { WarmConnector } from '../protocols/index.js';
 import { Workload } from '../workload/index.js';
 import { RecordBatcher } from './batcher.js';
 import { drive } from './drive.js';
 import { InFlight } from './in-flight.js';
-import { warmUp } from './warm-up.js';
+import { warmUp, warmUpRequests } from './warm-up.js';
 import type { FromWorker, TestSource, ToWorker, WorkerInit } from './worker-protocol.js';
 
 if (parentPort === null) throw new Error('worker-main must run in a worker thread');
@@ -25,22 +25,8 @@ const init = workerData as WorkerInit;
 const post = (message: FromWorker) => port.postMessage(message);
 /** Sampling interval of the event-loop delay monitor (ms). */
 const LOOP_RESOLUTION_MS = 5;
-/** Warm-up requests per worker, at most. */
-const MAX_WARM_UP_REQUESTS = 3000;
 /** Pre-opened connections per worker, at most. */
 const MAX_WARM_CONNECTIONS = 64;
-
-/** Requests of warm-up: about a second of this worker's peak load, at most 3,000 (~1 s on a busy core). */
-function warmUpRequests(plan: ExecutionPlan, workers: number): number {
-  // A reduce, not Math.max(...series): a day-long soak has 86,400 points, too many arguments.
-  const peak = (plan.offered?.series ?? [{ value: plan.maxConcurrency }]).reduce(
-    (m, p) => Math.max(m, p.value),
-    0,
-  );
-  // A closed model's VU sends many requests a second to a fast target: count 50 each.
-  const perSecond = plan.offered?.unit === 'iterations_per_s' ? peak : peak * 50;
-  return Math.min(MAX_WARM_UP_REQUESTS, Math.ceil(perSecond / workers));
-}
 
 async function loadSource(source: TestSource): Promise<Test> {
   if ('file' in source) return loadTest(source.file, { overrides: source.overrides ?? {} });
