@@ -7,9 +7,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export class InFlight {
   private readonly running = new Set<Promise<void>>();
+  private tracked = 0;
 
   get size(): number {
     return this.running.size;
+  }
+
+  /** Iterations tracked so far, ended or not. */
+  get started(): number {
+    return this.tracked;
   }
 
   /** Tracks an iteration until it ends; an unexpected throw is reported, not propagated. */
@@ -17,6 +23,7 @@ export class InFlight {
     const tracked = iteration.catch((err: unknown) => {
       process.emitWarning(`iteration failed unexpectedly: ${(err as Error)?.stack ?? String(err)}`);
     });
+    this.tracked++;
     this.running.add(tracked);
     tracked.finally(() => this.running.delete(tracked));
     return tracked;

@@ -1,5 +1,7 @@
+import { Agent } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { parseTest } from '../config/index.js';
+import type { RequestRecord } from '../metrics/index.js';
 import { warmUp, warmUpRequests } from './warm-up.js';
 
 function testWith(steps: unknown[]) {
@@ -19,7 +21,8 @@ describe('warmUp', () => {
       { chat: { model: 'm', messages: [{ role: 'user', content: 'hi' }] } },
       { completion: { model: 'm', prompt: 'hi', stream: false } },
     ]);
-    const result = await warmUp({ test, requests: 60, concurrency: 4 });
+    const result = await warmUp({ test, requests: 60 });
+    await result.close();
     expect(result.kinds.sort()).toEqual(['chat', 'completion-json']);
     expect(result).toMatchObject({ sent: 60, ok: 60 });
   });
@@ -30,7 +33,8 @@ describe('warmUp', () => {
       { chat: { model: 'm', messages: [{ role: 'user', content: 'hi' }], stream: false } },
       { completion: { model: 'm', prompt: 'hi' } },
     ]);
-    const result = await warmUp({ test, requests: 90, concurrency: 8 });
+    const result = await warmUp({ test, requests: 90 });
+    await result.close();
     expect(result.kinds.sort()).toEqual(['chat-json', 'completion', 'http']);
     expect(result).toMatchObject({ sent: 90, ok: 90 });
   });
@@ -39,8 +43,32 @@ describe('warmUp', () => {
     expect(await warmUp({ requests: 0 })).toMatchObject({ sent: 0 });
     // Without the time bound this would run for minutes and hit the test timeout.
     const bounded = await warmUp({ requests: 1_000_000, maxMs: 200 });
+    await bounded.close();
     expect(bounded.sent).toBeGreaterThan(0);
     expect(bounded.sent).toBeLessThan(1_000_000);
+  });
+
+  it("runs an open model's warm-up through the run's own dispatcher and record sink", async () => {
+    const test = testWith([{ http: { url: '/' } }]);
+    const plan = {
+      durationMs: 1000,
+      iterations: undefined,
+      maxConcurrency: 1000,
+      offered: { unit: 'iterations_per_s' as const, series: [{ start_s: 0, value: 20_000 }] },
+    };
+    const dispatcher = new Agent({ connections: null });
+    const records: RequestRecord[] = [];
+    const result = await warmUp({ test, plan, requests: 300, dispatcher, onRecord: (r) => records.push(r) });
+    await result.close();
+    await dispatcher.close();
+    // Arrivals at up to 4,000/s (a loopback server's pace), every one a request that went to the sink.
+    expect(result.sent).toBe(300);
+    expect(records).toHaveLength(300);
+    expect(records.every((r) => r.outcome === 'ok' && r.kind === 'http')).toBe(true);
+    // Two rounds (new signals, closures and contexts in the second, as the run will have): each starts at 0.
+    expect(records.filter((r) => r.iteration === 0)).toHaveLength(2);
+    // The sink is the caller's: the warm-up did not count outcomes itself.
+    expect(result.ok).toBeUndefined();
   });
 
   it("sizes the warm-up to about a second of a worker's share of the peak load, at most 3,000", () => {

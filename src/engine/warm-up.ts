@@ -7,13 +7,17 @@
  * each and the run drops thousands of arrivals before it recovers (bench/).
  * The target sees none of this traffic.
  */
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { parseTest, type Test } from '../config/index.js';
-import type { ExecutionPlan } from '../load/index.js';
-import { createClock } from '../protocols/index.js';
+import { type ExecutionPlan, executorFor, localCounter } from '../load/index.js';
+import type { RequestRecord } from '../metrics/index.js';
+import { type Clock, createClock } from '../protocols/index.js';
 import { listen } from '../sim/listen.js';
 import { Workload } from '../workload/index.js';
+import { drive } from './drive.js';
+import { InFlight } from './in-flight.js';
 
 export interface WarmUpOptions {
   /** The test to warm up for: only the kinds of request it sends are exercised (others would teach the JIT the wrong shapes). */
@@ -22,8 +26,16 @@ export interface WarmUpOptions {
   requests?: number;
   /** …or after this long (ms), whichever comes first. */
   maxMs?: number;
-  /** Requests kept in flight at once. */
-  concurrency?: number;
+  /** The run's plan: an open model warms up with arrivals, a closed one with VUs. */
+  plan?: ExecutionPlan;
+  /** Workers sharing the plan (the warm-up takes one worker's share). */
+  workers?: number;
+  /** The dispatcher the run will use (its own pool serves the loopback origin); default a fresh Agent. */
+  dispatcher?: Dispatcher;
+  /** The run's clock (its origin may move later); default a fresh one. */
+  clock?: Clock;
+  /** Where the run's records go; warm-up records are passed on so the same code handles them. */
+  onRecord?: (record: RequestRecord) => void;
 }
 
 /** The reply bodies of a chat (`delta`/`message`) or completion (`text`) endpoint. */
@@ -118,51 +130,126 @@ function warmScenario(kind: Kind): Record<string, unknown> {
   }
 }
 
-/** What a warm-up sent, by outcome. */
-export interface WarmUpResult {
+/** What a warm-up sent, by outcome; `close()` ends it (call it once the run is over). */
+export interface WarmUp {
   sent: number;
-  /** Requests that ended ok: the normal path, not an error path, was exercised. */
-  ok: number;
+  /** Requests that ended ok (counted when the warm-up has its own record sink): the normal path was exercised. */
+  ok: number | undefined;
   kinds: Kind[];
+  /** Closes the loopback server, its connections and the warm-up's own dispatcher. */
+  close(): Promise<void>;
 }
 
-/** Exercises the workload and protocol code against a loopback server. */
-export async function warmUp(options: WarmUpOptions = {}): Promise<WarmUpResult> {
+/** Arrivals per second a worker's loopback server answers with room to spare (it shares the thread). */
+const MAX_WARM_UP_RATE = 4000;
+
+/** The warm-up's load: the run's kind of model (arrivals or VUs), sized to send `requests` in `maxMs`. */
+function warmLoad(plan: ExecutionPlan | undefined, workers: number, requests: number, maxMs: number) {
+  if (plan?.offered?.unit === 'iterations_per_s') {
+    const peak = plan.offered.series.reduce((m, p) => Math.max(m, p.value), 0) / workers;
+    // Faster than the loopback server answers, arrivals are dropped and fewer requests are warmed.
+    const rate = Math.max(1, Math.min(peak, MAX_WARM_UP_RATE));
+    return {
+      executor: 'constant-arrival-rate',
+      rate,
+      max_vus: Math.max(1, Math.min(256, Math.ceil(plan.maxConcurrency / workers))),
+      duration: `${Math.min(maxMs, Math.ceil((requests / rate) * 1000))}ms`,
+      graceful_stop: '200ms',
+    };
+  }
+  const vus = Math.max(1, Math.min(64, Math.ceil((plan?.maxConcurrency ?? 32) / workers)));
+  return {
+    executor: 'constant-vus',
+    vus,
+    duration: `${maxMs}ms`,
+    iterations: requests,
+    graceful_stop: '200ms',
+  };
+}
+
+/**
+ * Runs the worker's own engine (drive, the run's kind of load model, the
+ * workload and protocol code, `dispatcher` and `onRecord` when given) against
+ * a loopback server. Passing the run's dispatcher and record sink matters:
+ * code the JIT optimised for other objects is thrown away when the first real
+ * requests arrive, and the first second of a fast open model was measured
+ * running half-interpreted.
+ */
+export async function warmUp(options: WarmUpOptions = {}): Promise<WarmUp> {
   const requests = options.requests ?? 3000;
+  const maxMs = options.maxMs ?? 1500;
   const kinds = [...kindsOf(options.test)];
-  if (requests <= 0) return { sent: 0, ok: 0, kinds };
-  const deadline = performance.now() + (options.maxMs ?? 1500);
-  const server = createServer({ keepAliveTimeout: 5_000 }, answer);
+  if (requests <= 0) return { sent: 0, ok: 0, kinds, close: async () => undefined };
+  const server = createServer({ keepAliveTimeout: 0 }, answer);
   const { url } = await listen(server, 0, '127.0.0.1');
-  const dispatcher = new Agent({ connections: null, headersTimeout: 0, bodyTimeout: 0 });
-  const test = parseTest(
-    {
-      target: url,
-      scenarios: kinds.map(warmScenario),
-      load: { executor: 'constant-vus', vus: 1, iterations: 1 },
-    },
-    'warm-up',
-  );
-  const workload = new Workload(test, url);
-  const clock = createClock();
-  let sent = 0;
-  let ok = 0;
-  const sink = (record: { outcome: string }): void => {
-    if (record.outcome === 'ok') ok++;
-  };
-  const loop = async (vu: number): Promise<void> => {
-    while (sent < requests && performance.now() < deadline) {
-      const iteration = sent++;
-      await workload.runIteration({ vu, iteration, scheduled: clock(), sink, dispatcher, clock });
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: options.concurrency ?? 32 }, (_, vu) => loop(vu)));
-  } finally {
+  const own =
+    options.dispatcher === undefined
+      ? new Agent({ connections: null, headersTimeout: 0, bodyTimeout: 0 })
+      : undefined;
+  const dispatcher = options.dispatcher ?? (own as Agent);
+  const testWith = (requestsLeft: number, ms: number) =>
+    parseTest(
+      {
+        target: url,
+        scenarios: kinds.map(warmScenario),
+        load: warmLoad(options.plan, options.workers ?? 1, Math.max(1, requestsLeft), ms),
+      },
+      'warm-up',
+    );
+  const workload = new Workload(testWith(requests, maxMs), url);
+  let ok: number | undefined;
+  // The run's own sink as it is: a sink wrapped here would be another call target for the same code.
+  let onRecord = options.onRecord;
+  if (onRecord === undefined) {
+    ok = 0;
+    onRecord = (record) => {
+      if (record.outcome === 'ok') ok = (ok as number) + 1;
+    };
+  }
+  const close = async (): Promise<void> => {
     await workload.close();
-    await dispatcher.destroy().catch(() => undefined);
+    await own?.destroy().catch(() => undefined);
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
+  };
+  let sent = 0;
+  // Two rounds: the second meets new instances of everything a run creates (signals, closures,
+  // contexts) as the real run will, so code re-optimised then fits the run's objects too.
+  for (const share of [0.5, 1]) {
+    const inFlight = new InFlight();
+    // The signals and options as the worker gives the run its own: objects of another shape
+    // would send the first real requests through deoptimised code.
+    const stop = new AbortController();
+    const cancelNow = new AbortController();
+    setMaxListeners(0, stop.signal, cancelNow.signal);
+    const bound = setTimeout(() => stop.abort('warm-up time bound'), maxMs / 2);
+    try {
+      const test = testWith(Math.round(requests * share) - sent, maxMs / 2);
+      await drive({
+        test,
+        executor: executorFor(test.load),
+        workload,
+        dispatcher,
+        clock: options.clock ?? createClock(),
+        segment: { index: 0, count: 1 },
+        claimIteration: localCounter(),
+        stop: stop.signal,
+        cancelNow: cancelNow.signal,
+        onRecord,
+        onDropped: () => undefined,
+        onStage: () => undefined,
+        inFlight,
+        onVuActive: () => undefined,
+      });
+    } catch (err) {
+      await close();
+      throw err;
+    } finally {
+      clearTimeout(bound);
+      sent += inFlight.started;
+    }
   }
-  return { sent, ok, kinds };
+  // The loopback server and its connections stay open until the run is over: tearing them down
+  // runs socket-closing paths whose new object shapes throw away code optimised for open ones.
+  return { sent, ok, kinds, close };
 }

@@ -10,7 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Agent } from 'undici';
 import { ConfigError, loadTest, parseTest, type Test } from '../config/index.js';
 import { executorFor } from '../load/index.js';
-import { roundMs } from '../metrics/index.js';
+import { type RequestRecord, roundMs } from '../metrics/index.js';
 import { WarmConnector } from '../protocols/index.js';
 import { Workload } from '../workload/index.js';
 import { RecordBatcher } from './batcher.js';
@@ -63,9 +63,30 @@ async function main(): Promise<void> {
   const executor = executorFor(test.load);
   const { plan } = executor;
   // The request path runs hot from the first arrival: cold code would be measured as the target's latency.
-  await warmUp({ test, requests: warmUpRequests(plan, init.workerCount) }).catch((err: unknown) => {
-    process.emitWarning(`warm-up skipped: ${(err as Error)?.message ?? String(err)}`);
+  // Records go out only once the run starts; until then the batcher drops them (warm-up).
+  let live = false;
+  const batcher = new RecordBatcher((records) => {
+    if (live) post({ type: 'records', records });
   });
+  const onRecord = (record: RequestRecord) => batcher.add(record);
+  // One clock function for the warm-up and the run, its origin moved to the barrier: optimised
+  // code that calls one function is thrown away when it meets another (a deopt per call site).
+  let origin = performance.timeOrigin + performance.now();
+  const clock = () => performance.timeOrigin + performance.now() - origin;
+  const warm = await warmUp({
+    test,
+    plan,
+    workers: init.workerCount,
+    requests: warmUpRequests(plan, init.workerCount),
+    dispatcher,
+    onRecord,
+    clock,
+  }).catch((err: unknown) => {
+    process.emitWarning(`warm-up skipped: ${(err as Error)?.message ?? String(err)}`);
+    return undefined;
+  });
+  batcher.flush();
+  live = true;
   // Connections the load will need at once, opened before the clock starts (TCP set-up is not the schedule's).
   const share = Math.ceil(plan.maxConcurrency / init.workerCount);
   await connector.warm(new URL(init.target).origin, Math.min(share, MAX_WARM_CONNECTIONS));
@@ -82,13 +103,11 @@ async function main(): Promise<void> {
   });
   const started = nextStart();
   post({ type: 'ready' });
-  const origin = await started;
-  const clock = () => performance.timeOrigin + performance.now() - origin;
+  origin = await started;
   // The barrier: every worker's run clock reads 0 at the same instant.
   const wait = -clock();
   if (wait > 0) await sleep(wait);
 
-  const batcher = new RecordBatcher((records) => post({ type: 'records', records }));
   let dropped: number[] = [];
   const flushDropped = setInterval(() => {
     if (dropped.length === 0) return;
@@ -126,7 +145,7 @@ async function main(): Promise<void> {
       claimIteration: () => Atomics.add(iterations, 0, 1),
       stop: stop.signal,
       cancelNow: cancelNow.signal,
-      onRecord: (record) => batcher.add(record),
+      onRecord,
       onDropped: (scheduled) => dropped.push(roundMs(scheduled)),
       onStage: (span) => post({ type: 'stage', span }),
       inFlight,
@@ -141,6 +160,7 @@ async function main(): Promise<void> {
     loop.disable();
     batcher.close();
     if (dropped.length > 0) post({ type: 'dropped', at: dropped });
+    await warm?.close();
     await dispatcher.destroy().catch(() => undefined);
     connector.close();
     await workload.close();
