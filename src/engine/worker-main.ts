@@ -62,6 +62,8 @@ async function main(): Promise<void> {
   });
   const executor = executorFor(test.load);
   const { plan } = executor;
+  // Arrival times are drawn now: after the barrier they would delay the whole schedule.
+  executor.prepare(test.seed);
   // The request path runs hot from the first arrival: cold code would be measured as the target's latency.
   // Records go out only once the run starts; until then the batcher drops them (warm-up).
   let live = false;

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseTest } from '../config/index.js';
 import { createClock } from '../protocols/index.js';
-import { arrivalTime, ConstantArrivalRate, plannedArrivals } from './constant-arrival-rate.js';
+import {
+  arrivalTime,
+  ConstantArrivalRate,
+  constantArrivals,
+  plannedArrivals,
+} from './constant-arrival-rate.js';
+import { bindExecutor } from './index.js';
 
 function arrivalLoad(load: Record<string, unknown>) {
   const test = parseTest(
@@ -92,5 +98,35 @@ describe('constant-arrival-rate', () => {
     );
     expect(started).toBeGreaterThan(3);
     expect(started).toBeLessThan(40);
+  });
+
+  it('runs the arrival times drawn before the start, for the seed they were drawn with', async () => {
+    const load = arrivalLoad({ rate: 200, duration: '100ms', arrival: 'poisson' });
+    const drawn: number[] = [];
+    const given: (Float64Array | undefined)[] = [];
+    const executor = {
+      ...ConstantArrivalRate,
+      arrivals: (l: typeof load, seed: number) => {
+        drawn.push(seed);
+        return ConstantArrivalRate.arrivals(l, seed);
+      },
+      run: async (_l: typeof load, _ctx: unknown, _seed: number, arrivals?: Float64Array) => {
+        given.push(arrivals);
+      },
+    };
+    const bound = bindExecutor(executor, load);
+    bound.prepare(7);
+    const ctx = {
+      clock: createClock(),
+      stop: new AbortController().signal,
+      runIteration: async () => {},
+      dropped: () => {},
+    };
+    await bound.run(ctx, 7);
+    // Another seed than the one prepared draws its own (run gets nothing prepared).
+    await bound.run(ctx, 8);
+    expect(drawn).toEqual([7]);
+    expect(Array.from(given[0] ?? [])).toEqual(Array.from(constantArrivals(load, 7)));
+    expect(given[1]).toBeUndefined();
   });
 });

@@ -68,8 +68,10 @@ export const ConstantArrivalRate = {
     };
   },
 
-  async run(load, ctx, seed) {
-    const times = constantArrivals(load, seed);
+  arrivals: constantArrivals,
+
+  async run(load, ctx, seed, arrivals?) {
+    const times = arrivals ?? constantArrivals(load, seed);
     const start = ctx.clock();
     await runArrivals(ctx, { times, startMs: start, free: vuPool(load.max_vus, ctx.segment) });
     // The load lasts its whole duration even when the last arrival came earlier.

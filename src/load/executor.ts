@@ -86,5 +86,11 @@ export interface ExecutionPlan {
 export interface Executor<L extends Load = Load> {
   readonly name: L['executor'];
   plan(load: L): ExecutionPlan;
-  run(load: L, ctx: ExecutorContext, seed: number): Promise<void>;
+  /**
+   * An open model's arrival times (ms from its start), computed before the
+   * start barrier and handed to `run`: a long plan takes tens of milliseconds
+   * to draw, which would otherwise shift the whole schedule after the clock started.
+   */
+  arrivals?(load: L, seed: number): Float64Array;
+  run(load: L, ctx: ExecutorContext, seed: number, arrivals?: Float64Array): Promise<void>;
 }

@@ -55,31 +55,41 @@ export type { ExecutionPlan, Executor, ExecutorContext, IterationData, Segment }
 /** An executor bound to its load section, with its plan. */
 export interface BoundExecutor {
   plan: ExecutionPlan;
+  /** Draws what the run will need (an open model's arrival times) now, before the clock starts. */
+  prepare: (seed: number) => void;
   run: (ctx: ExecutorContext, seed: number) => Promise<void>;
 }
 
-function bind<L extends Load>(executor: Executor<L>, load: L): BoundExecutor {
-  return { plan: executor.plan(load), run: (ctx, seed) => executor.run(load, ctx, seed) };
+export function bindExecutor<L extends Load>(executor: Executor<L>, load: L): BoundExecutor {
+  let prepared: { seed: number; arrivals: Float64Array } | undefined;
+  return {
+    plan: executor.plan(load),
+    prepare: (seed) => {
+      if (executor.arrivals !== undefined) prepared = { seed, arrivals: executor.arrivals(load, seed) };
+    },
+    run: (ctx, seed) =>
+      executor.run(load, ctx, seed, prepared?.seed === seed ? prepared.arrivals : undefined),
+  };
 }
 
 /** The executor of a load section with its plan (a trace is read here, once). */
 export function executorFor(load: Load): BoundExecutor {
   switch (load.executor) {
     case 'constant-vus':
-      return bind(ConstantVus, load);
+      return bindExecutor(ConstantVus, load);
     case 'constant-arrival-rate':
-      return bind(ConstantArrivalRate, load);
+      return bindExecutor(ConstantArrivalRate, load);
     case 'ramping-arrival-rate':
-      return bind(RampingArrivalRate, load);
+      return bindExecutor(RampingArrivalRate, load);
     case 'ramping-vus':
-      return bind(RampingVus, load);
+      return bindExecutor(RampingVus, load);
     case 'per-vu-iterations':
-      return bind(PerVuIterations, load);
+      return bindExecutor(PerVuIterations, load);
     case 'shared-iterations':
-      return bind(SharedIterations, load);
+      return bindExecutor(SharedIterations, load);
     case 'trace':
-      return bind(traceExecutor(readTrace(load)), load);
+      return bindExecutor(traceExecutor(readTrace(load)), load);
     case 'sweep':
-      return bind(Sweep, load);
+      return bindExecutor(Sweep, load);
   }
 }

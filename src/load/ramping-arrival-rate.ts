@@ -53,9 +53,11 @@ export const RampingArrivalRate = {
     };
   },
 
-  async run(load, ctx, seed) {
+  arrivals: rampingArrivals,
+
+  async run(load, ctx, seed, arrivals?) {
     const { profile } = rampingSchedule(load);
-    const times = arrivalTimes(profile, load.arrival, seed);
+    const times = arrivals ?? rampingArrivals(load, seed);
     const start = ctx.clock();
     await runArrivals(ctx, { times, startMs: start, free: vuPool(load.max_vus, ctx.segment) });
     await waitFor(start + endOf(profile) - ctx.clock(), ctx.stop);

@@ -74,11 +74,17 @@ export function tracePlan(trace: Trace, load: TraceLoad): TracePlan {
 
 /** The trace executor bound to its loaded trace (read once, before the run). */
 export function traceExecutor(trace: Trace) {
+  // The plan of the last load asked for: `plan` runs before the start barrier, `run` after it reuses it.
+  let last: { load: TraceLoad; plan: ReturnType<typeof tracePlan> } | undefined;
+  const planOf = (load: TraceLoad) => {
+    if (last?.load !== load) last = { load, plan: tracePlan(trace, load) };
+    return last.plan;
+  };
   return {
     name: 'trace',
 
     plan(load) {
-      const plan = tracePlan(trace, load);
+      const plan = planOf(load);
       const seconds = Math.ceil(plan.endMs / 1000);
       const series = Array.from({ length: seconds }, (_, s) => ({ start_s: s, value: 0 }));
       for (const t of plan.times) {
@@ -94,7 +100,7 @@ export function traceExecutor(trace: Trace) {
     },
 
     async run(load, ctx) {
-      const plan = tracePlan(trace, load);
+      const plan = planOf(load);
       const start = ctx.clock();
       await runArrivals(ctx, {
         times: plan.times,
