@@ -65,10 +65,10 @@ async function main(): Promise<void> {
   // Arrival times are drawn now: after the barrier they would delay the whole schedule.
   executor.prepare(test.seed);
   // The request path runs hot from the first arrival: cold code would be measured as the target's latency.
-  // Records go out only once the run starts; until then the batcher drops them (warm-up).
+  // Warm-up records go out marked as such: the coordinator warms its own code with them, then drops them.
   let live = false;
   const batcher = new RecordBatcher((records) => {
-    if (live) post({ type: 'records', records });
+    post(live ? { type: 'records', records } : { type: 'records', records, warmUp: true });
   });
   const onRecord = (record: RequestRecord) => batcher.add(record);
   // One clock function for the warm-up and the run, its origin moved to the barrier: optimised

@@ -33,7 +33,8 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'records'; records: RequestRecord[] }
+  /** `warmUp`: records of the warm-up, for the coordinator to exercise its aggregation on and drop. */
+  | { type: 'records'; records: RequestRecord[]; warmUp?: true }
   | { type: 'dropped'; at: number[] }
   /** Once a second: iterations in flight and the worker's event-loop delay over that second (ms). */
   | { type: 'progress'; inFlight: number; activeVus: number; loopDelayP99Ms: number; loopDelayMaxMs: number }
