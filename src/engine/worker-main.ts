@@ -64,7 +64,6 @@ async function main(): Promise<void> {
   const { plan } = executor;
   // Arrival times are drawn now: after the barrier they would delay the whole schedule.
   executor.prepare(test.seed);
-  // The request path runs hot from the first arrival: cold code would be measured as the target's latency.
   // Warm-up records go out marked as such: the coordinator warms its own code with them, then drops them.
   let live = false;
   const batcher = new RecordBatcher((records) => {
@@ -75,6 +74,7 @@ async function main(): Promise<void> {
   // code that calls one function is thrown away when it meets another (a deopt per call site).
   let origin = performance.timeOrigin + performance.now();
   const clock = () => performance.timeOrigin + performance.now() - origin;
+  // The request path runs hot from the first arrival: cold code would be measured as the target's latency.
   const warm = await warmUp({
     test,
     plan,

@@ -26,12 +26,13 @@ export interface WorkerPool {
 }
 
 /**
- * A worker's young generation (MB). V8's default (about 48 MB) is scavenged
- * often enough at 10,000-20,000 requests/s that objects living a few hundred
- * milliseconds are promoted: the old generation grew ~6 MB/s and a
- * mark-compact every second or so stopped the worker for 30-40 ms (lag p99
- * spikes, `--trace-gc`). At 64 MB promotion all but stops (45 MB old space
- * flat over the run) and scavenges still take about a millisecond.
+ * A worker's young generation (MB). With V8's default (a 32 MB new space;
+ * asking for 48 gives the same) scavenges come often enough at 10,000-20,000
+ * requests/s that objects living a few hundred milliseconds are promoted: the
+ * old generation grew ~6 MB/s and a mark-compact every second or so stopped
+ * the worker for 30-40 ms (lag p99 spikes, `--trace-gc`). At 64 MB promotion
+ * all but stops (45 MB old space flat over the run) and scavenges still take
+ * about a millisecond.
  */
 const YOUNG_GENERATION_MB = 64;
 
