@@ -52,9 +52,19 @@ class SinkFailure extends Error {}
  */
 class InFlightList {
   head: TimedHandler | undefined;
+  /** The signal's state, read here instead of on the signal (see {@link isAborted}). */
+  aborted: boolean;
 
   constructor(signal: AbortSignal) {
-    signal.addEventListener('abort', () => this.cancelAll(), { once: true });
+    this.aborted = signal.aborted;
+    signal.addEventListener(
+      'abort',
+      () => {
+        this.aborted = true;
+        this.cancelAll();
+      },
+      { once: true },
+    );
   }
 
   add(h: TimedHandler): void {
@@ -97,6 +107,18 @@ function listOf(signal: AbortSignal): InFlightList {
   return list;
 }
 
+/**
+ * Whether the run's signal has aborted, for the per-request path. Node builds
+ * each AbortSignal with a prototype swap whose map V8 may not reuse, so the
+ * run's signal can have another map than the warm-up's: code optimised by the
+ * warm-up that reads `signal.aborted` was thrown away on the first real
+ * request (`--trace-deopt`: "wrong map" in exchange and runSteps, and with
+ * them everything inlined into sendStep). The signal's list keeps the flag.
+ */
+export function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal !== undefined && listOf(signal).aborted;
+}
+
 /** An undici handler that records timings; one per request, no closures on the data path. */
 class TimedHandler implements Dispatcher.DispatchHandler {
   /** Neighbours in the signal's in-flight list. */
@@ -124,8 +146,9 @@ class TimedHandler implements Dispatcher.DispatchHandler {
       timeoutMs,
     );
     if (signal !== undefined) {
-      if (signal.aborted) this.pendingAbort = new ClientAbort('cancelled', 'cancelled before it was sent');
-      else listOf(signal).add(this);
+      const list = listOf(signal);
+      if (list.aborted) this.pendingAbort = new ClientAbort('cancelled', 'cancelled before it was sent');
+      else list.add(this);
     }
   }
 

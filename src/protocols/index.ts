@@ -5,7 +5,13 @@
  */
 export { type Clock, createClock } from './clock.js';
 export { ClientAbort, classifyTransportError, kindOfStatus, redactMessage } from './errors.js';
-export { type ExchangeRequest, type ExchangeResult, exchange, type ResponseSink } from './exchange.js';
+export {
+  type ExchangeRequest,
+  type ExchangeResult,
+  exchange,
+  isAborted,
+  type ResponseSink,
+} from './exchange.js';
 export {
   type CompiledStep,
   compileStep,

@@ -8,6 +8,7 @@ import {
 } from '../../test/support/fixture-server.js';
 import { parseTest } from '../config/index.js';
 import { createClock } from './clock.js';
+import { isAborted } from './exchange.js';
 import { compileStep, runStep } from './steps.js';
 
 const dispatcher = new Agent({ connections: null, headersTimeout: 0, bodyTimeout: 0 });
@@ -154,6 +155,19 @@ describe('runStep against misbehaving servers', () => {
     expect(ended.filter((m) => m.outcome === 'ok')).toHaveLength(10);
     // A signal aborted before the send cancels at once.
     expect((await run(quick, abort.signal)).outcome).toBe('cancelled');
+  });
+
+  it('knows a signal aborted before its first request, and one aborted later', async () => {
+    server = await startFixtureServer((_req, res) => res.end('ok'));
+    const early = new AbortController();
+    early.abort();
+    expect(isAborted(early.signal)).toBe(true);
+    expect((await run(chatStep(server.url), early.signal)).outcome).toBe('cancelled');
+    const later = new AbortController();
+    expect(isAborted(later.signal)).toBe(false);
+    later.abort();
+    expect(isAborted(later.signal)).toBe(true);
+    expect(isAborted(undefined)).toBe(false);
   });
 });
 

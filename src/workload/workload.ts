@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Scenario, Test } from '../config/index.js';
-import type { StepContext } from '../protocols/index.js';
+import { isAborted, type StepContext } from '../protocols/index.js';
 import {
   createRng,
   createSampler,
@@ -281,7 +281,7 @@ export class Workload {
     think: () => Promise<void>,
   ): Promise<void> {
     for (const step of steps) {
-      if (run.ctx.signal?.aborted) return;
+      if (isAborted(run.ctx.signal)) return;
       if (step.index > 0) {
         const before = run.ctx.clock();
         await think();
