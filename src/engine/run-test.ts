@@ -1,22 +1,17 @@
 /**
  * @module engine/run-test
  * The coordinator: starts the embedded mock when asked, spreads the load over
- * worker threads (each a deterministic slice of the plan), and turns their
- * record batches into `records.jsonl` and the run's aggregates. Records reach
- * disk as they arrive, so an interrupt or a crash keeps everything completed.
+ * worker threads (each a deterministic slice of the plan), merges the
+ * aggregates they ship into the run's and appends their record lines to
+ * `records.jsonl`. Lines reach disk as they arrive, so an interrupt or a
+ * crash keeps everything completed.
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ConfigError, type Test } from '../config/index.js';
 import { executorFor } from '../load/index.js';
-import {
-  type RequestRecord,
-  RunAggregator,
-  type StageSpan,
-  slosOf,
-  type TelemetryScraper,
-} from '../metrics/index.js';
+import { RunAggregator, type StageSpan, slosOf, Tally, type TelemetryScraper } from '../metrics/index.js';
 import { startMockInThread } from '../sim/index.js';
 import {
   createRunDir,
@@ -55,8 +50,8 @@ export interface RunTestOptions {
   cancel?: AbortSignal | undefined;
   /** Progress lines for a person (stderr). */
   log?: ((line: string) => void) | undefined;
-  /** Each record as it arrives (live views, tests). */
-  onRecord?: ((record: RequestRecord) => void) | undefined;
+  /** What a worker counted over the `seconds` since its last report, about once a second (live views). */
+  onTally?: ((delta: Tally, report: { worker: number; seconds: number }) => void) | undefined;
   onProgress?: ((progress: RunProgress) => void) | undefined;
   /** Arrivals the executor could not start in time, as they are counted (live views). */
   onDropped?: ((n: number) => void) | undefined;
@@ -74,14 +69,6 @@ const START_MARGIN_MS = 50;
 /** One worker per core, leaving one core to the embedded mock when there is one. */
 export function defaultWorkerCount(withMock: boolean): number {
   return Math.max(1, availableParallelism() - (withMock ? 1 : 0));
-}
-
-/** Keeps every k-th record (by id) in `sampled` mode, so a sample is spread over the run. */
-function recordFilter(mode: RecordsMode): (record: RequestRecord) => boolean {
-  if (mode.mode === 'full') return () => true;
-  if (mode.mode === 'off') return () => false;
-  const every = Math.max(1, Math.round(1 / mode.rate));
-  return (record) => record.id % every === 0;
 }
 
 /** Runs a validated test (`test`, loaded again by each worker from `source`). */
@@ -124,7 +111,6 @@ export async function runTest(
     const stages: StageSpan[] = [...(plan.stages ?? [])];
     const aggregator = new RunAggregator({ slos: slosOf(test.slo), stages });
     const scratch = new RunAggregator({ slos: slosOf(test.slo), stages: [...stages] });
-    const keep = recordFilter(recordsMode);
     const inFlight = new Array<number>(workerCount).fill(0);
     const activeVus = new Array<number>(workerCount).fill(0);
     const loopDelayP99Ms: number[] = [];
@@ -132,17 +118,17 @@ export async function runTest(
     let requests = 0;
 
     const onMessage = (index: number, message: FromWorker): void => {
-      if (message.type === 'records' && message.warmUp === true) {
-        // The aggregation code runs hot from the first real record; nothing of this is kept.
-        for (const record of message.records) scratch.add(record);
-      } else if (message.type === 'records') {
-        for (const record of message.records) {
-          // The file and the aggregator see records in the same order, so a rebuild is exact.
-          if (keep(record)) records.write(record);
-          aggregator.add(record);
-          options.onRecord?.(record);
-        }
-        requests += message.records.length;
+      if (message.type === 'lines') {
+        records.writeLines(message.text);
+      } else if (message.type === 'state' && message.warmUp === true) {
+        // The merging code runs hot from the first real state; nothing of this is kept.
+        scratch.merge(message.state);
+      } else if (message.type === 'state') {
+        // Merging is exact and order-free, so a rebuild from records.jsonl gives the same numbers.
+        aggregator.merge(message.state);
+        const delta = Tally.decode(message.state.total);
+        requests += delta.requests;
+        options.onTally?.(delta, { worker: index, seconds: message.seconds });
       } else if (message.type === 'dropped') {
         for (const at of message.at) aggregator.addDropped(at);
         options.onDropped?.(message.at.length);
@@ -166,6 +152,7 @@ export async function runTest(
       workerIndex,
       workerCount,
       iterations,
+      records: recordsMode,
     });
     pool = startWorkers(workerCount, init, onMessage);
     await pool.ready;

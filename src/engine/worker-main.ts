@@ -1,7 +1,8 @@
 /**
  * @module engine/worker-main
  * Entry point of a load worker thread: loads the test itself, waits at the
- * start barrier, drives its slice of the load and streams records back.
+ * start barrier, drives its slice of the load and ships what it measured:
+ * its own aggregate once a second, the records kept on disk as text.
  */
 import { setMaxListeners } from 'node:events';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -10,14 +11,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Agent } from 'undici';
 import { ConfigError, loadTest, parseTest, type Test } from '../config/index.js';
 import { executorFor } from '../load/index.js';
-import { type RequestRecord, roundMs } from '../metrics/index.js';
+import { type RequestRecord, roundMs, slosOf } from '../metrics/index.js';
 import { WarmConnector } from '../protocols/index.js';
 import { Workload } from '../workload/index.js';
-import { RecordBatcher } from './batcher.js';
 import { drive } from './drive.js';
 import { InFlight } from './in-flight.js';
 import { warmUp, warmUpRequests } from './warm-up.js';
 import type { FromWorker, TestSource, ToWorker, WorkerInit } from './worker-protocol.js';
+import { WorkerRecorder } from './worker-recorder.js';
 
 if (parentPort === null) throw new Error('worker-main must run in a worker thread');
 const port = parentPort;
@@ -64,12 +65,22 @@ async function main(): Promise<void> {
   const { plan } = executor;
   // Arrival times are drawn now: after the barrier they would delay the whole schedule.
   executor.prepare(test.seed);
-  // Warm-up records go out marked as such: the coordinator warms its own code with them, then drops them.
+  // The warm-up's counts go out marked as such (the coordinator warms its merging with them, then
+  // drops them); its lines are written, to warm that code too, but not sent.
   let live = false;
-  const batcher = new RecordBatcher((records) => {
-    post(live ? { type: 'records', records } : { type: 'records', records, warmUp: true });
+  const recorder = new WorkerRecorder({
+    slos: slosOf(test.slo),
+    stages: plan.stages ?? [],
+    records: init.records,
+    output: {
+      lines: (text) => {
+        if (live) post({ type: 'lines', text });
+      },
+      state: (state, seconds) =>
+        post(live ? { type: 'state', state, seconds } : { type: 'state', state, seconds, warmUp: true }),
+    },
   });
-  const onRecord = (record: RequestRecord) => batcher.add(record);
+  const onRecord = (record: RequestRecord) => recorder.add(record);
   // One clock function for the warm-up and the run, its origin moved to the barrier: optimised
   // code that calls one function is thrown away when it meets another (a deopt per call site).
   let origin = performance.timeOrigin + performance.now();
@@ -87,7 +98,7 @@ async function main(): Promise<void> {
     process.emitWarning(`warm-up skipped: ${(err as Error)?.message ?? String(err)}`);
     return undefined;
   });
-  batcher.flush();
+  recorder.ship();
   live = true;
   // Connections the load will need at once, opened before the clock starts (TCP set-up is not the schedule's).
   const share = Math.ceil(plan.maxConcurrency / init.workerCount);
@@ -109,6 +120,8 @@ async function main(): Promise<void> {
   // The barrier: every worker's run clock reads 0 at the same instant.
   const wait = -clock();
   if (wait > 0) await sleep(wait);
+  // The first live state covers the run from its start (a live view divides by its span).
+  recorder.ship();
 
   let dropped: number[] = [];
   const flushDropped = setInterval(() => {
@@ -149,7 +162,11 @@ async function main(): Promise<void> {
       cancelNow: cancelNow.signal,
       onRecord,
       onDropped: (scheduled) => dropped.push(roundMs(scheduled)),
-      onStage: (span) => post({ type: 'stage', span }),
+      onStage: (span) => {
+        // The coordinator learns of a stage before any state that counts records in it.
+        post({ type: 'stage', span });
+        recorder.addStage(span);
+      },
       inFlight,
       onVuActive: (delta) => {
         vusTouched = true;
@@ -160,7 +177,7 @@ async function main(): Promise<void> {
     clearInterval(flushDropped);
     clearInterval(progress);
     loop.disable();
-    batcher.close();
+    recorder.close();
     if (dropped.length > 0) post({ type: 'dropped', at: dropped });
     await warm?.close();
     await dispatcher.destroy().catch(() => undefined);

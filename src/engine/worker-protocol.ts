@@ -1,11 +1,12 @@
 /**
  * @module engine/worker-protocol
  * Messages between the coordinator (main thread) and the load workers.
- * Each worker owns a deterministic slice of the load and sends back its
- * records in batches; the coordinator writes and aggregates them.
+ * Each worker owns a deterministic slice of the load, aggregates its own
+ * records and sends the encoded aggregate about once a second, with the
+ * records kept on disk as JSONL text; the coordinator merges and writes them.
  */
 import type { Overrides } from '../config/index.js';
-import type { RequestRecord, StageSpan } from '../metrics/index.js';
+import type { AggregateState, StageSpan } from '../metrics/index.js';
 
 /** Where a worker gets the test: a file it loads itself (TypeScript flows cannot be cloned) or a plain object. */
 export type TestSource = { file: string; overrides?: Overrides } | { inline: unknown };
@@ -21,6 +22,8 @@ export interface WorkerInit {
   workerCount: number;
   /** One Int32 slot: the next global iteration number, claimed with Atomics.add. */
   iterations: SharedArrayBuffer;
+  /** Which records the worker writes out as lines (its aggregate counts every one). */
+  records: RecordsMode;
 }
 
 export type ToWorker =
@@ -33,8 +36,13 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready' }
-  /** `warmUp`: records of the warm-up, for the coordinator to exercise its aggregation on and drop. */
-  | { type: 'records'; records: RequestRecord[]; warmUp?: true }
+  /** Records for records.jsonl: JSONL text, a line each, written by the worker. */
+  | { type: 'lines'; text: string }
+  /**
+   * What the worker counted over the `seconds` since its last state (merged exactly by the
+   * coordinator). `warmUp`: counted in the warm-up, for the coordinator to exercise its merging on and drop.
+   */
+  | { type: 'state'; state: AggregateState; seconds: number; warmUp?: true }
   | { type: 'dropped'; at: number[] }
   /** Once a second: iterations in flight and the worker's event-loop delay over that second (ms). */
   | { type: 'progress'; inFlight: number; activeVus: number; loopDelayP99Ms: number; loopDelayMaxMs: number }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { recordOf } from '../../test/support/records.js';
-import { RunAggregator } from './aggregator.js';
+import { type AggregateState, RunAggregator } from './aggregator.js';
 import { ERROR_KINDS, type RequestRecord } from './record.js';
 import type { RunMeta } from './summary-core.js';
 
@@ -226,6 +226,55 @@ describe('RunAggregator', () => {
       expect(a.windows.length).toBeGreaterThan(50);
       expect(rebuilt.snapshot(META)).toEqual(a);
       expect(JSON.stringify(rebuilt.snapshot(META))).toBe(JSON.stringify(live.snapshot(META)));
+    });
+
+    it('merges encoded parts exactly: split over workers and shipped each second, it equals one aggregator', () => {
+      const stages = [
+        { name: 'low', startMs: 0, endMs: 20_000, target: 5 },
+        { name: 'high', startMs: 20_000, endMs: 80_000, target: 50 },
+      ];
+      const records = randomRecords(4000, 3).map((r, i) =>
+        // Sessions (context stats) and equal durations (ties among the slowest) are covered too.
+        r.scenario === 'agent'
+          ? { ...r, turn: 1 + (i % 4), contextTokens: 100 * (1 + (i % 40)) }
+          : i % 50 === 0
+            ? { ...r, e2eMs: 2500, end: r.sent + 2500 }
+            : r,
+      );
+      const one = aggregate(records, { stages });
+      one.addDropped(30_500, 2);
+      // Three workers take records in turn; each ships what it counted once a second of run time and starts afresh.
+      const coordinator = new RunAggregator({ stages });
+      const parts: AggregateState[] = [];
+      for (let w = 0; w < 3; w++) {
+        let part = new RunAggregator({ stages });
+        let second = 0;
+        for (const r of records.filter((_, i) => i % 3 === w)) {
+          if (Math.floor(r.end / 1000) > second) {
+            parts.push(part.encode());
+            part = new RunAggregator({ stages });
+            second = Math.floor(r.end / 1000);
+          }
+          part.add(r);
+        }
+        parts.push(part.encode());
+      }
+      // Parts cross a thread as structured clones and arrive interleaved.
+      const shuffled = parts.map((p, i) => ({ p, k: (i * 7919) % parts.length })).sort((a, b) => a.k - b.k);
+      for (const { p } of shuffled) coordinator.merge(structuredClone(p));
+      coordinator.addDropped(30_500, 2);
+      const snapshot = one.snapshot(META);
+      const perStage = snapshot.stages?.map((s) => s.counts.requests) ?? [];
+      expect(perStage[0]).toBeGreaterThan(900);
+      expect((perStage[0] ?? 0) + (perStage[1] ?? 0)).toBe(4000);
+      expect(Object.keys(snapshot.scenarios.agent?.turns ?? {})).toEqual(['1', '2', '3', '4']);
+      expect(coordinator.snapshot(META)).toEqual(snapshot);
+      expect(coordinator.slowest()).toEqual(one.slowest());
+      expect(coordinator.requests).toBe(4000);
+      for (const metric of ['ttft_ms', 'itl_ms', 'e2e_ms', 'scheduling_lag_ms']) {
+        expect(coordinator.histogram(metric)?.percentile(99.9)).toBe(one.histogram(metric)?.percentile(99.9));
+        expect(coordinator.histogram(metric, 'agent')?.sum).toBe(one.histogram(metric, 'agent')?.sum);
+      }
     });
 
     it('does not depend on the arrival order of records (old windows compact losslessly)', () => {

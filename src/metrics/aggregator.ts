@@ -5,12 +5,12 @@
  * calls and the meta passed to `snapshot`, so `tokenstorm report` rebuilds a
  * live run's numbers exactly from records.jsonl.
  */
-import { ContextTally } from './context-stats.js';
+import { type ContextState, ContextTally } from './context-stats.js';
 import { isGood, type RequestSlo } from './goodput.js';
 import type { MetricHistogram } from './histogram.js';
 import type { RequestRecord } from './record.js';
 import { SlowestRequests, type SlowRequest } from './slowest.js';
-import { type StageMeasurement, type StageSpan, StageTallies } from './stages.js';
+import { type StageMeasurement, type StageSpan, type StagesState, StageTallies } from './stages.js';
 import {
   METRIC_NAMES,
   type MetricName,
@@ -18,8 +18,22 @@ import {
   type ScenarioSummary,
   type SummaryCore,
 } from './summary-core.js';
-import { Tally } from './tally.js';
-import { WindowSeries } from './window-series.js';
+import { Tally, type TallyState } from './tally.js';
+import { WindowSeries, type WindowsState } from './window-series.js';
+
+/**
+ * What a {@link RunAggregator} counted, as plain data that crosses threads and
+ * machines: every histogram encoded, every counter exact. Merging it into
+ * another aggregator gives the same numbers as adding the records themselves.
+ */
+export interface AggregateState {
+  total: TallyState;
+  scenarios: [string, TallyState][];
+  contexts: [string, ContextState][];
+  windows: WindowsState;
+  slowest: RequestRecord[];
+  stages: StagesState;
+}
 
 export interface RunAggregatorOptions {
   /** Width of a time window in ms (default 1000). */
@@ -65,6 +79,38 @@ export class RunAggregator {
     this.#windows.add(record, good);
     this.#slowest.add(record);
     this.#stages.at(record.scheduled)?.add(record, good);
+  }
+
+  /** Request attempts added so far (merged ones included). */
+  get requests(): number {
+    return this.#total.requests;
+  }
+
+  /** Everything counted so far as plain data (see {@link AggregateState}). */
+  encode(): AggregateState {
+    return {
+      total: this.#total.encode(),
+      scenarios: [...this.#scenarios].map(([name, t]) => [name, t.encode()]),
+      contexts: [...this.#contexts].map(([name, c]) => [name, c.encode()]),
+      windows: this.#windows.encode(),
+      slowest: this.#slowest.encode(),
+      stages: this.#stages.encode(),
+    };
+  }
+
+  /**
+   * Adds what another aggregator counted (its {@link RunAggregator.encode}),
+   * exactly: the result does not depend on how records were split between
+   * aggregators or in which order the parts arrive. Stages must be known here
+   * first (planned, or announced with `addStage`).
+   */
+  merge(state: AggregateState): void {
+    this.#total.merge(Tally.decode(state.total));
+    for (const [name, t] of state.scenarios) this.#scenario(name).merge(Tally.decode(t));
+    for (const [name, c] of state.contexts) this.#context(name).merge(c);
+    this.#windows.merge(state.windows);
+    this.#slowest.merge(state.slowest);
+    this.#stages.merge(state.stages);
   }
 
   /** Adds a stage announced while running; records scheduled in it from then on are counted in it. */

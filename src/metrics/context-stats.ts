@@ -12,11 +12,31 @@ import type { ContextBucketStats, ContextStats } from './summary-core.js';
 /** The smallest bucket holds contexts under 256 tokens; each next one doubles. */
 const FIRST_BUCKET_TOKENS = 256;
 
+/** A group as plain data: [key, requests, contextSum, contextMax, encoded TTFT histogram]. */
+type GroupState = [number, number, number, number, string];
+
+/** A {@link ContextTally} as plain data, for another thread: by turn and by context bucket. */
+export interface ContextState {
+  turns: GroupState[];
+  buckets: GroupState[];
+}
+
 class Group {
   requests = 0;
   contextSum = 0;
   contextMax = 0;
   readonly ttft = new MetricHistogram('ms');
+
+  encode(key: number): GroupState {
+    return [key, this.requests, this.contextSum, this.contextMax, this.ttft.encode()];
+  }
+
+  merge([, requests, contextSum, contextMax, ttft]: GroupState): void {
+    this.requests += requests;
+    this.contextSum += contextSum;
+    if (contextMax > this.contextMax) this.contextMax = contextMax;
+    this.ttft.add(MetricHistogram.decode(ttft));
+  }
 
   add(r: RequestRecord, context: number): void {
     this.requests++;
@@ -55,6 +75,20 @@ export class ContextTally {
     const context = r.contextTokens ?? r.inputTokensClient ?? 0;
     group(this.#turns, r.turn).add(r, context);
     group(this.#buckets, contextBucketOf(context)).add(r, context);
+  }
+
+  /** This tally as plain data; {@link ContextTally.merge} adds it to another exactly. */
+  encode(): ContextState {
+    return {
+      turns: [...this.#turns].map(([turn, g]) => g.encode(turn)),
+      buckets: [...this.#buckets].map(([min, g]) => g.encode(min)),
+    };
+  }
+
+  /** Adds what another tally counted (from {@link ContextTally.encode}). */
+  merge(state: ContextState): void {
+    for (const g of state.turns) group(this.#turns, g[0]).merge(g);
+    for (const g of state.buckets) group(this.#buckets, g[0]).merge(g);
   }
 
   get empty(): boolean {

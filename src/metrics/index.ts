@@ -3,7 +3,7 @@
  * Request records and what is computed from them: mergeable histograms,
  * run/scenario/window aggregates and the measured part of summary.json.
  */
-export { RunAggregator, type RunAggregatorOptions } from './aggregator.js';
+export { type AggregateState, RunAggregator, type RunAggregatorOptions } from './aggregator.js';
 export { ContextTally, contextBucketOf } from './context-stats.js';
 export {
   DISTRIBUTION_METRICS,
@@ -55,6 +55,7 @@ export {
   unitOf,
   type WindowSummary,
 } from './summary-core.js';
+export { Tally, type TallyState } from './tally.js';
 export {
   createTelemetryScraper,
   DEFAULT_TELEMETRY_METRICS,

@@ -23,7 +23,7 @@ function rec(id: number, ms: number, over: Partial<RequestRecord> = {}): Request
 }
 
 describe('SlowestRequests', () => {
-  it('keeps the N slowest of any outcome, slowest first, earlier record on ties', () => {
+  it('keeps the N slowest of any outcome, slowest first, lower id on ties', () => {
     const s = new SlowestRequests(3);
     const ms = [5, 50, 7, 50, 900, 1, 60];
     ms.forEach((m, i) => {
@@ -35,6 +35,25 @@ describe('SlowestRequests', () => {
       [1, 50],
     ]);
     expect(s.list()[0]).toMatchObject({ outcome: 'error', error: 'timeout', sent_s: 1 });
+  });
+
+  it('picks the same records whatever order they come in, and merges lists kept elsewhere', () => {
+    const records = [40, 70, 70, 70, 10, 70].map((ms, id) => rec(id, ms));
+    const forward = new SlowestRequests(3);
+    for (const r of records) forward.add(r);
+    const backward = new SlowestRequests(3);
+    for (const r of [...records].reverse()) backward.add(r);
+    expect(backward.list()).toEqual(forward.list());
+    expect(forward.list().map((r) => r.id)).toEqual([1, 2, 3]);
+    const a = new SlowestRequests(3);
+    const b = new SlowestRequests(3);
+    records.forEach((r, i) => {
+      (i % 2 === 0 ? a : b).add(r);
+    });
+    const merged = new SlowestRequests(3);
+    merged.merge(structuredClone(b.encode()));
+    merged.merge(structuredClone(a.encode()));
+    expect(merged.list()).toEqual(forward.list());
   });
 });
 

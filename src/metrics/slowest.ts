@@ -2,7 +2,9 @@
  * @module metrics/slowest
  * The N slowest request attempts of a run (by `end − sent`, whatever their
  * outcome), kept in bounded memory so the report can name them. Ties go to
- * the earlier record, so a rebuild from records.jsonl picks the same ones.
+ * the lower record id, so the choice does not depend on the order records
+ * arrive in: a rebuild from records.jsonl, or lists merged from several
+ * workers, pick the same ones.
  */
 import { outputTokensOf, type RequestRecord } from './record.js';
 
@@ -36,6 +38,11 @@ function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
+/** Whether a record of `ms` and `id` ranks before `kept`: slower, or as slow with a lower id. */
+function slower(ms: number, id: number, kept: { ms: number; record: RequestRecord }): boolean {
+  return ms > kept.ms || (ms === kept.ms && id < kept.record.id);
+}
+
 /** Keeps the `limit` slowest records seen by `add`. */
 export class SlowestRequests {
   readonly #limit: number;
@@ -50,11 +57,22 @@ export class SlowestRequests {
     const ms = durationOf(r);
     if (!Number.isFinite(ms)) return;
     const kept = this.#kept;
-    if (kept.length >= this.#limit && ms <= (kept[kept.length - 1]?.ms ?? 0)) return;
+    const last = kept[kept.length - 1];
+    if (kept.length >= this.#limit && last !== undefined && !slower(ms, r.id, last)) return;
     let i = kept.length;
-    while (i > 0 && (kept[i - 1]?.ms ?? 0) < ms) i--;
+    while (i > 0 && slower(ms, r.id, kept[i - 1] as { ms: number; record: RequestRecord })) i--;
     kept.splice(i, 0, { ms, record: r });
     if (kept.length > this.#limit) kept.pop();
+  }
+
+  /** The kept records, for another thread; {@link SlowestRequests.merge} takes them. */
+  encode(): RequestRecord[] {
+    return this.#kept.map((k) => k.record);
+  }
+
+  /** Adds the slowest records kept elsewhere: the result is as if every record had been added here. */
+  merge(records: readonly RequestRecord[]): void {
+    for (const r of records) this.add(r);
   }
 
   /** Slowest first. */

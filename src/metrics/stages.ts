@@ -5,7 +5,10 @@
  * dropped arrival to the stage of its planned time.
  */
 import type { Counts, MetricsSummary, Rates } from './summary-core.js';
-import { Tally } from './tally.js';
+import { Tally, type TallyState } from './tally.js';
+
+/** Stage tallies as plain data: `[startMs, tally]` of each stage that counted anything. */
+export type StagesState = [number, TallyState][];
 
 /** A labelled span of the load, run-clock ms. */
 export interface StageSpan {
@@ -66,6 +69,21 @@ export class StageTallies {
       else return this.#tallies[mid];
     }
     return undefined;
+  }
+
+  /** The tallies as plain data; the spans themselves travel separately (they are announced). */
+  encode(): StagesState {
+    const out: StagesState = [];
+    this.#spans.forEach((span, i) => {
+      const t = this.#tallies[i] as Tally;
+      if (t.requests > 0 || t.dropped > 0) out.push([span.startMs, t.encode()]);
+    });
+    return out;
+  }
+
+  /** Adds tallies counted elsewhere to the stages starting at the same times (which must be known here). */
+  merge(stages: StagesState): void {
+    for (const [startMs, tally] of stages) this.at(startMs)?.merge(Tally.decode(tally));
   }
 
   /** The stages within `[fromMs, toMs)` merged, rates over that span. */

@@ -36,6 +36,18 @@ export function orderedByError(byError: ReadonlyMap<string, number>): Record<str
   return Object.fromEntries(keys.map((k) => [k, byError.get(k) ?? 0]));
 }
 
+/**
+ * A tally as plain data, for another thread or machine: counters, error counts,
+ * token sums and encoded histograms. `Tally.decode` rebuilds it exactly.
+ */
+export interface TallyState {
+  /** requests, ok, errors, cancelled, dropped, good, logical, outputTokens, inputTokens. */
+  n: number[];
+  byError: [string, number][];
+  tokens: TokenTotals;
+  histograms: [MetricName, string][];
+}
+
 export class Tally {
   requests = 0;
   ok = 0;
@@ -157,6 +169,39 @@ export class Tally {
     this.outputTokens += other.outputTokens;
     this.inputTokens += other.inputTokens;
     for (const [metric, h] of other.#histograms) if (h.count > 0) this.#histogramFor(metric).add(h);
+  }
+
+  /** This tally as plain data (see {@link TallyState}). */
+  encode(): TallyState {
+    const histograms: [MetricName, string][] = [];
+    for (const [metric, h] of this.#histograms) if (h.count > 0) histograms.push([metric, h.encode()]);
+    return {
+      n: [
+        this.requests,
+        this.ok,
+        this.errors,
+        this.cancelled,
+        this.dropped,
+        this.good,
+        this.logical,
+        this.outputTokens,
+        this.inputTokens,
+      ],
+      byError: [...this.byError],
+      tokens: { ...this.tokens },
+      histograms,
+    };
+  }
+
+  /** Rebuilds a tally from {@link Tally.encode}; merging it equals adding the records it counted. */
+  static decode(state: TallyState): Tally {
+    const t = new Tally([]);
+    [t.requests, t.ok, t.errors, t.cancelled, t.dropped, t.good, t.logical, t.outputTokens, t.inputTokens] =
+      state.n.map((x) => x ?? 0) as [number, number, number, number, number, number, number, number, number];
+    for (const [kind, n] of state.byError) t.byError.set(kind, n);
+    Object.assign(t.tokens, state.tokens);
+    for (const [metric, text] of state.histograms) t.#histograms.set(metric, MetricHistogram.decode(text));
+    return t;
   }
 
   /** Frees the histograms' memory losslessly (see MetricHistogram.compact). */

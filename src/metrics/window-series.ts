@@ -6,7 +6,10 @@
  */
 import type { RequestRecord } from './record.js';
 import type { MetricName, Quantiles, WindowSummary } from './summary-core.js';
-import { orderedByError, Tally } from './tally.js';
+import { orderedByError, Tally, type TallyState } from './tally.js';
+
+/** Windows as plain data: `[index, tally]` of each window that saw a record. */
+export type WindowsState = [number, TallyState][];
 
 const WINDOW_METRICS: readonly MetricName[] = ['ttft_ms', 'e2e_ms', 'itl_ms', 'scheduling_lag_ms'];
 // Records arrive roughly in end order; windows this far behind the newest are rarely touched again.
@@ -45,6 +48,16 @@ export class WindowSeries {
     this.#stateAt(atMs)?.tally.addDropped(n);
   }
 
+  /** The windows as plain data; {@link WindowSeries.merge} adds them to another series exactly. */
+  encode(): WindowsState {
+    return [...this.#windows].map(([index, state]) => [index, state.tally.encode()]);
+  }
+
+  /** Adds windows counted elsewhere (same `windowMs`), as if their records had been added here. */
+  merge(windows: WindowsState): void {
+    for (const [index, tally] of windows) this.#stateAtIndex(index).tally.merge(Tally.decode(tally));
+  }
+
   /** Every window from the first to the last that saw anything, empty ones included. */
   summaries(): WindowSummary[] {
     const out: WindowSummary[] = [];
@@ -59,7 +72,10 @@ export class WindowSeries {
 
   #stateAt(atMs: number): WindowState | undefined {
     const index = Math.floor(atMs / this.windowMs);
-    if (!Number.isFinite(index)) return undefined;
+    return Number.isFinite(index) ? this.#stateAtIndex(index) : undefined;
+  }
+
+  #stateAtIndex(index: number): WindowState {
     let state = this.#windows.get(index);
     if (state === undefined) {
       state = { tally: new Tally(WINDOW_METRICS), summary: undefined };

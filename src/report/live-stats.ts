@@ -1,13 +1,12 @@
 /**
  * @module report/live-stats
  * What the live terminal view shows, accumulated from the engine's callbacks
- * (`onRecord`, `onDropped`, `onProgress`): run totals, and rates and latency
- * percentiles of the last window. Cheap per record (a histogram record); the
- * window is rotated by whoever renders, with the time passed in.
+ * (`onTally`, `onDropped`, `onProgress`): run totals, and rates and latency
+ * percentiles of the last window. Workers report what they counted about
+ * once a second; the window shown is rotated by whoever renders.
  */
 
-import type { RequestRecord } from '../metrics/index.js';
-import { MetricHistogram } from '../metrics/index.js';
+import { MetricHistogram, type Tally } from '../metrics/index.js';
 
 /** Figures from the engine's progress hook. */
 export interface LiveProgress {
@@ -39,8 +38,10 @@ export interface LiveSnapshot {
   window: LiveWindow;
 }
 
-function isModel(r: RequestRecord): boolean {
-  return r.kind === 'chat' || r.kind === 'completion';
+/** What the engine says of a worker's report: which worker, and how many seconds it covers. */
+export interface TallyReport {
+  worker: number;
+  seconds: number;
 }
 
 export class LiveStats {
@@ -51,8 +52,8 @@ export class LiveStats {
   #dropped = 0;
   readonly #byError = new Map<string, number>();
   #progress: LiveProgress | undefined;
-  // The window being filled, and the last completed one shown by the view.
-  #current = LiveStats.#emptyWindow();
+  // Each worker's latest report; the window shown is made of these.
+  readonly #latest = new Map<number, { delta: Tally; seconds: number }>();
   #last: LiveWindow = {
     seconds: 0,
     requestsPerS: 0,
@@ -60,35 +61,15 @@ export class LiveStats {
     ttft: { p50: 0, p95: 0, count: 0 },
     e2e: { p50: 0, p95: 0, count: 0 },
   };
-  #windowStart: number;
 
-  /** `now`: the time in ms (any monotonic origin) the first window starts at. */
-  constructor(now: number) {
-    this.#windowStart = now;
-  }
-
-  static #emptyWindow() {
-    return { requests: 0, outputTokens: 0, ttft: new MetricHistogram('ms'), e2e: new MetricHistogram('ms') };
-  }
-
-  record(r: RequestRecord): void {
-    this.#requests++;
-    const w = this.#current;
-    w.requests++;
-    if (r.outcome === 'ok') {
-      this.#ok++;
-      if (isModel(r)) {
-        w.outputTokens += r.outputTokens ?? r.outputTokensClient ?? 0;
-        if (r.ttftMs !== undefined) w.ttft.record(r.ttftMs);
-      }
-      w.e2e.record(r.e2eMs ?? r.end - r.sent);
-    } else if (r.outcome === 'cancelled') {
-      this.#cancelled++;
-    } else {
-      this.#errors++;
-      const kind = r.error ?? 'unknown';
-      this.#byError.set(kind, (this.#byError.get(kind) ?? 0) + 1);
-    }
+  /** Adds what a worker counted over the `seconds` since its last report. */
+  add(delta: Tally, report: TallyReport): void {
+    this.#requests += delta.requests;
+    this.#ok += delta.ok;
+    this.#errors += delta.errors;
+    this.#cancelled += delta.cancelled;
+    for (const [kind, n] of delta.byError) this.#byError.set(kind, (this.#byError.get(kind) ?? 0) + n);
+    this.#latest.set(report.worker, { delta, seconds: Math.max(0.001, report.seconds) });
   }
 
   dropped(n = 1): void {
@@ -99,19 +80,34 @@ export class LiveStats {
     this.#progress = p;
   }
 
-  /** Closes the current window at `now` (ms); its figures become `snapshot().window`. */
-  rotate(now: number): void {
-    const seconds = Math.max(0.001, (now - this.#windowStart) / 1000);
-    const w = this.#current;
+  /**
+   * Makes the workers' latest reports the window `snapshot()` shows: rates add
+   * up over workers (each over the span it reported), percentiles come from
+   * their merged histograms. Workers report about once a second, so a view
+   * that redraws faster shows the same window until the next reports arrive.
+   */
+  rotate(): void {
+    let requestsPerS = 0;
+    let outputTokensPerS = 0;
+    let seconds = 0;
+    const ttft = new MetricHistogram('ms');
+    const e2e = new MetricHistogram('ms');
+    for (const { delta, seconds: s } of this.#latest.values()) {
+      requestsPerS += delta.requests / s;
+      outputTokensPerS += delta.outputTokens / s;
+      seconds = Math.max(seconds, s);
+      const t = delta.histogram('ttft_ms');
+      if (t !== undefined) ttft.add(t);
+      const e = delta.histogram('e2e_ms');
+      if (e !== undefined) e2e.add(e);
+    }
     this.#last = {
       seconds,
-      requestsPerS: w.requests / seconds,
-      outputTokensPerS: w.outputTokens / seconds,
-      ttft: { p50: w.ttft.percentile(50), p95: w.ttft.percentile(95), count: w.ttft.count },
-      e2e: { p50: w.e2e.percentile(50), p95: w.e2e.percentile(95), count: w.e2e.count },
+      requestsPerS,
+      outputTokensPerS,
+      ttft: { p50: ttft.percentile(50), p95: ttft.percentile(95), count: ttft.count },
+      e2e: { p50: e2e.percentile(50), p95: e2e.percentile(95), count: e2e.count },
     };
-    this.#current = LiveStats.#emptyWindow();
-    this.#windowStart = now;
   }
 
   snapshot(): LiveSnapshot {

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { recordOf } from '../../test/support/records.js';
-import type { RequestRecord } from '../metrics/index.js';
+import { type RequestRecord, Tally } from '../metrics/index.js';
 import { loopHealthLevel, renderLiveFrame, renderProgressLine } from './live-frame.js';
 import { LiveStats } from './live-stats.js';
 import { LiveView, plainIntervalFromEnv } from './live-view.js';
@@ -15,20 +15,31 @@ function rec(over: Partial<RequestRecord>): RequestRecord {
   });
 }
 
-function filled(now: number): LiveStats {
-  const stats = new LiveStats(0);
-  for (let i = 1; i <= 20; i++) stats.record(rec({ ttftMs: i * 10, e2eMs: i * 100 }));
-  stats.record(rec({ outcome: 'error', error: 'rate_limited' }));
-  stats.record(rec({ outcome: 'cancelled' }));
+/** What a worker reports: the counts and histograms of some records. */
+function tallyOf(...records: RequestRecord[]): Tally {
+  const t = new Tally();
+  for (const r of records) t.add(r, r.outcome === 'ok');
+  return t;
+}
+
+function filled(): LiveStats {
+  const stats = new LiveStats();
+  // Two workers' reports, merged into one window.
+  const ok = Array.from({ length: 20 }, (_, k) => rec({ ttftMs: (k + 1) * 10, e2eMs: (k + 1) * 100 }));
+  stats.add(tallyOf(...ok.slice(0, 7), rec({ outcome: 'error', error: 'rate_limited' })), {
+    worker: 0,
+    seconds: 2,
+  });
+  stats.add(tallyOf(...ok.slice(7), rec({ outcome: 'cancelled' })), { worker: 1, seconds: 2 });
   stats.dropped(3);
   stats.progress({ elapsedMs: 5000, plannedMs: 10_000, inFlight: 7, activeVus: 12, stage: 'ramp' });
-  stats.rotate(now);
+  stats.rotate();
   return stats;
 }
 
 describe('LiveStats and the frames', () => {
   it('reports the last window rates and percentiles, totals and errors by kind', () => {
-    const s = filled(2000).snapshot();
+    const s = filled().snapshot();
     expect(s).toMatchObject({
       requests: 22,
       ok: 20,
@@ -86,13 +97,10 @@ class Capture extends Writable {
 describe('LiveView', () => {
   it('on a terminal redraws in place: erases its own lines, never clears the screen', () => {
     const stream = new Capture(true);
-    let now = 0;
-    const view = new LiveView({ name: 'demo', stream, tty: true, intervalMs: 1000, now: () => now });
-    view.stats.record(rec({}));
-    now = 1000;
+    const view = new LiveView({ name: 'demo', stream, tty: true, intervalMs: 1000 });
+    view.stats.add(tallyOf(rec({})), { worker: 0, seconds: 1 });
     view.tick();
     view.log('a log line');
-    now = 2000;
     view.tick();
     view.stop();
     // The first frame, and the frame drawn again under the log line; later frames rewrite only changed lines.
@@ -110,7 +118,7 @@ describe('LiveView', () => {
       { name: 'baseline', startMs: 0, endMs: 1000 },
       { name: 'spike', startMs: 1000, endMs: 2000 },
     ];
-    const view = new LiveView({ name: 'demo', stream, tty: false, intervalMs: 1000, now: () => 0, stages });
+    const view = new LiveView({ name: 'demo', stream, tty: false, intervalMs: 1000, stages });
     view.stats.progress({ elapsedMs: 1500, plannedMs: 2000 });
     view.tick();
     view.stats.progress({ elapsedMs: 500, plannedMs: 2000 });
@@ -123,7 +131,7 @@ describe('LiveView', () => {
 
   it('elsewhere prints one plain line per interval', () => {
     const stream = new Capture(false);
-    const view = new LiveView({ name: 'demo', stream, tty: false, intervalMs: 1000, now: () => 0 });
+    const view = new LiveView({ name: 'demo', stream, tty: false, intervalMs: 1000 });
     view.tick();
     view.tick();
     view.stop();

@@ -29,8 +29,6 @@ export interface LiveViewOptions {
   intervalMs: number;
   /** ANSI colours in the terminal frame. */
   color?: boolean;
-  /** Monotonic ms clock (tests pass their own). */
-  now?: () => number;
   /** Stages known ahead (run-clock ms), to name the current one when progress does not. */
   stages?: readonly { name: string; startMs: number; endMs: number }[] | undefined;
 }
@@ -49,7 +47,6 @@ export function plainIntervalFromEnv(env: NodeJS.ProcessEnv = process.env): numb
 export class LiveView {
   readonly stats: LiveStats;
   readonly #options: LiveViewOptions;
-  readonly #now: () => number;
   readonly #loop: IntervalHistogram;
   readonly #draw: ReturnType<typeof createLogUpdate> | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -59,8 +56,7 @@ export class LiveView {
 
   constructor(options: LiveViewOptions) {
     this.#options = options;
-    this.#now = options.now ?? (() => performance.now());
-    this.stats = new LiveStats(this.#now());
+    this.stats = new LiveStats();
     this.#loop = monitorEventLoopDelay({ resolution: 10 });
     this.#draw = options.tty ? createLogUpdate(options.stream, { showCursor: true }) : undefined;
   }
@@ -73,7 +69,7 @@ export class LiveView {
 
   /** Closes the window and draws a frame (TTY) or prints a line (plain). */
   tick(): void {
-    this.stats.rotate(this.#now());
+    this.stats.rotate();
     const progress = this.stats.snapshot().progress;
     if (progress !== undefined && progress.stage === undefined) {
       const stage = stageAt(this.#options.stages, progress.elapsedMs);

@@ -26,7 +26,12 @@ export class JsonlWriter {
   }
 
   write(value: unknown): void {
-    this.buffer += `${JSON.stringify(value)}\n`;
+    this.writeLines(`${JSON.stringify(value)}\n`);
+  }
+
+  /** Appends lines already serialised elsewhere (each ending in a newline). */
+  writeLines(text: string): void {
+    this.buffer += text;
     if (this.buffer.length >= FLUSH_AT_BYTES) this.flush();
   }
 

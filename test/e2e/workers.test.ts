@@ -47,7 +47,7 @@ function ksCritical(n: number, m: number): number {
 async function run(
   test: string,
   workers: number,
-): Promise<{ summary: { counts: Record<string, number> }; recs: Rec[] }> {
+): Promise<{ summary: { counts: Record<string, number> }; recs: Rec[]; out: string }> {
   const out = join(tempDir(), `run-${workers}`);
   const result = await runCli(['run', test, '--out', out, '--quiet', '--workers', String(workers)]);
   // A generator warning describes the machine the suite runs on, not the result under test.
@@ -55,7 +55,15 @@ async function run(
     [],
   );
   expect(result.code).toBe(0);
-  return { summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')), recs: records(out) };
+  return { summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')), recs: records(out), out };
+}
+
+/** `tokenstorm report` rebuilds the summary from records.jsonl alone: it must equal what the workers' merged aggregates gave. */
+async function expectRebuildEqual(out: string): Promise<void> {
+  const live = readFileSync(join(out, 'summary.json'), 'utf8');
+  const rebuilt = await runCli(['report', out, '--quiet']);
+  expect(rebuilt.code).toBe(0);
+  expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toEqual(JSON.parse(live));
 }
 
 describe('worker threads', () => {
@@ -88,6 +96,44 @@ load: { executor: constant-arrival-rate, rate: 100, duration: 3s, max_vus: 50 }
     const a = one.recs.map((x) => x.ttftMs);
     const b = two.recs.map((x) => x.ttftMs);
     expect(ksStatistic(a, b)).toBeLessThan(ksCritical(a.length, b.length));
+    await expectRebuildEqual(two.out);
+  });
+
+  it('stages, scenarios and errors counted in 2 workers merge into what the records say', async () => {
+    const dir = tempDir();
+    const test = join(dir, 'staged.yaml');
+    writeFileSync(
+      test,
+      `name: workers-staged
+mock: { ttft_ms: { dist: uniform, min: 5, max: 30 }, itl_ms: 1, output_tokens: 5 }
+scenarios:
+  - name: chat
+    weight: 3
+    steps:
+      - chat: { model: mock-model, messages: [{ role: user, content: hi }] }
+  - name: missing
+    weight: 1
+    steps:
+      - http: { url: /no-such-path }
+load:
+  executor: ramping-arrival-rate
+  max_vus: 40
+  stages:
+    - { duration: 1s, target: 60 }
+    - { duration: 1s, target: 120 }
+`,
+    );
+    const { summary, out } = await run(test, 2);
+    const s = summary as unknown as {
+      counts: { requests: number };
+      stages: { counts: { requests: number } }[];
+      scenarios: Record<string, { counts: { requests: number; errors: number } }>;
+    };
+    expect(s.stages).toHaveLength(2);
+    expect(s.stages.reduce((n, st) => n + st.counts.requests, 0)).toBe(s.counts.requests);
+    expect(s.scenarios.missing?.counts.errors).toBe(s.scenarios.missing?.counts.requests);
+    expect(s.scenarios.missing?.counts.requests).toBeGreaterThan(10);
+    await expectRebuildEqual(out);
   });
 
   it('a closed model with an iterations bound runs exactly that many across 2 workers', async () => {

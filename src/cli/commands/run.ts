@@ -108,7 +108,7 @@ async function run(file: string, flags: RunFlags): Promise<number> {
       stop: signals.stop,
       cancel: signals.cancel,
       log: view === undefined ? undefined : say,
-      onRecord: view === undefined ? undefined : (record) => view.stats.record(record),
+      onTally: view === undefined ? undefined : (delta, report) => view.stats.add(delta, report),
       onDropped: view === undefined ? undefined : (n) => view.stats.dropped(n),
       onProgress: view === undefined ? undefined : (p) => view.stats.progress(p),
     });
