@@ -105,8 +105,8 @@ export class RunAggregator {
    * first (planned, or announced with `addStage`).
    */
   merge(state: AggregateState): void {
-    this.#total.merge(Tally.decode(state.total));
-    for (const [name, t] of state.scenarios) this.#scenario(name).merge(Tally.decode(t));
+    this.#total.mergeState(state.total);
+    for (const [name, t] of state.scenarios) this.#scenario(name).mergeState(t);
     for (const [name, c] of state.contexts) this.#context(name).merge(c);
     this.#windows.merge(state.windows);
     this.#slowest.merge(state.slowest);

@@ -4,7 +4,7 @@
  * power-of-two context buckets, so a report can show how prefill time grows
  * as a conversation does.
  */
-import { MetricHistogram } from './histogram.js';
+import { type HistogramTransfer, MetricHistogram } from './histogram.js';
 import type { RequestRecord } from './record.js';
 import { isModelStep } from './samples.js';
 import type { ContextBucketStats, ContextStats } from './summary-core.js';
@@ -13,7 +13,7 @@ import type { ContextBucketStats, ContextStats } from './summary-core.js';
 const FIRST_BUCKET_TOKENS = 256;
 
 /** A group as plain data: [key, requests, contextSum, contextMax, encoded TTFT histogram]. */
-type GroupState = [number, number, number, number, string];
+type GroupState = [number, number, number, number, HistogramTransfer];
 
 /** A {@link ContextTally} as plain data, for another thread: by turn and by context bucket. */
 export interface ContextState {
@@ -28,14 +28,14 @@ class Group {
   readonly ttft = new MetricHistogram('ms');
 
   encode(key: number): GroupState {
-    return [key, this.requests, this.contextSum, this.contextMax, this.ttft.encode()];
+    return [key, this.requests, this.contextSum, this.contextMax, this.ttft.toTransfer()];
   }
 
   merge([, requests, contextSum, contextMax, ttft]: GroupState): void {
     this.requests += requests;
     this.contextSum += contextSum;
     if (contextMax > this.contextMax) this.contextMax = contextMax;
-    this.ttft.add(MetricHistogram.decode(ttft));
+    this.ttft.addTransfer(ttft);
   }
 
   add(r: RequestRecord, context: number): void {

@@ -120,4 +120,25 @@ describe('MetricHistogram', () => {
     expect(MetricHistogram.decode(new MetricHistogram('count').encode()).stats().count).toBe(0);
     expect(() => MetricHistogram.decode('nope')).toThrow(/not an encoded/);
   });
+
+  it('crosses a thread as buckets: merging the transfer equals merging the histogram', () => {
+    const random = rng(5);
+    const a = new MetricHistogram();
+    const b = new MetricHistogram();
+    for (let i = 0; i < 3000; i++) (i % 3 === 0 ? a : b).record(lognormalMs(random) * (i % 7 === 0 ? 50 : 1));
+    const direct = new MetricHistogram();
+    direct.add(a);
+    direct.add(b);
+    const viaTransfer = MetricHistogram.fromTransfer(structuredClone(a.toTransfer()));
+    viaTransfer.addTransfer(structuredClone(b.toTransfer()));
+    expect(viaTransfer.stats()).toEqual(direct.stats());
+    expect(viaTransfer.sum).toBe(direct.sum);
+    for (const p of [0.1, 10, 50, 99.9, 99.99]) expect(viaTransfer.percentile(p)).toBe(direct.percentile(p));
+    // A compacted histogram transfers the same buckets.
+    const before = a.toTransfer();
+    a.compact();
+    expect(a.toTransfer()).toEqual(before);
+    expect(MetricHistogram.fromTransfer(new MetricHistogram('count').toTransfer()).count).toBe(0);
+    expect(() => a.addTransfer(new MetricHistogram('count').toTransfer())).toThrow(/cannot merge/);
+  });
 });

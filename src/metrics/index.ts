@@ -21,7 +21,13 @@ export {
   SloSchema,
   slosOf,
 } from './goodput.js';
-export { type HistogramUnit, MetricHistogram, type MetricStats, type PercentileSource } from './histogram.js';
+export {
+  type HistogramTransfer,
+  type HistogramUnit,
+  MetricHistogram,
+  type MetricStats,
+  type PercentileSource,
+} from './histogram.js';
 export {
   ERROR_KINDS,
   type ErrorKind,

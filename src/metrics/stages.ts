@@ -83,7 +83,7 @@ export class StageTallies {
 
   /** Adds tallies counted elsewhere to the stages starting at the same times (which must be known here). */
   merge(stages: StagesState): void {
-    for (const [startMs, tally] of stages) this.at(startMs)?.merge(Tally.decode(tally));
+    for (const [startMs, tally] of stages) this.at(startMs)?.mergeState(tally);
   }
 
   /** The stages within `[fromMs, toMs)` merged, rates over that span. */

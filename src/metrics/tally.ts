@@ -3,7 +3,7 @@
  * Counters, token sums and histograms over one group of records: the whole
  * run, one scenario or one time window.
  */
-import { MetricHistogram } from './histogram.js';
+import { type HistogramTransfer, MetricHistogram } from './histogram.js';
 import { ERROR_KINDS, type RequestRecord } from './record.js';
 import { isModelStep, itlOf, sampleOf } from './samples.js';
 import {
@@ -37,15 +37,15 @@ export function orderedByError(byError: ReadonlyMap<string, number>): Record<str
 }
 
 /**
- * A tally as plain data, for another thread or machine: counters, error counts,
- * token sums and encoded histograms. `Tally.decode` rebuilds it exactly.
+ * A tally as plain data, for another thread: counters, error counts, token
+ * sums and histograms. `Tally.decode` rebuilds it exactly.
  */
 export interface TallyState {
   /** requests, ok, errors, cancelled, dropped, good, logical, outputTokens, inputTokens. */
   n: number[];
   byError: [string, number][];
   tokens: TokenTotals;
-  histograms: [MetricName, string][];
+  histograms: [MetricName, HistogramTransfer][];
 }
 
 export class Tally {
@@ -159,13 +159,7 @@ export class Tally {
     this.good += other.good;
     this.logical += other.logical;
     for (const [kind, n] of other.byError) this.byError.set(kind, (this.byError.get(kind) ?? 0) + n);
-    const t = this.tokens;
-    const o = other.tokens;
-    t.output_server += o.output_server;
-    t.output_client += o.output_client;
-    t.input_server += o.input_server;
-    t.input_client += o.input_client;
-    t.mismatched_requests += o.mismatched_requests;
+    this.#addTokenTotals(other.tokens);
     this.outputTokens += other.outputTokens;
     this.inputTokens += other.inputTokens;
     for (const [metric, h] of other.#histograms) if (h.count > 0) this.#histogramFor(metric).add(h);
@@ -173,8 +167,8 @@ export class Tally {
 
   /** This tally as plain data (see {@link TallyState}). */
   encode(): TallyState {
-    const histograms: [MetricName, string][] = [];
-    for (const [metric, h] of this.#histograms) if (h.count > 0) histograms.push([metric, h.encode()]);
+    const histograms: TallyState['histograms'] = [];
+    for (const [metric, h] of this.#histograms) if (h.count > 0) histograms.push([metric, h.toTransfer()]);
     return {
       n: [
         this.requests,
@@ -193,20 +187,52 @@ export class Tally {
     };
   }
 
-  /** Rebuilds a tally from {@link Tally.encode}; merging it equals adding the records it counted. */
+  /** Rebuilds a tally from {@link Tally.encode}. */
   static decode(state: TallyState): Tally {
     const t = new Tally([]);
-    [t.requests, t.ok, t.errors, t.cancelled, t.dropped, t.good, t.logical, t.outputTokens, t.inputTokens] =
-      state.n.map((x) => x ?? 0) as [number, number, number, number, number, number, number, number, number];
-    for (const [kind, n] of state.byError) t.byError.set(kind, n);
-    Object.assign(t.tokens, state.tokens);
-    for (const [metric, text] of state.histograms) t.#histograms.set(metric, MetricHistogram.decode(text));
+    t.mergeState(state);
     return t;
+  }
+
+  /** Adds what a {@link Tally.encode} of another tally counted: the same as `merge` of it, without building it. */
+  mergeState(state: TallyState): void {
+    const [
+      requests = 0,
+      ok = 0,
+      errors = 0,
+      cancelled = 0,
+      dropped = 0,
+      good = 0,
+      logical = 0,
+      output = 0,
+      input = 0,
+    ] = state.n;
+    this.requests += requests;
+    this.ok += ok;
+    this.errors += errors;
+    this.cancelled += cancelled;
+    this.dropped += dropped;
+    this.good += good;
+    this.logical += logical;
+    this.outputTokens += output;
+    this.inputTokens += input;
+    for (const [kind, n] of state.byError) this.byError.set(kind, (this.byError.get(kind) ?? 0) + n);
+    this.#addTokenTotals(state.tokens);
+    for (const [metric, h] of state.histograms) this.#histogramFor(metric).addTransfer(h);
   }
 
   /** Frees the histograms' memory losslessly (see MetricHistogram.compact). */
   compact(): void {
     for (const h of this.#histograms.values()) h.compact();
+  }
+
+  #addTokenTotals(o: TokenTotals): void {
+    const t = this.tokens;
+    t.output_server += o.output_server;
+    t.output_client += o.output_client;
+    t.input_server += o.input_server;
+    t.input_client += o.input_client;
+    t.mismatched_requests += o.mismatched_requests;
   }
 
   #addTokens(r: RequestRecord): void {

@@ -55,7 +55,7 @@ export class WindowSeries {
 
   /** Adds windows counted elsewhere (same `windowMs`), as if their records had been added here. */
   merge(windows: WindowsState): void {
-    for (const [index, tally] of windows) this.#stateAtIndex(index).tally.merge(Tally.decode(tally));
+    for (const [index, tally] of windows) this.#stateAtIndex(index).tally.mergeState(tally);
   }
 
   /** Every window from the first to the last that saw anything, empty ones included. */
