@@ -187,6 +187,11 @@ export class Tally {
     };
   }
 
+  /** Request attempts counted in a {@link Tally.encode}, without decoding it. */
+  static requestsIn(state: TallyState): number {
+    return state.n[0] ?? 0;
+  }
+
   /** Rebuilds a tally from {@link Tally.encode}. */
   static decode(state: TallyState): Tally {
     const t = new Tally([]);
