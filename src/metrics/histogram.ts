@@ -23,8 +23,9 @@ export interface MetricStats {
 
 /**
  * A histogram for another thread (structured clone): the exact statistics in
- * integer units and the non-empty buckets as `[value, count]` pairs. Ten
- * times cheaper to make and to merge than the compressed {@link MetricHistogram.encode}.
+ * integer units and the non-empty buckets as `[value, count]` pairs. A
+ * worker's state of a second at 20,000 requests/s took 0.45 ms to make this
+ * way and 1.4-6 ms with the compressed {@link MetricHistogram.encode}.
  */
 export interface HistogramTransfer {
   unit: HistogramUnit;

@@ -9,6 +9,7 @@ import { runCli, tempDir } from '../support/cli.js';
 
 interface Rec {
   id: number;
+  scheduled: number;
   vu: number;
   iteration: number;
   outcome: string;
@@ -123,17 +124,23 @@ load:
     - { duration: 1s, target: 120 }
 `,
     );
-    const { summary, out } = await run(test, 2);
+    const { summary, out, recs } = await run(test, 2);
+    await expectRebuildEqual(out);
     const s = summary as unknown as {
       counts: { requests: number };
-      stages: { counts: { requests: number } }[];
+      stages: { start: number; end: number; counts: { requests: number } }[];
       scenarios: Record<string, { counts: { requests: number; errors: number } }>;
     };
-    expect(s.stages).toHaveLength(2);
-    expect(s.stages.reduce((n, st) => n + st.counts.requests, 0)).toBe(s.counts.requests);
+    expect(s.counts.requests).toBe(recs.length);
+    // Each stage counts the records planned in it (a record belongs to the stage its `scheduled` falls in).
+    expect(s.stages.map((st) => st.counts.requests)).toEqual(
+      s.stages.map(
+        (st) => recs.filter((r) => r.scheduled >= st.start * 1000 && r.scheduled < st.end * 1000).length,
+      ),
+    );
+    expect(s.stages.map((st) => st.counts.requests).every((n) => n > 20)).toBe(true);
     expect(s.scenarios.missing?.counts.errors).toBe(s.scenarios.missing?.counts.requests);
     expect(s.scenarios.missing?.counts.requests).toBeGreaterThan(10);
-    await expectRebuildEqual(out);
   });
 
   it('a closed model with an iterations bound runs exactly that many across 2 workers', async () => {
