@@ -26,8 +26,6 @@ const init = workerData as WorkerInit;
 const post = (message: FromWorker) => port.postMessage(message);
 /** Sampling interval of the event-loop delay monitor (ms). */
 const LOOP_RESOLUTION_MS = 5;
-/** How often the warm-up's counts are shipped (see where it is used). */
-const WARM_UP_STATE_EVERY_MS = 25;
 /** Pre-opened connections per worker, at most. */
 const MAX_WARM_CONNECTIONS = 64;
 
@@ -88,9 +86,6 @@ async function main(): Promise<void> {
   let origin = performance.timeOrigin + performance.now();
   const clock = () => performance.timeOrigin + performance.now() - origin;
   // The request path runs hot from the first arrival: cold code would be measured as the target's latency.
-  // States go out often meanwhile, so encoding (here) and merging (in the coordinator) run hot from the
-  // first live state: its merge took 2.5-2.7 ms so, 1.7-10.3 ms with one state a second (three runs each).
-  const warmShipping = setInterval(() => recorder.ship(), WARM_UP_STATE_EVERY_MS);
   const warm = await warmUp({
     test,
     plan,
@@ -103,7 +98,6 @@ async function main(): Promise<void> {
     process.emitWarning(`warm-up skipped: ${(err as Error)?.message ?? String(err)}`);
     return undefined;
   });
-  clearInterval(warmShipping);
   recorder.ship();
   live = true;
   // Connections the load will need at once, opened before the clock starts (TCP set-up is not the schedule's).

@@ -22,9 +22,9 @@ import { Tally, type TallyState } from './tally.js';
 import { WindowSeries, type WindowsState } from './window-series.js';
 
 /**
- * What a {@link RunAggregator} counted, as plain data that crosses threads and
- * machines: every histogram encoded, every counter exact. Merging it into
- * another aggregator gives the same numbers as adding the records themselves.
+ * What a {@link RunAggregator} counted, as plain data that crosses threads
+ * (structured clone): histograms as buckets, every counter exact. Merging it
+ * into another aggregator gives the same numbers as adding the records.
  */
 export interface AggregateState {
   total: TallyState;

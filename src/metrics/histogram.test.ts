@@ -126,6 +126,8 @@ describe('MetricHistogram', () => {
     const a = new MetricHistogram();
     const b = new MetricHistogram();
     for (let i = 0; i < 3000; i++) (i % 3 === 0 ? a : b).record(lognormalMs(random) * (i % 7 === 0 ? 50 : 1));
+    // Zeros (a request sent on time has no scheduling lag) sit in the first bucket.
+    for (let i = 0; i < 40; i++) (i % 2 === 0 ? a : b).record(0);
     const direct = new MetricHistogram();
     direct.add(a);
     direct.add(b);
@@ -139,6 +141,13 @@ describe('MetricHistogram', () => {
     a.compact();
     expect(a.toTransfer()).toEqual(before);
     expect(MetricHistogram.fromTransfer(new MetricHistogram('count').toTransfer()).count).toBe(0);
+    const onlyZeros = new MetricHistogram();
+    for (let i = 0; i < 5; i++) onlyZeros.record(0);
+    expect(MetricHistogram.fromTransfer(onlyZeros.toTransfer()).stats()).toEqual(onlyZeros.stats());
+    // Far from zero, only the buckets that hold values travel.
+    const far = new MetricHistogram();
+    for (let i = 0; i < 100; i++) far.record(20_000 + i);
+    expect(far.toTransfer().buckets.length).toBeLessThanOrEqual(200);
     expect(() => a.addTransfer(new MetricHistogram('count').toTransfer())).toThrow(/cannot merge/);
   });
 });

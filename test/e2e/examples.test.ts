@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runCli, tempDir } from '../support/cli.js';
+import { ROOT, runCli, stderrProblems, tempDir } from '../support/cli.js';
 
 const examples = readdirSync(join(ROOT, 'examples')).filter((f) => /\.(ya?ml|ts)$/.test(f));
 // bad.yaml is the one example of an invalid file: it must fail as documented.
@@ -18,8 +18,7 @@ describe('examples', () => {
   it.each(examples.filter((f) => !INVALID.has(f)))('%s validates and runs', async (name) => {
     const out = join(tempDir(), 'run');
     const result = await runCli(['run', `examples/${name}`, '--duration', '2s', '--out', out, '--quiet']);
-    // A generator warning describes the machine the suite runs on, not the example.
-    const stderr = result.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('warning: generator'));
+    const stderr = stderrProblems(result.stderr);
     expect(stderr).toEqual([]);
     expect(result.code).toBe(0);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));

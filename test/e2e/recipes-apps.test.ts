@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadMockProfile, type MockServer, startMockServer } from '../../src/sim/index.js';
-import { ROOT, runCli, tempDir } from '../support/cli.js';
+import { ROOT, runCli, stderrProblems, tempDir } from '../support/cli.js';
 import { type ServedProcess, serveProcess } from '../support/servers.js';
 
 let cleanup: (() => Promise<void>)[] = [];
@@ -32,10 +32,7 @@ async function runRecipe(file: string, vars: Record<string, string>) {
   const out = join(tempDir(), 'run');
   const env = Object.entries(vars).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
   const result = await runCli(['run', file, '--out', out, '--quiet', ...env]);
-  // A generator warning describes the machine the suite runs on, not the recipe.
-  expect(result.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('warning: generator'))).toEqual(
-    [],
-  );
+  expect(stderrProblems(result.stderr)).toEqual([]);
   expect(result.code).toBe(0);
   return JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
 }

@@ -8,7 +8,7 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MockServer, startMockServer } from '../../src/sim/index.js';
-import { runCli, tempDir } from '../support/cli.js';
+import { runCli, stderrProblems, tempDir } from '../support/cli.js';
 import { freePort } from '../support/servers.js';
 
 let mock: MockServer;
@@ -55,7 +55,7 @@ load: { executor: constant-arrival-rate, rate: 20, duration: 4s }
     );
     const out = join(dir, 'run');
     const result = await runCli(['run', file, '--out', out, '--quiet']);
-    expect(result.stderr).toBe('');
+    expect(stderrProblems(result.stderr)).toEqual([]);
     expect(result.code).toBe(0);
     expect(await refused(port)).toBe(true);
     const lines = readFileSync(join(out, 'events.jsonl'), 'utf8')

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../support/cli.js';
+import { runCli, stderrProblems, tempDir } from '../support/cli.js';
 
 interface Rec {
   id: number;
@@ -51,10 +51,7 @@ async function run(
 ): Promise<{ summary: { counts: Record<string, number> }; recs: Rec[]; out: string }> {
   const out = join(tempDir(), `run-${workers}`);
   const result = await runCli(['run', test, '--out', out, '--quiet', '--workers', String(workers)]);
-  // A generator warning describes the machine the suite runs on, not the result under test.
-  expect(result.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('warning: generator'))).toEqual(
-    [],
-  );
+  expect(stderrProblems(result.stderr)).toEqual([]);
   expect(result.code).toBe(0);
   return { summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')), recs: records(out), out };
 }

@@ -56,3 +56,11 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
 export function tempDir(prefix = 'tokenstorm-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
+
+/**
+ * Lines of stderr a test should care about: a generator warning describes the
+ * machine the suite runs on (a busy CI box), not the result under test.
+ */
+export function stderrProblems(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => l !== '' && !l.startsWith('warning: generator'));
+}
