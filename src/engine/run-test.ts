@@ -135,7 +135,7 @@ export async function runTest(
       if (message.type === 'lines') {
         records.writeLines(message.text);
       } else if (message.type === 'state' && message.warmUp === true) {
-        // The merging code runs hot from the first real state; nothing of this is kept.
+        // Compiles the merging code before the first real state; nothing of this is kept.
         scratch.merge(message.state);
       } else if (message.type === 'state') {
         // Merging is exact and order-free, so a rebuild from records.jsonl gives the same numbers.

@@ -78,7 +78,7 @@ describe('WorkerRecorder', () => {
     for (const { out } of [sampled, off]) {
       const merged = new RunAggregator();
       for (const s of out.states) merged.merge(s);
-      expect(merged.requests).toBe(200);
+      expect(merged.snapshot(META).counts.requests).toBe(200);
     }
     expect(recordFilter({ mode: 'sampled', rate: 0.5 })(recordOf({ id: 3 }))).toBe(false);
   });

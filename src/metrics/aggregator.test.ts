@@ -270,7 +270,7 @@ describe('RunAggregator', () => {
       expect(Object.keys(snapshot.scenarios.agent?.turns ?? {})).toEqual(['1', '2', '3', '4']);
       expect(coordinator.snapshot(META)).toEqual(snapshot);
       expect(coordinator.slowest()).toEqual(one.slowest());
-      expect(coordinator.requests).toBe(4000);
+      expect(coordinator.snapshot(META).counts.requests).toBe(4000);
       for (const metric of ['ttft_ms', 'itl_ms', 'e2e_ms', 'scheduling_lag_ms']) {
         expect(coordinator.histogram(metric)?.percentile(99.9)).toBe(one.histogram(metric)?.percentile(99.9));
         expect(coordinator.histogram(metric, 'agent')?.sum).toBe(one.histogram(metric, 'agent')?.sum);

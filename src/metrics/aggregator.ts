@@ -81,11 +81,6 @@ export class RunAggregator {
     this.#stages.at(record.scheduled)?.add(record, good);
   }
 
-  /** Request attempts added so far (merged ones included). */
-  get requests(): number {
-    return this.#total.requests;
-  }
-
   /** Everything counted so far as plain data (see {@link AggregateState}). */
   encode(): AggregateState {
     return {

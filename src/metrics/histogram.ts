@@ -180,13 +180,6 @@ export class MetricHistogram implements PercentileSource {
     return { unit: this.unit, stats, buckets: Float64Array.from(pairs) };
   }
 
-  /** Rebuilds a histogram from {@link MetricHistogram.toTransfer}: the same counts, bucket for bucket. */
-  static fromTransfer(t: HistogramTransfer): MetricHistogram {
-    const h = new MetricHistogram(t.unit);
-    h.addTransfer(t);
-    return h;
-  }
-
   /** Merges a {@link MetricHistogram.toTransfer} of another histogram into this one (as {@link MetricHistogram.add}). */
   addTransfer(t: HistogramTransfer): void {
     if (t.unit !== this.unit) {

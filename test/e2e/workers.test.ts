@@ -56,6 +56,13 @@ async function run(
   return { summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')), recs: records(out), out };
 }
 
+/** Writes a test file into a fresh directory and returns its path. */
+function writeTest(name: string, yaml: string): string {
+  const file = join(tempDir(), name);
+  writeFileSync(file, yaml);
+  return file;
+}
+
 /** `tokenstorm report` rebuilds the summary from records.jsonl alone: it must equal what the workers' merged aggregates gave. */
 async function expectRebuildEqual(out: string): Promise<void> {
   const live = readFileSync(join(out, 'summary.json'), 'utf8');
@@ -66,10 +73,8 @@ async function expectRebuildEqual(out: string): Promise<void> {
 
 describe('worker threads', () => {
   it('an open model gives the same arrivals and the same latency distribution with 1 or 2 workers', async () => {
-    const dir = tempDir();
-    const test = join(dir, 'open.yaml');
-    writeFileSync(
-      test,
+    const test = writeTest(
+      'open.yaml',
       `name: workers-open
 mock: { ttft_ms: { dist: uniform, min: 20, max: 80 }, itl_ms: 2, output_tokens: 10 }
 scenarios:
@@ -98,10 +103,8 @@ load: { executor: constant-arrival-rate, rate: 100, duration: 3s, max_vus: 50 }
   });
 
   it('stages, scenarios and errors counted in 2 workers merge into what the records say', async () => {
-    const dir = tempDir();
-    const test = join(dir, 'staged.yaml');
-    writeFileSync(
-      test,
+    const test = writeTest(
+      'staged.yaml',
       `name: workers-staged
 mock: { ttft_ms: { dist: uniform, min: 5, max: 30 }, itl_ms: 1, output_tokens: 5 }
 scenarios:
@@ -141,10 +144,8 @@ load:
   });
 
   it('a closed model with an iterations bound runs exactly that many across 2 workers', async () => {
-    const dir = tempDir();
-    const test = join(dir, 'closed.yaml');
-    writeFileSync(
-      test,
+    const test = writeTest(
+      'closed.yaml',
       `name: workers-closed
 mock: { ttft_ms: 5, itl_ms: 1, output_tokens: 5 }
 scenarios:
