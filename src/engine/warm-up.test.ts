@@ -2,7 +2,7 @@ import { Agent } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { parseTest } from '../config/index.js';
 import type { RequestRecord } from '../metrics/index.js';
-import { warmUp, warmUpRequests } from './warm-up.js';
+import { warmConnections, warmUp, warmUpRequests } from './warm-up.js';
 
 function testWith(steps: unknown[]) {
   return parseTest(
@@ -93,5 +93,30 @@ describe('warmUp', () => {
     // A day of per-second points is read without spreading it into arguments.
     const day = Array.from({ length: 86_400 }, (_, s) => (s === 50_000 ? 600 : 10));
     expect(warmUpRequests(open(day), 1)).toBe(600);
+  });
+
+  it('opens a connection ahead for every VU a closed model starts with, a few for an open one', () => {
+    const vus = (values: number[], maxConcurrency = Math.max(...values)) => ({
+      durationMs: values.length * 1000,
+      iterations: undefined,
+      maxConcurrency,
+      offered: { unit: 'vus' as const, series: values.map((value, s) => ({ start_s: s, value })) },
+    });
+    // 250 VUs from the start over two workers: 125 each.
+    expect(warmConnections(vus([250, 250]), 2)).toBe(125);
+    // A ramp opens what its first second runs; the rest join later.
+    expect(warmConnections(vus([10, 200, 400]), 1)).toBe(10);
+    // Without a series (a count-bounded run), every VU; at most 1,024 per worker.
+    expect(warmConnections({ durationMs: undefined, iterations: 100, maxConcurrency: 30 }, 1)).toBe(30);
+    expect(warmConnections(vus([10_000]), 1)).toBe(1024);
+    // An open model's VU cap is no guide to the connections it needs: 64 at most.
+    const open = {
+      durationMs: 1000,
+      iterations: undefined,
+      maxConcurrency: 2000,
+      offered: { unit: 'iterations_per_s' as const, series: [{ start_s: 0, value: 20_000 }] },
+    };
+    expect(warmConnections(open, 1)).toBe(64);
+    expect(warmConnections({ ...open, maxConcurrency: 40 }, 2)).toBe(20);
   });
 });

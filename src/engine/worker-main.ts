@@ -16,7 +16,7 @@ import { WarmConnector } from '../protocols/index.js';
 import { Workload } from '../workload/index.js';
 import { drive } from './drive.js';
 import { InFlight } from './in-flight.js';
-import { warmUp, warmUpRequests } from './warm-up.js';
+import { warmConnections, warmUp, warmUpRequests } from './warm-up.js';
 import type { FromWorker, TestSource, ToWorker, WorkerInit } from './worker-protocol.js';
 import { WorkerRecorder } from './worker-recorder.js';
 
@@ -26,8 +26,6 @@ const init = workerData as WorkerInit;
 const post = (message: FromWorker) => port.postMessage(message);
 /** Sampling interval of the event-loop delay monitor (ms). */
 const LOOP_RESOLUTION_MS = 5;
-/** Pre-opened connections per worker, at most. */
-const MAX_WARM_CONNECTIONS = 64;
 
 async function loadSource(source: TestSource): Promise<Test> {
   if ('file' in source) return loadTest(source.file, { overrides: source.overrides ?? {} });
@@ -101,8 +99,7 @@ async function main(): Promise<void> {
   recorder.ship();
   live = true;
   // Connections the load will need at once, opened before the clock starts (TCP set-up is not the schedule's).
-  const share = Math.ceil(plan.maxConcurrency / init.workerCount);
-  await connector.warm(new URL(init.target).origin, Math.min(share, MAX_WARM_CONNECTIONS));
+  await connector.warm(new URL(init.target).origin, warmConnections(plan, init.workerCount));
 
   const stop = new AbortController();
   const cancelNow = new AbortController();
