@@ -3,7 +3,7 @@
 // the anchor tools in the same run, pinned with taskset (target on CPU 1, generator on CPU 0),
 // prints ratios and writes bench/RESULTS.md (bench/RESULTS-partial.md when PARTS names only
 // some parts). Bounded: every tool runs for BENCH_SECONDS.
-//   bash bench/setup.sh && node bench/run.mjs            (PARTS=http,open,sse,memory,scaling BENCH_SECONDS=10)
+//   bash bench/setup.sh && node bench/run.mjs   (PARTS=http,open,sse,memory,scaling BENCH_SECONDS=10 BENCH_REPS=3)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** Interleaved rounds of the tools a goal compares (median reported), as ../shared/bench-reference does. */
+const REPS = Math.max(1, Number(process.env.BENCH_REPS ?? 3));
 const OPEN_RATE = Number(process.env.OPEN_RATE ?? 20000);
 const OPEN_SECONDS = Number(process.env.OPEN_SECONDS ?? 30);
 const STREAMS = (process.env.STREAMS ?? '50,250,500').split(',').map(Number);
@@ -78,37 +80,63 @@ function tokenstorm(cpu, testFile, args) {
   };
 }
 
+/** Median of a few numbers (the middle one, or the mean of the middle two). */
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** "median (a / b / c)" when there were several repetitions. */
+const reps = (xs, fmt) => (xs.length > 1 ? `${fmt(median(xs))} (${xs.map(fmt).join(' / ')})` : fmt(xs[0]));
+
 async function httpPart() {
   const nginx = await server('nginx', ['-c', join(here, 'nginx.conf')], 'http://127.0.0.1:18080/');
   try {
     const url = 'http://127.0.0.1:18080/';
-    const rows = [];
-    const ts = tokenstorm(0, join(here, 'http-loop.yaml'), ['--workers', '1', '--duration', `${SECONDS}s`]);
-    rows.push(['tokenstorm (records on)', ts.summary.counts.requests / ts.summary.durationS]);
-    if (existsSync(bin('autocannon'))) {
-      const j = JSON.parse(run(0, bin('autocannon'), ['-c', '50', '-d', String(SECONDS), '--json', url]));
-      rows.push(['autocannon', j['2xx'] / (j.duration ?? SECONDS)]);
+    // The goal's three are interleaved, REPS rounds of each, so a slow phase of the machine
+    // falls on all of them; the ratio is each round's (neighbours in time), then the median.
+    const ours = [];
+    const cannon = [];
+    const raw = [];
+    for (let rep = 0; rep < REPS; rep++) {
+      const ts = tokenstorm(0, join(here, 'http-loop.yaml'), ['--workers', '1', '--duration', `${SECONDS}s`]);
+      ours.push(ts.summary.counts.requests / ts.summary.durationS);
+      if (existsSync(bin('autocannon'))) {
+        const j = JSON.parse(run(0, bin('autocannon'), ['-c', '50', '-d', String(SECONDS), '--json', url]));
+        cannon.push(j['2xx'] / (j.duration ?? SECONDS));
+      }
+      const u = JSON.parse(
+        run(0, process.execPath, [join(here, 'undici-loop.mjs'), url, '50', String(SECONDS)]),
+      );
+      raw.push(u.requests / u.seconds);
     }
-    const u = JSON.parse(
-      run(0, process.execPath, [join(here, 'undici-loop.mjs'), url, '50', String(SECONDS)]),
-    );
-    rows.push(['undici Pool (raw)', u.requests / u.seconds]);
+    const rows = [
+      ['tokenstorm (records on)', ours],
+      ['autocannon', cannon],
+      ['undici Pool (raw)', raw],
+    ].filter(([, xs]) => xs.length > 0);
+    // wrk and hey set the scale (what C and Go reach); once each.
     for (const [name, cmd, args] of [
       ['wrk -t1', 'wrk', ['-t1', '-c50', `-d${SECONDS}s`, url]],
       ['hey', 'hey', ['-z', `${SECONDS}s`, '-c', '50', url]],
     ]) {
       if (spawnSync('which', [cmd]).status !== 0) continue;
       const m = /Requests\/sec:\s+([\d.]+)/.exec(run(0, cmd, args));
-      if (m) rows.push([name, Number(m[1])]);
+      if (m) rows.push([name, [Number(m[1])]]);
     }
-    const anchor = rows.find((r) => r[0] === 'autocannon')?.[1];
+    const ratio = (xs) => median(ours.map((x, i) => x / (xs[i] ?? xs[0])));
     say(`## A. Plain HTTP, closed loop, 50 connections, ${SECONDS} s, nginx on CPU 1, generator on CPU 0`);
+    say();
+    say(
+      `tokenstorm, autocannon and raw undici ran interleaved, ${REPS} round(s); req/s is the median (each round's in brackets), and "tokenstorm ÷ it" the median of the rounds' ratios. wrk and hey ran once.`,
+    );
     say();
     say('| generator | req/s | tokenstorm ÷ it |');
     say('|---|---|---|');
-    for (const [name, rps] of rows) say(`| ${name} | ${int(rps)} | ${f(rows[0][1] / rps)} |`);
+    for (const [name, xs] of rows) say(`| ${name} | ${reps(xs, int)} | ${f(ratio(xs))} |`);
     say();
-    if (anchor) say(`Goal: tokenstorm ≥ 1.0× autocannon [floor 0.75×]: **${f(rows[0][1] / anchor)}×**`);
+    if (cannon.length > 0) say(`Goal: tokenstorm ≥ 1.0× autocannon [floor 0.75×]: **${f(ratio(cannon))}×**`);
     say();
   } finally {
     nginx.kill();
@@ -207,7 +235,7 @@ async function ssePart() {
   );
   say();
   say(
-    "Errors are measured − configured (ms). Client lag = receive time − the server's write stamp for that chunk: the raw consumers parse the stamp from the chunk; for tokenstorm the server keeps each request's stamps (by an id header) and the receive times come from its records (run.json's clock origin + sent + TTFT + each ITL).",
+    `Errors are measured − configured (ms). Client lag = receive time − the server's write stamp for that chunk: the raw consumers parse the stamp from the chunk; for tokenstorm the server keeps each request's stamps (by an id header) and the receive times come from its records (run.json's clock origin + sent + TTFT + each ITL). tokenstorm and raw undici ran interleaved, ${REPS} round(s) per stream count, each column the median over the rounds; Python once.`,
   );
   say();
   say(
@@ -215,6 +243,32 @@ async function ssePart() {
   );
   say('|---|---|---|---|---|---|');
   const ideal = (c) => (c * TOKENS * 1000) / (TTFT + (TOKENS - 1) * ITL);
+  /** One client run's figures: tokens/s, TTFT and ITL error med/p99, client lag med/p99. */
+  const figures = (tps, ttft, itl, lag) => {
+    const t = errors(ttft, TTFT);
+    const i = errors(itl, ITL);
+    return [tps, t.med, t.p99, i.med, i.p99, pct(lag, 50), pct(lag, 99)];
+  };
+  const tokenstormRun = async (test) => {
+    await fetch('http://127.0.0.1:18090/stamps'); // forget earlier clients' stamps
+    const ts = tokenstorm(0, test, ['--workers', '1']);
+    const stamps = await (await fetch('http://127.0.0.1:18090/stamps')).json();
+    const recs = readFileSync(join(ts.dir, 'records.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    return figures(
+      ts.summary.rates.output_tokens_per_s,
+      recs.map((r) => r.ttftMs).filter((x) => x !== undefined),
+      recs.flatMap((r) => r.itlMs ?? []),
+      clientLag(recs, stamps, ts.info.clockOriginEpochMs),
+    );
+  };
+  const clientRun = (cmd, script, c) => {
+    const out = JSON.parse(run(0, cmd, [join(here, script), url, String(c), String(SECONDS)]));
+    return figures(out.tokens / out.seconds, out.ttft, out.itl, out.lag);
+  };
+  const python = spawnSync('/usr/bin/python3', ['-c', 'import aiohttp']).status === 0;
   try {
     for (const c of STREAMS) {
       const test = join(tmp, `sse-${c}.yaml`);
@@ -223,44 +277,31 @@ async function ssePart() {
         // The id header lets the server keep each request's chunk stamps for the client-lag column.
         `name: bench-sse\ntarget: http://127.0.0.1:18090/v1\nscenarios:\n  - name: chat\n    steps:\n      - chat: { model: m, max_tokens: ${TOKENS}, messages: [{ role: user, content: hi }], headers: { x-bench-id: "it{{ iteration }}" } }\nload: { executor: constant-vus, vus: ${c}, duration: ${SECONDS}s, graceful_stop: 2s }\n`,
       );
-      await fetch('http://127.0.0.1:18090/stamps'); // forget earlier clients' stamps
-      const ts = tokenstorm(0, test, ['--workers', '1']);
-      const stamps = await (await fetch('http://127.0.0.1:18090/stamps')).json();
-      const recs = readFileSync(join(ts.dir, 'records.jsonl'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l));
-      const ttft = recs.map((r) => r.ttftMs).filter((x) => x !== undefined);
-      const itl = recs.flatMap((r) => r.itlMs ?? []);
-      const tok = ts.summary.rates.output_tokens_per_s;
-      const row = (name, tps, t, i, lag) =>
+      // tokenstorm and raw undici interleaved, REPS rounds; the slow Python anchor once.
+      const ours = [];
+      const raw = [];
+      for (let rep = 0; rep < REPS; rep++) {
+        ours.push(await tokenstormRun(test));
+        raw.push(clientRun(process.execPath, 'sse-undici-client.mjs', c));
+      }
+      const rows = [
+        ['tokenstorm', ours],
+        ['undici raw', raw],
+      ];
+      if (python) rows.push(['python aiohttp', [clientRun('/usr/bin/python3', 'sse_aiohttp_client.py', c)]]);
+      for (const [name, runs] of rows) {
+        // Each column's median over the rounds.
+        const [tps, tMed, tP99, iMed, iP99, lMed, lP99] = runs[0].map((_, k) =>
+          median(runs.map((r) => r[k])),
+        );
         say(
-          `| ${name} | ${c} | ${int(tps)} (${int(ideal(c))}) | ${f(t.med)} / ${f(t.p99)} | ${f(i.med)} / ${f(i.p99)} | ${lag} |`,
-        );
-      const lag = clientLag(recs, stamps, ts.info.clockOriginEpochMs);
-      row('tokenstorm', tok, errors(ttft, TTFT), errors(itl, ITL), `${f(pct(lag, 50))} / ${f(pct(lag, 99))}`);
-      const u = JSON.parse(
-        run(0, process.execPath, [join(here, 'sse-undici-client.mjs'), url, String(c), String(SECONDS)]),
-      );
-      row(
-        'undici raw',
-        u.tokens / u.seconds,
-        errors(u.ttft, TTFT),
-        errors(u.itl, ITL),
-        `${f(pct(u.lag, 50))} / ${f(pct(u.lag, 99))}`,
-      );
-      if (spawnSync('/usr/bin/python3', ['-c', 'import aiohttp']).status === 0) {
-        const p = JSON.parse(
-          run(0, '/usr/bin/python3', [join(here, 'sse_aiohttp_client.py'), url, String(c), String(SECONDS)]),
-        );
-        row(
-          'python aiohttp',
-          p.tokens / p.seconds,
-          errors(p.ttft, TTFT),
-          errors(p.itl, ITL),
-          `${f(pct(p.lag, 50))} / ${f(pct(p.lag, 99))}`,
+          `| ${name} | ${c} | ${int(tps)} (${int(ideal(c))}) | ${f(tMed)} / ${f(tP99)} | ${f(iMed)} / ${f(iP99)} | ${f(lMed)} / ${f(lP99)} |`,
         );
       }
+      const lagRatios = ours.map((r, i) => r[6] / raw[i][6]);
+      say(
+        `| | ${c} | tokenstorm ÷ ideal ${f(median(ours.map((r) => r[0])) / ideal(c), 3)} | | | lag p99 ÷ undici raw, by round: ${lagRatios.map((x) => f(x)).join(' / ')} |`,
+      );
     }
   } finally {
     sse.kill();
@@ -394,8 +435,16 @@ async function scalingPart() {
       return { rps: s.counts.requests / s.durationS, cores: s.generator?.cpu_cores ?? Number.NaN };
     };
     const n = cpus().length;
-    const one = rps(1, '0');
-    const all = rps(n, `0-${n - 1}`);
+    // Interleaved rounds; each column is the median over them.
+    const ones = [];
+    const alls = [];
+    for (let rep = 0; rep < REPS; rep++) {
+      ones.push(rps(1, '0'));
+      alls.push(rps(n, `0-${n - 1}`));
+    }
+    const mid = (runs) => ({ rps: median(runs.map((r) => r.rps)), cores: median(runs.map((r) => r.cores)) });
+    const one = mid(ones);
+    const all = mid(alls);
     say(`## E. Scaling: 1 worker on CPU 0 vs ${n} workers on CPUs 0-${n - 1}, plain HTTP loop against nginx`);
     say();
     say(
@@ -403,7 +452,7 @@ async function scalingPart() {
     );
     say();
     say(
-      "Generator cores = CPU seconds of tokenstorm's process during the load ÷ its duration (summary.generator.cpu_cores); req/s per generator core factors out the core the target takes.",
+      `Generator cores = CPU seconds of tokenstorm's process during the load ÷ its duration (summary.generator.cpu_cores); req/s per generator core factors out the core the target takes. 1 and ${n} workers ran interleaved, ${REPS} round(s); each column is the median (${n} workers' req/s by round: ${alls.map((r) => int(r.rps)).join(' / ')}; 1 worker's: ${ones.map((r) => int(r.rps)).join(' / ')}).`,
     );
     say();
     say(
@@ -427,7 +476,7 @@ say(
   `Run ${started.toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${pinned ? 'target pinned to CPU 1, generator to CPU 0 (taskset)' : 'not pinned (no taskset or one core)'}.`,
 );
 say(
-  'Reproduce: `bash bench/setup.sh && node bench/run.mjs` (env: PARTS, BENCH_SECONDS, OPEN_RATE, OPEN_SECONDS, STREAMS).',
+  'Reproduce: `bash bench/setup.sh && node bench/run.mjs` (env: PARTS, BENCH_SECONDS, BENCH_REPS, OPEN_RATE, OPEN_SECONDS, STREAMS).',
 );
 say();
 const parts = { http: httpPart, open: openPart, sse: ssePart, memory: memoryPart, scaling: scalingPart };
