@@ -262,3 +262,76 @@ describe('plain HTTP steps', () => {
     expect(m).toMatchObject({ outcome: 'error', error: 'check_failed' });
   });
 });
+
+describe('compileStep', () => {
+  const defaults = {
+    target: 'http://127.0.0.1:9/v1',
+    headers: { authorization: 'Bearer k' },
+    timeoutMs: 5_000,
+  };
+
+  it('builds a chat body in a fixed key order, with the step body overriding and extending it', () => {
+    const step = compileStep(
+      {
+        chat: {
+          model: 'm',
+          stream: true,
+          max_tokens: 8,
+          temperature: 0,
+          messages: [
+            { role: 'system', content: 'be brief' },
+            { role: 'user', content: [{ type: 'text', text: 'hi' }] },
+          ],
+          body: { model: 'other', extra: true },
+          headers: { 'x-id': 'it1' },
+        },
+      } as never,
+      2,
+      defaults,
+    );
+    expect(step.body).toBe(
+      '{"model":"other","messages":[{"role":"system","content":"be brief"},{"role":"user","content":[{"type":"text","text":"hi"}]}],"stream":true,"stream_options":{"include_usage":true},"max_tokens":8,"temperature":0,"extra":true}',
+    );
+    expect(step).toMatchObject({
+      index: 2,
+      kind: 'chat',
+      origin: 'http://127.0.0.1:9',
+      path: '/v1/chat/completions',
+    });
+    expect(step.headers).toEqual({
+      'content-type': 'application/json',
+      authorization: 'Bearer k',
+      'x-id': 'it1',
+      accept: 'text/event-stream',
+    });
+    // The prompt text counted is every message's content, a non-string one as JSON, one per line.
+    expect(step.inputTokensClient).toBeGreaterThan(3);
+  });
+
+  it('resolves each path against the target, absolute URLs as they are, a templated path per iteration', () => {
+    const http = (url: string) =>
+      compileStep({ http: { method: 'GET', url } } as never, 0, defaults) as { origin: string; path: string };
+    // The same base with other paths (a URL templated per iteration) must not share an endpoint.
+    for (let i = 0; i < 3; i++) expect(http(`/items/${i}?q=${i}`).path).toBe(`/v1/items/${i}?q=${i}`);
+    expect(http('items')).toMatchObject({ origin: 'http://127.0.0.1:9', path: '/v1/items' });
+    expect(http('https://example.test:8443/a?b=1')).toEqual(
+      expect.objectContaining({ origin: 'https://example.test:8443', path: '/a?b=1' }),
+    );
+    const other = compileStep({ http: { method: 'GET', url: '/items/1' } } as never, 0, {
+      ...defaults,
+      target: 'http://127.0.0.2:9/',
+    });
+    expect(other).toMatchObject({ origin: 'http://127.0.0.2:9', path: '/items/1' });
+  });
+
+  it('counts an absent message content as empty text, not as "undefined"', () => {
+    const step = (content: unknown) =>
+      compileStep(
+        { chat: { model: 'm', stream: false, messages: [{ role: 'user', content }] } } as never,
+        0,
+        defaults,
+      );
+    expect(step(undefined).inputTokensClient).toBe(0);
+    expect(step('hello').inputTokensClient).toBe(1);
+  });
+});
