@@ -243,7 +243,7 @@ async function ssePart() {
   );
   say('|---|---|---|---|---|---|---|');
   const ideal = (c) => (c * TOKENS * 1000) / (TTFT + (TOKENS - 1) * ITL);
-  /** One client run's figures: tokens/s, TTFT and ITL error med/p99, client lag med/p99. */
+  /** One client run's figures: tokens/s, TTFT and ITL error med/p99, client lag med/p99, server lateness med/p99, share of the offered tokens/s. */
   const figures = (c, tps, ttft, itl, lag, server) => {
     const t = errors(ttft, TTFT);
     const i = errors(itl, ITL);
