@@ -87,8 +87,9 @@ function median(xs) {
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-/** "median (a / b / c)" when there were several repetitions. */
-const reps = (xs, fmt) => (xs.length > 1 ? `${fmt(median(xs))} (${xs.map(fmt).join(' / ')})` : fmt(xs[0]));
+/** "median (a / b / c)" when there were several rounds. */
+const withRounds = (xs, fmt) =>
+  xs.length > 1 ? `${fmt(median(xs))} (${xs.map(fmt).join(' / ')})` : fmt(xs[0]);
 
 async function httpPart() {
   const nginx = await server('nginx', ['-c', join(here, 'nginx.conf')], 'http://127.0.0.1:18080/');
@@ -134,7 +135,7 @@ async function httpPart() {
     say();
     say('| generator | req/s | tokenstorm ÷ it |');
     say('|---|---|---|');
-    for (const [name, xs] of rows) say(`| ${name} | ${reps(xs, int)} | ${f(ratio(xs))} |`);
+    for (const [name, xs] of rows) say(`| ${name} | ${withRounds(xs, int)} | ${f(ratio(xs))} |`);
     say();
     if (cannon.length > 0) say(`Goal: tokenstorm ≥ 1.0× autocannon [floor 0.75×]: **${f(ratio(cannon))}×**`);
     say();
