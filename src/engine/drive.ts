@@ -5,11 +5,10 @@
  * the graceful stop before they are cancelled.
  */
 import { setMaxListeners } from 'node:events';
-import type { Dispatcher } from 'undici';
 import type { Test } from '../config/index.js';
 import type { BoundExecutor } from '../load/index.js';
 import { type RequestRecord, RunAggregator, type StageSpan, slosOf } from '../metrics/index.js';
-import type { Clock } from '../protocols/index.js';
+import type { Clock, HttpTransport } from '../protocols/index.js';
 import type { Workload } from '../workload/index.js';
 import type { InFlight } from './in-flight.js';
 
@@ -18,7 +17,7 @@ export interface DriveOptions {
   /** The test's load model, built once by the caller (a trace file is read once). */
   executor: BoundExecutor;
   workload: Workload;
-  dispatcher: Dispatcher;
+  dispatcher: HttpTransport;
   clock: Clock;
   /** Which slice of the plan this worker runs (k6's execution segments). */
   segment: { index: number; count: number };
@@ -53,8 +52,8 @@ export async function drive(options: DriveOptions): Promise<number> {
   const { plan, run } = options.executor;
   // A load model that decides from results (the sweep) runs in one segment and measures its own records.
   const meter = plan.singleSegment ? new RunAggregator({ slos: slosOf(test.slo) }) : undefined;
-  const sink = (partial: Omit<RequestRecord, 'id'>): void => {
-    const record = { id: segment.index + sequence++ * segment.count, ...partial } as RequestRecord;
+  const sink = (record: RequestRecord): void => {
+    record.id = segment.index + sequence++ * segment.count;
     meter?.add(record);
     options.onRecord(record);
   };

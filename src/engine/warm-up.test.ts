@@ -1,7 +1,7 @@
-import { Agent } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { parseTest } from '../config/index.js';
 import type { RequestRecord } from '../metrics/index.js';
+import { HttpClient } from '../protocols/index.js';
 import { warmConnections, warmUp, warmUpRequests } from './warm-up.js';
 
 function testWith(steps: unknown[]) {
@@ -56,7 +56,7 @@ describe('warmUp', () => {
       maxConcurrency: 1000,
       offered: { unit: 'iterations_per_s' as const, series: [{ start_s: 0, value: 20_000 }] },
     };
-    const dispatcher = new Agent({ connections: null });
+    const dispatcher = new HttpClient();
     const records: RequestRecord[] = [];
     const result = await warmUp({ test, plan, requests: 300, dispatcher, onRecord: (r) => records.push(r) });
     await result.close();

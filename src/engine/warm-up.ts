@@ -3,17 +3,16 @@
  * Runs the request path on a loopback server of the worker's own before the
  * run clock starts, so the first second of a run is not measured on cold
  * code. A cold worker sends its first thousand requests at a fraction of its
- * speed; in an open model the arrivals pile up, undici opens a connection for
+ * speed; in an open model the arrivals pile up, the client opens a connection for
  * each and the run drops thousands of arrivals before it recovers (bench/).
  * The target sees none of this traffic.
  */
 import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { Agent, type Dispatcher } from 'undici';
 import { parseTest, type Test } from '../config/index.js';
 import { type ExecutionPlan, executorFor, localCounter } from '../load/index.js';
 import type { RequestRecord } from '../metrics/index.js';
-import { type Clock, createClock } from '../protocols/index.js';
+import { type Clock, createClock, HttpClient, type HttpTransport } from '../protocols/index.js';
 import { listen } from '../sim/listen.js';
 import { Workload } from '../workload/index.js';
 import { drive } from './drive.js';
@@ -30,8 +29,8 @@ export interface WarmUpOptions {
   plan?: ExecutionPlan;
   /** Workers sharing the plan (the warm-up takes one worker's share). */
   workers?: number;
-  /** The dispatcher the run will use (its own pool serves the loopback origin); default a fresh Agent. */
-  dispatcher?: Dispatcher;
+  /** The transport the run will use (its own pool serves the loopback origin); default a fresh client. */
+  dispatcher?: HttpTransport;
   /** The run's clock (its origin may move later); default a fresh one. */
   clock?: Clock;
   /** Where the run's records go; warm-up records are passed on so the same code handles them. */
@@ -204,11 +203,8 @@ export async function warmUp(options: WarmUpOptions = {}): Promise<WarmUp> {
   if (requests <= 0) return { sent: 0, ok: 0, kinds, close: async () => undefined };
   const server = createServer({ keepAliveTimeout: 0 }, answer);
   const { url } = await listen(server, 0, '127.0.0.1');
-  const own =
-    options.dispatcher === undefined
-      ? new Agent({ connections: null, headersTimeout: 0, bodyTimeout: 0 })
-      : undefined;
-  const dispatcher = options.dispatcher ?? (own as Agent);
+  const own = options.dispatcher === undefined ? new HttpClient() : undefined;
+  const dispatcher = options.dispatcher ?? (own as HttpClient);
   const testWith = (requestsLeft: number, ms: number) =>
     parseTest(
       {

@@ -8,11 +8,10 @@ import { setMaxListeners } from 'node:events';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { Agent } from 'undici';
 import { ConfigError, loadTest, parseTest, type Test } from '../config/index.js';
 import { executorFor } from '../load/index.js';
 import { type RequestRecord, roundMs, slosOf } from '../metrics/index.js';
-import { WarmConnector } from '../protocols/index.js';
+import { HttpClient } from '../protocols/index.js';
 import { Workload } from '../workload/index.js';
 import { drive } from './drive.js';
 import { InFlight } from './in-flight.js';
@@ -49,16 +48,8 @@ async function main(): Promise<void> {
     workerIndex: init.workerIndex,
     workerCount: init.workerCount,
   });
-  const connector = new WarmConnector();
-  const dispatcher = new Agent({
-    connections: null,
-    pipelining: 1,
-    keepAliveTimeout: 30_000,
-    // The step timeout bounds every request; undici's own timers would misclassify slow streams.
-    headersTimeout: 0,
-    bodyTimeout: 0,
-    connect: connector.connect,
-  });
+  // A connection per concurrent request; the step timeout bounds every request.
+  const dispatcher = new HttpClient({ keepAliveMs: 30_000 });
   const executor = executorFor(test.load);
   const { plan } = executor;
   // Arrival times are drawn now: after the barrier they would delay the whole schedule.
@@ -99,7 +90,7 @@ async function main(): Promise<void> {
   recorder.ship();
   live = true;
   // Connections the load will need at once, opened before the clock starts (TCP set-up is not the schedule's).
-  await connector.warm(new URL(init.target).origin, warmConnections(plan, init.workerCount));
+  await dispatcher.warm(new URL(init.target).origin, warmConnections(plan, init.workerCount));
 
   const stop = new AbortController();
   const cancelNow = new AbortController();
@@ -178,7 +169,6 @@ async function main(): Promise<void> {
     if (dropped.length > 0) post({ type: 'dropped', at: dropped });
     await warm?.close();
     await dispatcher.destroy().catch(() => undefined);
-    connector.close();
     await workload.close();
   }
   post({ type: 'done', endMs: roundMs(endMs) });

@@ -1,13 +1,14 @@
 /**
  * @module protocols/exchange
- * One HTTP request/response over undici's dispatch API, timed at the points
- * DESIGN.md §2 defines: `sent` when undici hands the request to its socket,
- * first byte when the status line arrives, end at the last body byte.
+ * One HTTP request/response through a transport's dispatch API (ours in
+ * protocols/http1, or undici's), timed at the points DESIGN.md §2 defines:
+ * `sent` when the request is handed to its open connection, first byte when
+ * the response head arrives, end at the last body byte.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Dispatcher } from 'undici';
 import type { Clock } from './clock.js';
 import { ClientAbort, classifyTransportError, type Failure } from './errors.js';
+import type { HttpMethod, HttpTransport, RequestController, RequestHandler } from './http1.js';
 
 /** Receives the response as it arrives; returns a failure to end the exchange early. */
 export interface ResponseSink {
@@ -30,7 +31,7 @@ export interface ExchangeResult {
 export interface ExchangeRequest {
   origin: string;
   path: string;
-  method: Dispatcher.HttpMethod;
+  method: HttpMethod;
   headers: Record<string, string>;
   body?: string | undefined;
   timeoutMs: number;
@@ -119,12 +120,12 @@ export function isAborted(signal: AbortSignal | undefined): boolean {
   return signal !== undefined && listOf(signal).aborted;
 }
 
-/** An undici handler that records timings; one per request, no closures on the data path. */
-class TimedHandler implements Dispatcher.DispatchHandler {
+/** A dispatch handler that records timings; one per request, no closures on the data path. */
+class TimedHandler implements RequestHandler {
   /** Neighbours in the signal's in-flight list. */
   prev: TimedHandler | undefined = undefined;
   next: TimedHandler | undefined = undefined;
-  private controller: Dispatcher.DispatchController | undefined;
+  private controller: RequestController | undefined;
   private readonly result: ExchangeResult;
   private done = false;
   private timer: NodeJS.Timeout | undefined;
@@ -166,7 +167,7 @@ class TimedHandler implements Dispatcher.DispatchHandler {
     this.controller.abort(reason);
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
+  onRequestStart(controller: RequestController): void {
     this.controller = controller;
     this.result.sentAt = this.clock();
     if (this.pendingAbort !== undefined) controller.abort(this.pendingAbort);
@@ -179,18 +180,14 @@ class TimedHandler implements Dispatcher.DispatchHandler {
     }
   }
 
-  onResponseStart(
-    _controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: IncomingHttpHeaders,
-  ): void {
+  onResponseStart(_controller: RequestController, statusCode: number, headers: IncomingHttpHeaders): void {
     const at = this.clock();
     this.result.firstByteAt = at;
     this.result.status = statusCode;
     this.sink.onStart(statusCode, headers, at);
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(controller: RequestController, chunk: Buffer): void {
     const failure = this.sink.onData(chunk, this.clock());
     if (failure !== undefined && this.result.failure === undefined) {
       this.result.failure = failure;
@@ -205,7 +202,7 @@ class TimedHandler implements Dispatcher.DispatchHandler {
     this.finish(at);
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+  onResponseError(_controller: RequestController, error: Error): void {
     const at = this.clock();
     if (this.result.failure !== undefined) {
       this.finish(at);
@@ -232,7 +229,7 @@ class TimedHandler implements Dispatcher.DispatchHandler {
 
 /** Sends one request and resolves when it ended, however it ended; never rejects. */
 export function exchange(
-  dispatcher: Dispatcher,
+  dispatcher: HttpTransport,
   clock: Clock,
   request: ExchangeRequest,
   sink: ResponseSink,
@@ -258,7 +255,7 @@ export function exchange(
         handler,
       );
     } catch (err) {
-      handler.onResponseError(undefined as unknown as Dispatcher.DispatchController, err as Error);
+      handler.onResponseError(undefined as unknown as RequestController, err as Error);
     }
   });
 }

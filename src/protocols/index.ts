@@ -13,6 +13,16 @@ export {
   type ResponseSink,
 } from './exchange.js';
 export {
+  HttpClient,
+  HttpClientError,
+  type HttpClientOptions,
+  type HttpMethod,
+  type HttpTransport,
+  type RequestController,
+  type RequestHandler,
+  type RequestOptions,
+} from './http1.js';
+export {
   type CompiledStep,
   compileStep,
   runStep,

@@ -1,4 +1,3 @@
-import { Agent } from 'undici';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   type FixtureServer,
@@ -9,9 +8,10 @@ import {
 import { parseTest } from '../config/index.js';
 import { createClock } from './clock.js';
 import { isAborted } from './exchange.js';
+import { HttpClient } from './http1.js';
 import { compileStep, runStep } from './steps.js';
 
-const dispatcher = new Agent({ connections: null, headersTimeout: 0, bodyTimeout: 0 });
+const dispatcher = new HttpClient();
 afterAll(() => dispatcher.close());
 
 let server: FixtureServer | undefined;

@@ -4,12 +4,12 @@
  * work per request), and runs it into a measurement.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Dispatcher } from 'undici';
 import type { ChatStep, CompletionStep, Step } from '../config/index.js';
 import { type ErrorKind, type RequestRecord, roundMs, type StepKind } from '../metrics/index.js';
 import type { Clock } from './clock.js';
 import { exchange } from './exchange.js';
 import { HttpSink } from './http-sink.js';
+import type { HttpMethod, HttpTransport } from './http1.js';
 import { OpenAISink } from './openai-sink.js';
 import { countTokens } from './tokens.js';
 
@@ -20,7 +20,7 @@ export interface CompiledStep {
   kind: StepKind;
   origin: string;
   path: string;
-  method: Dispatcher.HttpMethod;
+  method: HttpMethod;
   headers: Record<string, string>;
   body: string | undefined;
   timeoutMs: number;
@@ -53,7 +53,7 @@ export type StepMeasurement = Pick<
 >;
 
 export interface StepContext {
-  dispatcher: Dispatcher;
+  dispatcher: HttpTransport;
   clock: Clock;
   signal?: AbortSignal | undefined;
 }

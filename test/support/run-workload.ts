@@ -2,10 +2,9 @@
  * Drives a Workload directly (no engine): N iterations over real HTTP with a
  * bounded concurrency, collecting the records, for workload tests.
  */
-import { Agent } from 'undici';
 import { parseTest, type TestInput } from '../../src/config/index.js';
 import type { RequestRecord } from '../../src/metrics/index.js';
-import { createClock } from '../../src/protocols/index.js';
+import { createClock, HttpClient } from '../../src/protocols/index.js';
 import { Workload, type WorkloadOptions } from '../../src/workload/index.js';
 
 export interface WorkloadRun {
@@ -30,7 +29,7 @@ export async function runWorkload(
   workload: Workload,
   options: { iterations: number; vus?: number; signal?: AbortSignal; firstIteration?: number },
 ): Promise<RequestRecord[]> {
-  const dispatcher = new Agent({ connections: null, headersTimeout: 0, bodyTimeout: 0 });
+  const dispatcher = new HttpClient();
   const clock = createClock();
   const records: RequestRecord[] = [];
   let next = options.firstIteration ?? 0;
@@ -42,7 +41,10 @@ export async function runWorkload(
         vu,
         iteration,
         scheduled: clock(),
-        sink: (r) => records.push({ id: records.length, ...r } as RequestRecord),
+        sink: (r) => {
+          r.id = records.length;
+          records.push(r);
+        },
         dispatcher,
         clock,
         signal: options.signal,
