@@ -355,6 +355,19 @@ class Connection {
 
   /** Reads a chunk-size line, the CRLF after chunk data, or a trailer line. */
   private readLine(request: PendingRequest, chunk: Buffer, at: number): number {
+    if (this.pending === undefined) {
+      // The common lines, read off the bytes: every SSE event of a stream is a chunk with two of them.
+      if (this.read === Read.ChunkEnd) {
+        const next = lineEnd(chunk, at);
+        if (next >= 0) {
+          this.read = Read.ChunkSize;
+          return next;
+        }
+      } else if (this.read === Read.ChunkSize) {
+        const next = this.sizeLine(chunk, at);
+        if (next >= 0) return next;
+      }
+    }
     const nl = chunk.indexOf(0x0a, at);
     if (nl < 0) {
       const pendingBytes = (this.pending?.length ?? 0) + chunk.length - at;
@@ -398,6 +411,26 @@ class Connection {
       );
     }
     const size = Number.parseInt(digits, 16);
+    if (size === 0) this.read = Read.Trailers;
+    else {
+      this.left = size;
+      this.read = Read.ChunkData;
+    }
+    return next;
+  }
+
+  /** A plain chunk-size line (hex digits, CRLF) at `at`: where the next line starts, or -1 for the general path. */
+  private sizeLine(chunk: Buffer, at: number): number {
+    let size = 0;
+    let i = at;
+    for (const end = Math.min(chunk.length, at + 12); i < end; i++) {
+      const digit = hexDigit(chunk[i] as number);
+      if (digit < 0) break;
+      size = size * 16 + digit;
+    }
+    if (i === at) return -1;
+    const next = lineEnd(chunk, i);
+    if (next < 0) return -1;
     if (size === 0) this.read = Read.Trailers;
     else {
       this.left = size;
@@ -471,6 +504,21 @@ class Connection {
 
 function isDigit(code: number): boolean {
   return code >= 0x30 && code <= 0x39;
+}
+
+/** Where the line after the CRLF (or bare LF) at `at` starts, or -1 when no line end is there. */
+function lineEnd(chunk: Buffer, at: number): number {
+  const byte = chunk[at];
+  if (byte === 0x0a) return at + 1;
+  if (byte === 0x0d && chunk[at + 1] === 0x0a) return at + 2;
+  return -1;
+}
+
+function hexDigit(byte: number): number {
+  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
+  const lower = byte | 0x20;
+  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
+  return -1;
 }
 
 function tooLarge(max: number): HttpClientError {
