@@ -7,11 +7,13 @@
  * connection's end). `https://` targets go through undici.
  *
  * Why not undici for plain HTTP (DESIGN.md §7 allows a swap for a measured
- * reason): in bench/ a closed loop on undici's Pool reached 0.63-0.78× of
- * autocannon's req/s against nginx on one core, this client 1.3-1.5×
- * (autocannon also brings its own HTTP client). undici spends its time in
- * layers we do not use here (interceptors, a generic request queue, an
- * idle-socket check deferred with `setImmediate` before each request).
+ * reason): against nginx on one core a closed loop on undici's Pool alone
+ * reached 0.63-0.78× of autocannon's req/s (bench/), a minimal keep-alive
+ * client on `net` sockets 1.3-1.5× (autocannon brings its own HTTP client
+ * too). undici spends its time in layers a load generator does not use
+ * (interceptors, a generic request queue, an idle-socket check deferred with
+ * `setImmediate` before each reused request). Inside tokenstorm's loop this
+ * client gave +1/+38/+25/+25 % req/s in four interleaved pairs.
  *
  * The handler API is a subset of undici's dispatch handler, so one handler
  * serves both clients.
@@ -20,7 +22,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
-import { WarmConnector } from './warm-connector.js';
+import { WARM_BATCH, WarmConnector } from './warm-connector.js';
 
 /** Ends a request early (undici's `DispatchController` has the same method). */
 export interface RequestController {
@@ -91,8 +93,6 @@ const KEEP_ALIVE_MARGIN_MS = 1_000;
 const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
 /** Longest chunk-size or trailer line accepted. */
 const MAX_LINE_BYTES = 4 * 1024;
-/** Connects in flight at once while warming (Node's and nginx's default listen backlog is 511). */
-const WARM_BATCH = 128;
 
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

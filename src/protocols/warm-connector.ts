@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { buildConnector } from 'undici';
 
 /** Connects in flight at once while warming (Node's and nginx's default listen backlog is 511). */
-const WARM_BATCH = 128;
+export const WARM_BATCH = 128;
 
 export class WarmConnector {
   private readonly base: buildConnector.connector;
