@@ -30,6 +30,8 @@ export function kindOfStatus(status: number): ErrorKind | undefined {
 
 const TIMEOUT_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
+  // protocols/http1
+  'CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
   'ETIMEDOUT',

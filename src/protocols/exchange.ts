@@ -167,6 +167,12 @@ class TimedHandler implements RequestHandler {
     this.controller.abort(reason);
   }
 
+  /** Waiting for a connection: a timeout or cancellation now ends it there (no connection may ever open). */
+  onRequestQueued(controller: RequestController): void {
+    this.controller = controller;
+    if (this.pendingAbort !== undefined) controller.abort(this.pendingAbort);
+  }
+
   onRequestStart(controller: RequestController): void {
     this.controller = controller;
     this.result.sentAt = this.clock();

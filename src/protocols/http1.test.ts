@@ -5,9 +5,13 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
-import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, type Server, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createRng } from '../random/index.js';
+import { createClock } from './clock.js';
+import { classifyTransportError } from './errors.js';
+import { exchange } from './exchange.js';
 import {
   HttpClient,
   type HttpClientOptions,
@@ -137,6 +141,9 @@ function send(
     client.dispatch(
       { path: '/', method: 'GET', ...options },
       {
+        onRequestQueued(controller) {
+          hooks.onRequestQueued?.(controller);
+        },
         onRequestStart(controller, context) {
           outcome.calls.push('requestStart');
           hooks.onRequestStart?.(controller, context);
@@ -318,18 +325,6 @@ describe('HttpClient response framing', BOUND, () => {
   });
 });
 
-/** A seeded source of numbers in [0, 1) (mulberry32): a failing case replays from its seed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 type Framing = 'chunked' | 'content-length' | 'until-close';
 
 interface SplitCase {
@@ -345,7 +340,7 @@ interface SplitCase {
  * one also inside a chunk-size line and inside a CRLF after chunk data.
  */
 function splitCase(framing: Framing, seed: number): SplitCase {
-  const rand = seeded(seed);
+  const rand = createRng(seed);
   const int = (n: number) => Math.floor(rand() * n);
   const body = randomBody(rand, (framing === 'chunked' ? 1 : 0) + int(400));
   const parts: Buffer[] = [];
@@ -811,6 +806,41 @@ describe('HttpClient against misbehaving servers', BOUND, () => {
     expect(outcome.calls).toEqual(['error']);
   });
 
+  it('fails with CONNECT_TIMEOUT, classified as a timeout, when a connection does not open in time', async () => {
+    // A socket that never connects stands in for a host that drops the SYN.
+    const hanging: Socket[] = [];
+    const client = newClient({
+      connectTimeoutMs: 50,
+      connect: () => {
+        const socket = new Socket();
+        hanging.push(socket);
+        return socket;
+      },
+    });
+    const outcome = await send(client, { origin: 'http://127.0.0.1:9' });
+    expect(outcome.error?.code).toBe('CONNECT_TIMEOUT');
+    expect(outcome.calls).toEqual(['error']);
+    expect(classifyTransportError(outcome.error, false).kind).toBe('timeout');
+    expect(hanging).toHaveLength(1);
+    expect(hanging[0]?.destroyed).toBe(true);
+  });
+
+  it("ends a request waiting for a connection at the request's own timeout, and on cancellation", async () => {
+    const client = newClient({ connectTimeoutMs: 60_000, connect: () => new Socket() });
+    const sink = { onStart: () => undefined, onData: () => undefined, onEnd: () => undefined };
+    const request = { origin: 'http://127.0.0.1:9', path: '/', method: 'GET' as const, headers: {} };
+    const clock = createClock();
+    const timedOut = await exchange(client, clock, { ...request, timeoutMs: 50 }, sink);
+    expect(timedOut.failure?.kind).toBe('timeout');
+    // Told 50 ms; the connection would have taken a minute.
+    expect(timedOut.endAt - timedOut.sentAt).toBeGreaterThanOrEqual(45);
+    expect(timedOut.endAt - timedOut.sentAt).toBeLessThan(5_000);
+    const cancel = new AbortController();
+    const cancelled = exchange(client, clock, { ...request, timeoutMs: 60_000, signal: cancel.signal }, sink);
+    cancel.abort();
+    expect((await cancelled).failure?.kind).toBe('cancelled');
+  });
+
   it.each([1, undefined])(
     'fails every one of 20 requests to a closed port with connections: %s',
     async (connections) => {
@@ -928,6 +958,38 @@ describe('HttpClient abort', BOUND, () => {
     expect(paths).toEqual(['/first', '/after']);
     expect(server.connections.length).toBe(1);
   });
+
+  it('ends a request aborted while it waits (onRequestQueued), and the connection then serves the next one', async () => {
+    const held: ServerResponse[] = [];
+    const paths: string[] = [];
+    const server = await httpServer((req, res) => {
+      paths.push(req.url ?? '');
+      held.push(res);
+    });
+    const client = newClient({ connections: 1 });
+    const reason = new Error('gave up waiting');
+    const first = send(client, { origin: server.origin, path: '/first' });
+    let waiting: RequestController | undefined;
+    const queued = send(
+      client,
+      { origin: server.origin, path: '/queued' },
+      { onRequestQueued: (controller) => (waiting = controller) },
+    );
+    await until(() => held.length === 1);
+    waiting?.abort(reason);
+    const outcome = await queued;
+    expect(outcome.error).toBe(reason);
+    expect(outcome.calls).toEqual(['error']);
+    // The first response frees the connection with only the aborted request left in the queue.
+    held[0]?.end('one');
+    expectBody(await first, 200, 'one');
+    const after = send(client, { origin: server.origin, path: '/after' });
+    await until(() => held.length === 2);
+    held[1]?.end('two');
+    expectBody(await after, 200, 'two');
+    expect(paths).toEqual(['/first', '/after']);
+    expect(server.connections.length).toBe(1);
+  });
 });
 
 describe('HttpClient warm, close and destroy', BOUND, () => {
@@ -1024,7 +1086,7 @@ describe('HttpClient large bodies', BOUND, () => {
   });
 
   it('delivers a chunked body of 2000 chunks byte for byte', async () => {
-    const rand = seeded(7);
+    const rand = createRng(7);
     const chunks = Array.from({ length: 2_000 }, () => randomBody(rand, 1 + Math.floor(rand() * 2_000)));
     const server = await httpServer((_req, res) => {
       for (const chunk of chunks) res.write(chunk);

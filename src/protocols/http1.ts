@@ -31,6 +31,8 @@ export interface RequestController {
 
 /** Receives one request's progress; the subset of undici's `DispatchHandler` both clients call. */
 export interface RequestHandler {
+  /** The request waits for a connection (this client only): it can be aborted while it waits. */
+  onRequestQueued?(controller: RequestController): void;
   /** The request is about to be written (its connection is open). */
   onRequestStart?(controller: RequestController, context: unknown): void;
   onResponseStart?(controller: RequestController, status: number, headers: IncomingHttpHeaders): void;
@@ -85,12 +87,17 @@ export interface HttpClientOptions {
   keepAliveMs?: number | undefined;
   /** Most bytes of a response head (status line and headers), as Node's and undici's default. */
   maxHeaderBytes?: number | undefined;
+  /** How long a connection may take to open (ms; undici's default, 10 s): a request waits for one that never answers no longer. */
+  connectTimeoutMs?: number | undefined;
+  /** Opens a TCP connection (default `net.connect`); tests give a socket that never connects. */
+  connect?: ((host: string, port: number) => Socket) | undefined;
 }
 
 const DEFAULT_KEEP_ALIVE_MS = 30_000;
 /** Taken off a server's keep-alive hint, so we drop a connection before the server does. */
 const KEEP_ALIVE_MARGIN_MS = 1_000;
 const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** Longest chunk-size or trailer line accepted. */
 const MAX_LINE_BYTES = 4 * 1024;
 
@@ -166,9 +173,20 @@ class Connection {
 
   constructor(readonly pool: OriginPool) {
     this.keepAliveMs = pool.keepAliveMs;
-    const socket = connect({ host: pool.hostname, port: pool.port, noDelay: true });
+    const socket = pool.connect(pool.hostname, pool.port);
     this.socket = socket;
+    // A host that never answers the SYN would hold a request for the kernel's two minutes.
+    const timer = setTimeout(() => {
+      socket.destroy(
+        new HttpClientError(
+          'CONNECT_TIMEOUT',
+          `no connection to ${pool.host} within ${pool.connectTimeoutMs} ms`,
+        ),
+      );
+    }, pool.connectTimeoutMs);
+    socket.once('close', () => clearTimeout(timer));
     socket.on('connect', () => {
+      clearTimeout(timer);
       this.usable = true;
       this.connected = true;
       pool.onConnect(this);
@@ -410,13 +428,17 @@ class Connection {
         new HttpClientError('HTTP_PARSE_ERROR', `invalid chunk size: ${JSON.stringify(line.slice(0, 40))}`),
       );
     }
-    const size = Number.parseInt(digits, 16);
+    this.startChunk(Number.parseInt(digits, 16));
+    return next;
+  }
+
+  /** After a chunk-size line: the chunk's data, or the trailers after the last chunk. */
+  private startChunk(size: number): void {
     if (size === 0) this.read = Read.Trailers;
     else {
       this.left = size;
       this.read = Read.ChunkData;
     }
-    return next;
   }
 
   /** A plain chunk-size line (hex digits, CRLF) at `at`: where the next line starts, or -1 for the general path. */
@@ -431,11 +453,7 @@ class Connection {
     if (i === at) return -1;
     const next = lineEnd(chunk, i);
     if (next < 0) return -1;
-    if (size === 0) this.read = Read.Trailers;
-    else {
-      this.left = size;
-      this.read = Read.ChunkData;
-    }
+    this.startChunk(size);
     return next;
   }
 
@@ -500,6 +518,10 @@ class Connection {
     }
     this.pool.onClose(this, this.connected, error);
   }
+}
+
+function openSocket(host: string, port: number): Socket {
+  return connect({ host, port, noDelay: true });
 }
 
 function isDigit(code: number): boolean {
@@ -750,6 +772,8 @@ class OriginPool {
   readonly port: number;
   readonly keepAliveMs: number;
   readonly maxHeaderBytes: number;
+  readonly connectTimeoutMs: number;
+  readonly connect: (host: string, port: number) => Socket;
   private readonly max: number;
   /** Open connections with no request, the most recently used last. */
   private readonly idle: Connection[] = [];
@@ -771,6 +795,8 @@ class OriginPool {
     this.port = url.port === '' ? 80 : Number(url.port);
     this.keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
     this.maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.connect = options.connect ?? openSocket;
     this.max = options.connections ?? Number.POSITIVE_INFINITY;
   }
 
@@ -787,6 +813,7 @@ class OriginPool {
     }
     this.queue.push(request);
     if (this.count < this.max) this.open();
+    handler.onRequestQueued?.(request);
   }
 
   private open(): Connection {
@@ -813,8 +840,9 @@ class OriginPool {
 
   /** The oldest queued request not already aborted. */
   private nextQueued(): PendingRequest | undefined {
-    const queue = this.queue;
-    while (this.queueHead < queue.length) {
+    // `this.queue` is re-read each turn: emptying or compacting it below replaces the array.
+    while (this.queueHead < this.queue.length) {
+      const queue = this.queue;
       const request = queue[this.queueHead] as PendingRequest;
       queue[this.queueHead++] = undefined as unknown as PendingRequest;
       if (this.queueHead === queue.length) {

@@ -72,7 +72,8 @@ describe('rate limits recipe (examples/recipes/rate-limits.yaml)', () => {
     expect(event.label).toBe('load drops');
     expect(event.recovery.first_error_s).toBe(0);
     expect(event.recovery.recovery_s).toBeGreaterThanOrEqual(1);
-    expect(event.recovery.recovery_s).toBeLessThanOrEqual(3);
+    // Windows are whole seconds and the marker's time is its timer's (±1 ms): 3 windows can read 3.001.
+    expect(event.recovery.recovery_s).toBeLessThanOrEqual(3.01);
     expect(windows.get(8)?.errors ?? 0).toBe(0);
   });
 });
