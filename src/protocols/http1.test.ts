@@ -928,69 +928,72 @@ describe('HttpClient abort', BOUND, () => {
   });
 
   it('never sends a request that was aborted while queued behind connections: 1', async () => {
-    const held: ServerResponse[] = [];
-    const paths: string[] = [];
-    const server = await httpServer((req, res) => {
-      paths.push(req.url ?? '');
-      held.push(res);
-    });
+    const holding = await holdingServer();
     const client = newClient({ connections: 1 });
     const reason = new Error('cancelled while queued');
     // As the engine does: a cancel asked for before the request started takes effect at its start.
     let cancelled = false;
-    const first = send(client, { origin: server.origin, path: '/first' });
+    const first = send(client, { origin: holding.origin, path: '/first' });
     const queued = send(
       client,
-      { origin: server.origin, path: '/queued' },
+      { origin: holding.origin, path: '/queued' },
       { onRequestStart: (controller) => cancelled && controller.abort(reason) },
     );
-    await until(() => held.length === 1);
+    await until(() => holding.held.length === 1);
     cancelled = true;
-    held[0]?.end('one');
-    expectBody(await first, 200, 'one');
+    await expectNextServed(client, holding, first);
     const outcome = await queued;
     expect(outcome.error).toBe(reason);
     expect(outcome.calls).toEqual(['requestStart', 'error']);
-    const after = send(client, { origin: server.origin, path: '/after' });
-    await until(() => held.length === 2);
-    held[1]?.end('two');
-    expectBody(await after, 200, 'two');
-    expect(paths).toEqual(['/first', '/after']);
-    expect(server.connections.length).toBe(1);
   });
 
   it('ends a request aborted while it waits (onRequestQueued), and the connection then serves the next one', async () => {
-    const held: ServerResponse[] = [];
-    const paths: string[] = [];
-    const server = await httpServer((req, res) => {
-      paths.push(req.url ?? '');
-      held.push(res);
-    });
+    const holding = await holdingServer();
     const client = newClient({ connections: 1 });
     const reason = new Error('gave up waiting');
-    const first = send(client, { origin: server.origin, path: '/first' });
+    const first = send(client, { origin: holding.origin, path: '/first' });
     let waiting: RequestController | undefined;
     const queued = send(
       client,
-      { origin: server.origin, path: '/queued' },
+      { origin: holding.origin, path: '/queued' },
       { onRequestQueued: (controller) => (waiting = controller) },
     );
-    await until(() => held.length === 1);
+    await until(() => holding.held.length === 1);
     waiting?.abort(reason);
     const outcome = await queued;
     expect(outcome.error).toBe(reason);
     expect(outcome.calls).toEqual(['error']);
     // The first response frees the connection with only the aborted request left in the queue.
-    held[0]?.end('one');
-    expectBody(await first, 200, 'one');
-    const after = send(client, { origin: server.origin, path: '/after' });
-    await until(() => held.length === 2);
-    held[1]?.end('two');
-    expectBody(await after, 200, 'two');
-    expect(paths).toEqual(['/first', '/after']);
-    expect(server.connections.length).toBe(1);
+    await expectNextServed(client, holding, first);
   });
 });
+
+/** A server that holds every response for the test to end, and the paths it was asked for. */
+async function holdingServer() {
+  const held: ServerResponse[] = [];
+  const paths: string[] = [];
+  const server = await httpServer((req, res) => {
+    paths.push(req.url ?? '');
+    held.push(res);
+  });
+  return { ...server, held, paths };
+}
+
+/** Ends `/first`, then checks that its one connection serves `/after` and that nothing else reached the server. */
+async function expectNextServed(
+  client: HttpClient,
+  holding: Awaited<ReturnType<typeof holdingServer>>,
+  first: Promise<Outcome>,
+): Promise<void> {
+  holding.held[0]?.end('one');
+  expectBody(await first, 200, 'one');
+  const after = send(client, { origin: holding.origin, path: '/after' });
+  await until(() => holding.held.length === 2);
+  holding.held[1]?.end('two');
+  expectBody(await after, 200, 'two');
+  expect(holding.paths).toEqual(['/first', '/after']);
+  expect(holding.connections.length).toBe(1);
+}
 
 describe('HttpClient warm, close and destroy', BOUND, () => {
   it('warms n connections that then serve n concurrent requests without new ones', async () => {
