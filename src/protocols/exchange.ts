@@ -8,7 +8,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Clock } from './clock.js';
 import { ClientAbort, classifyTransportError, type Failure } from './errors.js';
-import type { HttpMethod, HttpTransport, RequestController, RequestHandler } from './http1.js';
+import type { HttpMethod, HttpTransport, RequestController, RequestHandler } from './http1/index.js';
 
 /** Receives the response as it arrives; returns a failure to end the exchange early. */
 export interface ResponseSink {

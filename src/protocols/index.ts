@@ -21,7 +21,7 @@ export {
   type RequestController,
   type RequestHandler,
   type RequestOptions,
-} from './http1.js';
+} from './http1/index.js';
 export {
   type CompiledStep,
   compileStep,

@@ -8,7 +8,7 @@ import {
 import { parseTest } from '../config/index.js';
 import { createClock } from './clock.js';
 import { isAborted } from './exchange.js';
-import { HttpClient } from './http1.js';
+import { HttpClient } from './http1/index.js';
 import { compileStep, runStep } from './steps.js';
 
 const dispatcher = new HttpClient();

@@ -9,7 +9,7 @@ import { type ErrorKind, type RequestRecord, roundMs, type StepKind } from '../m
 import type { Clock } from './clock.js';
 import { exchange } from './exchange.js';
 import { HttpSink } from './http-sink.js';
-import type { HttpMethod, HttpTransport } from './http1.js';
+import type { HttpMethod, HttpTransport } from './http1/index.js';
 import { OpenAISink } from './openai-sink.js';
 import { countTokens } from './tokens.js';
 

@@ -8,17 +8,17 @@ import {
 import { type AddressInfo, createServer as createNetServer, type Server, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRng } from '../random/index.js';
-import { createClock } from './clock.js';
-import { classifyTransportError } from './errors.js';
-import { exchange } from './exchange.js';
+import { createRng } from '../../random/index.js';
+import { createClock } from '../clock.js';
+import { classifyTransportError } from '../errors.js';
+import { exchange } from '../exchange.js';
 import {
   HttpClient,
   type HttpClientOptions,
   type RequestController,
   type RequestHandler,
   type RequestOptions,
-} from './http1.js';
+} from './index.js';
 
 /** Servers and clients a test opened, ended after it (the last opened first). */
 const opened: (() => unknown)[] = [];

@@ -1,0 +1,425 @@
+/**
+ * @module protocols/http1/connection
+ * One keep-alive connection: writes a request, then reads its response as
+ * bytes arrive (head, then a body framed by length, chunks or the close).
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
+import type { OriginPool } from './origin-pool.js';
+import { finish, type PendingRequest } from './pending-request.js';
+import { requestHead } from './request-head.js';
+import { BAD_LENGTH, Coding, NO_LENGTH, parseHead } from './response-head.js';
+import { HttpClientError } from './types.js';
+
+/** Taken off a server's keep-alive hint, so we drop a connection before the server does. */
+const KEEP_ALIVE_MARGIN_MS = 1_000;
+/** Longest chunk-size or trailer line accepted. */
+const MAX_LINE_BYTES = 4 * 1024;
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+const NO_HEADERS: IncomingHttpHeaders = Object.freeze({}) as IncomingHttpHeaders;
+
+/** Where a connection is in the response it reads. */
+enum Read {
+  /** No request on the connection. */
+  Idle,
+  /** Status line and headers. */
+  Head,
+  /** A body of known length. */
+  Fixed,
+  /** A chunk-size line. */
+  ChunkSize,
+  /** Chunk data. */
+  ChunkData,
+  /** The CRLF after chunk data. */
+  ChunkEnd,
+  /** Trailer lines after the last chunk. */
+  Trailers,
+  /** A body that ends with the connection. */
+  UntilClose,
+}
+
+/** One keep-alive connection and the response it is reading. */
+export class Connection {
+  readonly socket: Socket;
+  request: PendingRequest | undefined = undefined;
+  /** The connection is open and not closing. */
+  usable = false;
+  /** It opened at some point (a close before that is a failed connect). */
+  connected = false;
+  idleSince = 0;
+  keepAliveMs: number;
+  private read = Read.Idle;
+  /** The current response's own parts. */
+  private isHead = false;
+  private reuse = true;
+  private left = 0;
+  /** Bytes of an unfinished response head or line, waiting for the rest. */
+  private pending: Buffer | undefined = undefined;
+
+  constructor(readonly pool: OriginPool) {
+    this.keepAliveMs = pool.keepAliveMs;
+    const socket = pool.connect(pool.hostname, pool.port);
+    this.socket = socket;
+    // A host that never answers the SYN would hold a request for the kernel's two minutes.
+    const timer = setTimeout(() => {
+      socket.destroy(
+        new HttpClientError(
+          'CONNECT_TIMEOUT',
+          `no connection to ${pool.host} within ${pool.connectTimeoutMs} ms`,
+        ),
+      );
+    }, pool.connectTimeoutMs);
+    socket.once('close', () => clearTimeout(timer));
+    socket.on('connect', () => {
+      clearTimeout(timer);
+      this.usable = true;
+      this.connected = true;
+      pool.onConnect(this);
+    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('error', (err: Error) => this.onClose(err));
+    socket.on('close', () => this.onClose(undefined));
+  }
+
+  /** Writes a request; the handler may abort it in `onRequestStart`, before anything is written. */
+  send(request: PendingRequest): void {
+    this.request = request;
+    this.read = Read.Head;
+    this.isHead = request.options.method === 'HEAD';
+    this.reuse = true;
+    request.handler.onRequestStart?.(request, undefined);
+    if (request.done) {
+      this.request = undefined;
+      this.read = Read.Idle;
+      this.pool.release(this);
+      return;
+    }
+    request.connection = this;
+    const { options } = request;
+    const body = options.body;
+    let head: string;
+    try {
+      head = requestHead(options, this.pool.host, body == null ? -1 : Buffer.byteLength(body));
+    } catch (err) {
+      this.request = undefined;
+      this.read = Read.Idle;
+      request.connection = undefined;
+      this.pool.release(this);
+      finish(request, err as Error);
+      return;
+    }
+    if (body == null || body.length === 0) {
+      this.socket.write(head, 'latin1');
+    } else {
+      this.socket.cork();
+      this.socket.write(head, 'latin1');
+      this.socket.write(body, 'utf8');
+      this.socket.uncork();
+    }
+  }
+
+  /** The request was aborted mid-flight: what it left on the wire makes the connection unusable. */
+  dropRequest(): void {
+    this.request = undefined;
+    this.read = Read.Idle;
+    this.usable = false;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    let at = 0;
+    const length = chunk.length;
+    while (at < length) {
+      const request = this.request;
+      if (request === undefined) {
+        // Bytes nobody asked for: the server is out of step with us; nothing on this connection can be trusted.
+        this.usable = false;
+        this.socket.destroy();
+        return;
+      }
+      switch (this.read) {
+        case Read.Head:
+          at = this.readHead(request, chunk, at);
+          break;
+        case Read.Fixed:
+        case Read.ChunkData: {
+          const n = Math.min(this.left, length - at);
+          const part = at === 0 && n === length ? chunk : chunk.subarray(at, at + n);
+          at += n;
+          this.left -= n;
+          request.handler.onResponseData?.(request, part);
+          if (this.request !== request) return;
+          if (this.left === 0) {
+            if (this.read === Read.Fixed) this.complete(request, at < length);
+            else this.read = Read.ChunkEnd;
+          }
+          break;
+        }
+        case Read.ChunkSize:
+        case Read.ChunkEnd:
+        case Read.Trailers:
+          at = this.readLine(request, chunk, at);
+          break;
+        case Read.UntilClose: {
+          const part = at === 0 ? chunk : chunk.subarray(at);
+          at = length;
+          request.handler.onResponseData?.(request, part);
+          break;
+        }
+        default:
+          return;
+      }
+      if (at < 0) return;
+    }
+  }
+
+  /** Parses a response head from `chunk[at..]`; returns where it ended, or -1 to wait for more (or after a failure). */
+  private readHead(request: PendingRequest, chunk: Buffer, at: number): number {
+    let buf = chunk;
+    let start = at;
+    if (this.pending !== undefined) {
+      buf = Buffer.concat([this.pending, chunk.subarray(at)]);
+      start = 0;
+      this.pending = undefined;
+    }
+    const end = buf.indexOf(HEAD_END, start);
+    const max = this.pool.maxHeaderBytes;
+    if (end < 0) {
+      if (buf.length - start > max) return this.fail(tooLarge(max));
+      this.pending = start === 0 ? buf : buf.subarray(start);
+      return -1;
+    }
+    if (end - start > max) return this.fail(tooLarge(max));
+    const head = parseHead(buf.toString('latin1', start, end));
+    if (head instanceof HttpClientError) return this.fail(head);
+    const { status, headers } = head;
+    const next = end + 4;
+    if (status < 200) {
+      if (status === 101) {
+        return this.fail(
+          new HttpClientError(
+            'HTTP_PARSE_ERROR',
+            'the server switched protocols (101), which an HTTP step does not do',
+          ),
+        );
+      }
+      // 100 Continue, 103 Early Hints: an interim answer; the real one follows.
+      if (buf === chunk) return next;
+      if (next < buf.length) this.onData(buf.subarray(next));
+      return -1;
+    }
+    // Framing (RFC 9112 §6.3): no body, chunked, a length, or until the connection closes.
+    this.reuse = !head.close && (!head.http10 || head.keepAlive);
+    if (head.keepAliveHintS >= 0) {
+      this.keepAliveMs = Math.min(
+        this.pool.keepAliveMs,
+        Math.max(0, head.keepAliveHintS * 1000 - KEEP_ALIVE_MARGIN_MS),
+      );
+    }
+    let read: Read;
+    if (this.isHead || status === 204 || status === 304) {
+      read = Read.Idle;
+    } else if (head.coding !== Coding.None) {
+      if (head.coding === Coding.Chunked) read = Read.ChunkSize;
+      else {
+        read = Read.UntilClose;
+        this.reuse = false;
+      }
+      // A length beside a transfer coding is ignored, and the connection closed after (RFC 9112 §6.3).
+      if (head.length !== NO_LENGTH) this.reuse = false;
+    } else if (head.length !== NO_LENGTH) {
+      if (head.length === BAD_LENGTH) {
+        return this.fail(
+          new HttpClientError(
+            'HTTP_PARSE_ERROR',
+            `invalid content-length: ${JSON.stringify(headers['content-length'])}`,
+          ),
+        );
+      }
+      this.left = head.length;
+      read = head.length === 0 ? Read.Idle : Read.Fixed;
+    } else {
+      read = Read.UntilClose;
+      this.reuse = false;
+    }
+    this.read = read;
+    request.handler.onResponseStart?.(request, status, headers);
+    if (this.request !== request) return -1;
+    if (read === Read.Idle) {
+      this.complete(request, next < buf.length);
+      return -1;
+    }
+    if (buf === chunk) return next;
+    // The head spanned reads: read on in the buffer joined above.
+    if (next < buf.length) this.onData(buf.subarray(next));
+    return -1;
+  }
+
+  /** Reads a chunk-size line, the CRLF after chunk data, or a trailer line. */
+  private readLine(request: PendingRequest, chunk: Buffer, at: number): number {
+    if (this.pending === undefined) {
+      // The common lines, read off the bytes: every SSE event of a stream is a chunk with two of them.
+      if (this.read === Read.ChunkEnd) {
+        const next = lineEnd(chunk, at);
+        if (next >= 0) {
+          this.read = Read.ChunkSize;
+          return next;
+        }
+      } else if (this.read === Read.ChunkSize) {
+        const next = this.sizeLine(chunk, at);
+        if (next >= 0) return next;
+      }
+    }
+    const nl = chunk.indexOf(0x0a, at);
+    if (nl < 0) {
+      const pendingBytes = (this.pending?.length ?? 0) + chunk.length - at;
+      if (pendingBytes > MAX_LINE_BYTES) {
+        return this.fail(new HttpClientError('HTTP_PARSE_ERROR', 'a chunked-body line is too long'));
+      }
+      this.pending =
+        this.pending === undefined
+          ? Buffer.from(chunk.subarray(at))
+          : Buffer.concat([this.pending, chunk.subarray(at)]);
+      return -1;
+    }
+    let line = chunk.toString('latin1', at, nl);
+    if (this.pending !== undefined) {
+      line = this.pending.toString('latin1', 0, this.pending.length) + line;
+      this.pending = undefined;
+    }
+    if (line.length > MAX_LINE_BYTES) {
+      return this.fail(new HttpClientError('HTTP_PARSE_ERROR', 'a chunked-body line is too long'));
+    }
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    const next = nl + 1;
+    if (this.read === Read.ChunkEnd) {
+      if (line.length !== 0)
+        return this.fail(new HttpClientError('HTTP_PARSE_ERROR', 'chunk data longer than its size'));
+      this.read = Read.ChunkSize;
+      return next;
+    }
+    if (this.read === Read.Trailers) {
+      if (line.length === 0) {
+        this.complete(request, next < chunk.length);
+        return -1;
+      }
+      return next;
+    }
+    const semicolon = line.indexOf(';');
+    const digits = (semicolon < 0 ? line : line.slice(0, semicolon)).trim();
+    if (!/^[0-9a-fA-F]{1,12}$/.test(digits)) {
+      return this.fail(
+        new HttpClientError('HTTP_PARSE_ERROR', `invalid chunk size: ${JSON.stringify(line.slice(0, 40))}`),
+      );
+    }
+    this.startChunk(Number.parseInt(digits, 16));
+    return next;
+  }
+
+  /** After a chunk-size line: the chunk's data, or the trailers after the last chunk. */
+  private startChunk(size: number): void {
+    if (size === 0) this.read = Read.Trailers;
+    else {
+      this.left = size;
+      this.read = Read.ChunkData;
+    }
+  }
+
+  /** A plain chunk-size line (hex digits, CRLF) at `at`: where the next line starts, or -1 for the general path. */
+  private sizeLine(chunk: Buffer, at: number): number {
+    let size = 0;
+    let i = at;
+    for (const end = Math.min(chunk.length, at + 12); i < end; i++) {
+      const digit = hexDigit(chunk[i] as number);
+      if (digit < 0) break;
+      size = size * 16 + digit;
+    }
+    if (i === at) return -1;
+    const next = lineEnd(chunk, i);
+    if (next < 0) return -1;
+    this.startChunk(size);
+    return next;
+  }
+
+  /** The response ended; `extra` when bytes follow it that no request asked for. */
+  private complete(request: PendingRequest, extra: boolean): void {
+    this.request = undefined;
+    this.read = Read.Idle;
+    request.connection = undefined;
+    const reuse = this.reuse && !extra && this.usable;
+    if (!reuse) {
+      this.usable = false;
+      this.socket.destroy();
+    }
+    if (!request.done) {
+      request.done = true;
+      request.handler.onResponseEnd?.(request, NO_HEADERS);
+    }
+    if (reuse) this.pool.release(this);
+  }
+
+  /** The current response cannot be read on: the request fails and the connection closes. */
+  private fail(error: Error): number {
+    const request = this.request;
+    this.request = undefined;
+    this.read = Read.Idle;
+    this.pending = undefined;
+    this.usable = false;
+    this.socket.destroy();
+    if (request !== undefined) {
+      request.connection = undefined;
+      finish(request, error);
+    }
+    return -1;
+  }
+
+  private onEnd(): void {
+    const request = this.request;
+    if (request !== undefined && this.read === Read.UntilClose) {
+      this.reuse = false;
+      this.complete(request, false);
+      return;
+    }
+    this.onClose(undefined);
+  }
+
+  /** The connection ended, failed or closed; `error` is the socket's own when it has one. */
+  private onClose(error: Error | undefined): void {
+    this.usable = false;
+    if (!this.socket.destroyed) this.socket.destroy();
+    const request = this.request;
+    if (request !== undefined) {
+      const started = this.read !== Read.Head || this.pending !== undefined;
+      this.fail(
+        error ??
+          new HttpClientError(
+            'SOCKET_CLOSED',
+            started
+              ? 'the server closed the connection mid-response'
+              : 'the server closed the connection before responding',
+          ),
+      );
+    }
+    this.pool.onClose(this, this.connected, error);
+  }
+}
+
+/** Where the line after the CRLF (or bare LF) at `at` starts, or -1 when no line end is there. */
+function lineEnd(chunk: Buffer, at: number): number {
+  const byte = chunk[at];
+  if (byte === 0x0a) return at + 1;
+  if (byte === 0x0d && chunk[at + 1] === 0x0a) return at + 2;
+  return -1;
+}
+
+function hexDigit(byte: number): number {
+  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
+  const lower = byte | 0x20;
+  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
+  return -1;
+}
+
+function tooLarge(max: number): HttpClientError {
+  return new HttpClientError('HEADERS_TOO_LARGE', `the response head is larger than ${max} bytes`);
+}

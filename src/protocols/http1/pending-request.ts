@@ -1,0 +1,39 @@
+/**
+ * @module protocols/http1/pending-request
+ * One request from dispatch to its end: the controller its handler gets.
+ */
+import type { Connection } from './connection.js';
+import type { OriginPool } from './origin-pool.js';
+import type { RequestController, RequestHandler, RequestOptions } from './types.js';
+
+/** One request: its options, its handler, and the controller the handler is given. */
+export class PendingRequest implements RequestController {
+  /** Set once the handler heard the end or an error: nothing more reaches it. */
+  done = false;
+  connection: Connection | undefined = undefined;
+
+  constructor(
+    readonly pool: OriginPool,
+    readonly options: RequestOptions,
+    readonly handler: RequestHandler,
+  ) {}
+
+  abort(reason: Error): void {
+    if (this.done) return;
+    this.done = true;
+    const connection = this.connection;
+    if (connection !== undefined) {
+      this.connection = undefined;
+      connection.dropRequest();
+    }
+    // A queued request is skipped when its turn comes (it is `done`).
+    this.handler.onResponseError?.(this, reason);
+  }
+}
+
+/** Tells a request's handler it failed, once. */
+export function finish(request: PendingRequest, error: Error): void {
+  if (request.done) return;
+  request.done = true;
+  request.handler.onResponseError?.(request, error);
+}
