@@ -12,16 +12,7 @@ export {
   isAborted,
   type ResponseSink,
 } from './exchange.js';
-export {
-  HttpClient,
-  HttpClientError,
-  type HttpClientOptions,
-  type HttpMethod,
-  type HttpTransport,
-  type RequestController,
-  type RequestHandler,
-  type RequestOptions,
-} from './http1/index.js';
+export * from './http1/index.js';
 export {
   type CompiledStep,
   compileStep,

@@ -652,6 +652,20 @@ describe('HttpClient request serialisation', BOUND, () => {
     expect(server.connections.length).toBe(1);
   });
 
+  it('rejects an invalid request before taking or opening a connection', async () => {
+    let connects = 0;
+    const client = newClient({
+      connect: () => {
+        connects++;
+        return new Socket();
+      },
+    });
+    const outcome = await send(client, { origin: 'http://127.0.0.1:9', headers: { 'x-bad': 'a\r\nb' } });
+    expect(outcome.error?.code).toBe('INVALID_REQUEST');
+    expect(outcome.calls).toEqual(['error']);
+    expect(connects).toBe(0);
+  });
+
   it('throws INVALID_REQUEST for an origin that is neither http nor https', () => {
     expect(() =>
       newClient().dispatch({ origin: 'ftp://127.0.0.1:21', path: '/', method: 'GET' }, {}),

@@ -5,10 +5,10 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
+import { chunkSizeOf, hexDigit, lineEnd } from './chunk-lines.js';
 import type { OriginPool } from './origin-pool.js';
 import { finish, type PendingRequest } from './pending-request.js';
-import { requestHead } from './request-head.js';
-import { BAD_LENGTH, Coding, NO_LENGTH, parseHead } from './response-head.js';
+import { BAD_LENGTH, Coding, headTooLarge, NO_LENGTH, parseHead } from './response-head.js';
 import { HttpClientError } from './types.js';
 
 /** Taken off a server's keep-alive hint, so we drop a connection before the server does. */
@@ -96,24 +96,12 @@ export class Connection {
       return;
     }
     request.connection = this;
-    const { options } = request;
-    const body = options.body;
-    let head: string;
-    try {
-      head = requestHead(options, this.pool.host, body == null ? -1 : Buffer.byteLength(body));
-    } catch (err) {
-      this.request = undefined;
-      this.read = Read.Idle;
-      request.connection = undefined;
-      this.pool.release(this);
-      finish(request, err as Error);
-      return;
-    }
+    const body = request.options.body;
     if (body == null || body.length === 0) {
-      this.socket.write(head, 'latin1');
+      this.socket.write(request.head, 'latin1');
     } else {
       this.socket.cork();
-      this.socket.write(head, 'latin1');
+      this.socket.write(request.head, 'latin1');
       this.socket.write(body, 'utf8');
       this.socket.uncork();
     }
@@ -186,11 +174,11 @@ export class Connection {
     const end = buf.indexOf(HEAD_END, start);
     const max = this.pool.maxHeaderBytes;
     if (end < 0) {
-      if (buf.length - start > max) return this.fail(tooLarge(max));
+      if (buf.length - start > max) return this.fail(headTooLarge(max));
       this.pending = start === 0 ? buf : buf.subarray(start);
       return -1;
     }
-    if (end - start > max) return this.fail(tooLarge(max));
+    if (end - start > max) return this.fail(headTooLarge(max));
     const head = parseHead(buf.toString('latin1', start, end));
     if (head instanceof HttpClientError) return this.fail(head);
     const { status, headers } = head;
@@ -306,14 +294,13 @@ export class Connection {
       }
       return next;
     }
-    const semicolon = line.indexOf(';');
-    const digits = (semicolon < 0 ? line : line.slice(0, semicolon)).trim();
-    if (!/^[0-9a-fA-F]{1,12}$/.test(digits)) {
+    const size = chunkSizeOf(line);
+    if (size < 0) {
       return this.fail(
         new HttpClientError('HTTP_PARSE_ERROR', `invalid chunk size: ${JSON.stringify(line.slice(0, 40))}`),
       );
     }
-    this.startChunk(Number.parseInt(digits, 16));
+    this.startChunk(size);
     return next;
   }
 
@@ -403,23 +390,4 @@ export class Connection {
     }
     this.pool.onClose(this, this.connected, error);
   }
-}
-
-/** Where the line after the CRLF (or bare LF) at `at` starts, or -1 when no line end is there. */
-function lineEnd(chunk: Buffer, at: number): number {
-  const byte = chunk[at];
-  if (byte === 0x0a) return at + 1;
-  if (byte === 0x0d && chunk[at + 1] === 0x0a) return at + 2;
-  return -1;
-}
-
-function hexDigit(byte: number): number {
-  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
-  const lower = byte | 0x20;
-  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
-  return -1;
-}
-
-function tooLarge(max: number): HttpClientError {
-  return new HttpClientError('HEADERS_TOO_LARGE', `the response head is larger than ${max} bytes`);
 }

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { WARM_BATCH } from '../warm-connector.js';
 import { Connection } from './connection.js';
 import { finish, PendingRequest } from './pending-request.js';
+import { requestHead } from './request-head.js';
 import {
   HttpClientError,
   type HttpClientOptions,
@@ -55,9 +56,17 @@ export class OriginPool {
   }
 
   dispatch(options: RequestOptions, handler: RequestHandler): void {
-    const request = new PendingRequest(this, options, handler);
-    if (this.closed) {
-      finish(request, new HttpClientError('CLIENT_CLOSED', 'the HTTP client is closed'));
+    let head = '';
+    let invalid: Error | undefined;
+    try {
+      // Checked before any connection is taken or opened: a header that could inject a line goes nowhere.
+      head = requestHead(options, this.host, options.body == null ? -1 : Buffer.byteLength(options.body));
+    } catch (err) {
+      invalid = err as Error;
+    }
+    const request = new PendingRequest(options, head, handler);
+    if (invalid !== undefined || this.closed) {
+      finish(request, invalid ?? new HttpClientError('CLIENT_CLOSED', 'the HTTP client is closed'));
       return;
     }
     const connection = this.takeIdle();

@@ -3,18 +3,18 @@
  * One request from dispatch to its end: the controller its handler gets.
  */
 import type { Connection } from './connection.js';
-import type { OriginPool } from './origin-pool.js';
 import type { RequestController, RequestHandler, RequestOptions } from './types.js';
 
-/** One request: its options, its handler, and the controller the handler is given. */
+/** One request: its options and written head, its handler, and the controller the handler is given. */
 export class PendingRequest implements RequestController {
   /** Set once the handler heard the end or an error: nothing more reaches it. */
   done = false;
   connection: Connection | undefined = undefined;
 
   constructor(
-    readonly pool: OriginPool,
     readonly options: RequestOptions,
+    /** The request line and headers, checked and serialised at dispatch. */
+    readonly head: string,
     readonly handler: RequestHandler,
   ) {}
 

@@ -157,3 +157,8 @@ function listLength(value: string): number {
 function isDigit(code: number): boolean {
   return code >= 0x30 && code <= 0x39;
 }
+
+/** The failure of a response head past the size limit. */
+export function headTooLarge(max: number): HttpClientError {
+  return new HttpClientError('HEADERS_TOO_LARGE', `the response head is larger than ${max} bytes`);
+}
