@@ -10,8 +10,8 @@ import { WHOLE } from './executor.js';
 /**
  * How long before an arrival the timer wakes to finish the wait precisely.
  * A timer now and then fires 2-4 ms late on a busy 2-core machine; waking 4 ms
- * early took trace replay's gap error p99 at 200/s from 2.2 to 0.9 ms, for
- * about a fifth of a core of extra polling at that rate.
+ * early took trace replay's gap error p99 at 200/s from 2.2 to 0.9 ms; the
+ * polling costs about two thirds of a core at that rate (docs/load.md).
  */
 const EARLY_WAKE_MS = 4;
 /**

@@ -148,7 +148,7 @@ describe('load shapes against a local server', () => {
     expect(plan.stages?.map((s) => s.name)).toEqual(['baseline', 'spike', 'recovery']);
   });
 
-  it('trace replay reproduces inter-arrival gaps at 200 req/s (median < 0.5 ms, p99 < 3 ms)', async () => {
+  it('trace replay reproduces inter-arrival gaps at 200 req/s (median < 0.2 ms, p90 < 1 ms, p99 < 5 ms)', async () => {
     const trace = loadTrace(join(ROOT, 'examples/data/azure-conv-2023-slice.csv'));
     const load = TraceSchema.parse({ executor: 'trace', file: 'x.csv', rate: 200, iterations: 2100 });
     const plan = tracePlan(trace, load);
@@ -188,15 +188,21 @@ describe('load shapes against a local server', () => {
             return Math.abs(sent(i) - sent(i - 1) - planned);
           })
           .sort((a, b) => a - b);
-      const p99 = (xs: number[]) => xs[Math.ceil(xs.length * 0.99) - 1] as number;
-      // When tokenstorm wrote each request (its `sent`): the generator's own fidelity. The issue's
-      // goal is p99 <= 2 ms. Waking 4 ms before each arrival (2.4-3.4 ms when it woke 2 ms before) we
-      // measure p99 0.8-2.0 ms here, where this test's server thread, the test runner and the
-      // tool's two threads share 2 vCPUs; the rare gap beyond it is the OS running another
-      // thread. The bound leaves room for that noise, not for a regression of the wake-up.
+      const quantile = (xs: number[], q: number) => xs[Math.ceil(xs.length * q) - 1] as number;
+      const p99 = (xs: number[]) => quantile(xs, 0.99);
+      // When tokenstorm wrote each request (its `sent`): the generator's own fidelity. Issue 2's goal
+      // is p99 <= 2 ms; the CLI run alone on this 2-vCPU VM measures 1.0-1.5 ms. Here this test's
+      // server thread, the runner and the tool's two threads share the 2 vCPUs: 15 runs on
+      // 2026-12-02 (two beside a busy loop) gave a median of 0.03-0.04 ms, p90 0.15-0.54 ms and
+      // p99 1.5-3.8 ms (a late write counts twice, in the gap before it and the gap after). That p99
+      // is the OS running another thread for a few ms, so it is bounded loosely, against stalls of
+      // our own; the median and p90 bound the scheduler's precision (a plain setTimeout: 0.38 / 1.02 ms).
       const generatorErrors = gapErrors((i) => (records[i] as RequestRecord).sent);
-      expect(generatorErrors[Math.floor(generatorErrors.length / 2)]).toBeLessThan(0.5);
-      expect(p99(generatorErrors)).toBeLessThan(3);
+      const figures = [0.5, 0.9, 0.99].map((q) => quantile(generatorErrors, q).toFixed(2));
+      console.log(`trace replay at 200/s: gap error p50/p90/p99 ${figures.join(' / ')} ms (as sent)`);
+      expect(quantile(generatorErrors, 0.5)).toBeLessThan(0.2);
+      expect(quantile(generatorErrors, 0.9)).toBeLessThan(1);
+      expect(p99(generatorErrors)).toBeLessThan(5);
       // What the server saw adds its own event loop's noise; it must still follow the trace closely.
       const arrivals = (await threaded.arrivals()).sort((a, b) => a - b);
       expect(arrivals).toHaveLength(plan.times.length);
