@@ -50,13 +50,14 @@ scenarios:
   - name: chat
     steps:
       - chat: { model: m, max_tokens: 4, messages: [{ role: user, content: hi }] }
-load: { executor: constant-arrival-rate, rate: 20, duration: 4s }
+load: { executor: constant-arrival-rate, rate: 20, duration: 6s }
 recovery: { band: 3 }
 `,
     );
     // The mock answers in ~25 ms TTFT, and the baseline is the one window before the event: on a
-    // loaded machine a window's p95 goes past 1.5x that now and then (recovery then read one window
-    // late). 3x (~75 ms) keeps the slow windows (~325 ms) out of band and that noise in.
+    // loaded machine a window's p95 goes past 1.5x that now and then. 3x (~75 ms) keeps the slow
+    // windows (~325 ms) out of band and most of that noise in; the run goes on 4 s after the fault
+    // so a window the suite's other files slowed is followed by more.
     const out = join(dir, 'run');
     const result = await runCli(['run', file, '--out', out, '--quiet']);
     expect(stderrProblems(result.stderr)).toEqual([]);
@@ -98,9 +99,11 @@ recovery: { band: 3 }
     expect(summary.events[0]).toMatchObject({ label: 'slow provider', proxy: 'slow', for_s: 1 });
     expect(summary.events[0].at).toBeCloseTo(applied.at / 1000, 3);
     expect(summary.events[0].recovery.first_error_s).toBeNull();
-    // Answers slowed until ~0.3 s after the revert end in the window after it: back in band one window later.
+    // Answers slowed until ~0.3 s after the revert end in the window after it: back in band one
+    // window later (0.99 s after the revert, alone), or two when the machine is busy. The window
+    // arithmetic itself is src/analysis/recovery.test.ts's.
     expect(summary.events[0].recovery.recovered_s).toBeGreaterThanOrEqual(1);
-    expect(summary.events[0].recovery.recovery_s).toBeLessThanOrEqual(1.5);
+    expect(summary.events[0].recovery.recovery_s).toBeLessThanOrEqual(2.5);
     // `tokenstorm report` rebuilds the same events from the run directory.
     const rebuilt = await runCli(['report', out, '--quiet']);
     expect(rebuilt.code).toBe(0);
