@@ -20,6 +20,7 @@ import {
   JsonlWriter,
   RUN_FILES,
   type RunInfo,
+  recordLines,
   redactSecrets,
   writeRunInfo,
 } from '../store/index.js';
@@ -131,8 +132,14 @@ export async function runTest(
     let loopDelayMaxMs = 0;
     let requests = 0;
 
+    // Each worker's record batches not written yet: a worker past MAX_BACKLOG writes its own text.
+    const backlog = new Int32Array(new SharedArrayBuffer(4 * workerCount));
+
     const onMessage = (index: number, message: FromWorker): void => {
-      if (message.type === 'lines') {
+      if (message.type === 'records') {
+        records.writeLines(recordLines(message.batch));
+        Atomics.sub(backlog, index, 1);
+      } else if (message.type === 'lines') {
         records.writeLines(message.text);
       } else if (message.type === 'state' && message.warmUp === true) {
         // Compiles the merging code before the first real state; nothing of this is kept.
@@ -167,6 +174,7 @@ export async function runTest(
       workerCount,
       iterations,
       records: recordsMode,
+      backlog: backlog.buffer as SharedArrayBuffer,
     });
     pool = startWorkers(workerCount, init, onMessage);
     await pool.ready;

@@ -55,16 +55,26 @@ async function main(): Promise<void> {
   // Arrival times are drawn now: after the barrier they would delay the whole schedule.
   executor.prepare(test.seed);
   // The warm-up's counts go out marked as such (the coordinator warms its merging with them, then
-  // drops them); its lines are written, to warm that code too, but not sent.
+  // drops them); its records are batched, to warm that code too, but not sent.
   let live = false;
+  const backlog = new Int32Array(init.backlog);
   const recorder = new WorkerRecorder({
     slos: slosOf(test.slo),
     stages: plan.stages ?? [],
     records: init.records,
     output: {
+      batch: (batch) => {
+        if (!live) return;
+        Atomics.add(backlog, init.workerIndex, 1);
+        port.postMessage({ type: 'records', batch } satisfies FromWorker, [
+          batch.slots.buffer,
+          batch.lists.buffer,
+        ]);
+      },
       lines: (text) => {
         if (live) post({ type: 'lines', text });
       },
+      backlog: () => Atomics.load(backlog, init.workerIndex),
       state: (state, seconds) =>
         post(live ? { type: 'state', state, seconds } : { type: 'state', state, seconds, warmUp: true }),
     },

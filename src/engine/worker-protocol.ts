@@ -3,10 +3,11 @@
  * Messages between the coordinator (main thread) and the load workers.
  * Each worker owns a deterministic slice of the load, aggregates its own
  * records and sends the encoded aggregate about once a second, with the
- * records kept on disk as JSONL text; the coordinator merges and writes them.
+ * records kept on disk in batches; the coordinator merges and writes them.
  */
 import type { Overrides } from '../config/index.js';
 import type { AggregateState, StageSpan } from '../metrics/index.js';
+import type { EncodedRecords } from '../store/index.js';
 
 /** Where a worker gets the test: a file it loads itself (TypeScript flows cannot be cloned) or a plain object. */
 export type TestSource = { file: string; overrides?: Overrides } | { inline: unknown };
@@ -22,8 +23,10 @@ export interface WorkerInit {
   workerCount: number;
   /** One Int32 slot: the next global iteration number, claimed with Atomics.add. */
   iterations: SharedArrayBuffer;
-  /** Which records the worker writes out as lines (its aggregate counts every one). */
+  /** Which records the worker sends for records.jsonl (its aggregate counts every one). */
   records: RecordsMode;
+  /** One Int32 slot per worker: its record batches the coordinator has not written yet. */
+  backlog: SharedArrayBuffer;
 }
 
 export type ToWorker =
@@ -36,7 +39,9 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready' }
-  /** Records for records.jsonl: JSONL text, a line each, written by the worker. */
+  /** Records for records.jsonl, for the coordinator to write (it then takes one off the worker's backlog). */
+  | { type: 'records'; batch: EncodedRecords }
+  /** Records for records.jsonl as JSONL text, a line each, written by a worker whose coordinator is behind. */
   | { type: 'lines'; text: string }
   /**
    * What the worker counted over the `seconds` since its last state (merged exactly by the

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { recordOf } from '../../test/support/records.js';
 import { type AggregateState, type RequestRecord, RunAggregator } from '../metrics/index.js';
+import { recordLines } from '../store/index.js';
 import type { RecordsMode } from './worker-protocol.js';
-import { recordFilter, WorkerRecorder } from './worker-recorder.js';
+import { MAX_BACKLOG, recordFilter, WorkerRecorder } from './worker-recorder.js';
 
 const META = { name: 't', startedAt: '2026-01-01T00:00:00.000Z', durationS: 60 };
 
@@ -22,14 +23,27 @@ function records(n: number): RequestRecord[] {
   );
 }
 
-function recorder(mode: RecordsMode, stages = [] as { name: string; startMs: number; endMs: number }[]) {
-  const out = { text: '', states: [] as AggregateState[] };
+function recorder(
+  mode: RecordsMode,
+  stages = [] as { name: string; startMs: number; endMs: number }[],
+  backlog = () => 0,
+) {
+  // `text`: every line in the order sent; `batches`/`texts`: how they travelled.
+  const out = { text: '', batches: 0, texts: 0, states: [] as AggregateState[] };
   const r = new WorkerRecorder({
     slos: [],
     stages,
     records: mode,
     output: {
-      lines: (text) => (out.text += text),
+      batch: (batch) => {
+        out.batches++;
+        out.text += recordLines(structuredClone(batch));
+      },
+      lines: (text) => {
+        out.texts++;
+        out.text += text;
+      },
+      backlog,
       state: (state) => out.states.push(structuredClone(state)),
     },
   });
@@ -58,6 +72,26 @@ describe('WorkerRecorder', () => {
     r.add(all[0] as RequestRecord);
     r.ship();
     expect(out.states).toHaveLength(3);
+  });
+
+  it('sends batches while the coordinator keeps up, and text of its own once it is MAX_BACKLOG behind', () => {
+    let behind = 0;
+    const { r, out } = recorder({ mode: 'full' }, [], () => behind);
+    const all = records(3000);
+    for (const rec of all.slice(0, 1500)) r.add(rec);
+    r.flushLines();
+    expect(out).toMatchObject({ batches: 2, texts: 0 });
+    behind = MAX_BACKLOG;
+    for (const rec of all.slice(1500)) r.add(rec);
+    r.close();
+    // 1,024 a batch: 1,024 and 476 went as batches, the next 1,024 and 476 as text.
+    expect(out).toMatchObject({ batches: 2, texts: 2 });
+    expect(
+      out.text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual(all);
   });
 
   it('writes lines only for the records kept, and counts all of them', () => {

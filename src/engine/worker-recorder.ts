@@ -19,19 +19,26 @@ import {
   RunAggregator,
   type StageSpan,
 } from '../metrics/index.js';
+import { type EncodedRecords, RecordBatch, recordLines } from '../store/index.js';
 import type { RecordsMode } from './worker-protocol.js';
 
 /** Records reach the coordinator (and so the disk) at most this late… */
 const LINES_EVERY_MS = 100;
-/** …or sooner, once this much text is waiting. */
-const LINES_AT_CHARS = 64 * 1024;
+/** …or sooner, once this many are waiting. */
+const RECORDS_PER_BATCH = 1024;
+/** Batches the coordinator may have yet to write before this worker writes its own text. */
+export const MAX_BACKLOG = 8;
 /** The aggregate travels once per one-second window, as the windows it feeds are. */
 const STATE_EVERY_MS = 1000;
 
 /** Where a recorder sends its output (the worker posts both to the coordinator). */
 export interface RecorderOutput {
-  /** JSONL text: one line per kept record, each ending in a newline. */
+  /** Kept records for the coordinator to write as lines. */
+  batch(batch: EncodedRecords): void;
+  /** Kept records as JSONL text (a line each, ending in a newline), when the coordinator is behind. */
   lines(text: string): void;
+  /** Batches sent that the coordinator has not written yet (none: it never falls behind). */
+  backlog?: () => number;
   /** What the aggregator counted over the `seconds` since the last state. */
   state(state: AggregateState, seconds: number): void;
 }
@@ -58,7 +65,7 @@ export class WorkerRecorder {
   readonly #keep: (record: RequestRecord) => boolean;
   readonly #output: RecorderOutput;
   #aggregator: RunAggregator;
-  #lines = '';
+  readonly #batch = new RecordBatch(RECORDS_PER_BATCH);
   #closed = false;
   /** When the state being filled began (monotonic ms: the run clock's origin moves at the barrier). */
   #since = performance.now();
@@ -80,8 +87,7 @@ export class WorkerRecorder {
   add(record: RequestRecord): void {
     this.#aggregator.add(record);
     if (!this.#keep(record)) return;
-    this.#lines += `${JSON.stringify(record)}\n`;
-    if (this.#lines.length >= LINES_AT_CHARS) this.flushLines();
+    if (this.#batch.add(record)) this.flushLines();
   }
 
   /** A stage the load model announced; records scheduled in it from now on are counted in it. */
@@ -91,10 +97,11 @@ export class WorkerRecorder {
   }
 
   flushLines(): void {
-    if (this.#closed || this.#lines === '') return;
-    const text = this.#lines;
-    this.#lines = '';
-    this.#output.lines(text);
+    if (this.#closed) return;
+    const batch = this.#batch.take();
+    if (batch === undefined) return;
+    if ((this.#output.backlog?.() ?? 0) >= MAX_BACKLOG) this.#output.lines(recordLines(batch));
+    else this.#output.batch(batch);
   }
 
   /**

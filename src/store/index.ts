@@ -2,6 +2,8 @@
  * @module store
  * Run directories on disk: records, events, run info.
  */
+
+export { type EncodedRecords, FIELDS, RecordBatch, recordLines } from './record-batch.js';
 export { JsonlWriter, type ReadReport, readJsonl } from './records-file.js';
 export {
   createRunDir,

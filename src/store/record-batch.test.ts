@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { ERROR_KINDS, type RequestRecord } from '../metrics/index.js';
+import { createRng } from '../random/rng.js';
+import { FIELDS, RecordBatch, recordLines } from './record-batch.js';
+
+/** Every field set, each to a value no other field has: a field lost or swapped in transit shows. */
+const FULL: Required<RequestRecord> = {
+  id: 7,
+  scenario: 'chat "quoted"',
+  step: 2,
+  stepName: 'chat\nnext line',
+  kind: 'chat',
+  vu: 11,
+  iteration: 12,
+  attempt: 3,
+  turn: 4,
+  contextTokens: 1536,
+  outcome: 'error',
+  error: 'http_5xx',
+  message: 'HTTP 503: überlastet \u2028 \ud83d\ude00',
+  status: 503,
+  scheduled: 1000.125,
+  sent: 1000.5,
+  end: 1730.75,
+  schedulingLagMs: 0.375,
+  ttfbMs: 40.001,
+  ttftMs: 41.002,
+  e2eMs: 730.25,
+  tpotMs: 12.003,
+  itlMs: [10.5, 0, 11.25, 1e-6, 123456.789],
+  chunks: 6,
+  inputTokens: 1500,
+  outputTokens: 59,
+  inputTokensClient: 1499,
+  outputTokensClient: 58,
+};
+
+const lines = (text: string) => {
+  expect(text.endsWith('\n')).toBe(true);
+  return text
+    .slice(0, -1)
+    .split('\n')
+    .map((l) => JSON.parse(l) as unknown);
+};
+
+/** A record with a random subset of fields and awkward values, seeded. */
+function randomRecord(rng: () => number, id: number): RequestRecord {
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rng() * xs.length)] as T;
+  const text = () => {
+    const pool = ['a', 'Z', ' ', '"', '\\', '\n', '\t', '\u0000', '\u007f', 'é', '\u2028', '😀', '/'];
+    return Array.from({ length: Math.floor(rng() * 8) }, () => pick(pool)).join('');
+  };
+  const num = () =>
+    pick([
+      () => Math.floor(rng() * 1e6),
+      () => Math.round(rng() * 1e9) / 1000,
+      () => -Math.round(rng() * 1e6) / 1000,
+      () => rng() * 1e-3,
+      () => 2 ** 53 - 1,
+      () => 0,
+    ])();
+  const r: RequestRecord = {
+    id,
+    scenario: text(),
+    step: Math.floor(rng() * 5),
+    stepName: pick(['GET /', 'chat', text()]),
+    kind: pick(['chat', 'completion', 'http'] as const),
+    vu: Math.floor(rng() * 100),
+    iteration: Math.floor(rng() * 1e6),
+    outcome: pick(['ok', 'error', 'cancelled'] as const),
+    scheduled: num(),
+    sent: num(),
+    end: num(),
+    schedulingLagMs: num(),
+  };
+  const optional = r as unknown as Record<string, unknown>;
+  for (const [name, kind] of Object.entries(FIELDS)) {
+    if (name in r || rng() < 0.5) continue;
+    if (name === 'error') optional[name] = pick(ERROR_KINDS);
+    else if (kind === 'string') optional[name] = text();
+    else if (kind === 'number') optional[name] = num();
+    else optional[name] = Array.from({ length: Math.floor(rng() * 6) }, num);
+  }
+  return r;
+}
+
+describe('record batches', () => {
+  it('carries every field of a record to its JSONL line', () => {
+    const batch = new RecordBatch();
+    batch.add(FULL);
+    const taken = batch.take();
+    expect(taken?.count).toBe(1);
+    expect(lines(recordLines(structuredClone(taken) as NonNullable<typeof taken>))).toEqual([FULL]);
+    // The line lists the fields in FIELDS order.
+    expect(Object.keys(lines(recordLines(taken as NonNullable<typeof taken>))[0] as object)).toEqual(
+      Object.keys(FIELDS),
+    );
+  });
+
+  it('writes what JSON.stringify writes for 2,000 random records, across batches', () => {
+    const seed = 20261202;
+    const rng = createRng(seed);
+    const all = Array.from({ length: 2000 }, (_, i) => randomRecord(rng, i));
+    const batch = new RecordBatch(300);
+    let text = '';
+    let full = 0;
+    for (const r of all) {
+      if (batch.add(r)) {
+        full++;
+        text += recordLines(batch.take() as NonNullable<ReturnType<RecordBatch['take']>>);
+      }
+    }
+    text += recordLines(batch.take() as NonNullable<ReturnType<RecordBatch['take']>>);
+    expect(full).toBe(6);
+    expect(lines(text), `seed ${seed}`).toEqual(all.map((r) => JSON.parse(JSON.stringify(r))));
+  });
+
+  it('keeps a batch to itself: strings and lists start afresh after a take, and an empty batch gives nothing', () => {
+    const batch = new RecordBatch(4);
+    expect(batch.take()).toBeUndefined();
+    const a = { ...FULL, id: 1, scenario: 'first', itlMs: [1, 2] };
+    const b = { ...FULL, id: 2, scenario: 'second', itlMs: [3] };
+    batch.add(a);
+    batch.add(a);
+    const one = batch.take();
+    batch.add(b);
+    const two = batch.take();
+    // A string repeated in a batch is carried once.
+    expect(one?.strings.filter((s) => s === 'first')).toHaveLength(1);
+    expect(two?.strings).not.toContain('first');
+    expect(Array.from(two?.lists ?? [])).toEqual([3]);
+    expect(lines(recordLines(one as NonNullable<typeof one>))).toEqual([a, a]);
+    expect(lines(recordLines(two as NonNullable<typeof two>))).toEqual([b]);
+    expect(batch.count).toBe(0);
+  });
+
+  it('leaves out a number that is NaN, writes a non-finite one as null, and a record without fields as {}', () => {
+    const batch = new RecordBatch();
+    batch.add({ ...FULL, ttftMs: Number.NaN, e2eMs: Number.POSITIVE_INFINITY, itlMs: [Number.NaN] });
+    batch.add({} as RequestRecord);
+    const [first, empty] = lines(
+      recordLines(batch.take() as NonNullable<ReturnType<RecordBatch['take']>>),
+    ) as [Record<string, unknown>, Record<string, unknown>];
+    expect(first).not.toHaveProperty('ttftMs');
+    expect(first.e2eMs).toBeNull();
+    expect(first.itlMs).toEqual([null]);
+    expect(empty).toEqual({});
+  });
+});
