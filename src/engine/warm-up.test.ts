@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTest } from '../config/index.js';
 import type { RequestRecord } from '../metrics/index.js';
-import { HttpClient } from '../protocols/index.js';
+import { HttpClient, type HttpTransport } from '../protocols/index.js';
 import { warmConnections, warmUp, warmUpRequests } from './warm-up.js';
 
 function testWith(steps: unknown[]) {
@@ -69,6 +69,40 @@ describe('warmUp', () => {
     expect(records.filter((r) => r.iteration === 0)).toHaveLength(2);
     // The sink is the caller's: the warm-up did not count outcomes itself.
     expect(result.ok).toBeUndefined();
+  });
+
+  it('answers with the headers servers send, and now and then a header name not sent before', async () => {
+    const client = new HttpClient();
+    const names: string[][] = [];
+    // The client as the run has it, watched: what each warm-up response carried.
+    const watched: HttpTransport = {
+      dispatch: (options, handler) =>
+        client.dispatch(options, {
+          onRequestQueued: (c) => handler.onRequestQueued?.(c),
+          onRequestStart: (c, context) => handler.onRequestStart?.(c, context),
+          onResponseStart: (c, status, headers) => {
+            names.push(Object.keys(headers));
+            handler.onResponseStart?.(c, status, headers);
+          },
+          onResponseData: (c, chunk) => handler.onResponseData?.(c, chunk),
+          onResponseEnd: (c, trailers) => handler.onResponseEnd?.(c, trailers),
+          onResponseError: (c, error) => handler.onResponseError?.(c, error),
+        }),
+      close: () => client.close(),
+      destroy: () => client.destroy(),
+    };
+    const result = await warmUp({
+      test: testWith([{ http: { url: '/' } }]),
+      requests: 200,
+      dispatcher: watched,
+    });
+    await result.close();
+    await client.close();
+    expect(names).toHaveLength(200);
+    expect(names.every((n) => n.includes('server') && n.includes('content-type'))).toBe(true);
+    // One answer in 64 has a name of its own: the client meets new names while the JIT watches.
+    const fresh = new Set(names.flat().filter((n) => n.startsWith('x-warm-')));
+    expect(fresh.size).toBeGreaterThanOrEqual(2);
   });
 
   it("sizes the warm-up to about a second of a worker's share of the peak load, at most 3,000", () => {

@@ -54,22 +54,24 @@ async function main(): Promise<void> {
   const { plan } = executor;
   // Arrival times are drawn now: after the barrier they would delay the whole schedule.
   executor.prepare(test.seed);
-  // The warm-up's counts go out marked as such (the coordinator warms its merging with them, then
-  // drops them); its records are batched, to warm that code too, but not sent.
+  // The warm-up's counts and records go out marked as such: the coordinator warms its merging and
+  // its writing of lines with them (cold, that code took the worker's core at the start), then drops them.
   let live = false;
   const backlog = new Int32Array(init.backlog);
   const recorder = new WorkerRecorder({
     slos: slosOf(test.slo),
     stages: plan.stages ?? [],
     records: init.records,
+    // Fresh counts every 1,000 warm-up records: the code that starts them (tallies, windows,
+    // histograms) then runs while the JIT watches, instead of first in the run (`--trace-deopt`).
+    shipEvery: 1000,
     output: {
       batch: (batch) => {
-        if (!live) return;
         Atomics.add(backlog, init.workerIndex, 1);
-        port.postMessage({ type: 'records', batch } satisfies FromWorker, [
-          batch.slots.buffer,
-          batch.lists.buffer,
-        ]);
+        const message: FromWorker = live
+          ? { type: 'records', batch }
+          : { type: 'records', batch, warmUp: true };
+        port.postMessage(message, [batch.slots.buffer, batch.lists.buffer]);
       },
       lines: (text) => {
         if (live) post({ type: 'lines', text });
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
     process.emitWarning(`warm-up skipped: ${(err as Error)?.message ?? String(err)}`);
     return undefined;
   });
-  recorder.ship();
+  recorder.ship({ shipEvery: 0 });
   live = true;
   // Connections the load will need at once, opened before the clock starts (TCP set-up is not the schedule's).
   await dispatcher.warm(new URL(init.target).origin, warmConnections(plan, init.workerCount));

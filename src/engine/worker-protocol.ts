@@ -39,8 +39,11 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready' }
-  /** Records for records.jsonl, for the coordinator to write (it then takes one off the worker's backlog). */
-  | { type: 'records'; batch: EncodedRecords }
+  /**
+   * Records for records.jsonl, for the coordinator to write (it then takes one off the worker's
+   * backlog). `warmUp`: the warm-up's, for the coordinator to make lines of and drop.
+   */
+  | { type: 'records'; batch: EncodedRecords; warmUp?: true }
   /** Records for records.jsonl as JSONL text, a line each, written by a worker whose coordinator is behind. */
   | { type: 'lines'; text: string }
   /**

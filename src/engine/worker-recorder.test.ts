@@ -94,6 +94,28 @@ describe('WorkerRecorder', () => {
     ).toEqual(all);
   });
 
+  it('ships every `shipEvery` records too, whatever it keeps, until a ship turns that off', () => {
+    const states: AggregateState[] = [];
+    const r = new WorkerRecorder({
+      slos: [],
+      stages: [],
+      records: { mode: 'off' },
+      shipEvery: 250,
+      output: { batch: () => undefined, lines: () => undefined, state: (s) => states.push(s) },
+    });
+    const all = records(1100);
+    for (const rec of all.slice(0, 600)) r.add(rec);
+    expect(states).toHaveLength(2);
+    r.ship({ shipEvery: 0 });
+    for (const rec of all.slice(600)) r.add(rec);
+    r.close();
+    // 250, 250, the 100 shipped by hand, then the last 500 at close.
+    expect(states).toHaveLength(4);
+    const merged = new RunAggregator();
+    for (const s of states) merged.merge(s);
+    expect(merged.snapshot(META).counts.requests).toBe(1100);
+  });
+
   it('writes lines only for the records kept, and counts all of them', () => {
     const sampled = recorder({ mode: 'sampled', rate: 0.1 });
     const off = recorder({ mode: 'off' });

@@ -36,8 +36,6 @@ import {
  */
 export class HttpClient implements HttpTransport {
   private readonly pools = new Map<string, OriginPool>();
-  private lastOrigin = '';
-  private lastPool: OriginPool | undefined;
   private tls: Agent | undefined;
   private tlsWarm: WarmConnector | undefined;
   /** After `close` or `destroy`: an origin first seen then gets a pool that is closed too. */
@@ -47,7 +45,9 @@ export class HttpClient implements HttpTransport {
 
   dispatch(options: RequestOptions, handler: RequestHandler): boolean {
     const origin = options.origin;
-    let pool = origin === this.lastOrigin ? this.lastPool : this.pools.get(origin);
+    // No last-origin shortcut: its other branch first ran when a run's real origin followed the
+    // warm-up's, and threw away the optimised code of the whole send path at the start.
+    let pool = this.pools.get(origin);
     if (pool === undefined) {
       const url = new URL(origin);
       if (url.protocol === 'https:') return this.tlsAgent().dispatch(options, handler as never);
@@ -57,8 +57,6 @@ export class HttpClient implements HttpTransport {
       pool = this.newPool(url);
       this.pools.set(origin, pool);
     }
-    this.lastOrigin = origin;
-    this.lastPool = pool;
     pool.dispatch(options, handler);
     return true;
   }
