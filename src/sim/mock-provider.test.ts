@@ -250,15 +250,23 @@ describe('cache', () => {
       cache: { mode: 'prefix', block_tokens: 4 },
       engine: { slots: 4, step_ms: 1, prefill_ms: 0, prefill_ms_per_token: 2 },
     });
-    const prompt = 'one two three four five six seven eight nine ten eleven twelve';
-    const miss = await chat(server, prompt);
-    expect(miss.headers['x-mock-cache']).toBe('miss');
-    const hit = await chat(server, `${prompt} and more`);
-    expect(hit.headers['x-mock-cache']).toBe('hit');
-    const cached = Number(hit.headers['x-mock-cached-tokens']);
-    expect(cached).toBeGreaterThanOrEqual(8);
+    // Five prompts, each new (a miss) and then extended (a hit on its cached blocks). One pair alone
+    // was once undone by a pause of the suite's other files on the same cores: the median is judged.
+    const saved: number[] = [];
+    let cached = 0;
+    for (const first of ['one', 'uno', 'eins', 'un', 'yksi']) {
+      const prompt = `${first} two three four five six seven eight nine ten eleven twelve`;
+      const miss = await chat(server, prompt);
+      expect(miss.headers['x-mock-cache']).toBe('miss');
+      const hit = await chat(server, `${prompt} and more`);
+      expect(hit.headers['x-mock-cache']).toBe('hit');
+      cached = Number(hit.headers['x-mock-cached-tokens']);
+      expect(cached).toBeGreaterThanOrEqual(8);
+      saved.push(miss.ms - hit.ms);
+    }
     // 2 ms per uncached prompt token: the hit saves about 2 × cached ms.
-    expect(miss.ms - hit.ms).toBeGreaterThan(2 * cached - 12);
+    const median = saved.sort((a, b) => a - b)[2] as number;
+    expect(median).toBeGreaterThan(2 * cached - 12);
   });
 
   it('response mode answers a repeated prompt at once', async () => {
