@@ -56,27 +56,35 @@ function replies(chat: boolean) {
 const CHAT = replies(true);
 const COMPLETION = replies(false);
 
-/** Every this many answers carries a header name not sent before (see {@link answer}). */
+/** Every this many GET answers carries a header name not sent before (see {@link answerer}). */
 const NEW_HEADER_EVERY = 64;
-let answered = 0;
 
 /**
- * Answers GETs with a short body, chat requests as an OpenAI-compatible server
- * would. GETs carry the headers most servers send, and now and then a name
- * not sent before: the client's code for a header name it has not met then
- * runs after the JIT has started watching it. Met first in the run (nginx's
- * `server` after Node's own headers), it threw away the optimised response
- * parser at the start (`--trace-deopt`).
+ * A loopback server's handler: GETs get a short body, chat requests an answer
+ * as an OpenAI-compatible server would give. GETs carry the headers most
+ * servers send, and now and then a name not sent before: the client's code
+ * for a header name it has not met then runs after the JIT has started
+ * watching it. Met first in the run (nginx's `server` after Node's own
+ * headers), it threw away the optimised response parser at the start
+ * (`--trace-deopt`).
  */
-function answer(req: IncomingMessage, res: ServerResponse): void {
-  if (req.method === 'GET') {
-    answered++;
-    res.setHeader('server', 'warm-up');
-    res.setHeader('content-type', 'text/plain');
-    if (answered % NEW_HEADER_EVERY === 0) res.setHeader(`x-warm-${answered}`, '1');
-    res.end('ok');
-    return;
-  }
+function answerer(): (req: IncomingMessage, res: ServerResponse) => void {
+  let answered = 0;
+  return (req, res) => {
+    if (req.method === 'GET') {
+      answered++;
+      res.setHeader('server', 'warm-up');
+      res.setHeader('content-type', 'text/plain');
+      if (answered % NEW_HEADER_EVERY === 0) res.setHeader(`x-warm-${answered}`, '1');
+      res.end('ok');
+      return;
+    }
+    answerPost(req, res);
+  };
+}
+
+/** Chat and completion requests: streamed or JSON, as the body asked. */
+function answerPost(req: IncomingMessage, res: ServerResponse): void {
   let body = '';
   req.setEncoding('utf8');
   req.on('data', (chunk: string) => {
@@ -216,7 +224,7 @@ export async function warmUp(options: WarmUpOptions = {}): Promise<WarmUp> {
   const maxMs = options.maxMs ?? 1500;
   const kinds = [...kindsOf(options.test)];
   if (requests <= 0) return { sent: 0, ok: 0, kinds, close: async () => undefined };
-  const server = createServer({ keepAliveTimeout: 0 }, answer);
+  const server = createServer({ keepAliveTimeout: 0 }, answerer());
   const { url } = await listen(server, 0, '127.0.0.1');
   const own = options.dispatcher === undefined ? new HttpClient() : undefined;
   const dispatcher = options.dispatcher ?? (own as HttpClient);

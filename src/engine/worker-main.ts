@@ -99,7 +99,8 @@ async function main(): Promise<void> {
     process.emitWarning(`warm-up skipped: ${(err as Error)?.message ?? String(err)}`);
     return undefined;
   });
-  recorder.ship({ shipEvery: 0 });
+  recorder.shipEvery = 0;
+  recorder.ship();
   live = true;
   // Connections the load will need at once, opened before the clock starts (TCP set-up is not the schedule's).
   await dispatcher.warm(new URL(init.target).origin, warmConnections(plan, init.workerCount));

@@ -94,7 +94,7 @@ describe('WorkerRecorder', () => {
     ).toEqual(all);
   });
 
-  it('ships every `shipEvery` records too, whatever it keeps, until a ship turns that off', () => {
+  it('ships every `shipEvery` records too, whatever it keeps, until that is set to 0', () => {
     const states: AggregateState[] = [];
     const r = new WorkerRecorder({
       slos: [],
@@ -106,7 +106,8 @@ describe('WorkerRecorder', () => {
     const all = records(1100);
     for (const rec of all.slice(0, 600)) r.add(rec);
     expect(states).toHaveLength(2);
-    r.ship({ shipEvery: 0 });
+    r.shipEvery = 0;
+    r.ship();
     for (const rec of all.slice(600)) r.add(rec);
     r.close();
     // 250, 250, the 100 shipped by hand, then the last 500 at close.

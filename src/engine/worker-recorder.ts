@@ -69,7 +69,8 @@ export class WorkerRecorder {
   #aggregator: RunAggregator;
   readonly #batch = new RecordBatch(RECORDS_PER_BATCH);
   #closed = false;
-  #shipEvery: number;
+  /** Also ship after this many records (0: only on the timer); may be changed at any time. */
+  shipEvery: number;
   #sinceShip = 0;
   /** When the state being filled began (monotonic ms: the run clock's origin moves at the barrier). */
   #since = performance.now();
@@ -81,7 +82,7 @@ export class WorkerRecorder {
     this.#stages = [...options.stages];
     this.#keep = recordFilter(options.records);
     this.#output = options.output;
-    this.#shipEvery = options.shipEvery ?? 0;
+    this.shipEvery = options.shipEvery ?? 0;
     this.#aggregator = this.#fresh();
     this.#linesTimer = setInterval(() => this.flushLines(), LINES_EVERY_MS);
     this.#stateTimer = setInterval(() => this.ship(), STATE_EVERY_MS);
@@ -92,7 +93,7 @@ export class WorkerRecorder {
   add(record: RequestRecord): void {
     this.#aggregator.add(record);
     if (this.#keep(record) && this.#batch.add(record)) this.flushLines();
-    if (this.#shipEvery > 0 && ++this.#sinceShip >= this.#shipEvery) this.ship();
+    if (this.shipEvery > 0 && ++this.#sinceShip >= this.shipEvery) this.ship();
   }
 
   /** A stage the load model announced; records scheduled in it from now on are counted in it. */
@@ -111,12 +112,10 @@ export class WorkerRecorder {
 
   /**
    * Sends the lines waiting and what was counted since the last state (even
-   * nothing: a live view reads rates from these), then counts afresh;
-   * `shipEvery` replaces the option from now on.
+   * nothing: a live view reads rates from these), then counts afresh.
    */
-  ship(change: { shipEvery?: number } = {}): void {
+  ship(): void {
     this.flushLines();
-    if (change.shipEvery !== undefined) this.#shipEvery = change.shipEvery;
     this.#sinceShip = 0;
     if (this.#closed) return;
     const state = this.#aggregator.encode();

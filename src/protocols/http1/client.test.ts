@@ -106,6 +106,12 @@ function newClient(options?: HttpClientOptions): HttpClient {
   return client;
 }
 
+/** With `connections: 1`: a request to `path`, and one to `/queued` waiting behind it for its connection. */
+function firstAndQueued(origin: string, path: string): Promise<[Outcome, Outcome]> {
+  const client = newClient({ connections: 1 });
+  return Promise.all([send(client, { origin, path }), send(client, { origin, path: '/queued' })]);
+}
+
 /** What the handler heard for one request. */
 interface Outcome {
   status: number | undefined;
@@ -502,13 +508,9 @@ describe('HttpClient keep-alive', BOUND, () => {
       if (req.url === '/close') res.setHeader('connection', 'close');
       res.end(`you asked ${req.url}`);
     });
-    const client = newClient({ connections: 1 });
-    const [closing, queued] = await Promise.all([
-      send(client, { origin: server.origin, path: '/close' }),
-      send(client, { origin: server.origin, path: '/queued' }),
-    ]);
-    expectBody(closing as Outcome, 200, 'you asked /close');
-    expectBody(queued as Outcome, 200, 'you asked /queued');
+    const [closing, queued] = await firstAndQueued(server.origin, '/close');
+    expectBody(closing, 200, 'you asked /close');
+    expectBody(queued, 200, 'you asked /queued');
     expect(server.connections.length).toBe(2);
   });
 
@@ -804,13 +806,9 @@ describe('HttpClient against misbehaving servers', BOUND, () => {
           : ok('two'),
       ),
     );
-    const client = newClient({ connections: 1 });
-    const [first, queued] = await Promise.all([
-      send(client, { origin: server.origin, path: '/first' }),
-      send(client, { origin: server.origin, path: '/queued' }),
-    ]);
-    expectBody(first as Outcome, 200, 'one');
-    expectBody(queued as Outcome, 200, 'two');
+    const [first, queued] = await firstAndQueued(server.origin, '/first');
+    expectBody(first, 200, 'one');
+    expectBody(queued, 200, 'two');
     expect(server.connections.length).toBe(2);
   });
 
