@@ -561,6 +561,54 @@ describe('HttpClient keep-alive', BOUND, () => {
   });
 });
 
+describe('HttpClient writes', BOUND, () => {
+  it('writes the requests sent in one turn of the event loop after it, each started (and stamped) at its write', async () => {
+    const server = await httpServer((req, res) => res.end(`you asked ${req.url}`));
+    const client = newClient();
+    expect(await client.warm(server.origin, 3)).toBe(3);
+    const started: number[] = [];
+    const outcomes = [0, 1, 2].map((i) =>
+      send(
+        client,
+        { origin: server.origin, path: `/${i}` },
+        { onRequestStart: () => started.push(performance.now()) },
+      ),
+    );
+    // The rest of this turn's work: nothing has been written (or started) while it runs.
+    const busyUntil = performance.now() + 30;
+    while (performance.now() < busyUntil);
+    expect(started).toEqual([]);
+    const turnEnded = performance.now();
+    const done = await Promise.all(outcomes);
+    for (const [i, outcome] of done.entries()) expectBody(outcome, 200, `you asked /${i}`);
+    expect(started.length).toBe(3);
+    for (const at of started) expect(at).toBeGreaterThanOrEqual(turnEnded);
+    expect(server.connections.length).toBe(3);
+  });
+
+  it('releases, without closing, a connection whose request is aborted before its write, and sends the next one on it', async () => {
+    const server = await httpServer((req, res) => res.end(`you asked ${req.url}`));
+    const client = newClient({ connections: 1 });
+    const reason = new Error('given up before the write');
+    let controller: RequestController | undefined;
+    const first = send(client, { origin: server.origin, path: '/first' });
+    const queued = send(
+      client,
+      { origin: server.origin, path: '/queued' },
+      { onRequestQueued: (c) => (controller = c) },
+    );
+    expectBody(await first, 200, 'you asked /first');
+    // The first response handed the connection to the queued request; its write waits for the turn to end.
+    controller?.abort(reason);
+    const aborted = await queued;
+    expect(aborted.error).toBe(reason);
+    expect(aborted.calls).toEqual(['error']);
+    expectBody(await send(client, { origin: server.origin, path: '/next' }), 200, 'you asked /next');
+    expect(server.connections.length).toBe(1);
+    expect(server.connections[0]?.destroyed).toBe(false);
+  });
+});
+
 describe('HttpClient request serialisation', BOUND, () => {
   const headLines = (text: string) => text.slice(0, text.indexOf('\r\n\r\n')).split('\r\n');
 

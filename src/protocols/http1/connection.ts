@@ -18,6 +18,26 @@ const MAX_LINE_BYTES = 4 * 1024;
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 const NO_HEADERS: IncomingHttpHeaders = Object.freeze({}) as IncomingHttpHeaders;
 
+/**
+ * Connections with a request taken but not yet written. Requests sent while
+ * the event loop handles one batch of ready sockets go out together once it
+ * is done (a `setImmediate`, the phase after I/O), rather than each from its
+ * own callback. On loopback a write also runs the server side of TCP and
+ * wakes the server; back to back, the server is still awake for the second
+ * and later ones. A plain socket loop against nginx with 20 µs of work per
+ * response: 24k → 28k req/s, the write 13 → 8 µs (bench/, CPU 0 vs nginx on
+ * CPU 1). `sent` is stamped at the write, so the wait is not in any latency.
+ */
+let toWrite: Connection[] = [];
+let flushScheduled = false;
+
+function flushWrites(): void {
+  flushScheduled = false;
+  const batch = toWrite;
+  toWrite = [];
+  for (let i = 0; i < batch.length; i++) (batch[i] as Connection).write();
+}
+
 /** Where a connection is in the response it reads. */
 enum Read {
   /** No request on the connection. */
@@ -53,6 +73,8 @@ export class Connection {
   private isHead = false;
   private reuse = true;
   private left = 0;
+  /** The current request's bytes have gone to the socket (or it was dropped before they did). */
+  private written = true;
   /** Bytes of an unfinished response head or line, waiting for the rest. */
   private pending: Buffer | undefined = undefined;
 
@@ -82,20 +104,33 @@ export class Connection {
     socket.on('close', () => this.onClose(undefined));
   }
 
-  /** Writes a request; the handler may abort it in `onRequestStart`, before anything is written. */
+  /**
+   * Takes a request; it is written with the others sent in this turn of the
+   * event loop (see {@link flushWrites}). Until then an abort releases the
+   * connection rather than closing it: nothing is on the wire yet.
+   */
   send(request: PendingRequest): void {
     this.request = request;
     this.read = Read.Head;
     this.isHead = request.options.method === 'HEAD';
     this.reuse = true;
-    request.handler.onRequestStart?.(request, undefined);
-    if (request.done) {
-      this.request = undefined;
-      this.read = Read.Idle;
-      this.pool.release(this);
-      return;
-    }
+    this.written = false;
     request.connection = this;
+    toWrite.push(this);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushWrites);
+    }
+  }
+
+  /** Writes the request taken; the handler may abort it in `onRequestStart`, before anything is written. */
+  write(): void {
+    const request = this.request;
+    if (request === undefined || this.written) return;
+    request.handler.onRequestStart?.(request, undefined);
+    // Aborted there (dropRequest released the connection, which may have taken another request).
+    if (request.done || this.request !== request) return;
+    this.written = true;
     const body = request.options.body;
     if (body == null || body.length === 0) {
       this.socket.write(request.head, 'latin1');
@@ -107,10 +142,14 @@ export class Connection {
     }
   }
 
-  /** The request was aborted mid-flight: what it left on the wire makes the connection unusable. */
+  /** The request was aborted: once written, what it left on the wire makes the connection unusable. */
   dropRequest(): void {
     this.request = undefined;
     this.read = Read.Idle;
+    if (!this.written && this.usable) {
+      this.pool.release(this);
+      return;
+    }
     this.usable = false;
     this.socket.destroy();
   }
