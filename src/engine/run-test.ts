@@ -18,9 +18,9 @@ import {
   createRunDir,
   defaultRunDir,
   JsonlWriter,
+  LineEncoder,
   RUN_FILES,
   type RunInfo,
-  recordLines,
   redactSecrets,
   writeRunInfo,
 } from '../store/index.js';
@@ -134,12 +134,13 @@ export async function runTest(
 
     // Each worker's record batches not written yet: a worker past MAX_BACKLOG writes its own text.
     const backlog = new Int32Array(new SharedArrayBuffer(4 * workerCount));
+    const lineEncoder = new LineEncoder();
 
     const onMessage = (index: number, message: FromWorker): void => {
       if (message.type === 'records') {
         // The warm-up's lines are made (the JIT compiles that code before the run) but not written.
-        const lines = recordLines(message.batch);
-        if (message.warmUp !== true) records.writeLines(lines);
+        const bytes = lineEncoder.encode(message.batch);
+        if (message.warmUp !== true) records.writeBytes(bytes);
         Atomics.sub(backlog, index, 1);
       } else if (message.type === 'lines') {
         records.writeLines(message.text);

@@ -3,7 +3,7 @@
  * Run directories on disk: records, events, run info.
  */
 
-export { type EncodedRecords, RecordBatch, recordLines } from './record-batch.js';
+export { type EncodedRecords, LineEncoder, RecordBatch, recordLines } from './record-batch.js';
 export { JsonlWriter, type ReadReport, readJsonl } from './records-file.js';
 export {
   createRunDir,

@@ -58,6 +58,35 @@ function randomRecord(rng: () => number, id: number): RequestRecord {
       () => rng() * 1e-3,
       () => 2 ** 53 - 1,
       () => 0,
+      // Where a digit loop could part from Number#toString: signs, ends of ranges, no short form.
+      () =>
+        pick([
+          -0,
+          2 ** 31,
+          2 ** 31 - 0.001,
+          2 ** 32 + 0.5,
+          2 ** 53,
+          -(2 ** 53),
+          1e15 - 0.001,
+          1e15 + 0.5,
+          123456789012.345,
+          999.999,
+          0.001,
+          -0.009,
+          0.05,
+          0.1 + 0.2,
+          1e-7,
+          5e-324,
+          1e21,
+          -1e21,
+          1.7976931348623157e308,
+          4.35,
+          1.005,
+          0.3,
+          -1234.5,
+          1e14 + 0.125,
+          2 ** 50 + 0.5,
+        ]),
     ])();
   const r: RequestRecord = {
     id,
@@ -113,6 +142,12 @@ describe('record batches', () => {
     text += recordLines(batch.take() as NonNullable<ReturnType<RecordBatch['take']>>);
     expect(full).toBe(6);
     expect(lines(text), `seed ${seed}`).toEqual(all.map((r) => JSON.parse(JSON.stringify(r))));
+    // Byte for byte, numbers too: JSON.stringify of each record with its fields in FIELDS order.
+    const inOrder = (r: RequestRecord) => {
+      const fields = r as unknown as Record<string, unknown>;
+      return Object.fromEntries(Object.keys(FIELDS).flatMap((k) => (k in fields ? [[k, fields[k]]] : [])));
+    };
+    expect(text, `seed ${seed}`).toBe(all.map((r) => `${JSON.stringify(inOrder(r))}\n`).join(''));
   });
 
   it('keeps a batch to itself: strings and lists start afresh after a take, and an empty batch gives nothing', () => {

@@ -35,6 +35,13 @@ export class JsonlWriter {
     if (this.buffer.length >= FLUSH_AT_BYTES) this.flush();
   }
 
+  /** Appends JSONL bytes made elsewhere (each line ending in a newline); written at once, after what is buffered. */
+  writeBytes(bytes: Uint8Array): void {
+    if (this.closed) return;
+    this.flush();
+    writeSync(this.fd, bytes);
+  }
+
   /** Writes what is buffered (synchronously: it must also work in an exit handler). */
   flush(): void {
     if (this.closed || this.buffer === '') return;
