@@ -1,3 +1,4 @@
+import * as hdr from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
 import { type HistogramTransfer, MetricHistogram } from './histogram.js';
 
@@ -126,6 +127,31 @@ describe('MetricHistogram', () => {
     expect(h.stats()).toEqual(copy.stats());
     expect(MetricHistogram.decode(new MetricHistogram('count').encode()).stats().count).toBe(0);
     expect(() => MetricHistogram.decode('nope')).toThrow(/not an encoded/);
+  });
+
+  it("puts every value in the bucket hdr-histogram-js's own indexing gives it (powers of two, their neighbours, the top)", () => {
+    const random = rng(11);
+    const values: number[] = [0, 1, 2, 3, 1023, 1024, 1025, 2047, 2048, 2049, 3_600_000_000];
+    for (let k = 1; k < 32; k++) for (const d of [-1, 0, 1]) values.push(Math.min(3_600_000_000, 2 ** k + d));
+    for (let i = 0; i < 20_000; i++) values.push(Math.floor(random() ** 4 * 3_600_000_000));
+    // In ms: recorded as µs, up to the one-hour top.
+    const ours = new MetricHistogram('ms');
+    for (const v of values) ours.record(v / 1000);
+    // The library as shipped, same configuration, its own countsArrayIndex.
+    const theirs = hdr.build({
+      numberOfSignificantValueDigits: 3,
+      useWebAssembly: false,
+      bitBucketSize: 32,
+      autoResize: true,
+      lowestDiscernibleValue: 1,
+    }) as hdr.JsHistogram;
+    for (const v of values) theirs.recordValue(v);
+    const pairs: number[] = [];
+    for (let i = 0; i <= theirs.countsArrayIndex(theirs.maxValue); i++) {
+      const n = theirs.getCountAtIndex(i);
+      if (n > 0) pairs.push(theirs.valueFromIndex(i), n);
+    }
+    expect(Array.from(ours.toTransfer().buckets)).toEqual(pairs);
   });
 
   it('crosses a thread as buckets: merging the transfer equals merging the histogram', () => {
