@@ -243,11 +243,16 @@ describe('RunAggregator', () => {
       );
       const one = aggregate(records, { stages });
       one.addDropped(30_500, 2);
+      // Dropped arrivals counted by workers too, with and without a scenario.
+      one.addDropped(40_500, 3);
+      one.addDropped(41_000, 1, 'agent');
       // Three workers take records in turn; each ships what it counted once a second of run time and starts afresh.
       const coordinator = new RunAggregator({ stages });
       const parts: AggregateState[] = [];
       for (let w = 0; w < 3; w++) {
         let part = new RunAggregator({ stages });
+        if (w === 0) part.addDropped(40_500, 3);
+        if (w === 1) part.addDropped(41_000, 1, 'agent');
         let second = 0;
         for (const r of records.filter((_, i) => i % 3 === w)) {
           if (Math.floor(r.end / 1000) > second) {
@@ -271,6 +276,8 @@ describe('RunAggregator', () => {
       expect(coordinator.snapshot(META)).toEqual(snapshot);
       expect(coordinator.slowest()).toEqual(one.slowest());
       expect(coordinator.snapshot(META).counts.requests).toBe(4000);
+      expect(coordinator.snapshot(META).counts.dropped).toBe(6);
+      expect(coordinator.snapshot(META).scenarios.agent?.counts.dropped).toBe(1);
       for (const metric of ['ttft_ms', 'itl_ms', 'e2e_ms', 'scheduling_lag_ms']) {
         expect(coordinator.histogram(metric)?.percentile(99.9)).toBe(one.histogram(metric)?.percentile(99.9));
         expect(coordinator.histogram(metric, 'agent')?.sum).toBe(one.histogram(metric, 'agent')?.sum);
