@@ -143,11 +143,14 @@ describe('rate limits', () => {
     const times = [];
     for (let i = 0; i < 10; i++) times.push((await chat(server)).ms);
     // Request i (0-based) sees usage i/10: no delay up to 0.5, then 200 × (i/10 - 0.5) / 0.5.
+    // The first also opens the connection and runs both sides' code cold (28-32 ms here alone),
+    // so the time of a request without drift is the median of the next five.
+    const undrifted = times.slice(1, 6).sort((a, b) => a - b)[2] as number;
     for (let i = 0; i < 10; i++) {
       const expected = i <= 5 ? 0 : (200 * (i / 10 - 0.5)) / 0.5;
       // libuv timers run on a whole-millisecond clock and can fire up to 1 ms early.
       expect(times[i]).toBeGreaterThanOrEqual(expected - 1);
-      expect(times[i]).toBeLessThan(expected + 25);
+      if (i > 0) expect(times[i]).toBeLessThan(undrifted + expected + 25);
     }
   });
 });
