@@ -215,6 +215,24 @@ describe('HttpClient response framing', BOUND, () => {
     });
   });
 
+  it('reads each head afresh when it differs from the last by a byte, and hands out headers nobody can change', async () => {
+    // The same head but for the length, then the same again: a repeat may be served from the last parse.
+    const server = await rawServer((socket, request) => {
+      const body = request.path === '/long' ? 'longer' : 'short';
+      socket.write(`HTTP/1.1 200 OK\r\nx-a: 1\r\nx-a: 2\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+    });
+    const client = newClient({ connections: 1 });
+    for (const path of ['/short', '/long', '/long', '/short', '/short', '/long']) {
+      const outcome = await send(client, { origin: server.origin, path });
+      expectBody(outcome, 200, path === '/long' ? 'longer' : 'short');
+      expect(outcome.headers?.['content-length']).toBe(path === '/long' ? '6' : '5');
+      expect(outcome.headers?.['x-a']).toEqual(['1', '2']);
+      expect(Object.isFrozen(outcome.headers)).toBe(true);
+      expect(Object.isFrozen(outcome.headers?.['x-a'])).toBe(true);
+    }
+    expect(server.connections.length).toBe(1);
+  });
+
   it('reads a chunked body with chunk extensions, upper-case sizes and trailers, and reuses the connection', async () => {
     const server = await rawServer((socket, request) =>
       socket.write(
