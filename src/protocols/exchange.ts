@@ -2,7 +2,8 @@
  * @module protocols/exchange
  * One HTTP request/response through a transport's dispatch API (ours in
  * protocols/http1, or undici's), timed at the points DESIGN.md §2 defines:
- * `sent` when the request is handed to its open connection, first byte when
+ * `sent` when the request is written to its open connection (our client
+ * writes the requests of one event-loop turn together, after it), first byte when
  * the response head arrives, end at the last body byte.
  */
 import type { IncomingHttpHeaders } from 'node:http';
