@@ -162,7 +162,7 @@ function send(
         },
         onResponseData(controller, chunk) {
           if (outcome.calls.at(-1) !== 'data') outcome.calls.push('data');
-          chunks.push(chunk);
+          chunks.push(Buffer.from(chunk)); // valid only during the call
           hooks.onResponseData?.(controller, chunk);
         },
         onResponseEnd(_controller, trailers) {

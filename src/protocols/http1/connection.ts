@@ -80,7 +80,7 @@ export class Connection {
 
   constructor(readonly pool: OriginPool) {
     this.keepAliveMs = pool.keepAliveMs;
-    const socket = pool.connect(pool.hostname, pool.port);
+    const socket = pool.connect(pool.hostname, pool.port, (chunk) => this.onData(chunk));
     this.socket = socket;
     // A host that never answers the SYN would hold a request for the kernel's two minutes.
     const timer = setTimeout(() => {
@@ -98,7 +98,6 @@ export class Connection {
       this.connected = true;
       pool.onConnect(this);
     });
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
     socket.on('error', (err: Error) => this.onClose(err));
     socket.on('close', () => this.onClose(undefined));
@@ -214,7 +213,8 @@ export class Connection {
     const max = this.pool.maxHeaderBytes;
     if (end < 0) {
       if (buf.length - start > max) return this.fail(headTooLarge(max));
-      this.pending = start === 0 ? buf : buf.subarray(start);
+      // A copy: the read buffer is reused (a joined buffer is already one).
+      this.pending = buf === chunk ? Buffer.from(buf.subarray(start)) : buf.subarray(start);
       return -1;
     }
     if (end - start > max) return this.fail(headTooLarge(max));

@@ -28,7 +28,8 @@ export class OriginPool {
   readonly keepAliveMs: number;
   readonly maxHeaderBytes: number;
   readonly connectTimeoutMs: number;
-  readonly connect: (host: string, port: number) => Socket;
+  /** Opens a socket whose bytes go to `onData` (valid only during the call). */
+  readonly connect: (host: string, port: number, onData: (chunk: Buffer) => void) => Socket;
   private readonly max: number;
   /** Open connections with no request, the most recently used last. */
   private readonly idle: Connection[] = [];
@@ -51,7 +52,9 @@ export class OriginPool {
     this.keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
     this.maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    this.connect = options.connect ?? openSocket;
+    const custom = options.connect;
+    this.connect =
+      custom === undefined ? openSocket : (host, port, onData) => custom(host, port).on('data', onData);
     this.max = options.connections ?? Number.POSITIVE_INFINITY;
   }
 
@@ -210,6 +213,26 @@ export class OriginPool {
   }
 }
 
-function openSocket(host: string, port: number): Socket {
-  return connect({ host, port, noDelay: true });
+/**
+ * Every connection of a thread reads into this one buffer (`onread`), which
+ * skips the stream machinery a `data` event goes through (~0.8 µs a read
+ * under `--cpu-prof`: `onStreamRead`, `addChunk`, `emit`, `maybeReadMore`,
+ * and a new buffer each time). Reads are handled synchronously, and what a
+ * connection keeps past one (an unfinished head or line) it copies.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+function openSocket(host: string, port: number, onData: (chunk: Buffer) => void): Socket {
+  return connect({
+    host,
+    port,
+    noDelay: true,
+    onread: {
+      buffer: READ_BUFFER,
+      callback: (bytes: number, buffer: Uint8Array) => {
+        onData((buffer as Buffer).subarray(0, bytes));
+        return true;
+      },
+    },
+  });
 }

@@ -18,6 +18,7 @@ export interface RequestHandler {
   /** The request is about to be written (its connection is open). */
   onRequestStart?(controller: RequestController, context: unknown): void;
   onResponseStart?(controller: RequestController, status: number, headers: IncomingHttpHeaders): void;
+  /** A part of the body; this client reads into a buffer it reuses, so `chunk` is valid only during the call. */
   onResponseData?(controller: RequestController, chunk: Buffer): void;
   onResponseEnd?(controller: RequestController, trailers: IncomingHttpHeaders): void;
   onResponseError?(controller: RequestController, error: Error): void;
