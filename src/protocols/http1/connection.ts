@@ -9,6 +9,7 @@ import { chunkSizeOf, hexDigit, lineEnd } from './chunk-lines.js';
 import type { OriginPool } from './origin-pool.js';
 import { finish, type PendingRequest } from './pending-request.js';
 import { BAD_LENGTH, Coding, headTooLarge, NO_LENGTH, parseHead } from './response-head.js';
+import { type TurnWriter, writeThisTurn } from './turn-writes.js';
 import { HttpClientError } from './types.js';
 
 /** Taken off a server's keep-alive hint, so we drop a connection before the server does. */
@@ -17,26 +18,6 @@ const KEEP_ALIVE_MARGIN_MS = 1_000;
 const MAX_LINE_BYTES = 4 * 1024;
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 const NO_HEADERS: IncomingHttpHeaders = Object.freeze({}) as IncomingHttpHeaders;
-
-/**
- * Connections with a request taken but not yet written. Requests sent while
- * the event loop handles one batch of ready sockets go out together once it
- * is done (a `setImmediate`, the phase after I/O), rather than each from its
- * own callback. On loopback a write also runs the server side of TCP and
- * wakes the server; back to back, the server is still awake for the second
- * and later ones. A plain socket loop against nginx with 20 µs of work per
- * response: 24k → 28k req/s, the write 13 → 8 µs (bench/, CPU 0 vs nginx on
- * CPU 1). `sent` is stamped at the write, so the wait is not in any latency.
- */
-let toWrite: Connection[] = [];
-let flushScheduled = false;
-
-function flushWrites(): void {
-  flushScheduled = false;
-  const batch = toWrite;
-  toWrite = [];
-  for (let i = 0; i < batch.length; i++) (batch[i] as Connection).write();
-}
 
 /** Where a connection is in the response it reads. */
 enum Read {
@@ -59,7 +40,7 @@ enum Read {
 }
 
 /** One keep-alive connection and the response it is reading. */
-export class Connection {
+export class Connection implements TurnWriter {
   readonly socket: Socket;
   request: PendingRequest | undefined = undefined;
   /** The connection is open and not closing. */
@@ -105,7 +86,7 @@ export class Connection {
 
   /**
    * Takes a request; it is written with the others sent in this turn of the
-   * event loop (see {@link flushWrites}). Until then an abort releases the
+   * event loop (turn-writes.ts). Until then an abort releases the
    * connection rather than closing it: nothing is on the wire yet.
    */
   send(request: PendingRequest): void {
@@ -115,11 +96,7 @@ export class Connection {
     this.reuse = true;
     this.written = false;
     request.connection = this;
-    toWrite.push(this);
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flushWrites);
-    }
+    writeThisTurn(this);
   }
 
   /** Writes the request taken; the handler may abort it in `onRequestStart`, before anything is written. */
@@ -224,12 +201,7 @@ export class Connection {
     const next = end + 4;
     if (status < 200) {
       if (status === 101) {
-        return this.fail(
-          new HttpClientError(
-            'HTTP_PARSE_ERROR',
-            'the server switched protocols (101), which an HTTP step does not do',
-          ),
-        );
+        return this.failParse('the server switched protocols (101), which an HTTP step does not do');
       }
       // 100 Continue, 103 Early Hints: an interim answer; the real one follows.
       if (buf === chunk) return next;
@@ -257,12 +229,7 @@ export class Connection {
       if (head.length !== NO_LENGTH) this.reuse = false;
     } else if (head.length !== NO_LENGTH) {
       if (head.length === BAD_LENGTH) {
-        return this.fail(
-          new HttpClientError(
-            'HTTP_PARSE_ERROR',
-            `invalid content-length: ${JSON.stringify(headers['content-length'])}`,
-          ),
-        );
+        return this.failParse(`invalid content-length: ${JSON.stringify(headers['content-length'])}`);
       }
       this.left = head.length;
       read = head.length === 0 ? Read.Idle : Read.Fixed;
@@ -301,9 +268,7 @@ export class Connection {
     const nl = chunk.indexOf(0x0a, at);
     if (nl < 0) {
       const pendingBytes = (this.pending?.length ?? 0) + chunk.length - at;
-      if (pendingBytes > MAX_LINE_BYTES) {
-        return this.fail(new HttpClientError('HTTP_PARSE_ERROR', 'a chunked-body line is too long'));
-      }
+      if (pendingBytes > MAX_LINE_BYTES) return this.failParse('a chunked-body line is too long');
       this.pending =
         this.pending === undefined
           ? Buffer.from(chunk.subarray(at))
@@ -315,14 +280,11 @@ export class Connection {
       line = this.pending.toString('latin1', 0, this.pending.length) + line;
       this.pending = undefined;
     }
-    if (line.length > MAX_LINE_BYTES) {
-      return this.fail(new HttpClientError('HTTP_PARSE_ERROR', 'a chunked-body line is too long'));
-    }
+    if (line.length > MAX_LINE_BYTES) return this.failParse('a chunked-body line is too long');
     if (line.endsWith('\r')) line = line.slice(0, -1);
     const next = nl + 1;
     if (this.read === Read.ChunkEnd) {
-      if (line.length !== 0)
-        return this.fail(new HttpClientError('HTTP_PARSE_ERROR', 'chunk data longer than its size'));
+      if (line.length !== 0) return this.failParse('chunk data longer than its size');
       this.read = Read.ChunkSize;
       return next;
     }
@@ -334,11 +296,7 @@ export class Connection {
       return next;
     }
     const size = chunkSizeOf(line);
-    if (size < 0) {
-      return this.fail(
-        new HttpClientError('HTTP_PARSE_ERROR', `invalid chunk size: ${JSON.stringify(line.slice(0, 40))}`),
-      );
-    }
+    if (size < 0) return this.failParse(`invalid chunk size: ${JSON.stringify(line.slice(0, 40))}`);
     this.startChunk(size);
     return next;
   }
@@ -383,6 +341,11 @@ export class Connection {
       request.handler.onResponseEnd?.(request, NO_HEADERS);
     }
     if (reuse) this.pool.release(this);
+  }
+
+  /** The response breaks HTTP/1.1 (`HTTP_PARSE_ERROR`): see {@link Connection.fail}. */
+  private failParse(message: string): number {
+    return this.fail(new HttpClientError('HTTP_PARSE_ERROR', message));
   }
 
   /** The current response cannot be read on: the request fails and the connection closes. */
