@@ -181,9 +181,9 @@ export class RecordBatch {
  * string cost the coordinator ~2.8 µs a record in the plain-HTTP loop (most
  * of it `Number#toString`, then flattening and encoding the text); bytes
  * cost ~1.3 µs (20k records of a real run encoded and written to /dev/shm
- * in a loop, both ways, on one core). Numbers print as `JSON.stringify` prints them: run-clock values
- * have at most three decimals and take a digit loop, anything else
- * `String(v)`.
+ * in a loop, both ways, on one core). Numbers print as `JSON.stringify`
+ * prints them: run-clock values have at most three decimals and take a
+ * digit loop, anything else `String(v)`.
  */
 export class LineEncoder {
   #out: Buffer;

@@ -114,15 +114,6 @@ class SentResult implements StepResult {
   }
 }
 
-function result(
-  m: Partial<StepMeasurement>,
-  body: string,
-  headers: IncomingHttpHeaders,
-  attempts: number,
-): StepResult {
-  return new SentResult(m, body, headers, attempts);
-}
-
 /** What a record carries besides its step and measurement. */
 export type RecordLabels = Pick<RequestRecord, 'attempt' | 'turn' | 'contextTokens'>;
 
@@ -204,7 +195,7 @@ export function failBeforeSend(
   };
   emit(run, step, run.scheduled, m, labels.turn === undefined ? {} : { turn: labels.turn });
   run.scheduled = now;
-  return result(m, '', {}, 1);
+  return new SentResult(m, '', {}, 1);
 }
 
 /** Cancellation applies to streamed model requests: a user stopping an answer as it appears. */
@@ -276,12 +267,12 @@ export async function sendRequest(
     // The next request is wanted as soon as this one ends.
     run.scheduled = m.end;
     if (m.outcome !== 'error' || run.ctx.signal?.aborted || !shouldRetry(run.retry, m.error, attempt)) {
-      return result(m, response.body, response.headers, attempt);
+      return new SentResult(m, response.body, response.headers, attempt);
     }
     const wait = retryDelayMs(run.retry as RetryPolicy, attempt, response.headers, run.rng, Date.now());
     const due = run.ctx.clock() + wait;
     await waitUntil(run, due);
-    if (run.ctx.signal?.aborted) return result(m, response.body, response.headers, attempt);
+    if (run.ctx.signal?.aborted) return new SentResult(m, response.body, response.headers, attempt);
     // The retry is wanted when its wait ends; any later start shows as scheduling lag.
     run.scheduled = due;
   }
