@@ -4,10 +4,12 @@
  * protocols/http1, or undici's), timed at the points DESIGN.md §2 defines:
  * `sent` when the request is written to its open connection (our client
  * writes the requests of one event-loop turn together, after it), first byte when
- * the response head arrives, end at the last body byte.
+ * the response head arrives, end at the last body byte. The code waiting on
+ * an ended exchange runs within a per-turn budget (protocols/completion-turns).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Clock } from './clock.js';
+import { handOver } from './completion-turns.js';
 import { ClientAbort, classifyTransportError, type Failure } from './errors.js';
 import type { HttpMethod, HttpTransport, RequestController, RequestHandler } from './http1/index.js';
 
@@ -230,7 +232,7 @@ class TimedHandler implements RequestHandler {
     clearTimeout(this.cancelTimer);
     if (this.signal !== undefined) listOf(this.signal).remove(this);
     this.result.endAt = at;
-    this.resolve(this.result);
+    handOver(this.resolve, this.result);
   }
 }
 
