@@ -15,6 +15,7 @@ import { HttpClient } from '../protocols/index.js';
 import { Workload } from '../workload/index.js';
 import { drive } from './drive.js';
 import { InFlight } from './in-flight.js';
+import { osThreadId } from './thread-priority.js';
 import { warmConnections, warmUp, warmUpRequests } from './warm-up.js';
 import type { FromWorker, TestSource, ToWorker, WorkerInit } from './worker-protocol.js';
 import { WorkerRecorder } from './worker-recorder.js';
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
     else if (message.type === 'cancel') cancelNow.abort('cancelled');
   });
   const started = nextStart();
-  post({ type: 'ready' });
+  post({ type: 'ready', thread: osThreadId() });
   origin = await started;
   // The barrier: every worker's run clock reads 0 at the same instant.
   const wait = -clock();

@@ -4,6 +4,7 @@
  * the test, finished when all have reported the end of their load.
  */
 import { Worker } from 'node:worker_threads';
+import { yieldHelperThreads } from './thread-priority.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 
 /** A worker that failed while loading or running its share; `configError` means a bad test (exit 2). */
@@ -44,6 +45,8 @@ export function startWorkers(
 ): WorkerPool {
   const workers: Worker[] = [];
   const ready: Promise<void>[] = [];
+  /** The workers' OS thread ids, as they report ready. */
+  const threads: number[] = [];
   const finished: Promise<number>[] = [];
   for (let i = 0; i < count; i++) {
     const worker = new Worker(new URL('./worker-main.js', import.meta.url), {
@@ -66,8 +69,10 @@ export function startWorkers(
           reject(err);
         };
         worker.on('message', (message: FromWorker) => {
-          if (message.type === 'ready') markReady();
-          else if (message.type === 'done') resolve(message.endMs);
+          if (message.type === 'ready') {
+            if (message.thread !== undefined) threads.push(message.thread);
+            markReady();
+          } else if (message.type === 'done') resolve(message.endMs);
           else if (message.type === 'failed') fail(new WorkerFailure(message.message, message.configError));
           else onMessage(i, message);
         });
@@ -83,7 +88,10 @@ export function startWorkers(
   // A failure before the start is reported by `ready`; keep `finished` from raising unhandled rejections.
   all.catch(() => undefined);
   return {
-    ready: Promise.all(ready).then(() => undefined),
+    // Warmed up, the workers come first on a busy CPU (V8's compiles and GC helpers second).
+    ready: Promise.all(ready).then(() => {
+      yieldHelperThreads(threads);
+    }),
     finished: all,
     broadcast: (message) => {
       for (const worker of workers) worker.postMessage(message);

@@ -38,7 +38,8 @@ export type ToWorker =
   | { type: 'cancel' };
 
 export type FromWorker =
-  | { type: 'ready' }
+  /** Warmed up and waiting for the start; `thread` is its OS thread id where the OS tells (engine/thread-priority). */
+  | { type: 'ready'; thread?: number | undefined }
   /**
    * Records for records.jsonl, for the coordinator to write (it then takes one off the worker's
    * backlog). `warmUp`: the warm-up's, for the coordinator to make lines of and drop.

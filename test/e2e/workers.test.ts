@@ -2,9 +2,12 @@
  * One worker or several: the same plan, the same counts, and latency
  * distributions that a two-sample KS test cannot tell apart.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { HELPER_NICENESS } from '../../src/engine/thread-priority.js';
 import { runCli, stderrProblems, tempDir } from '../support/cli.js';
 
 interface Rec {
@@ -159,5 +162,51 @@ load: { executor: constant-vus, vus: 6, iterations: 101 }
     expect(summary.counts.requests).toBe(101);
     expect(new Set(recs.map((x) => x.iteration)).size).toBe(101);
     expect(new Set(recs.map((x) => x.vu))).toEqual(new Set([0, 1, 2, 3, 4, 5]));
+  });
+});
+
+describe.skipIf(!existsSync('/proc/thread-self'))('thread priority during a run (Linux)', () => {
+  it("the workers' and the coordinator's threads keep their priority; V8's helpers yield to them", async () => {
+    const test = writeTest(
+      'priority.yaml',
+      `name: workers-priority
+mock: { ttft_ms: 5, itl_ms: 1, output_tokens: 5 }
+scenarios:
+  - name: chat
+    steps:
+      - chat: { model: mock-model, messages: [{ role: user, content: hi }] }
+load: { executor: constant-vus, vus: 4, duration: 4s }
+`,
+    );
+    let pid: number | undefined;
+    const finished = runCli(['run', test, '--out', join(tempDir(), 'run'), '--quiet', '--workers', '2'], {
+      onSpawn: (child) => {
+        pid = child.pid;
+      },
+    });
+    /** Each thread's nice value by thread id, while the run goes on. */
+    const niceness = () => {
+      const byThread = new Map<number, number>();
+      try {
+        for (const tid of readdirSync(`/proc/${pid}/task`))
+          byThread.set(Number(tid), getPriority(Number(tid)));
+      } catch {
+        // Not started yet, or a thread ended while it was read.
+      }
+      return byThread;
+    };
+    let seen = new Map<number, number>();
+    // Bounded: the workers are ready after their warm-up, well within the run.
+    for (let i = 0; i < 200 && ![...seen.values()].includes(HELPER_NICENESS); i++) {
+      await sleep(50);
+      seen = niceness();
+    }
+    expect((await finished).code).toBe(0);
+    const values = [...seen.values()];
+    expect(values.filter((n) => n === HELPER_NICENESS).length).toBeGreaterThan(0);
+    // The coordinator's is the process's main thread (its id is the pid).
+    expect(seen.get(pid as number)).toBeLessThan(HELPER_NICENESS);
+    // The coordinator's thread and the two workers' at least are not niced.
+    expect(values.filter((n) => n < HELPER_NICENESS).length).toBeGreaterThanOrEqual(3);
   });
 });
