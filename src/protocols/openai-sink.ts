@@ -4,6 +4,7 @@
  * not, and times the output-bearing chunks (DESIGN.md §2).
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 import type { Failure } from './errors.js';
 import { kindOfStatus } from './errors.js';
@@ -62,6 +63,31 @@ function errorText(payload: Payload): string {
   return typeof e === 'string' ? e : (e?.message ?? JSON.stringify(e));
 }
 
+/**
+ * An SSE parser and its UTF-8 decoder, handed from one streamed response to
+ * the next when the first ends. A parser is nine closures and a decoder a
+ * native object: made per request, every stream in flight kept its own
+ * through each young-generation GC, which copies what is alive (at 250
+ * streams ~10 KB a stream, a 4-5 ms stop every ~450 ms). `StringDecoder`
+ * rather than `TextDecoder`: 0.10 against 0.27 µs for a 190-byte chunk.
+ */
+class StreamReader {
+  sink: OpenAISink | undefined;
+  readonly decoder = new StringDecoder('utf8');
+  readonly parser: EventSourceParser = createParser({
+    onEvent: (event) => (this.sink as OpenAISink).readEvent(event),
+  });
+}
+
+/** Readers of ended streams, for the next ones (at most {@link MAX_IDLE_READERS}). */
+const idleReaders: StreamReader[] = [];
+const MAX_IDLE_READERS = 4096;
+
+/** Readers waiting for a stream (for tests). */
+export function idleReaderCount(): number {
+  return idleReaders.length;
+}
+
 /** Collects what a model response says about its output and timing. */
 export class OpenAISink implements ResponseSink {
   status = 0;
@@ -80,8 +106,10 @@ export class OpenAISink implements ResponseSink {
   private body = '';
   private at = 0;
   private failure: Failure | undefined;
-  private readonly decoder = new TextDecoder();
-  private parser: EventSourceParser | undefined;
+  /** A streamed response's parser and decoder, from {@link idleReaders}. */
+  private reader: StreamReader | undefined;
+  /** The decoder of a body that is not an event stream. */
+  private decoder: StringDecoder | undefined;
   /** Output tokens counted so far, only when a cancellation after N tokens is planned. */
   private tokensSeen = 0;
 
@@ -94,18 +122,22 @@ export class OpenAISink implements ResponseSink {
     const type = String(headers['content-type'] ?? '');
     this.streaming = status < 300 && type.includes('text/event-stream');
     if (this.streaming) {
-      this.parser = createParser({ onEvent: (event) => this.onEvent(event) });
+      const reader = idleReaders.pop() ?? new StreamReader();
+      reader.sink = this;
+      this.reader = reader;
     }
   }
 
   onData(chunk: Buffer, at: number): Failure | undefined {
     this.bodyBytes += chunk.length;
-    const text = this.decoder.decode(chunk, { stream: true });
-    if (this.parser !== undefined) {
+    const reader = this.reader;
+    if (reader !== undefined) {
       this.at = at;
-      this.parser.feed(text);
+      reader.parser.feed(reader.decoder.write(chunk));
       return this.failure;
     }
+    this.decoder ??= new StringDecoder('utf8');
+    const text = this.decoder.write(chunk);
     if (this.status >= 300) {
       if (this.body.length < MAX_ERROR_BODY_CHARS) this.body += text;
       return undefined;
@@ -117,7 +149,8 @@ export class OpenAISink implements ResponseSink {
     return undefined;
   }
 
-  private onEvent(event: EventSourceMessage): void {
+  /** One SSE event of the stream (called by its reader). */
+  readEvent(event: EventSourceMessage): void {
     if (this.failure !== undefined) return;
     const data = event.data;
     if (data === '[DONE]') {
@@ -162,10 +195,13 @@ export class OpenAISink implements ResponseSink {
   }
 
   onEnd(at: number): Failure | undefined {
+    this.releaseReader();
     if (this.failure !== undefined) return this.failure;
     if (this.status >= 300) {
       const kind = kindOfStatus(this.status) ?? 'http_4xx';
-      const snippet = (this.body + this.decoder.decode()).slice(0, MAX_ERROR_BODY_CHARS).replace(/\s+/g, ' ');
+      const snippet = (this.body + (this.decoder?.end() ?? ''))
+        .slice(0, MAX_ERROR_BODY_CHARS)
+        .replace(/\s+/g, ' ');
       return { kind, message: `HTTP ${this.status}${snippet ? `: ${snippet}` : ''}` };
     }
     if (this.streaming) {
@@ -177,9 +213,23 @@ export class OpenAISink implements ResponseSink {
     return this.readBody(at);
   }
 
+  /**
+   * The stream ended: its reader, emptied, goes to the next stream. (A stream that fails
+   * midway is not ended here; its reader goes with it.)
+   */
+  private releaseReader(): void {
+    const reader = this.reader;
+    if (reader === undefined) return;
+    this.reader = undefined;
+    reader.sink = undefined;
+    reader.parser.reset();
+    reader.decoder.end();
+    if (idleReaders.length < MAX_IDLE_READERS) idleReaders.push(reader);
+  }
+
   /** A non-streaming response: the whole answer arrives at once, so TTFT equals E2E. */
   private readBody(at: number): Failure | undefined {
-    this.body += this.decoder.decode();
+    this.body += this.decoder?.end() ?? '';
     let payload: Payload;
     try {
       payload = JSON.parse(this.body) as Payload;
