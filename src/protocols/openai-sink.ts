@@ -97,7 +97,12 @@ export class OpenAISink implements ResponseSink {
   lastTokenAt: number | undefined;
   readonly itlMs: number[] = [];
   chunks = 0;
-  text = '';
+  /**
+   * The output text so far, in the pieces it came in: appended to one string, each chunk's
+   * piece made a cons string that lived as long as the stream (a young-generation GC copied
+   * ~60 of them per stream in flight). Short pieces are the parser's interned strings.
+   */
+  private pieces: string[] = [];
   usage: Usage | undefined;
   finishReason: string | undefined;
   private streaming = false;
@@ -112,6 +117,14 @@ export class OpenAISink implements ResponseSink {
   private decoder: StringDecoder | undefined;
   /** Output tokens counted so far, only when a cancellation after N tokens is planned. */
   private tokensSeen = 0;
+
+  /** The output text (content, reasoning and tool-call arguments) received so far. */
+  get text(): string {
+    const pieces = this.pieces;
+    if (pieces.length === 0) return '';
+    if (pieces.length > 1) this.pieces = [pieces.join('')];
+    return this.pieces[0] as string;
+  }
 
   /** `cancelAfterTokens`: a user who stops the answer after that many output tokens. */
   constructor(private readonly cancelAfterTokens: number | undefined = undefined) {}
@@ -182,7 +195,7 @@ export class OpenAISink implements ResponseSink {
     else this.itlMs.push(at - (this.lastTokenAt as number));
     this.lastTokenAt = at;
     this.chunks++;
-    this.text += output;
+    this.pieces.push(output);
     if (this.cancelAfterTokens !== undefined) {
       this.tokensSeen += countTokens(output);
       if (this.tokensSeen >= this.cancelAfterTokens) {
@@ -242,7 +255,7 @@ export class OpenAISink implements ResponseSink {
     if (choice?.finish_reason) this.finishReason = choice.finish_reason;
     const output = outputOf(choice);
     if (output !== '') {
-      this.text = output;
+      this.pieces = [output];
       this.chunks = 1;
       this.firstTokenAt = at;
       this.lastTokenAt = at;
