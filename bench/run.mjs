@@ -176,6 +176,22 @@ async function openPart() {
       `tokenstorm per second: the first second ran ${int(first.requests)} requests with ${int(first.dropped)} dropped and lag p99 ${f(first.scheduling_lag_ms?.p99)} ms; ` +
       `over the ${windows.length} steady seconds the per-second lag p99 has median ${f(pct(lags, 50))} ms, p90 ${f(pct(lags, 90))} ms, max ${f(Math.max(...lags))} ms ` +
       `(${over} second(s) above 5 ms).`;
+    // The same core's capacity for this model: three times the target for a few seconds, so
+    // arrivals are always waiting; requests started per steady second is what it can hold.
+    const flooded = tokenstorm(0, join(here, 'http-loop.yaml'), [
+      '--workers',
+      '1',
+      '--rate',
+      String(3 * OPEN_RATE),
+      '--duration',
+      '4s',
+      '--records',
+      'off',
+    ]).summary.windows.slice(1, -1);
+    const capacity = flooded.reduce((a, w) => a + w.requests, 0) / Math.max(1, flooded.length);
+    const headroom =
+      `Capacity of this core for the same test: ${int(capacity)} arrivals/s started per second with arrivals always waiting (target ${int(3 * OPEN_RATE)}/s for 4 s), ` +
+      `so ${int(OPEN_RATE)}/s used ${f((100 * OPEN_RATE) / capacity, 0)} % of it; a stall of the core is caught up only at the spare rate (capacity − target), so the nearer this is to 100 %, the longer the lag's tail.`;
     if (existsSync(bin('artillery'))) {
       const rate = 3000;
       const config = join(tmp, 'artillery.yml');
@@ -192,6 +208,8 @@ async function openPart() {
     }
     say();
     say(perSecond);
+    say();
+    say(headroom);
     say();
   } finally {
     nginx.kill();
