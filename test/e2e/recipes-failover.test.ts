@@ -147,13 +147,15 @@ describe('failover through @portkey-ai/gateway (a gateway nobody here wrote)', (
     expect(recovery.failback_s).toBeGreaterThan(0);
     expect(recovery.failback_s).toBeLessThan(1);
     // 3 s at 20 req/s: ~2 s went to A (before and after the outage), the 1-s outage to B; each once.
+    // Requests in flight when A goes down also end on B: on a slow machine 33 / 27 once. Without
+    // failback A would serve ~20 (only before the outage), without failover B none.
     const byA = (await served(mockA)) - beforeA;
     const byB = (await served(mockB)) - beforeB;
     expect(byA + byB).toBe(summary.counts.ok);
-    expect(byA).toBeGreaterThanOrEqual(35);
+    expect(byA).toBeGreaterThanOrEqual(30);
     expect(byA).toBeLessThanOrEqual(45);
     expect(byB).toBeGreaterThanOrEqual(15);
-    expect(byB).toBeLessThanOrEqual(25);
+    expect(byB).toBeLessThanOrEqual(30);
     // The API key sent in the config header never reaches the run's files.
     expect(readFileSync(join(out, 'run.json'), 'utf8')).not.toContain('sk-test-not-a-key');
   });
