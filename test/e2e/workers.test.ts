@@ -66,6 +66,21 @@ function writeTest(name: string, yaml: string): string {
   return file;
 }
 
+/** A test of one chat step against the embedded mock (5 ms TTFT, 1 ms ITL, 5 tokens) under `load`. */
+function fastChatTest(name: string, load: string): string {
+  return writeTest(
+    `${name}.yaml`,
+    `name: workers-${name}
+mock: { ttft_ms: 5, itl_ms: 1, output_tokens: 5 }
+scenarios:
+  - name: chat
+    steps:
+      - chat: { model: mock-model, messages: [{ role: user, content: hi }] }
+load: ${load}
+`,
+  );
+}
+
 /** `tokenstorm report` rebuilds the summary from records.jsonl alone: it must equal what the workers' merged aggregates gave. */
 async function expectRebuildEqual(out: string): Promise<void> {
   const live = readFileSync(join(out, 'summary.json'), 'utf8');
@@ -151,17 +166,7 @@ load:
   });
 
   it('a closed model with an iterations bound runs exactly that many across 2 workers', async () => {
-    const test = writeTest(
-      'closed.yaml',
-      `name: workers-closed
-mock: { ttft_ms: 5, itl_ms: 1, output_tokens: 5 }
-scenarios:
-  - name: chat
-    steps:
-      - chat: { model: mock-model, messages: [{ role: user, content: hi }] }
-load: { executor: constant-vus, vus: 6, iterations: 101 }
-`,
-    );
+    const test = fastChatTest('closed', '{ executor: constant-vus, vus: 6, iterations: 101 }');
     const { summary, recs } = await run(test, 2);
     expect(summary.counts.requests).toBe(101);
     expect(new Set(recs.map((x) => x.iteration)).size).toBe(101);
@@ -171,17 +176,7 @@ load: { executor: constant-vus, vus: 6, iterations: 101 }
 
 describe.skipIf(!existsSync('/proc/thread-self'))('thread priority during a run (Linux)', () => {
   it("the workers' and the coordinator's threads keep their priority; V8's helpers yield to them", async () => {
-    const test = writeTest(
-      'priority.yaml',
-      `name: workers-priority
-mock: { ttft_ms: 5, itl_ms: 1, output_tokens: 5 }
-scenarios:
-  - name: chat
-    steps:
-      - chat: { model: mock-model, messages: [{ role: user, content: hi }] }
-load: { executor: constant-vus, vus: 4, duration: 4s }
-`,
-    );
+    const test = fastChatTest('priority', '{ executor: constant-vus, vus: 4, duration: 4s }');
     let pid: number | undefined;
     const finished = runCli(['run', test, '--out', join(tempDir(), 'run'), '--quiet', '--workers', '2'], {
       onSpawn: (child) => {
