@@ -144,6 +144,9 @@ async function httpPart() {
   }
 }
 
+/** Mean requests per window (the steady ones a caller passes: a summary's windows without the first and last). */
+const meanRequests = (windows) => windows.reduce((a, w) => a + w.requests, 0) / Math.max(1, windows.length);
+
 async function openPart() {
   const nginx = await server('nginx', ['-c', join(here, 'nginx.conf')], 'http://127.0.0.1:18080/');
   try {
@@ -159,7 +162,7 @@ async function openPart() {
     ]);
     const s = ts.summary;
     const windows = s.windows.slice(1, -1);
-    const achieved = windows.reduce((a, w) => a + w.requests, 0) / Math.max(1, windows.length);
+    const achieved = meanRequests(windows);
     say(`## B. Open model on one core: ${int(OPEN_RATE)} arrivals/s for ${OPEN_SECONDS} s against nginx`);
     say();
     say(
@@ -178,19 +181,20 @@ async function openPart() {
       `(${over} second(s) above 5 ms).`;
     // The same core's capacity for this model: three times the target for a few seconds, so
     // arrivals are always waiting; requests started per steady second is what it can hold.
+    const FLOOD_SECONDS = 4;
     const flooded = tokenstorm(0, join(here, 'http-loop.yaml'), [
       '--workers',
       '1',
       '--rate',
       String(3 * OPEN_RATE),
       '--duration',
-      '4s',
+      `${FLOOD_SECONDS}s`,
       '--records',
       'off',
     ]).summary.windows.slice(1, -1);
-    const capacity = flooded.reduce((a, w) => a + w.requests, 0) / Math.max(1, flooded.length);
+    const capacity = meanRequests(flooded);
     const headroom =
-      `Capacity of this core for the same test: ${int(capacity)} arrivals/s started per second with arrivals always waiting (target ${int(3 * OPEN_RATE)}/s for 4 s), ` +
+      `Capacity of this core for the same test: ${int(capacity)} arrivals/s started per second with arrivals always waiting (target ${int(3 * OPEN_RATE)}/s for ${FLOOD_SECONDS} s), ` +
       `so ${int(OPEN_RATE)}/s used ${f((100 * OPEN_RATE) / capacity, 0)} % of it; a stall of the core is caught up only at the spare rate (capacity − target), so the nearer this is to 100 %, the longer the lag's tail.`;
     if (existsSync(bin('artillery'))) {
       const rate = 3000;

@@ -54,13 +54,13 @@ load: { executor: constant-arrival-rate, rate: 20, duration: 8s }
 recovery: { band: 3 }
 `,
     );
-    // The mock answers in ~25 ms TTFT, and the baseline is the one window before the event: on a
-    // loaded machine a window's p95 goes past 1.5x that now and then. 3x (~75 ms) keeps the slow
-    // windows (~325 ms) out of band and most of that noise in; the run goes on 4 s after the fault
-    // so a window the suite's other files slowed is followed by more. The event is at 3 s, after
-    // three windows, so the baseline (their windows' median p95) is not the first window's: that
-    // one's p95 (the proxy's and mock's first requests) was 115-260 ms on a busy machine, and with
-    // one or two windows before the event the band took the slow windows in.
+    // The mock answers in ~25 ms TTFT, and the baseline is the median p95 of the windows before the
+    // event: on a loaded machine a window's p95 goes past 1.5x that now and then. 3x (~75 ms) keeps
+    // the slow windows (~325 ms) out of band and most of that noise in; the run goes on 4 s after
+    // the fault so a window the suite's other files slowed is followed by more. The event is at 3 s,
+    // after three windows, so the median is not the first window's: that one's p95 (the proxy's and
+    // mock's first requests) was 115-260 ms on a busy machine, and with one or two windows before
+    // the event the band took the slow windows in.
     const out = join(dir, 'run');
     const result = await runCli(['run', file, '--out', out, '--quiet']);
     expect(stderrProblems(result.stderr)).toEqual([]);
