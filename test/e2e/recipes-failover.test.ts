@@ -82,7 +82,10 @@ describe('failover through the example circuit-breaker gateway', () => {
       .map((l) => JSON.parse(l));
     const faults = lines.filter((l) => l.type === 'fault');
     expect(faults.map((l) => l.phase)).toEqual(['applied', 'reverted']);
-    expect(faults[1].at - faults[0].at).toBeGreaterThan(1950);
+    // The revert is due at the planned 1.5 + 2 s; the apply is stamped once the proxy answered, so on
+    // a busy machine the gap between the stamps came out at 1,948.6 ms.
+    expect(faults[1].at).toBeGreaterThanOrEqual(3500);
+    expect(faults[1].at).toBeLessThan(3600);
     expect(faults[1].at - faults[0].at).toBeLessThan(2100);
     // The timeline put the proxy back as it was.
     expect(proxyA.faults().faults).toEqual([]);
