@@ -13,10 +13,18 @@
  *
  * So the results handed over in one turn of the event loop may take
  * {@link TURN_BUDGET_MS}; a response that ends after that waits for a later
- * turn, after the loop has read the sockets ready meanwhile. Each later turn
- * hands over as many as the last full turn did within its budget. Timings are
- * taken when the response ends, so the wait is in none of them; a VU's next
- * request leaves that much later, which its scheduling lag shows.
+ * turn, after the loop has read the sockets ready meanwhile. A later turn
+ * hands over held results for as long as the rest of the loop was busy since
+ * the last such hand-over (at least the turn budget), at the rate the last
+ * full turn showed, so held results get up to half of a saturated loop. A
+ * fixed 1 ms a turn starved them when reading the streams took ~10 ms a
+ * turn: at 500 streams on one core closed-model VUs waited a median
+ * 160-190 ms between requests and took 0.57-0.63 of the ideal tokens/s
+ * (0.83-0.86 with this share; bench/ part C). In an open model results are
+ * seldom held (~200 hand-overs from the hold in 10 s at 15,000 arrivals/s),
+ * and the scheduling lag with either rule was within the machine's noise.
+ * Timings are taken when the response ends, so the wait is in none of them;
+ * a VU's next request leaves that much later.
  */
 import { performance } from 'node:perf_hooks';
 
@@ -29,9 +37,16 @@ const held: unknown[] = [];
 let turnStart = -1;
 /** Results handed over in this turn so far. */
 let handedThisTurn = 0;
-/** How many results each later turn hands over: what the last turn that ran out of budget fitted. */
+/** Results that fit in {@link TURN_BUDGET_MS}: what the last turn that ran out of budget handed over. */
 let perTurn = 1;
 let turnEndScheduled = false;
+/**
+ * The event loop's use when results began to wait or were last handed over from the hold, and
+ * the time that hand-over was given (ms): the loop's busy time since the mark, less it, is what
+ * the rest of the loop took meanwhile.
+ */
+let mark = performance.eventLoopUtilization();
+let lastSliceMs = 0;
 
 /**
  * Resolves `resolve(value)` now, or in a later turn of the event loop when this turn's budget
@@ -51,12 +66,25 @@ export function handOver<T>(resolve: (value: T) => void, value: T, now: number =
     perTurn = handedThisTurn;
     handedThisTurn = 0;
   }
+  if (held.length === 0) {
+    mark = performance.eventLoopUtilization();
+    lastSliceMs = 0;
+  }
   held.push(resolve, value);
 }
 
 /** Results waiting for a later turn (for tests and diagnostics). */
 export function heldCount(): number {
   return held.length / 2;
+}
+
+/**
+ * How long a later turn hands over held results (ms): as long as the rest of the loop was busy
+ * since the last hand-over (`busyMs` since it, less the `lastSliceMs` it was given), at least
+ * {@link TURN_BUDGET_MS}.
+ */
+export function sliceMs(busyMs: number, lastSliceMs: number): number {
+  return Math.max(TURN_BUDGET_MS, busyMs - lastSliceMs);
 }
 
 function scheduleTurnEnd(): void {
@@ -67,15 +95,19 @@ function scheduleTurnEnd(): void {
 
 /**
  * Runs after the loop has handled its batch of ready sockets (the check phase): the next
- * results start a new turn, and `perTurn` of the held ones are handed over now. An immediate
- * queued here runs in the next loop iteration, after the sockets ready by then are read.
+ * results start a new turn, and a slice of the held ones is handed over now, as many as fit
+ * in {@link sliceMs} at the rate of the last full turn. An immediate queued here runs in the
+ * next loop iteration, after the sockets ready by then are read.
  */
 function endTurn(): void {
   turnEndScheduled = false;
   turnStart = -1;
   handedThisTurn = 0;
   if (held.length === 0) return;
-  const batch = held.splice(0, 2 * perTurn);
+  const busyMs = performance.eventLoopUtilization(mark).active;
+  mark = performance.eventLoopUtilization();
+  lastSliceMs = sliceMs(busyMs, lastSliceMs);
+  const batch = held.splice(0, 2 * Math.ceil((perTurn * lastSliceMs) / TURN_BUDGET_MS));
   for (let i = 0; i < batch.length; i += 2) (batch[i] as (value: unknown) => void)(batch[i + 1]);
   if (held.length > 0) scheduleTurnEnd();
 }
