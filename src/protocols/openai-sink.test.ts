@@ -1,10 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { idleReaderCount, OpenAISink } from './openai-sink.js';
 
 const SSE = { 'content-type': 'text/event-stream' };
 const event = (content: string) =>
   `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content } }] })}\n\n`;
 const DONE = 'data: [DONE]\n\n';
+/** A vLLM chat chunk of stream `id`: `delta` and `finish` as JSON text. */
+const vllm = (id: string, delta: string, finish = 'null') =>
+  `data: {"id":"${id}","object":"chat.completion.chunk","created":1764686400,"model":"m","choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish}}]}\n\n`;
+const content = (id: string, text: string) => vllm(id, `{"content":${JSON.stringify(text)}}`);
 
 function stream(sink: OpenAISink, pieces: (string | Buffer)[]) {
   sink.onStart(200, SSE, 0);
@@ -60,5 +64,43 @@ describe('OpenAISink', () => {
     expect(sink.onEnd(3)).toBeUndefined();
     expect(sink.text).toBe('né');
     expect(idleReaderCount()).toBe(idle);
+  });
+
+  it('reads the content chunks of a stream by their shape, and parses every chunk that says more', () => {
+    const words = Array.from({ length: 30 }, (_, i) => ` w${i}`);
+    const body = (id: string) => [
+      vllm(id, '{"role":"assistant","content":""}'),
+      ...words.map((w) => content(id, w)),
+      content(id, 'say "hi"\n'), // escapes: parsed
+      vllm(id, '{"reasoning_content":"hmm"}'), // another field: parsed
+      vllm(id, '{}', '"length"'),
+      `data: {"id":"${id}","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":32}}\n\n`,
+      DONE,
+    ];
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      for (const id of ['chatcmpl-a', 'chatcmpl-b']) {
+        parse.mockClear();
+        const sink = new OpenAISink();
+        expect(stream(sink, body(id))).toBeUndefined();
+        expect(sink.text).toBe(`${words.join('')}say "hi"\nhmm`);
+        expect(sink.chunks).toBe(32);
+        expect(sink.itlMs).toHaveLength(31);
+        expect(sink.finishReason).toBe('length');
+        expect(sink.usage).toEqual({ prompt_tokens: 3, completion_tokens: 32 });
+        // The role chunk, one content chunk (and the shape's check), then the four that say more;
+        // the other stream's shape (another id) does not fit and is learned again.
+        expect(parse.mock.calls.length).toBeLessThanOrEqual(8);
+      }
+      // An error after the shape was learned is still an error.
+      const sink = new OpenAISink();
+      const failed = stream(sink, [
+        content('chatcmpl-b', ' a'),
+        'data: {"error":{"message":"overloaded"}}\n\n',
+      ]);
+      expect(failed).toEqual({ kind: 'stream_error', message: 'error event in stream: overloaded' });
+    } finally {
+      parse.mockRestore();
+    }
   });
 });

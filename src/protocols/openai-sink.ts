@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
+import { ChunkShape } from './chunk-shape.js';
 import type { Failure } from './errors.js';
 import { kindOfStatus } from './errors.js';
 import type { ResponseSink } from './exchange.js';
@@ -58,14 +59,43 @@ function outputOf(choice: Choice | undefined): string {
   return out;
 }
 
+/** The key of a choice's only output field when it is `output`, else undefined. */
+function outputKey(choice: Choice, output: string): string | undefined {
+  if (typeof choice.text === 'string') return choice.text === output ? 'text' : undefined;
+  const part = choice.delta;
+  if (part === undefined) return undefined;
+  if (part.content === output) return 'content';
+  if (part.reasoning_content === output) return 'reasoning_content';
+  if (part.reasoning === output) return 'reasoning';
+  return undefined;
+}
+
+/** The output of a chunk that carries nothing else the reader uses (finish reason, usage, error). */
+function plainOutput(data: string): string | undefined {
+  let payload: Payload;
+  try {
+    payload = JSON.parse(data) as Payload;
+  } catch {
+    return undefined;
+  }
+  if (payload === null || typeof payload !== 'object' || payload.error !== undefined || payload.usage) {
+    return undefined;
+  }
+  const choice = payload.choices?.[0];
+  return choice === undefined || choice.finish_reason ? undefined : outputOf(choice);
+}
+
+/** Chunks a stream may learn a {@link ChunkShape} from (each costs two more parses). */
+const LEARNS_PER_STREAM = 2;
+
 function errorText(payload: Payload): string {
   const e = payload.error;
   return typeof e === 'string' ? e : (e?.message ?? JSON.stringify(e));
 }
 
 /**
- * An SSE parser and its UTF-8 decoder, handed from one streamed response to
- * the next when the first ends. A parser is nine closures and a decoder a
+ * An SSE parser, its UTF-8 decoder and the shape of the last stream's content
+ * chunks, handed from one streamed response to the next when the first ends. A parser is nine closures and a decoder a
  * native object: made per request, every stream in flight kept its own
  * through each young-generation GC, which copies what is alive (at 250
  * streams ~10 KB a stream, a 4-5 ms stop every ~450 ms). `StringDecoder`
@@ -74,6 +104,8 @@ function errorText(payload: Payload): string {
 class StreamReader {
   sink: OpenAISink | undefined;
   readonly decoder = new StringDecoder('utf8');
+  /** The content chunks' shape, learned from a parsed one (the next stream often has the same). */
+  shape: ChunkShape | undefined;
   readonly parser: EventSourceParser = createParser({
     onEvent: (event) => (this.sink as OpenAISink).readEvent(event),
   });
@@ -117,6 +149,8 @@ export class OpenAISink implements ResponseSink {
   private decoder: StringDecoder | undefined;
   /** Output tokens counted so far, only when a cancellation after N tokens is planned. */
   private tokensSeen = 0;
+  /** Chunks of this stream that may still teach its reader a shape. */
+  private learnsLeft = LEARNS_PER_STREAM;
 
   /** The output text (content, reasoning and tool-call arguments) received so far. */
   get text(): string {
@@ -166,6 +200,12 @@ export class OpenAISink implements ResponseSink {
   readEvent(event: EventSourceMessage): void {
     if (this.failure !== undefined) return;
     const data = event.data;
+    const reader = this.reader as StreamReader;
+    const fast = reader.shape?.outputOf(data);
+    if (fast !== undefined) {
+      if (fast !== '') this.addOutput(fast);
+      return;
+    }
     if (data === '[DONE]') {
       this.sawDone = true;
       return;
@@ -190,6 +230,22 @@ export class OpenAISink implements ResponseSink {
     if (choice?.finish_reason) this.finishReason = choice.finish_reason;
     const output = outputOf(choice);
     if (output === '') return;
+    if (this.learnsLeft > 0 && !payload.usage && !choice?.finish_reason) {
+      this.learnShape(reader, data, choice as Choice, output);
+    }
+    this.addOutput(output);
+  }
+
+  /** Teaches the reader the shape of a content chunk that was parsed, when it has one. */
+  private learnShape(reader: StreamReader, data: string, choice: Choice, output: string): void {
+    const key = outputKey(choice, output);
+    if (key === undefined) return;
+    this.learnsLeft--;
+    reader.shape = ChunkShape.learn(data, key, output, plainOutput);
+  }
+
+  /** A received output piece, timed at its read. */
+  private addOutput(output: string): void {
     const at = this.at;
     if (this.firstTokenAt === undefined) this.firstTokenAt = at;
     else this.itlMs.push(at - (this.lastTokenAt as number));
