@@ -2,6 +2,10 @@
  * Recipes against the embedded mock engine, proven by its own /metrics
  * scraped during the run (summary.json → telemetry): cancellation frees
  * slots and stops generation; queue and KV cache fill as load passes capacity.
+ * In the solo pass: the mock engine's steps are timers, and on a machine busy
+ * with other test files they run late, so its real capacity falls below the
+ * one the queue test computes from its profile (its KV usage in the first
+ * second, below capacity, reached 0.65-0.98 against < 0.5).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
