@@ -169,7 +169,9 @@ describe('load shapes against a local server', () => {
           `load: { executor: trace, file: ${join(ROOT, 'examples/data/azure-conv-2023-slice.csv')}, rate: 200, iterations: 2100 }\n`,
       );
       const out = join(dir, 'run');
+      const os = osWakeLateness();
       const result = await runCli(['run', file, '--out', out, '--quiet', '--workers', '1']);
+      const osLate = await os.stop();
       expect(result.code).toBe(0);
       const records = readFileSync(join(out, 'records.jsonl'), 'utf8')
         .trim()
@@ -197,12 +199,17 @@ describe('load shapes against a local server', () => {
       // p99 1.5-3.8 ms (a late write counts twice, in the gap before it and the gap after). That p99
       // is the OS running another thread for a few ms, so it is bounded loosely, against stalls of
       // our own; the median and p90 bound the scheduler's precision (a plain setTimeout: 0.38 / 1.02 ms).
+      // On a noisier afternoon the same run alone gave p90 1.85 ms twice in five: the p90 and p99
+      // bounds take in how late the OS woke a sleeping thread in the same seconds.
       const generatorErrors = gapErrors((i) => (records[i] as RequestRecord).sent);
       const figures = [0.5, 0.9, 0.99].map((q) => quantile(generatorErrors, q).toFixed(2));
-      console.log(`trace replay at 200/s: gap error p50/p90/p99 ${figures.join(' / ')} ms (as sent)`);
+      const osFigures = [0.5, 0.9, 0.99].map((q) => quantile(osLate, q).toFixed(2));
+      console.log(
+        `trace replay at 200/s: gap error p50/p90/p99 ${figures.join(' / ')} ms (as sent); the OS woke a 1 ms sleep late by ${osFigures.join(' / ')} ms`,
+      );
       expect(quantile(generatorErrors, 0.5)).toBeLessThan(0.2);
-      expect(quantile(generatorErrors, 0.9)).toBeLessThan(1);
-      expect(p99(generatorErrors)).toBeLessThan(5);
+      expect(quantile(generatorErrors, 0.9)).toBeLessThan(1 + quantile(osLate, 0.9));
+      expect(p99(generatorErrors)).toBeLessThan(5 + p99(osLate));
       // What the server saw adds its own event loop's noise; it must still follow the trace closely.
       const arrivals = (await threaded.arrivals()).sort((a, b) => a - b);
       expect(arrivals).toHaveLength(plan.times.length);
@@ -218,6 +225,36 @@ describe('load shapes against a local server', () => {
  * waits for a slot, then streams a first token at once and ends `serviceMs`
  * later. Theoretical capacity = slots / service time.
  */
+/**
+ * How late this machine wakes a thread that sleeps 1 ms on a futex (`Atomics.wait`, no event
+ * loop, no timer granularity), sampled in a thread of its own until `stop` is called: the
+ * scheduling delay the OS itself adds in those seconds, which no generator can take back.
+ */
+function osWakeLateness(): { stop: () => Promise<number[]> } {
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const probe = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const flag = workerData; const late = [];
+     while (Atomics.load(flag, 0) === 0) {
+       const t = performance.now();
+       Atomics.wait(flag, 0, 0, 1);
+       late.push(performance.now() - t - 1);
+     }
+     parentPort.postMessage(late);`,
+    { eval: true, workerData: flag },
+  );
+  const late = new Promise<number[]>((resolve) => probe.once('message', resolve));
+  return {
+    stop: async () => {
+      Atomics.store(flag, 0, 1);
+      Atomics.notify(flag, 0);
+      const values = await late;
+      await probe.terminate();
+      return values.sort((a, b) => a - b);
+    },
+  };
+}
+
 async function slotServer(slots: number, serviceMs: number): Promise<FixtureServer> {
   let busy = 0;
   const queue: (() => void)[] = [];
