@@ -103,4 +103,26 @@ describe('OpenAISink', () => {
       parse.mockRestore();
     }
   });
+
+  it('learns the shape of reasoning chunks and of completion text chunks too', () => {
+    const reasoning = (text: string) => vllm('chatcmpl-r', `{"reasoning_content":${JSON.stringify(text)}}`);
+    const completion = (text: string) =>
+      `data: {"id":"cmpl-1","object":"text_completion","created":1,"model":"m","choices":[{"index":0,"text":${JSON.stringify(text)},"logprobs":null,"finish_reason":null}]}\n\n`;
+    const words = Array.from({ length: 20 }, (_, i) => ` r${i}`);
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      for (const chunk of [reasoning, completion]) {
+        parse.mockClear();
+        const sink = new OpenAISink();
+        expect(stream(sink, [...words.map(chunk), vllm('x', '{}', '"stop"'), DONE])).toBeUndefined();
+        expect(sink.text).toBe(words.join(''));
+        expect(sink.chunks).toBe(20);
+        expect(sink.finishReason).toBe('stop');
+        // The first chunk and the shape's check, then the finish chunk: the other 19 by the shape.
+        expect(parse.mock.calls.length).toBeLessThanOrEqual(4);
+      }
+    } finally {
+      parse.mockRestore();
+    }
+  });
 });
