@@ -12,7 +12,13 @@ import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { ConfigError, type Test } from '../config/index.js';
 import { executorFor } from '../load/index.js';
-import { RunAggregator, type StageSpan, slosOf, Tally, type TelemetryScraper } from '../metrics/index.js';
+import {
+  RunAggregator,
+  type StageSpan,
+  slosOf,
+  type Tally,
+  type TelemetryScraper,
+} from '../metrics/index.js';
 import { startMockInThread } from '../sim/index.js';
 import {
   createRunDir,
@@ -150,9 +156,9 @@ export async function runTest(
       } else if (message.type === 'state') {
         // Merging is exact and order-free, so a rebuild from records.jsonl gives the same numbers.
         aggregator.merge(message.state);
-        requests += Tally.requestsIn(message.state.total);
-        // Decoded only for a live view: the merge above needs no Tally object.
-        options.onTally?.(Tally.decode(message.state.total), { worker: index, seconds: message.seconds });
+        requests += RunAggregator.requestsIn(message.state);
+        // Made only for a live view (an optional call evaluates no argument): the merge above needs no Tally.
+        options.onTally?.(RunAggregator.totalOf(message.state), { worker: index, seconds: message.seconds });
       } else if (message.type === 'dropped') {
         for (const at of message.at) aggregator.addDropped(at);
         options.onDropped?.(message.at.length);

@@ -3,6 +3,7 @@ import { recordOf } from '../../test/support/records.js';
 import { type AggregateState, RunAggregator } from './aggregator.js';
 import { ERROR_KINDS, type RequestRecord } from './record.js';
 import type { RunMeta } from './summary-core.js';
+import { Tally } from './tally.js';
 
 const META: RunMeta = { name: 't', startedAt: '2025-01-01T00:00:00.000Z', durationS: 10 };
 
@@ -278,6 +279,12 @@ describe('RunAggregator', () => {
       expect(coordinator.snapshot(META).counts.requests).toBe(4000);
       expect(coordinator.snapshot(META).counts.dropped).toBe(6);
       expect(coordinator.snapshot(META).scenarios.agent?.counts.dropped).toBe(1);
+      // What a live view gets: each part's run total, made from that part alone.
+      const live = new Tally([]);
+      for (const p of parts) live.merge(RunAggregator.totalOf(structuredClone(p)));
+      expect(parts.reduce((n, p) => n + RunAggregator.requestsIn(p), 0)).toBe(4000);
+      expect(live.counts()).toEqual({ ...snapshot.counts, dropped: 4 });
+      expect(live.metrics()).toEqual(snapshot.metrics);
       for (const metric of ['ttft_ms', 'itl_ms', 'e2e_ms', 'scheduling_lag_ms']) {
         expect(coordinator.histogram(metric)?.percentile(99.9)).toBe(one.histogram(metric)?.percentile(99.9));
         expect(coordinator.histogram(metric, 'agent')?.sum).toBe(one.histogram(metric, 'agent')?.sum);
