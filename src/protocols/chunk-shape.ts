@@ -155,21 +155,34 @@ export class ChunkShape {
 
   /** The output of `data` if it has this shape, else undefined (parse it instead). */
   outputOf(data: string): string | undefined {
+    const start = this.outputStart(data);
+    return start < 0 ? undefined : data.slice(start, this.outputEnd);
+  }
+
+  /**
+   * Where the output of `data` starts if it has this shape, else -1; it ends at
+   * {@link ChunkShape.outputEnd}. The reader copies it from there, making no string of it.
+   */
+  outputStart(data: string): number {
     const { head, tail } = this;
     // Most servers repeat the head exactly; the head ends inside the output string.
     const start = data.slice(0, head.length) === head ? head.length : matchParts(this.headParts, data, 0);
-    if (start < 0) return undefined;
+    if (start < 0) return -1;
     let end = start;
     for (; end < data.length; end++) {
       const c = data.charCodeAt(end);
       if (c === QUOTE) break;
       // An escape or a control character: JSON.parse decodes or rejects it.
-      if (c === BACKSLASH || c < 0x20) return undefined;
+      if (c === BACKSLASH || c < 0x20) return -1;
     }
-    if (end >= data.length) return undefined;
+    if (end >= data.length) return -1;
     if (data.slice(end + 1) !== tail && matchParts(this.tailParts, data, end + 1) !== data.length) {
-      return undefined;
+      return -1;
     }
-    return data.slice(start, end);
+    this.outputEnd = end;
+    return start;
   }
+
+  /** The end of the output the last {@link ChunkShape.outputStart} found. */
+  outputEnd = 0;
 }

@@ -10,6 +10,7 @@ import { ChunkShape } from './chunk-shape.js';
 import type { Failure } from './errors.js';
 import { kindOfStatus } from './errors.js';
 import type { ResponseSink } from './exchange.js';
+import { GapList, OutputText } from './stream-buffers.js';
 import { countTokens } from './tokens.js';
 
 /** Bodies larger than this are not read further (a misbehaving server must not exhaust memory). */
@@ -105,6 +106,10 @@ function errorText(payload: Payload): string {
 class StreamReader {
   sink: OpenAISink | undefined;
   readonly decoder = new StringDecoder('utf8');
+  /** The stream's output text so far. */
+  readonly output = new OutputText();
+  /** The gaps between its output chunks so far. */
+  readonly gaps = new GapList();
   /** The content chunks' shape, learned from a parsed one (the next stream often has the same). */
   shape: ChunkShape | undefined;
   readonly parser: EventSourceParser = createParser({
@@ -128,14 +133,14 @@ export class OpenAISink implements ResponseSink {
   headers: IncomingHttpHeaders = {};
   firstTokenAt: number | undefined;
   lastTokenAt: number | undefined;
-  readonly itlMs: number[] = [];
+  /** The gaps once the stream has ended; while it is read, its reader holds them. */
+  private finalItlMs: number[] = [];
   chunks = 0;
   /**
-   * The output text so far, in the pieces it came in: appended to one string, each chunk's
-   * piece made a cons string that lived as long as the stream (a young-generation GC copied
-   * ~60 of them per stream in flight). Short pieces are the parser's interned strings.
+   * The output text once the stream has ended, or of a body read whole; while a stream is
+   * read, its reader's {@link OutputText} holds it (see stream-buffers.ts for why).
    */
-  private pieces: string[] = [];
+  private finalText = '';
   usage: Usage | undefined;
   finishReason: string | undefined;
   private streaming = false;
@@ -153,12 +158,15 @@ export class OpenAISink implements ResponseSink {
   /** Chunks of this stream that may still teach its reader a shape. */
   private learnsLeft = LEARNS_PER_STREAM;
 
+  /** The gaps between output chunks so far (ms): inter-token latency. */
+  get itlMs(): number[] {
+    return this.reader !== undefined ? this.reader.gaps.toArray() : this.finalItlMs;
+  }
+
   /** The output text (content, reasoning and tool-call arguments) received so far. */
   get text(): string {
-    const pieces = this.pieces;
-    if (pieces.length === 0) return '';
-    if (pieces.length > 1) this.pieces = [pieces.join('')];
-    return this.pieces[0] as string;
+    // A stream that failed midway keeps its reader.
+    return this.reader !== undefined ? this.reader.output.toString() : this.finalText;
   }
 
   /** `cancelAfterTokens`: a user who stops the answer after that many output tokens. */
@@ -202,9 +210,11 @@ export class OpenAISink implements ResponseSink {
     if (this.failure !== undefined) return;
     const data = event.data;
     const reader = this.reader as StreamReader;
-    const fast = reader.shape?.outputOf(data);
-    if (fast !== undefined) {
-      if (fast !== '') this.addOutput(fast);
+    const shape = reader.shape;
+    const start = shape === undefined ? -1 : shape.outputStart(data);
+    if (start >= 0) {
+      const end = (shape as ChunkShape).outputEnd;
+      if (end > start) this.addOutput(data, start, end);
       return;
     }
     if (data === '[DONE]') {
@@ -234,7 +244,7 @@ export class OpenAISink implements ResponseSink {
     if (this.learnsLeft > 0 && !payload.usage && !choice?.finish_reason) {
       this.learnShape(reader, data, choice as Choice, output);
     }
-    this.addOutput(output);
+    this.addOutput(output, 0, output.length);
   }
 
   /** Teaches the reader the shape of a content chunk that was parsed, when it has one. */
@@ -245,16 +255,17 @@ export class OpenAISink implements ResponseSink {
     reader.shape = ChunkShape.learn(data, key, output, plainOutput);
   }
 
-  /** A received output piece, timed at its read. */
-  private addOutput(output: string): void {
+  /** A received output piece, `text.slice(from, to)`, timed at its read. */
+  private addOutput(text: string, from: number, to: number): void {
     const at = this.at;
+    const reader = this.reader as StreamReader;
     if (this.firstTokenAt === undefined) this.firstTokenAt = at;
-    else this.itlMs.push(at - (this.lastTokenAt as number));
+    else reader.gaps.push(at - (this.lastTokenAt as number));
     this.lastTokenAt = at;
     this.chunks++;
-    this.pieces.push(output);
+    reader.output.append(text, from, to);
     if (this.cancelAfterTokens !== undefined) {
-      this.tokensSeen += countTokens(output);
+      this.tokensSeen += countTokens(text.slice(from, to));
       if (this.tokensSeen >= this.cancelAfterTokens) {
         this.failure = {
           kind: 'cancelled',
@@ -291,6 +302,10 @@ export class OpenAISink implements ResponseSink {
     const reader = this.reader;
     if (reader === undefined) return;
     this.reader = undefined;
+    this.finalText = reader.output.toString();
+    reader.output.reset();
+    this.finalItlMs = reader.gaps.toArray();
+    reader.gaps.reset();
     reader.sink = undefined;
     reader.parser.reset();
     reader.decoder.end();
@@ -312,7 +327,7 @@ export class OpenAISink implements ResponseSink {
     if (choice?.finish_reason) this.finishReason = choice.finish_reason;
     const output = outputOf(choice);
     if (output !== '') {
-      this.pieces = [output];
+      this.finalText = output;
       this.chunks = 1;
       this.firstTokenAt = at;
       this.lastTokenAt = at;
