@@ -239,6 +239,29 @@ function clientLag(records, stamps, origin) {
   return lag;
 }
 
+/**
+ * Tokens tokenstorm received in the steady part of a run, [1 s, SECONDS − 1 s) of its run
+ * clock, per second: the same count the raw clients make of theirs. A whole run's rate also
+ * holds its ends: no token for a TTFT at the start, and at the end streams that finished
+ * apart while the run waits for the last one (up to a stream's time: a few % of 10 s, for
+ * any client once its streams drift out of step).
+ */
+function steadyRate(records, origin) {
+  const from = origin + 1000;
+  const to = origin + (SECONDS - 1) * 1000;
+  let n = 0;
+  for (const r of records) {
+    if (r.ttftMs === undefined || r.outcome !== 'ok') continue;
+    let at = origin + r.sent + r.ttftMs;
+    if (at >= from && at < to) n++;
+    for (const gap of r.itlMs ?? []) {
+      at += gap;
+      if (at >= from && at < to) n++;
+    }
+  }
+  return n / (SECONDS - 2);
+}
+
 function errors(values, truth) {
   return { med: pct(values, 50) - truth, p99: pct(values, 99) - truth };
 }
@@ -258,21 +281,25 @@ async function ssePart() {
   );
   say();
   say(
-    `Errors are measured − configured (ms). Client lag = receive time − the server's write stamp for that chunk: the raw consumers parse the stamp from the chunk; for tokenstorm the server keeps each request's stamps (by an id header) and the receive times come from its records (run.json's clock origin + sent + TTFT + each ITL). tokenstorm and raw undici ran interleaved, ${REPS} round(s) per stream count, each column the median over the rounds; Python once. Server late = the server's own write stamp − the chunk's due time (arrival + TTFT + i × ITL): where it is late, neither the ideal tokens/s nor the configured TTFT/ITL was on offer to any client. Offered = streams × tokens ÷ the server's mean time from a request's arrival to its [DONE]: the tokens/s a client with no time of its own between streams would get from this server; the share is what the client took of it.`,
+    `Errors are measured − configured (ms). Client lag = receive time − the server's write stamp for that chunk: the raw consumers parse the stamp from the chunk; for tokenstorm the server keeps each request's stamps (by an id header) and the receive times come from its records (run.json's clock origin + sent + TTFT + each ITL). tokenstorm and raw undici ran interleaved, ${REPS} round(s) per stream count, each column the median over the rounds; Python once. Server late = the server's own write stamp − the chunk's due time (arrival + TTFT + i × ITL): where it is late, neither the ideal tokens/s nor the configured TTFT/ITL was on offer to any client. Offered = streams × tokens ÷ the server's mean time from a request's arrival to its [DONE]: the tokens/s a client with no time of its own between streams would get from this server; the share is what the client took of it. Tokens/s steady = tokens received in [1 s, ${SECONDS - 1} s) of the client's run, per second (for tokenstorm, receive times from its records as for client lag), the rate the ideal describes; the whole run's (all tokens ÷ time to the last stream's end) also holds the run's ends: the first TTFT without tokens, and the wait for the last stream while the others have stopped.`,
   );
   say();
   say(
-    '| client | streams | tokens/s (ideal; share of what the server offered) | TTFT err med / p99 | ITL err med / p99 | client lag med / p99 | server late med / p99 |',
+    '| client | streams | tokens/s steady (whole run; ideal; steady share of what the server offered) | TTFT err med / p99 | ITL err med / p99 | client lag med / p99 | server late med / p99 |',
   );
   say('|---|---|---|---|---|---|---|');
   const ideal = (c) => (c * TOKENS * 1000) / (TTFT + (TOKENS - 1) * ITL);
-  /** One client run's figures: tokens/s, TTFT and ITL error med/p99, client lag med/p99, server lateness med/p99, share of the offered tokens/s. */
-  const figures = (c, tps, ttft, itl, lag, server) => {
+  /**
+   * One client run's figures: steady and whole-run tokens/s, TTFT and ITL error med/p99, client
+   * lag med/p99, server lateness med/p99, the steady rate's share of the offered tokens/s.
+   */
+  const figures = (c, steady, tps, ttft, itl, lag, server) => {
     const t = errors(ttft, TTFT);
     const i = errors(itl, ITL);
     // What the server offered: every stream kept busy for as long as the server took over one.
     const offered = (c * TOKENS * 1000) / server.meanStreamMs;
     return [
+      steady,
       tps,
       t.med,
       t.p99,
@@ -282,7 +309,7 @@ async function ssePart() {
       pct(lag, 99),
       server.p50,
       server.p99,
-      tps / offered,
+      steady / offered,
     ];
   };
   const lateness = async () => (await fetch('http://127.0.0.1:18090/lateness')).json();
@@ -298,6 +325,7 @@ async function ssePart() {
       .map((l) => JSON.parse(l));
     return figures(
       c,
+      steadyRate(recs, ts.info.clockOriginEpochMs),
       ts.summary.rates.output_tokens_per_s,
       recs.map((r) => r.ttftMs).filter((x) => x !== undefined),
       recs.flatMap((r) => r.itlMs ?? []),
@@ -308,7 +336,7 @@ async function ssePart() {
   const clientRun = async (cmd, script, c) => {
     await lateness();
     const out = JSON.parse(run(0, cmd, [join(here, script), url, String(c), String(SECONDS)]));
-    return figures(c, out.tokens / out.seconds, out.ttft, out.itl, out.lag, await lateness());
+    return figures(c, out.steadyTokens / out.steadySeconds, out.tokens / out.seconds, out.ttft, out.itl, out.lag, await lateness());
   };
   const python = spawnSync('/usr/bin/python3', ['-c', 'import aiohttp']).status === 0;
   try {
@@ -337,16 +365,16 @@ async function ssePart() {
         rows.push(['python aiohttp', [await clientRun('/usr/bin/python3', 'sse_aiohttp_client.py', c)]]);
       for (const [name, runs] of rows) {
         // Each column's median over the rounds.
-        const [tps, tMed, tP99, iMed, iP99, lMed, lP99, sMed, sP99, share] = runs[0].map((_, k) =>
+        const [steady, tps, tMed, tP99, iMed, iP99, lMed, lP99, sMed, sP99, share] = runs[0].map((_, k) =>
           median(runs.map((r) => r[k])),
         );
         say(
-          `| ${name} | ${c} | ${int(tps)} (${int(ideal(c))}; ${f(share, 3)} of offered) | ${f(tMed)} / ${f(tP99)} | ${f(iMed)} / ${f(iP99)} | ${f(lMed)} / ${f(lP99)} | ${f(sMed)} / ${f(sP99)} |`,
+          `| ${name} | ${c} | ${int(steady)} (${int(tps)}; ${int(ideal(c))}; ${f(share, 3)} of offered) | ${f(tMed)} / ${f(tP99)} | ${f(iMed)} / ${f(iP99)} | ${f(lMed)} / ${f(lP99)} | ${f(sMed)} / ${f(sP99)} |`,
         );
       }
-      const lagRatios = ours.map((r, i) => r[6] / raw[i][6]);
+      const lagRatios = ours.map((r, i) => r[7] / raw[i][7]);
       say(
-        `| | ${c} | tokenstorm ÷ ideal ${f(median(ours.map((r) => r[0])) / ideal(c), 3)} | | | lag p99 ÷ undici raw, by round: ${lagRatios.map((x) => f(x)).join(' / ')} | |`,
+        `| | ${c} | tokenstorm ÷ ideal: steady ${f(median(ours.map((r) => r[0])) / ideal(c), 3)} (whole run ${f(median(ours.map((r) => r[1])) / ideal(c), 3)}) | | | lag p99 ÷ undici raw, by round: ${lagRatios.map((x) => f(x)).join(' / ')} | |`,
       );
     }
   } finally {

@@ -1,5 +1,7 @@
 // Anchor: a raw undici streaming consumer. C closed-loop streams for D seconds; per chunk it
 // records receive time − the server's x_sent stamp (client lag), and per request TTFT and ITL.
+// It also counts the tokens received in the steady part of the run, [1 s, SECONDS − 1 s) after
+// the streams start (`steadyTokens`, over `steadySeconds`), as the bench counts every client's.
 // Usage: node sse-undici-client.mjs URL STREAMS SECONDS -> JSON stats on stdout
 import { Pool } from 'undici';
 
@@ -13,6 +15,10 @@ const lag = [];
 const ttft = [];
 const itl = [];
 let tokens = 0;
+let steadyTokens = 0;
+const started = performance.now();
+const steadyFrom = started + 1000;
+const steadyTo = started + (Number(seconds) - 1) * 1000;
 async function loop() {
   while (performance.now() < deadline) {
     const sent = epoch();
@@ -25,7 +31,8 @@ async function loop() {
     let buffer = '';
     let last;
     for await (const piece of res.body) {
-      const at = epoch();
+      const now = performance.now();
+      const at = performance.timeOrigin + now;
       buffer += piece.toString();
       for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
         const line = buffer.slice(0, cut);
@@ -38,12 +45,13 @@ async function loop() {
         else itl.push(at - last);
         last = at;
         tokens++;
+        if (now >= steadyFrom && now < steadyTo) steadyTokens++;
       }
     }
   }
 }
-const started = performance.now();
 await Promise.all(Array.from({ length: Number(streams) }, loop));
 const elapsed = (performance.now() - started) / 1000;
-console.log(JSON.stringify({ lag, ttft, itl, tokens, seconds: elapsed }));
+const steadySeconds = (steadyTo - steadyFrom) / 1000;
+console.log(JSON.stringify({ lag, ttft, itl, tokens, seconds: elapsed, steadyTokens, steadySeconds }));
 await pool.close();

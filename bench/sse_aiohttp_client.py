@@ -1,5 +1,7 @@
 # Anchor: a Python aiohttp streaming consumer that reads the stream line by line,
 # the way vLLM's benchmark client does. Per chunk: receive time − server x_sent stamp.
+# It also counts the tokens received in [1 s, SECONDS - 1 s) after the streams start, the steady
+# part of the run the bench counts for every client (steadyTokens over steadySeconds).
 # Usage: /usr/bin/python3 sse_aiohttp_client.py URL STREAMS SECONDS -> JSON stats on stdout
 import asyncio, json, sys, time
 
@@ -8,10 +10,12 @@ import aiohttp
 URL, STREAMS, SECONDS = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 lag, ttft, itl = [], [], []
 tokens = 0
+steady_tokens = 0
+steady = (0.0, 0.0)
 
 
 async def one_loop(session, deadline):
-    global tokens
+    global tokens, steady_tokens
     body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
     while time.monotonic() < deadline:
         sent = time.time() * 1000
@@ -32,15 +36,21 @@ async def one_loop(session, deadline):
                     itl.append(at - last)
                 last = at
                 tokens += 1
+                if steady[0] <= time.monotonic() < steady[1]:
+                    steady_tokens += 1
 
 
 async def main():
+    global steady
     deadline = time.monotonic() + SECONDS
     connector = aiohttp.TCPConnector(limit=STREAMS)
     started = time.monotonic()
+    steady = (started + 1, started + SECONDS - 1)
     async with aiohttp.ClientSession(connector=connector) as session:
         await asyncio.gather(*(one_loop(session, deadline) for _ in range(STREAMS)))
-    print(json.dumps({"lag": lag, "ttft": ttft, "itl": itl, "tokens": tokens, "seconds": time.monotonic() - started}))
+    seconds = time.monotonic() - started
+    print(json.dumps({"lag": lag, "ttft": ttft, "itl": itl, "tokens": tokens, "seconds": seconds,
+                      "steadyTokens": steady_tokens, "steadySeconds": SECONDS - 2}))
 
 
 asyncio.run(main())
