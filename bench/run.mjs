@@ -336,7 +336,15 @@ async function ssePart() {
   const clientRun = async (cmd, script, c) => {
     await lateness();
     const out = JSON.parse(run(0, cmd, [join(here, script), url, String(c), String(SECONDS)]));
-    return figures(c, out.steadyTokens / out.steadySeconds, out.tokens / out.seconds, out.ttft, out.itl, out.lag, await lateness());
+    return figures(
+      c,
+      out.steadyTokens / out.steadySeconds,
+      out.tokens / out.seconds,
+      out.ttft,
+      out.itl,
+      out.lag,
+      await lateness(),
+    );
   };
   const python = spawnSync('/usr/bin/python3', ['-c', 'import aiohttp']).status === 0;
   try {
