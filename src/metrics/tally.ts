@@ -38,7 +38,7 @@ export function orderedByError(byError: ReadonlyMap<string, number>): Record<str
 
 /**
  * A tally as plain data, for another thread: counters, error counts, token
- * sums and histograms. `Tally.decode` rebuilds it exactly.
+ * sums and histograms. `mergeState` adds it to another tally exactly.
  */
 export interface TallyState {
   /** requests, ok, errors, cancelled, dropped, good, logical, outputTokens, inputTokens. */
@@ -190,13 +190,6 @@ export class Tally {
   /** Request attempts counted in a {@link Tally.encode}, without decoding it. */
   static requestsIn(state: TallyState): number {
     return state.n[0] ?? 0;
-  }
-
-  /** Rebuilds a tally from {@link Tally.encode}. */
-  static decode(state: TallyState): Tally {
-    const t = new Tally([]);
-    t.mergeState(state);
-    return t;
   }
 
   /** Adds what a {@link Tally.encode} of another tally counted: the same as `merge` of it, without building it. */
