@@ -6,15 +6,20 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** Listens on `port` (0 picks a free one) and resolves with the port and the URL to reach it. */
+/**
+ * Listens on `port` (0 picks a free one) and resolves with the port and the URL
+ * to reach it. `exclusive`: in a cluster worker, take a socket of its own
+ * instead of the primary's shared one (which every worker's `listen(0)` gets).
+ */
 export async function listen(
   server: Server,
   port: number,
   host: string,
+  exclusive = false,
 ): Promise<{ port: number; url: string }> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, exclusive }, () => {
       server.off('error', reject);
       resolve();
     });

@@ -19,6 +19,7 @@ try {
     host: config.host,
     profile: config.profile,
     replica: config.replica,
+    warmUp: true,
     metricsText: () =>
       new Promise<string>((resolve) => {
         const id = nextId++;

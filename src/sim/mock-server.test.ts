@@ -155,6 +155,20 @@ describe('mock server with the openai SDK', () => {
     expect(again.choices[0]?.message.content).toBe(first);
   });
 
+  it('warms up on a throwaway server, leaving its counters and seeded answers as a cold one has them', async () => {
+    const cold = await start({ profile: { ...fast, seed: 7 } });
+    const warm = await start({ profile: { ...fast, seed: 7 }, warmUp: true });
+    expect(warm.stats()).toEqual(cold.stats());
+    expect(warm.stats().requests).toBe(0);
+    const ask = async (server: MockServer) =>
+      (await client(server).chat.completions.create({ model: 'mock-model', messages, stream: false }))
+        .choices[0]?.message.content;
+    const answer = await ask(cold);
+    expect(answer).toBeTruthy();
+    expect(await ask(warm)).toBe(answer);
+    expect(warm.stats().requests).toBe(1);
+  });
+
   it('rejects an invalid profile with a ConfigError naming the field', async () => {
     await expect(startMockServer({ profile: { itl_ms: -1 } })).rejects.toThrow(/itl_ms/);
   });

@@ -19,6 +19,7 @@ import {
 } from './mock-openai.js';
 import { type MockProfile, type MockProfileInput, parseMockProfile } from './mock-profile.js';
 import { createResponder } from './mock-respond.js';
+import { warmUpMock } from './mock-warm-up.js';
 
 export type { MockServerStats } from './mock-metrics.js';
 
@@ -33,6 +34,18 @@ export interface MockServerOptions {
   replica?: number;
   /** Replaces this server's own `/metrics` body, e.g. with the sum over cluster workers. */
   metricsText?: () => Promise<string>;
+  /**
+   * Before listening, send a few requests through a throwaway server so the
+   * first real ones are answered on time (`mock-warm-up.ts`). Default false;
+   * the CLI's mock and the embedded mock turn it on.
+   */
+  warmUp?: boolean;
+  /**
+   * Listen on a socket of its own even in a cluster worker. The warm-up's
+   * throwaway server needs it: on the shared socket its requests would reach
+   * the other workers' real servers and show in their counters.
+   */
+  exclusive?: boolean;
 }
 
 /** A running mock server. */
@@ -64,6 +77,11 @@ function sendJson(res: ServerResponse, status: number, body: string): void {
  */
 export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
   const profile = parseMockProfile(options.profile);
+  if (options.warmUp === true) {
+    await warmUpMock(() =>
+      startMockServer({ profile: { ttft_ms: 0, itl_ms: 0, output_tokens: 32 }, exclusive: true }),
+    );
+  }
   const defaultModel = profile.models[0] as string;
   const counters: MockServerStats = {
     requests: 0,
@@ -210,7 +228,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   server.keepAliveTimeout = 65_000;
 
   const host = options.host ?? '127.0.0.1';
-  const { port, url } = await listen(server, options.port ?? 0, host);
+  const { port, url } = await listen(server, options.port ?? 0, host, options.exclusive === true);
 
   let closing: Promise<void> | undefined;
   return {

@@ -17,7 +17,10 @@ const port = parentPort;
 if (port === null) throw new Error('mock-worker.js must run in a worker thread');
 
 try {
-  const server = await startMockServer({ profile: (workerData as { profile: MockProfile }).profile });
+  const server = await startMockServer({
+    profile: (workerData as { profile: MockProfile }).profile,
+    warmUp: true,
+  });
   port.on('message', (message: unknown) => {
     if (message !== 'close') return;
     server.close().then(

@@ -32,7 +32,7 @@ async function runMock(options: MockOptions): Promise<void> {
   await serveUntilSignal('mock', `${options.host}:${port}`, () =>
     workers > 1
       ? startMockCluster({ workers, port, host: options.host, profile })
-      : startMockServer({ port, host: options.host, profile }),
+      : startMockServer({ port, host: options.host, profile, warmUp: true }),
   );
 }
 
