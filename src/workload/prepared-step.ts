@@ -72,7 +72,11 @@ export class PreparedStep {
     const { capture: _c, synthetic, ...fields } = body;
     this.templated = compileValue(fields);
     this.synth = synthetic === undefined ? undefined : new PromptSynth(synthetic, seed);
-    if (!this.templated.dynamic && this.synth === undefined) this.fixed = compileStep(step, index, defaults);
+    if (!this.templated.dynamic && this.synth === undefined) {
+      this.fixed = compileStep(step, index, defaults);
+      // Sent as is by every iteration: frozen, so the client may reuse its request head.
+      Object.freeze(this.fixed.headers);
+    }
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * @module protocols/http1/request-head
  * Writes a request's head (request line and headers), refusing anything that
- * could inject a line, and reuses it for a header object sent again.
+ * could inject a line, and reuses it for a frozen header object sent again.
  */
 import { HttpClientError, type RequestOptions } from './types.js';
 
@@ -10,7 +10,14 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const BAD_PATH = /[^\u0021-\u00ff]/;
 
-/** A request head up to its length, by header object: a step not templated sends the same one every time. */
+/**
+ * A request head up to its length, by header object. Only frozen objects are
+ * cached: one that can change could not be known by its identity, and a
+ * templated step builds a new object per request, so caching those would
+ * only add a WeakMap entry per request (an ephemeron the young-generation GC
+ * traces while the request lives). A step not templated sends the same
+ * object every time and freezes it (workload/prepared-step.ts).
+ */
 interface CachedHead {
   method: string;
   path: string;
@@ -21,18 +28,19 @@ const heads = new WeakMap<object, CachedHead>();
 
 /**
  * The request line and headers, ending in the blank line; throws for a
- * header that could inject others. A header object is read the first time
- * it is sent with a method, path and host, and its text reused after.
+ * header that could inject others. A frozen header object is read the first
+ * time it is sent with a method, path and host, and its text reused after.
  */
 export function requestHead(options: RequestOptions, host: string, bodyLength: number): string {
   const { method, path, headers } = options;
   let text: string;
-  const cached = headers === undefined ? undefined : heads.get(headers);
+  const reusable = headers !== undefined && Object.isFrozen(headers) ? headers : undefined;
+  const cached = reusable === undefined ? undefined : heads.get(reusable);
   if (cached !== undefined && cached.method === method && cached.path === path && cached.host === host) {
     text = cached.text;
   } else {
     text = headText(method, path, headers, host);
-    if (headers !== undefined) heads.set(headers, { method, path, host, text });
+    if (reusable !== undefined) heads.set(reusable, { method, path, host, text });
   }
   return bodyLength >= 0 ? `${text}content-length: ${bodyLength}\r\n\r\n` : `${text}\r\n`;
 }

@@ -41,7 +41,7 @@ export interface RequestOptions {
   /** Path and query. */
   path: string;
   method: HttpMethod;
-  /** Read the first time this object is sent: do not change it after (a compiled step's never changes). */
+  /** Read on every send, unless frozen: a frozen object's head is written once and reused. */
   headers?: Record<string, string> | undefined;
   body?: string | null | undefined;
 }
