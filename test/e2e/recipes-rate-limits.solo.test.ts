@@ -1,5 +1,6 @@
 /**
- * Rate-limit recipe: a provider allowing 10 requests per 1-s window, a load
+ * Rate-limit recipe (solo: it times retries and 1-s windows, which a busy
+ * machine shifts): a provider allowing 10 requests per 1-s window, a load
  * that doubles past it and drops back, a client retrying after Retry-After.
  */
 import { readFileSync } from 'node:fs';
