@@ -4,7 +4,7 @@
  * listens. A fresh process compiles the HTTP server, the SSE writer and the
  * tokenizer on its first requests; without this, the first wave of a test
  * against a cold mock arrives 20-40 ms later than the profile says (measured:
- * TTFT 125-139 ms for `ttft_ms: 100` on the first 20 streams, 101-106 ms once
+ * TTFT 124-139 ms for `ttft_ms: 100` on the first 20 streams, 101-104 ms once
  * warm). The throwaway server has its own counters and random streams, so the
  * real server's answers, seeds and statistics are untouched.
  */
