@@ -14,6 +14,7 @@ import { type RequestRecord, roundMs, slosOf } from '../metrics/index.js';
 import { HttpClient } from '../protocols/index.js';
 import { Workload } from '../workload/index.js';
 import { drive } from './drive.js';
+import { collectGarbage } from './full-gc.js';
 import { InFlight } from './in-flight.js';
 import { osThreadId } from './thread-priority.js';
 import { warmConnections, warmUp, warmUpRequests } from './warm-up.js';
@@ -117,6 +118,8 @@ async function main(): Promise<void> {
     else if (message.type === 'cancel') cancelNow.abort('cancelled');
   });
   const started = nextStart();
+  // The warm-up's garbage goes now, not in a full collection early in the run (engine/full-gc).
+  collectGarbage();
   post({ type: 'ready', thread: osThreadId() });
   origin = await started;
   // The barrier: every worker's run clock reads 0 at the same instant.
