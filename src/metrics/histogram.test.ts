@@ -87,6 +87,21 @@ describe('MetricHistogram', () => {
     expect(h.min).toBe(0);
   });
 
+  it('recordAll equals recording one value at a time, clamping and NaN included', () => {
+    const random = rng(11);
+    const values = Array.from({ length: 2000 }, () => lognormalMs(random));
+    values.push(10 * 3_600_000, Number.POSITIVE_INFINITY, -5, Number.NaN, 0, 0.0004);
+    const one = new MetricHistogram();
+    for (const v of values) one.record(v);
+    const all = new MetricHistogram();
+    all.recordAll(values.slice(0, 700));
+    all.recordAll(values.slice(700));
+    expect(all.stats()).toEqual(one.stats());
+    expect(all.sum).toBe(one.sum);
+    for (let p = 0; p <= 100; p += 0.5) expect(all.percentile(p)).toBe(one.percentile(p));
+    expect(all.count).toBe(values.length - 1);
+  });
+
   it('records token counts as whole numbers', () => {
     const h = new MetricHistogram('count');
     for (const n of [1, 64, 64, 128, 4096]) h.record(n);

@@ -133,9 +133,26 @@ export class MetricHistogram implements PercentileSource {
 
   record(value: number): void {
     if (Number.isNaN(value)) return;
-    const scaled = Math.round(value * SCALE[this.unit]);
-    const units = Math.min(TOP[this.unit], Math.max(0, scaled));
-    this.#counts().recordValue(units);
+    this.#recordUnits(
+      this.#counts(),
+      Math.min(TOP[this.unit], Math.max(0, Math.round(value * SCALE[this.unit]))),
+    );
+  }
+
+  /** Records every value of `values`, as `record` would one by one. */
+  recordAll(values: readonly number[]): void {
+    const counts = this.#counts();
+    const scale = SCALE[this.unit];
+    const top = TOP[this.unit];
+    for (let k = 0; k < values.length; k++) {
+      const value = values[k] as number;
+      if (!Number.isNaN(value))
+        this.#recordUnits(counts, Math.min(top, Math.max(0, Math.round(value * scale))));
+    }
+  }
+
+  #recordUnits(counts: hdr.Histogram, units: number): void {
+    counts.recordValue(units);
     if (this.#count === 0 || units < this.#minUnits) this.#minUnits = units;
     if (this.#count === 0 || units > this.#maxUnits) this.#maxUnits = units;
     this.#count++;

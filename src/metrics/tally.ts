@@ -88,12 +88,14 @@ export class Tally {
     }
     if (good) this.good++;
     if (r.outcome === 'ok' && isModelStep(r)) this.#addTokens(r);
-    for (const metric of this.#tracked) {
+    // Indexed loops and one call for all gaps: `for…of` and a call per gap left an iterator result
+    // and a boxed number per gap, ~8 % of the worker's allocation at 250 streams (sampling heap profile).
+    const tracked = this.#tracked;
+    for (let k = 0; k < tracked.length; k++) {
+      const metric = tracked[k] as MetricName;
       if (metric === 'itl_ms') {
         const gaps = itlOf(r);
-        if (gaps.length === 0) continue;
-        const h = this.#histogramFor(metric);
-        for (const gap of gaps) h.record(gap);
+        if (gaps.length > 0) this.#histogramFor(metric).recordAll(gaps);
         continue;
       }
       const value = sampleOf(r, metric);
