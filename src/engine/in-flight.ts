@@ -35,7 +35,7 @@ export class InFlight {
   }
 
   /** Tracks an iteration until it ends; an unexpected throw is reported, not propagated. */
-  track(iteration: Promise<void>): Promise<void> {
+  track(iteration: Promise<unknown>): Promise<void> {
     this.tracked++;
     this.running++;
     return iteration.then(this.ended, this.failed);

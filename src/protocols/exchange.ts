@@ -54,8 +54,15 @@ class SinkFailure extends Error {}
  * garbage that survived into the old generation (44k vs 31k req/s in a plain
  * loop on one core); hashing each request into a Set cost a fifth.
  */
+/** A request in a signal's in-flight list: its neighbours, and how to cancel it. */
+interface Listed {
+  prev: Listed | undefined;
+  next: Listed | undefined;
+  cancel(): void;
+}
+
 class InFlightList {
-  head: TimedHandler | undefined;
+  head: Listed | undefined;
   /** The signal's state, read here instead of on the signal (see {@link isAborted}). */
   aborted: boolean;
 
@@ -71,13 +78,13 @@ class InFlightList {
     );
   }
 
-  add(h: TimedHandler): void {
+  add(h: Listed): void {
     h.next = this.head;
     if (this.head !== undefined) this.head.prev = h;
     this.head = h;
   }
 
-  remove(h: TimedHandler): void {
+  remove(h: Listed): void {
     if (h.prev !== undefined) h.prev.next = h.next;
     else if (this.head === h) this.head = h.next;
     else return;
@@ -123,11 +130,14 @@ export function isAborted(signal: AbortSignal | undefined): boolean {
   return signal !== undefined && listOf(signal).aborted;
 }
 
+/** Turns an ended exchange into the value its promise resolves with (see {@link exchangeThen}). */
+export type Finish<S extends ResponseSink, C, T> = (result: ExchangeResult, sink: S, context: C) => T;
+
 /** A dispatch handler that records timings; one per request, no closures on the data path. */
-class TimedHandler implements RequestHandler {
+class TimedHandler<S extends ResponseSink, C, T> implements RequestHandler, Listed {
   /** Neighbours in the signal's in-flight list. */
-  prev: TimedHandler | undefined = undefined;
-  next: TimedHandler | undefined = undefined;
+  prev: Listed | undefined = undefined;
+  next: Listed | undefined = undefined;
   private controller: RequestController | undefined;
   private readonly result: ExchangeResult;
   private done = false;
@@ -137,8 +147,11 @@ class TimedHandler implements RequestHandler {
 
   constructor(
     private readonly clock: Clock,
-    private readonly sink: ResponseSink,
-    private readonly resolve: (r: ExchangeResult) => void,
+    private readonly sink: S,
+    private readonly resolve: (value: T) => void,
+    private readonly reject: (err: unknown) => void,
+    private readonly finishWith: Finish<S, C, T>,
+    private readonly context: C,
     private readonly signal: AbortSignal | undefined,
     timeoutMs: number,
     private readonly cancelAfterMs: number | undefined = undefined,
@@ -232,8 +245,29 @@ class TimedHandler implements RequestHandler {
     clearTimeout(this.cancelTimer);
     if (this.signal !== undefined) listOf(this.signal).remove(this);
     this.result.endAt = at;
-    handOver(this.resolve, this.result);
+    handOver(settle, this);
   }
+
+  /** Resolves the exchange's promise with what `finishWith` makes of the result (in the turn handOver picks). */
+  settle(): void {
+    let value: T;
+    try {
+      value = this.finishWith(this.result, this.sink, this.context);
+    } catch (err) {
+      this.reject(err);
+      return;
+    }
+    this.resolve(value);
+  }
+}
+
+/** One function for every handler, so a handed-over exchange costs no closure. */
+function settle(handler: { settle(): void }): void {
+  handler.settle();
+}
+
+function asResult(result: ExchangeResult): ExchangeResult {
+  return result;
 }
 
 /** Sends one request and resolves when it ended, however it ended; never rejects. */
@@ -243,11 +277,33 @@ export function exchange(
   request: ExchangeRequest,
   sink: ResponseSink,
 ): Promise<ExchangeResult> {
-  return new Promise((resolve) => {
-    const handler = new TimedHandler(
+  return exchangeThen(dispatcher, clock, request, sink, asResult, undefined);
+}
+
+/**
+ * Sends one request and resolves, when it ended, with `finish(result, sink, context)`; rejects
+ * only if `finish` throws. For a caller that turns the result into its own value: doing it here
+ * spares it an async function or a `then` of its own per request. Every request in flight keeps
+ * its awaiting frames alive, and each young-generation GC copies them: an async frame waiting on a
+ * request cost ~0.5 KB a stream (heap snapshots at 250 and 50 streams, 6 generators, 22 closures
+ * and 8 promises a stream), and at 250 streams one scavenge every ~0.5 s copies all of it.
+ */
+export function exchangeThen<S extends ResponseSink, C, T>(
+  dispatcher: HttpTransport,
+  clock: Clock,
+  request: ExchangeRequest,
+  sink: S,
+  finish: Finish<S, C, T>,
+  context: C,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const handler = new TimedHandler<S, C, T>(
       clock,
       sink,
       resolve,
+      reject,
+      finish,
+      context,
       request.signal,
       request.timeoutMs,
       request.cancelAfterMs,

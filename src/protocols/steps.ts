@@ -7,7 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ChatStep, CompletionStep, Step } from '../config/index.js';
 import { type ErrorKind, type RequestRecord, roundMs, type StepKind } from '../metrics/index.js';
 import type { Clock } from './clock.js';
-import { exchange } from './exchange.js';
+import { type ExchangeResult, exchangeThen } from './exchange.js';
 import { HttpSink } from './http-sink.js';
 import type { HttpMethod, HttpTransport } from './http1/index.js';
 import { OpenAISink } from './openai-sink.js';
@@ -238,17 +238,17 @@ export async function runStep(step: CompiledStep, ctx: StepContext): Promise<Ste
   return (await sendStep(step, ctx)).measurement;
 }
 
-/** Sends a compiled step, measures it and keeps its response; never throws for a failed request. */
-export async function sendStep(
-  step: CompiledStep,
-  ctx: StepContext,
-  options: SendOptions = {},
-): Promise<SentStep> {
+/**
+ * Sends a compiled step, measures it and keeps its response; never rejects for a failed request.
+ * Not an async function: the exchange's own promise resolves with the measurement (see
+ * `exchangeThen` for why).
+ */
+export function sendStep(step: CompiledStep, ctx: StepContext, options: SendOptions = {}): Promise<SentStep> {
   const sink =
     step.kind === 'http'
       ? new HttpSink(step.expectStatus, options.keepBody === true)
       : new OpenAISink(options.cancelAfterTokens);
-  const result = await exchange(
+  return exchangeThen(
     ctx.dispatcher,
     ctx.clock,
     {
@@ -262,7 +262,13 @@ export async function sendStep(
       cancelAfterMs: options.cancelAfterMs,
     },
     sink,
+    measured,
+    step,
   );
+}
+
+/** The measurement of an ended exchange of `step` and the response it measured. */
+function measured(result: ExchangeResult, sink: HttpSink | OpenAISink, step: CompiledStep): SentStep {
   const sent = result.sentAt;
   const m: StepMeasurement = {
     outcome: 'ok',

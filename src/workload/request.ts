@@ -84,6 +84,9 @@ export interface RequestLabels {
   turn?: number | undefined;
 }
 
+/** A request with no labels: one object for all (a default `{}` is made per call and lives as long as it). */
+const NO_LABELS: RequestLabels = Object.freeze({});
+
 /** A {@link StepResult}; its `json` a method, not a closure made per request. */
 class SentResult implements StepResult {
   readonly ok: boolean;
@@ -228,7 +231,7 @@ export async function sendRequest(
   step: Step | CompiledStep,
   index: number,
   captures: readonly CompiledCapture[],
-  labels: RequestLabels = {},
+  labels: RequestLabels = NO_LABELS,
 ): Promise<StepResult> {
   let compiled: CompiledStep;
   if ('origin' in step) compiled = step;

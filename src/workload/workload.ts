@@ -66,6 +66,38 @@ export interface IterationContext extends StepContext {
 /** Options of a workload beyond the test: its worker's share of the run. */
 export interface WorkloadOptions extends Partial<WorkerSlice> {}
 
+/** The promise of an iteration that ended before sending anything. */
+const DONE: Promise<void> = Promise.resolve();
+
+/**
+ * A step's request for this iteration, or undefined when it cannot be built: a template that
+ * cannot render is recorded against the step; anything else is a bug in the test's code
+ * (a flow's), recorded as a flow that threw.
+ */
+function buildStep(
+  step: PreparedStep,
+  run: IterationRun,
+  scope: TemplateScope,
+): ReturnType<PreparedStep['build']> | undefined {
+  try {
+    return step.build(scope);
+  } catch (err) {
+    if (err instanceof TemplateError) failBeforeSend(run, step, err.message);
+    else failBeforeSend(run, FLOW_STEP, `flow threw: ${(err as Error)?.message ?? String(err)}`);
+    return undefined;
+  }
+}
+
+/** The only step of an iteration: the iteration's promise is its request's. */
+function runOneStep(step: PreparedStep, run: IterationRun, scope: TemplateScope): Promise<unknown> {
+  if (isAborted(run.ctx.signal)) return DONE;
+  const request = buildStep(step, run, scope);
+  return request === undefined ? DONE : sendRequest(run, request, step.index, step.captures);
+}
+
+/** Where a failure that belongs to no step is recorded. */
+const FLOW_STEP = { index: 0, name: 'flow', kind: 'http' } as const;
+
 /** Per-VU state: variables (captures) and think-time streams, kept across iterations. */
 interface VuState {
   vars: Record<string, unknown>;
@@ -179,41 +211,72 @@ export class Workload {
     return undefined;
   }
 
-  /** Runs one iteration of the scenario picked for it. Never throws for a failed request. */
-  async runIteration(ctx: IterationContext): Promise<void> {
+  /**
+   * Runs one iteration of the scenario picked for it. Never rejects for a failed request; what
+   * it resolves with is not for use. An iteration of steps with no feeder and no pause after it
+   * (most) is its steps' own promise, and a one-step iteration its request's: every async frame
+   * waiting on a request in flight is copied by each young-generation GC (see `exchangeThen`).
+   */
+  runIteration(ctx: IterationContext): Promise<unknown> {
     const scenario = this.scenarioFor(ctx.iteration);
-    const state = this.vuState(ctx.vu);
-    const run: IterationRun = {
+    if (
+      scenario.steps === undefined ||
+      scenario.feeder !== undefined ||
+      scenario.iterationThinkTime !== undefined
+    ) {
+      return this.runWholeIteration(ctx, scenario);
+    }
+    try {
+      const run = this.iterationRun(ctx, scenario);
+      const scope = this.scopeOf(ctx, scenario, run, undefined);
+      const steps = scenario.steps;
+      if (steps.length === 1) return runOneStep(steps[0] as PreparedStep, run, scope);
+      return this.runStepsInOrder(steps, run, scope, this.thinkOf(ctx, scenario, run));
+    } catch (err) {
+      // As from an async function: a bug here rejects the iteration (InFlight reports it).
+      return Promise.reject(err);
+    }
+  }
+
+  private iterationRun(ctx: IterationContext, scenario: CompiledScenario): IterationRun {
+    return {
       ctx,
       scenario: scenario.name,
       retry: scenario.retry,
       cancel: scenario.cancel,
       rng: this.iterationRng(ctx.iteration),
-      vars: state.vars,
+      vars: this.vuState(ctx.vu).vars,
       scheduled: ctx.scheduled,
       target: this.target,
       headers: this.headers,
       timeoutMs: this.timeoutMs,
     };
-    let row: Row | undefined;
-    if (scenario.feeder !== undefined) {
-      row = await this.takeRow(scenario, run);
-      if (row === undefined) {
-        // Without an engine watching `exhausted`, a tight loop of empty iterations must still yield.
-        await sleep(10, undefined, ctx.signal ? { signal: ctx.signal } : {}).catch(() => undefined);
-        return;
-      }
-    }
-    const scope: TemplateScope = {
+  }
+
+  private scopeOf(
+    ctx: IterationContext,
+    scenario: CompiledScenario,
+    run: IterationRun,
+    row: Row | undefined,
+  ): TemplateScope {
+    return {
       vu: ctx.vu,
       iteration: ctx.iteration,
       scenario: scenario.name,
       row,
-      vars: state.vars,
+      vars: run.vars,
       trace: ctx.data?.trace as Readonly<Record<string, unknown>> | undefined,
       rng: run.rng,
     };
-    const think = async (dist?: Distribution): Promise<void> => {
+  }
+
+  /** The pause between an iteration's steps: a flow's `vu.think(dist)`, or the scenario's think time. */
+  private thinkOf(
+    ctx: IterationContext,
+    scenario: CompiledScenario,
+    run: IterationRun,
+  ): (dist?: Distribution) => Promise<void> {
+    return async (dist?: Distribution): Promise<void> => {
       if (ctx.signal?.aborted) return;
       if (dist !== undefined) {
         const ms = createSampler(dist)(run.rng);
@@ -225,6 +288,22 @@ export class Workload {
         );
       }
     };
+  }
+
+  /** An iteration with a feeder row, a session or flow, or a pause after it. */
+  private async runWholeIteration(ctx: IterationContext, scenario: CompiledScenario): Promise<void> {
+    const run = this.iterationRun(ctx, scenario);
+    let row: Row | undefined;
+    if (scenario.feeder !== undefined) {
+      row = await this.takeRow(scenario, run);
+      if (row === undefined) {
+        // Without an engine watching `exhausted`, a tight loop of empty iterations must still yield.
+        await sleep(10, undefined, ctx.signal ? { signal: ctx.signal } : {}).catch(() => undefined);
+        return;
+      }
+    }
+    const scope = this.scopeOf(ctx, scenario, run, row);
+    const think = this.thinkOf(ctx, scenario, run);
     try {
       if (scenario.steps !== undefined) await this.runSteps(scenario.steps, run, scope, think);
       else if (scenario.session !== undefined) {
@@ -249,11 +328,7 @@ export class Workload {
       }
     } catch (err) {
       // A flow that throws is a bug in the test, reported as a failed step rather than lost.
-      failBeforeSend(
-        run,
-        { index: 0, name: 'flow', kind: 'http' },
-        `flow threw: ${(err as Error)?.message ?? String(err)}`,
-      );
+      failBeforeSend(run, FLOW_STEP, `flow threw: ${(err as Error)?.message ?? String(err)}`);
       return;
     }
     if (scenario.iterationThinkTime !== undefined) {
@@ -272,9 +347,20 @@ export class Workload {
   /**
    * A scenario's steps in order, with think time between them. The iteration
    * ends at the first step that fails or is cancelled, as a user whose
-   * request failed would not carry on with the next one.
+   * request failed would not carry on with the next one. One step (most
+   * scenarios) is its request's promise, with no async frame of its own.
    */
-  private async runSteps(
+  private runSteps(
+    steps: readonly PreparedStep[],
+    run: IterationRun,
+    scope: TemplateScope,
+    think: () => Promise<void>,
+  ): Promise<unknown> {
+    if (steps.length === 1) return runOneStep(steps[0] as PreparedStep, run, scope);
+    return this.runStepsInOrder(steps, run, scope, think);
+  }
+
+  private async runStepsInOrder(
     steps: readonly PreparedStep[],
     run: IterationRun,
     scope: TemplateScope,
@@ -287,14 +373,8 @@ export class Workload {
         await think();
         if (run.ctx.clock() > before) run.scheduled = run.ctx.clock();
       }
-      let request: ReturnType<PreparedStep['build']>;
-      try {
-        request = step.build(scope);
-      } catch (err) {
-        if (!(err instanceof TemplateError)) throw err;
-        failBeforeSend(run, step, err.message);
-        return;
-      }
+      const request = buildStep(step, run, scope);
+      if (request === undefined) return;
       const result = await sendRequest(run, request, step.index, step.captures);
       if (!result.ok) return;
     }
