@@ -14,7 +14,6 @@ import { type RequestRecord, roundMs, slosOf } from '../metrics/index.js';
 import { HttpClient } from '../protocols/index.js';
 import { Workload } from '../workload/index.js';
 import { drive } from './drive.js';
-import { collectGarbage } from './full-gc.js';
 import { InFlight } from './in-flight.js';
 import { osThreadId } from './thread-priority.js';
 import { warmConnections, warmUp, warmUpRequests } from './warm-up.js';
@@ -120,8 +119,6 @@ async function main(): Promise<void> {
     else if (message.type === 'cancel') cancelNow.abort('cancelled');
   });
   const started = nextStart();
-  // The warm-up's garbage goes now, not in a full collection early in the run (engine/full-gc).
-  collectGarbage();
   post({ type: 'ready', thread: osThreadId() });
   sinceTimeOrigin = (await started) - performance.timeOrigin;
   // The barrier: every worker's run clock reads 0 at the same instant.
