@@ -224,7 +224,7 @@ async function openPart() {
  * tokenstorm's client lag per token chunk: when its records say the chunk arrived
  * (clock origin + sent + TTFT, then each ITL) minus the server's write stamp for it.
  */
-function clientLag(records, stamps, origin) {
+function clientLag(records, stamps, origin, fromMs = Number.NEGATIVE_INFINITY) {
   const lag = [];
   for (const r of records) {
     const sent = stamps[`it${r.iteration}`];
@@ -232,7 +232,7 @@ function clientLag(records, stamps, origin) {
     let at = origin + r.sent + r.ttftMs;
     const gaps = r.itlMs ?? [];
     for (let k = 0; k < sent.length && k <= gaps.length; k++) {
-      lag.push(at - sent[k]);
+      if (at >= origin + fromMs) lag.push(at - sent[k]);
       at += gaps[k] ?? 0;
     }
   }
@@ -284,6 +284,14 @@ async function ssePart() {
     `Errors are measured − configured (ms). Client lag = receive time − the server's write stamp for that chunk: the raw consumers parse the stamp from the chunk; for tokenstorm the server keeps each request's stamps (by an id header) and the receive times come from its records (run.json's clock origin + sent + TTFT + each ITL). tokenstorm and raw undici ran interleaved, ${REPS} round(s) per stream count, each column the median over the rounds; Python once. Server late = the server's own write stamp − the chunk's due time (arrival + TTFT + i × ITL): where it is late, neither the ideal tokens/s nor the configured TTFT/ITL was on offer to any client. Offered = streams × tokens ÷ the server's mean time from a request's arrival to its [DONE]: the tokens/s a client with no time of its own between streams would get from this server; the share is what the client took of it. Tokens/s steady = tokens received in [1 s, ${SECONDS - 1} s) of the client's run, per second (for tokenstorm, receive times from its records as for client lag), the rate the ideal describes; the whole run's (all tokens ÷ time to the last stream's end) also holds the run's ends: the first TTFT without tokens, and the wait for the last stream while the others have stopped.`,
   );
   say();
+  // The machine's own share of the client's core, measured with nothing else on it.
+  const stalls = () => JSON.parse(run(0, process.execPath, [join(here, 'stall-probe.mjs'), '3']));
+  const sayStalls = (when, s) =>
+    say(
+      `Stalls of CPU 0 itself ${when} (bench/stall-probe.mjs: a pinned busy loop, 3 s, gaps between clock readings over 0.2 ms): ${f(s.lostPct)} % of the time lost, ${s.over1ms} gap(s) over 1 ms, ${s.over3ms} over 3 ms, the longest ${f(s.maxMs)} ms. Any client on this core has stalls like these in its lag.`,
+    );
+  sayStalls('before this part', stalls());
+  say();
   say(
     '| client | streams | tokens/s steady (whole run; ideal; steady share of what the server offered) | TTFT err med / p99 | ITL err med / p99 | client lag med / p99 | server late med / p99 |',
   );
@@ -323,15 +331,21 @@ async function ssePart() {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    return figures(
-      c,
-      steadyRate(recs, ts.info.clockOriginEpochMs),
-      ts.summary.rates.output_tokens_per_s,
-      recs.map((r) => r.ttftMs).filter((x) => x !== undefined),
-      recs.flatMap((r) => r.itlMs ?? []),
-      clientLag(recs, stamps, ts.info.clockOriginEpochMs),
-      server,
-    );
+    const origin = ts.info.clockOriginEpochMs;
+    return [
+      ...figures(
+        c,
+        steadyRate(recs, origin),
+        ts.summary.rates.output_tokens_per_s,
+        recs.map((r) => r.ttftMs).filter((x) => x !== undefined),
+        recs.flatMap((r) => r.itlMs ?? []),
+        clientLag(recs, stamps, origin),
+        server,
+      ),
+      // Lag p99 after the first second: every VU starts at once, so the first rounds of streams
+      // arrive in step and their chunks in bursts as long as the client takes over all of them.
+      pct(clientLag(recs, stamps, origin, 1000), 99),
+    ];
   };
   const clientRun = async (cmd, script, c) => {
     await lateness();
@@ -382,12 +396,17 @@ async function ssePart() {
       }
       const lagRatios = ours.map((r, i) => r[7] / raw[i][7]);
       say(
-        `| | ${c} | tokenstorm ÷ ideal: steady ${f(median(ours.map((r) => r[0])) / ideal(c), 3)} (whole run ${f(median(ours.map((r) => r[1])) / ideal(c), 3)}) | | | lag p99 ÷ undici raw, by round: ${lagRatios.map((x) => f(x)).join(' / ')} | |`,
+        `| | ${c} | tokenstorm ÷ ideal: steady ${f(median(ours.map((r) => r[0])) / ideal(c), 3)} (whole run ${f(median(ours.map((r) => r[1])) / ideal(c), 3)}) | | | lag p99 ÷ undici raw, by round: ${lagRatios.map((x) => f(x)).join(' / ')}; tokenstorm's after the first second ${withRounds(
+          ours.map((r) => r[11]),
+          (x) => f(x),
+        )} | |`,
       );
     }
   } finally {
     sse.kill();
   }
+  say();
+  sayStalls('after this part', stalls());
   say();
 }
 
