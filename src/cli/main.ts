@@ -1,9 +1,11 @@
 /**
  * @module cli/main
- * The `tokenstorm` command: one subcommand per file in `commands/`.
+ * The `tokenstorm` command: one subcommand per file in `commands/`. Errors
+ * reach stderr redacted (store/redact): a message may quote a URL or a header.
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
+import { redactText } from '../store/index.js';
 import { mockCommand } from './commands/mock.js';
 import { proxyCommand } from './commands/proxy.js';
 import { reportCommand } from './commands/report.js';
@@ -32,11 +34,11 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
       return;
     }
     if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
+      process.stderr.write(`${redactText(err.message)}\n`);
       process.exitCode = ExitCode.badInput;
       return;
     }
-    process.stderr.write(`tokenstorm: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(`tokenstorm: internal error: ${redactText((err as Error)?.stack ?? String(err))}\n`);
     process.exitCode = ExitCode.internal;
   }
 }

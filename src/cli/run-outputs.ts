@@ -38,6 +38,7 @@ import {
   type RunTelemetrySeries,
   readJsonl,
   readRunInfo,
+  redactStrings,
 } from '../store/index.js';
 
 /** A timeline event in the summary: seconds from the start, and how the system came through it. */
@@ -91,8 +92,16 @@ function sweepOf(info: RunInfo, stages: StageSummary[] | undefined) {
   });
 }
 
-/** The summary of a run from its info and aggregates. */
+/**
+ * The summary of a run from its info and aggregates, every string redacted
+ * (store/redact): summary.json, the report, JUnit, Markdown and the console
+ * are all made from it.
+ */
 export function summarize(info: RunInfo, aggregator: RunAggregator, durationS: number): RunSummary {
+  return redactStrings(summaryOf(info, aggregator, durationS));
+}
+
+function summaryOf(info: RunInfo, aggregator: RunAggregator, durationS: number): RunSummary {
   const core = aggregator.snapshot({
     name: info.name,
     startedAt: info.startedAt,

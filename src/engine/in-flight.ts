@@ -6,6 +6,7 @@
  * cost three promises and two closures per iteration of a fast loop.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { redactText } from '../store/index.js';
 
 export class InFlight {
   private running = 0;
@@ -21,7 +22,7 @@ export class InFlight {
   };
 
   private readonly failed = (err: unknown): void => {
-    process.emitWarning(`iteration failed unexpectedly: ${(err as Error)?.stack ?? String(err)}`);
+    process.emitWarning(redactText(`iteration failed unexpectedly: ${(err as Error)?.stack ?? String(err)}`));
     this.ended();
   };
 

@@ -4,7 +4,8 @@
  * worker threads (each a deterministic slice of the plan), merges the
  * aggregates they ship into the run's and appends their record lines to
  * `records.jsonl`. Lines reach disk as they arrive, so an interrupt or a
- * crash keeps everything completed.
+ * crash keeps everything completed. Log lines, run.json and events are
+ * redacted (store/redact) with the test's secret values remembered.
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,10 @@ import {
   RUN_FILES,
   type RunInfo,
   redactSecrets,
+  redactStrings,
+  redactText,
+  rememberSecrets,
+  secretsOf,
   writeRunInfo,
 } from '../store/index.js';
 import { telemetryFor } from './telemetry-run.js';
@@ -97,7 +102,10 @@ export async function runTest(
   test: Test,
   options: RunTestOptions = {},
 ): Promise<RunTestResult> {
-  const log = options.log ?? (() => undefined);
+  // The test's secret values are scrubbed verbatim from everything this thread writes (store/redact).
+  rememberSecrets(secretsOf(test));
+  const sink = options.log;
+  const log = sink === undefined ? () => undefined : (line: string) => sink(redactText(line));
   keepHeapSteady();
   const mock = test.target === 'mock' ? await startMockInThread(test.mock ?? {}) : undefined;
   const target = mock === undefined ? test.target : `${mock.url}/v1`;
@@ -113,7 +121,7 @@ export async function runTest(
       schema: 'tokenstorm.run/v1',
       name: test.name,
       startedAt: new Date().toISOString(),
-      target: mock === undefined ? (redactSecrets(test.target) as string) : 'mock',
+      target: mock === undefined ? redactText(test.target) : 'mock',
       scenarios: test.scenarios.map((s) => s.name),
       thresholds: test.thresholds,
       workers: workerCount,
@@ -124,7 +132,7 @@ export async function runTest(
     const records = new JsonlWriter(join(dir, RUN_FILES.records));
     const events = new JsonlWriter(join(dir, RUN_FILES.events));
     // Proxies start before the workers, so the first request already goes through them.
-    timeline = await startTimeline(test, (line) => events.write(line), log);
+    timeline = await startTimeline(test, (line) => events.write(redactStrings(line)), log);
     let origin = 0;
     telemetry = telemetryFor(test, mock?.url, () => origin);
     const { plan } = executorFor(test.load);

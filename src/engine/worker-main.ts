@@ -12,6 +12,7 @@ import { ConfigError, loadTest, parseTest, type Test } from '../config/index.js'
 import { executorFor } from '../load/index.js';
 import { type RequestRecord, roundMs, slosOf } from '../metrics/index.js';
 import { HttpClient } from '../protocols/index.js';
+import { redactText, rememberSecrets, secretsOf } from '../store/index.js';
 import { Workload } from '../workload/index.js';
 import { drive } from './drive.js';
 import { InFlight } from './in-flight.js';
@@ -45,6 +46,8 @@ function nextStart(): Promise<number> {
 
 async function main(): Promise<void> {
   const test = await loadSource(init.source);
+  // The lines this worker writes itself (coordinator behind) scrub the same values the coordinator does.
+  rememberSecrets(secretsOf(test));
   const workload = new Workload(test, init.target, {
     workerIndex: init.workerIndex,
     workerCount: init.workerCount,
@@ -99,7 +102,7 @@ async function main(): Promise<void> {
     onRecord,
     clock,
   }).catch((err: unknown) => {
-    process.emitWarning(`warm-up skipped: ${(err as Error)?.message ?? String(err)}`);
+    process.emitWarning(redactText(`warm-up skipped: ${(err as Error)?.message ?? String(err)}`));
     return undefined;
   });
   recorder.shipEvery = 0;
@@ -193,7 +196,7 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   post({
     type: 'failed',
-    message: err instanceof ConfigError ? err.message : ((err as Error)?.stack ?? String(err)),
+    message: redactText(err instanceof ConfigError ? err.message : ((err as Error)?.stack ?? String(err))),
     configError: err instanceof ConfigError,
   });
 });

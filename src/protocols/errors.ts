@@ -3,6 +3,7 @@
  * Maps transport failures and HTTP statuses to the error kinds of DESIGN.md §1.
  */
 import type { ErrorKind } from '../metrics/index.js';
+import { redactText } from '../store/redact.js';
 
 /** Why the client itself ended a request: the test cancelled it, or it ran out of time. */
 export class ClientAbort extends Error {
@@ -37,9 +38,9 @@ const TIMEOUT_CODES = new Set([
   'ETIMEDOUT',
 ]);
 
-/** Strips credentials from URLs that error messages may quote. */
+/** A failure's message without the secrets it may quote (URL credentials and keys, headers, tokens). */
 export function redactMessage(message: string): string {
-  return message.replace(/(https?:\/\/)[^/@\s]+@/g, '$1[redacted]@');
+  return redactText(message);
 }
 
 /**

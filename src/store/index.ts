@@ -1,10 +1,20 @@
 /**
  * @module store
- * Run directories on disk: records, events, run info.
+ * Run directories on disk: records, events, run info; and the redaction of secrets in everything written.
  */
 
 export { type EncodedRecords, LineEncoder, RecordBatch, recordLines } from './record-batch.js';
 export { JsonlWriter, type ReadReport, readJsonl } from './records-file.js';
+export {
+  forgetSecrets,
+  isSecretHeader,
+  isSecretName,
+  REDACTED,
+  redactStrings,
+  redactText,
+  rememberSecrets,
+  secretsOf,
+} from './redact.js';
 export {
   createRunDir,
   defaultRunDir,

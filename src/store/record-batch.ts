@@ -10,8 +10,11 @@
  *
  * A line holds the fields that are present, in the order of {@link FIELDS};
  * a number field holding NaN is left out (`JSON.stringify` wrote `null`).
+ * Every string of a line (step names with URLs, error messages) is redacted
+ * (store/redact) as the batch's string table becomes bytes.
  */
 import type { RequestRecord } from '../metrics/index.js';
+import { redactText } from './redact.js';
 
 type FieldKind = 'number' | 'string' | 'numbers';
 type KindOf<T> = T extends number
@@ -195,7 +198,8 @@ export class LineEncoder {
   /** The JSONL of a batch, a line per record; the view is valid until the next call. */
   encode(batch: EncodedRecords): Buffer {
     const { slots, lists } = batch;
-    const strings = batch.strings.map((v) => Buffer.from(JSON.stringify(v), 'utf8'));
+    // The string table (scenario, step names, messages) is small: redacted once per batch, not per record.
+    const strings = batch.strings.map((v) => Buffer.from(JSON.stringify(redactText(v)), 'utf8'));
     let pos = 0;
     for (let r = 0; r < batch.count; r++) {
       let slot = r * SLOTS;

@@ -6,6 +6,10 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { redactStrings } from './redact.js';
+
+/** Kept here for its importers; the rules live in store/redact. */
+export { redactSecrets } from './redact.js';
 
 export const RUN_FILES = {
   summary: 'summary.json',
@@ -95,8 +99,9 @@ export function createRunDir(dir: string): string {
   return dir;
 }
 
+/** Writes run.json; every string in it (targets, event labels and errors, telemetry names) is redacted. */
 export function writeRunInfo(dir: string, info: RunInfo): void {
-  writeFileSync(join(dir, RUN_FILES.run), `${JSON.stringify(info, null, 2)}\n`);
+  writeFileSync(join(dir, RUN_FILES.run), `${JSON.stringify(redactStrings(info), null, 2)}\n`);
 }
 
 export function readRunInfo(dir: string): RunInfo {
@@ -105,32 +110,4 @@ export function readRunInfo(dir: string): RunInfo {
 
 export function hasRunFiles(dir: string): boolean {
   return existsSync(join(dir, RUN_FILES.run)) && existsSync(join(dir, RUN_FILES.records));
-}
-
-const SECRET_HEADER = /auth|key|token|secret|cookie|password/i;
-const SECRET_VALUE = /^(bearer|basic)\s|^sk-[A-Za-z0-9_-]{8,}/i;
-/** Keys inside a value, e.g. a gateway config header: `sk-…` tokens and JSON `"api_key": "…"` fields. */
-const EMBEDDED_SECRET =
-  /sk-[A-Za-z0-9_-]{8,}|("[A-Za-z_-]*(?:api_?key|token|secret|password|authorization)"\s*:\s*)"[^"]*"/gi;
-
-/**
- * A copy of `value` safe for files and logs: secret-looking headers (inside any
- * `headers` object) and bearer or `sk-` values anywhere are replaced.
- */
-export function redactSecrets(value: unknown, inHeaders = false, key = ''): unknown {
-  if (typeof value === 'string') {
-    if ((inHeaders && SECRET_HEADER.test(key)) || SECRET_VALUE.test(value)) return '[redacted]';
-    return value.replace(EMBEDDED_SECRET, (_m, field: string | undefined) =>
-      field === undefined ? '[redacted]' : `${field}"[redacted]"`,
-    );
-  }
-  if (Array.isArray(value)) return value.map((item) => redactSecrets(item));
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      out[k] = redactSecrets(v, k.toLowerCase() === 'headers', k);
-    }
-    return out;
-  }
-  return value;
 }

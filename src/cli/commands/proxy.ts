@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { loadProxyFaults, type ProxyFaultSetInput, startFaultProxy } from '../../sim/index.js';
+import { redactText } from '../../store/index.js';
 import { integerFlag, serveUntilSignal } from '../serve.js';
 
 interface ProxyOptions {
@@ -21,7 +22,7 @@ async function runProxy(options: ProxyOptions): Promise<void> {
     'proxy',
     `${options.host}:${port}`,
     () => startFaultProxy({ upstream: options.upstream, port, host: options.host, faults }),
-    (url) => [`forwarding to ${options.upstream}; faults at ${url}/__tokenstorm/faults`],
+    (url) => [`forwarding to ${redactText(options.upstream)}; faults at ${url}/__tokenstorm/faults`],
   );
 }
 

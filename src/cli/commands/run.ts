@@ -8,6 +8,7 @@ import { ConfigError, loadTest, parseEnvArgs } from '../../config/index.js';
 import { type RecordsMode, runTest } from '../../engine/index.js';
 import { executorFor } from '../../load/index.js';
 import { createLiveView, renderConsoleSummary } from '../../report/index.js';
+import { redactText } from '../../store/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { summarize, writeCiFiles, writeOutputs } from '../run-outputs.js';
 
@@ -79,7 +80,7 @@ function interruptHandling(log: (line: string) => void) {
 }
 
 async function run(file: string, flags: RunFlags): Promise<number> {
-  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const log = (line: string) => process.stderr.write(`${redactText(line)}\n`);
   const env = parseEnvArgs(flags.env);
   // -e values are seen by ${VAR} in YAML and by process.env in TypeScript tests.
   Object.assign(process.env, env);
@@ -97,7 +98,7 @@ async function run(file: string, flags: RunFlags): Promise<number> {
   const view = flags.quiet
     ? undefined
     : createLiveView(test.name, process.stderr, executorFor(test.load).plan.stages);
-  const say = view === undefined ? log : (line: string) => view.log(line);
+  const say = view === undefined ? log : (line: string) => view.log(redactText(line));
   const signals = interruptHandling(say);
   view?.start();
   try {
