@@ -11,6 +11,7 @@ import {
   sseChunk,
   startFixtureServer,
 } from '../../test/support/fixture-server.js';
+import { runWorkload, workloadFor } from '../../test/support/run-workload.js';
 import { parseTest } from '../config/index.js';
 import { createClock } from './clock.js';
 import { HttpClient } from './http1/index.js';
@@ -262,5 +263,39 @@ describe('following redirects', () => {
     const m = await run(step);
     expect(m).toMatchObject({ outcome: 'error', error: 'timeout' });
     expect(m.redirects?.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("takes the test's max_redirects in fixed and templated steps, sessions and flows", async () => {
+    const url = await serve((req, res) => {
+      req.resume();
+      res.writeHead(301, { location: '/moved' }).end();
+    });
+    const chat = { model: 'm', messages: [{ role: 'user' as const, content: 'x' }] };
+    const workload = workloadFor(
+      {
+        max_redirects: 0,
+        scenarios: [
+          { name: 'fixed', steps: [{ chat }] },
+          { name: 'templated', steps: [{ http: { method: 'GET', url: '/t{{ random.int(1,1) }}' } }] },
+          { name: 'session', session: { turns: 1, user_messages: ['hi'], chat: { model: 'm' } } },
+          {
+            name: 'flow',
+            flow: async (vu) => {
+              await vu.http({ method: 'GET', url: '/f' });
+            },
+          },
+        ],
+      },
+      url,
+    );
+    const records = await runWorkload(workload, { iterations: 24 });
+    expect(new Set(records.map((r) => r.scenario))).toEqual(
+      new Set(['fixed', 'templated', 'session', 'flow']),
+    );
+    for (const r of records) {
+      expect(r, r.scenario).toMatchObject({ outcome: 'error', error: 'http_3xx', status: 301 });
+      expect(r.message, r.scenario).toContain('not followed (max_redirects: 0)');
+      expect(r.redirects, r.scenario).toBeUndefined();
+    }
   });
 });
