@@ -17,7 +17,13 @@ import type { Clock } from './clock.js';
 import { handOver } from './completion-turns.js';
 import { BodyDecoder, codingOf, type DecodedReader, encodingOf } from './content-decoding.js';
 import { ClientAbort, classifyTransportError, type Failure, isRedirect } from './errors.js';
-import type { HttpMethod, HttpTransport, RequestController, RequestHandler } from './http1/index.js';
+import type {
+  HttpMethod,
+  HttpTransport,
+  RequestController,
+  RequestHandler,
+  RequestOptions,
+} from './http1/index.js';
 import {
   DEFAULT_MAX_REDIRECTS,
   type RedirectRequest,
@@ -195,7 +201,9 @@ class TimedHandler<S extends ResponseSink, C, T> implements RequestHandler, List
     timeoutMs: number,
     private readonly cancelAfterMs: number | undefined,
     private readonly dispatcher: HttpTransport,
-    private readonly request: ExchangeRequest,
+    /** What was dispatched (the transport keeps it too): where a redirect is resolved from. */
+    private readonly sent: RequestOptions,
+    private readonly maxRedirects: number,
   ) {
     const now = clock();
     this.result = { sentAt: now, endAt: now };
@@ -305,9 +313,9 @@ class TimedHandler<S extends ResponseSink, C, T> implements RequestHandler, List
    * sent at its end); false when it is the response, with a note saying why.
    */
   private follows(status: number, headers: IncomingHttpHeaders): boolean {
-    const max = this.request.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+    const max = this.maxRedirects;
     let following = this.following;
-    const next = redirectTarget(following?.current ?? this.request, status, headers.location);
+    const next = redirectTarget(following?.current ?? this.sent, status, headers.location);
     if (typeof next === 'string') {
       this.redirectNote = { kind: 'http_3xx', message: next };
       return false;
@@ -328,7 +336,7 @@ class TimedHandler<S extends ResponseSink, C, T> implements RequestHandler, List
       return false;
     }
     if (following === undefined) {
-      following = { hops: [], current: this.request, next, status, sentAt: this.result.sentAt };
+      following = { hops: [], current: this.sent, next, status, sentAt: this.result.sentAt };
       this.following = following;
       this.result.redirects = following.hops;
     }
@@ -487,6 +495,13 @@ export function exchangeThen<S extends ResponseSink, C, T>(
   context: C,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    const options: RequestOptions = {
+      origin: request.origin,
+      path: request.path,
+      method: request.method,
+      headers: request.headers,
+      body: request.body ?? null,
+    };
     const handler = new TimedHandler<S, C, T>(
       clock,
       sink,
@@ -498,19 +513,11 @@ export function exchangeThen<S extends ResponseSink, C, T>(
       request.timeoutMs,
       request.cancelAfterMs,
       dispatcher,
-      request,
+      options,
+      request.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
     );
     try {
-      dispatcher.dispatch(
-        {
-          origin: request.origin,
-          path: request.path,
-          method: request.method,
-          headers: request.headers,
-          body: request.body ?? null,
-        },
-        handler,
-      );
+      dispatcher.dispatch(options, handler);
     } catch (err) {
       handler.onResponseError(undefined as unknown as RequestController, err as Error);
     }

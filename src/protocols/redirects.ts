@@ -18,8 +18,8 @@ export interface RedirectRequest {
   /** Path and query. */
   path: string;
   method: HttpMethod;
-  headers: Record<string, string>;
-  body?: string | undefined;
+  headers?: Record<string, string> | undefined;
+  body?: string | null | undefined;
 }
 
 /** The request a redirect leads to, and how a record shows its URL. */
@@ -71,14 +71,15 @@ export function redirectTarget(
     ((status === 301 || status === 302) && method === 'POST');
   const crossOrigin = url.origin !== from.origin;
   let headers = from.headers;
-  if (dropBody || crossOrigin) {
-    headers = {};
-    for (const name in from.headers) {
+  if (headers !== undefined && (dropBody || crossOrigin)) {
+    const kept: Record<string, string> = {};
+    for (const name in headers) {
       const lower = name.toLowerCase();
       if (dropBody && BODY_HEADERS.has(lower)) continue;
       if (crossOrigin && ORIGIN_HEADERS.has(lower)) continue;
-      headers[name] = from.headers[name] as string;
+      kept[name] = headers[name] as string;
     }
+    headers = kept;
   }
   return {
     origin: url.origin,
