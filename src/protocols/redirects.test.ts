@@ -203,6 +203,8 @@ describe('following redirects', () => {
   it('gives a redirect without a usable Location as http_3xx with the reason', async () => {
     const url = await serve((req, res) => {
       if (req.url === '/none') return void res.writeHead(302).end();
+      if (req.url === '/bad')
+        return void res.writeHead(302, { location: 'http://admin:hunter2@[bad/x?k=v' }).end();
       res.writeHead(301, { location: 'ftp://127.0.0.1/file' }).end();
     });
     const none = await run(compile(url, { http: { method: 'GET', url: '/none' } }));
@@ -211,6 +213,9 @@ describe('following redirects', () => {
     const ftp = await run(compile(url, { http: { method: 'GET', url: '/ftp' } }));
     expect(ftp).toMatchObject({ outcome: 'error', error: 'http_3xx', status: 301 });
     expect(ftp.message).toBe('HTTP 301 to a ftp: URL, which is not followed');
+    const bad = await run(compile(url, { http: { method: 'GET', url: '/bad' } }));
+    expect(bad).toMatchObject({ outcome: 'error', error: 'http_3xx', status: 302 });
+    expect(bad.message).toBe('HTTP 302 with an invalid Location header: "http://[redacted]@[bad/x"');
   });
 
   it('drops Authorization and Cookie on a redirect to another origin, and keeps them on the same one', async () => {

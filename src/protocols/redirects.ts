@@ -7,6 +7,7 @@
  * credentials (`Authorization`, `Cookie`, `Proxy-Authorization`) and `Host`.
  * Why here and not in a transport: both clients (ours and undici) share it.
  */
+import { redactMessage } from './errors.js';
 import type { HttpMethod } from './http1/index.js';
 
 /** k6's default: redirects followed before a response counts as `http_3xx`. */
@@ -60,7 +61,8 @@ export function redirectTarget(
   try {
     url = new URL(value, from.origin + from.path);
   } catch {
-    return `HTTP ${status} with an invalid Location header: ${JSON.stringify(value.slice(0, 80).replace(/\?.*/, ''))}`;
+    const shown = redactMessage(value.replace(/[?#].*/, '').slice(0, 80));
+    return `HTTP ${status} with an invalid Location header: ${JSON.stringify(shown)}`;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return `HTTP ${status} to a ${url.protocol} URL, which is not followed`;
