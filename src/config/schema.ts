@@ -40,6 +40,12 @@ const positiveInt = () =>
     .int({ error: 'expected a positive whole number' })
     .positive({ error: 'expected a positive whole number' });
 
+const redirectCount = () =>
+  z
+    .number({ error: 'expected a number of redirects (a whole number, 0 or more)' })
+    .int({ error: 'expected a number of redirects (a whole number, 0 or more)' })
+    .min(0, { error: 'expected a number of redirects (a whole number, 0 or more)' });
+
 const Headers = z.record(z.string(), z.string({ error: 'expected a string header value' }));
 
 const Message = z.looseObject({
@@ -54,6 +60,8 @@ const stepCommon = {
   headers: Headers.optional(),
   /** Per-request timeout; the test's `timeout` when absent. */
   timeout: durationMs().optional(),
+  /** Redirects followed; the test's `max_redirects` when absent. */
+  max_redirects: redirectCount().optional(),
   ...stepWorkloadFields,
 };
 
@@ -182,6 +190,8 @@ export const TestSchema = z
     headers: Headers.default({}),
     /** Per-request timeout. */
     timeout: durationMs().default(60_000),
+    /** Redirects a request follows (k6's default, 10); 0 records a redirect as `http_3xx`. */
+    max_redirects: redirectCount().default(10),
     /** Seed for every random choice, so a run can be reproduced. */
     seed: z.number().int().default(1),
     scenarios: z.array(ScenarioSchema).min(1, { error: 'expected at least one scenario' }),

@@ -33,6 +33,7 @@ export {
   type ErrorKind,
   type Outcome,
   outputTokensOf,
+  type RedirectHop,
   type RequestRecord,
   roundMs,
   type StepKind,

@@ -8,6 +8,7 @@
 /** Error kinds of DESIGN.md §1. A client-side cancellation is not an error. */
 export const ERROR_KINDS = [
   'rate_limited',
+  'http_3xx',
   'http_4xx',
   'http_5xx',
   'timeout',
@@ -70,6 +71,19 @@ export interface RequestRecord {
   /** Tokens counted by the client's tokenizer (gpt-tokenizer). */
   inputTokensClient?: number;
   outputTokensClient?: number;
+  /** Redirects followed before the final response, in order (absent when none). */
+  redirects?: RedirectHop[];
+  /** The response's `Content-Encoding`, when it had one (gzip, deflate and br are decoded). */
+  encoding?: string;
+}
+
+/** One redirect followed: its status, where it pointed (query left out), and how long the hop took. */
+export interface RedirectHop {
+  status: number;
+  /** The absolute URL it pointed to, without its query or fragment (they may hold secrets). */
+  location: string;
+  /** From this hop's request being sent to the end of its redirect response. */
+  ms: number;
 }
 
 /** Rounds a millisecond value to microseconds, so records survive JSON exactly. */

@@ -21,12 +21,18 @@ export interface Failure {
   message: string;
 }
 
-/** `rate_limited` for 429, else `http_4xx`/`http_5xx`; undefined for a success status. */
+/** `rate_limited` for 429, else `http_3xx`/`http_4xx`/`http_5xx`; undefined for a success status. */
 export function kindOfStatus(status: number): ErrorKind | undefined {
   if (status === 429) return 'rate_limited';
   if (status >= 500) return 'http_5xx';
   if (status >= 400) return 'http_4xx';
+  if (status >= 300) return 'http_3xx';
   return undefined;
+}
+
+/** A status that sends the client elsewhere with `Location` (301, 302, 303, 307, 308). */
+export function isRedirect(status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 }
 
 const TIMEOUT_CODES = new Set([

@@ -6,12 +6,30 @@
  * writes the requests of one event-loop turn together, after it), first byte when
  * the response head arrives, end at the last body byte. The code waiting on
  * an ended exchange runs within a per-turn budget (protocols/completion-turns).
+ * Redirects are followed here, for both transports, up to `maxRedirects`
+ * (protocols/redirects), each hop timed; `sent`, first byte and end stay
+ * those the user sees: from the first request's send to the final response.
+ * A compressed body reaches the sink decoded (protocols/content-decoding).
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { type RedirectHop, roundMs } from '../metrics/index.js';
 import type { Clock } from './clock.js';
 import { handOver } from './completion-turns.js';
-import { ClientAbort, classifyTransportError, type Failure } from './errors.js';
-import type { HttpMethod, HttpTransport, RequestController, RequestHandler } from './http1/index.js';
+import { BodyDecoder, codingOf, type DecodedReader, encodingOf } from './content-decoding.js';
+import { ClientAbort, classifyTransportError, type Failure, isRedirect } from './errors.js';
+import type {
+  HttpMethod,
+  HttpTransport,
+  RequestController,
+  RequestHandler,
+  RequestOptions,
+} from './http1/index.js';
+import {
+  DEFAULT_MAX_REDIRECTS,
+  type RedirectRequest,
+  type RedirectTarget,
+  redirectTarget,
+} from './redirects.js';
 
 /** Receives the response as it arrives; returns a failure to end the exchange early. */
 export interface ResponseSink {
@@ -29,6 +47,10 @@ export interface ExchangeResult {
   endAt: number;
   status?: number;
   failure?: Failure;
+  /** Redirects followed before the final response (absent when none). */
+  redirects?: RedirectHop[];
+  /** The final response's `Content-Encoding` (absent when none or `identity`). */
+  encoding?: string;
 }
 
 export interface ExchangeRequest {
@@ -42,6 +64,20 @@ export interface ExchangeRequest {
   signal?: AbortSignal | undefined;
   /** A user who gives up: the client aborts the connection this long after `sent` (outcome `cancelled`). */
   cancelAfterMs?: number | undefined;
+  /** Redirects followed at most (default {@link DEFAULT_MAX_REDIRECTS}); 0 leaves a redirect as the response. */
+  maxRedirects?: number | undefined;
+}
+
+/** The redirects of one exchange: the hops so far and the request now on its way. */
+interface Following {
+  hops: RedirectHop[];
+  /** Where the current request went. */
+  current: RedirectRequest;
+  /** Where the redirect being read leads, and its status. */
+  next: RedirectTarget | undefined;
+  status: number;
+  /** When the current hop's request was sent. */
+  sentAt: number;
 }
 
 /** Ends a response the sink rejected; its failure is already recorded. */
@@ -134,7 +170,7 @@ export function isAborted(signal: AbortSignal | undefined): boolean {
 export type Finish<S extends ResponseSink, C, T> = (result: ExchangeResult, sink: S, context: C) => T;
 
 /** A dispatch handler that records timings; one per request, no closures on the data path. */
-class TimedHandler<S extends ResponseSink, C, T> implements RequestHandler, Listed {
+class TimedHandler<S extends ResponseSink, C, T> implements RequestHandler, Listed, DecodedReader {
   /** Neighbours in the signal's in-flight list. */
   prev: Listed | undefined = undefined;
   next: Listed | undefined = undefined;
@@ -144,6 +180,15 @@ class TimedHandler<S extends ResponseSink, C, T> implements RequestHandler, List
   private timer: NodeJS.Timeout | undefined;
   private cancelTimer: NodeJS.Timeout | undefined;
   private pendingAbort: ClientAbort | undefined;
+  /** Set at the first redirect followed. */
+  private following: Following | undefined = undefined;
+  /** The response read is a redirect being followed: its body is skipped. */
+  private skipping = false;
+  /** Decodes the final response's body when it came compressed. */
+  private decoder: BodyDecoder | undefined = undefined;
+  /** Why a redirect was left as the response (`http_3xx`); `forced` when it fails even a status the sink accepts. */
+  private redirectNote: Failure | undefined = undefined;
+  private forcedNote = false;
 
   constructor(
     private readonly clock: Clock,
@@ -154,7 +199,11 @@ class TimedHandler<S extends ResponseSink, C, T> implements RequestHandler, List
     private readonly context: C,
     private readonly signal: AbortSignal | undefined,
     timeoutMs: number,
-    private readonly cancelAfterMs: number | undefined = undefined,
+    private readonly cancelAfterMs: number | undefined,
+    private readonly dispatcher: HttpTransport,
+    /** What was dispatched (the transport keeps it too): where a redirect is resolved from. */
+    private readonly sent: RequestOptions,
+    private readonly maxRedirects: number,
   ) {
     const now = clock();
     this.result = { sentAt: now, endAt: now };
@@ -176,6 +225,12 @@ class TimedHandler<S extends ResponseSink, C, T> implements RequestHandler, List
 
   private abort(reason: ClientAbort): void {
     if (this.done) return;
+    if (this.decoder?.draining === true) {
+      // The transport has ended; only the decoder is still at work.
+      this.result.failure = classifyTransportError(reason, true);
+      this.finish(this.clock());
+      return;
+    }
     if (this.controller === undefined) {
       this.pendingAbort = reason;
       return;
@@ -191,9 +246,11 @@ class TimedHandler<S extends ResponseSink, C, T> implements RequestHandler, List
 
   onRequestStart(controller: RequestController): void {
     this.controller = controller;
-    this.result.sentAt = this.clock();
+    const following = this.following;
+    if (following === undefined) this.result.sentAt = this.clock();
+    else following.sentAt = this.clock();
     if (this.pendingAbort !== undefined) controller.abort(this.pendingAbort);
-    else if (this.cancelAfterMs !== undefined) {
+    else if (this.cancelAfterMs !== undefined && following === undefined) {
       const ms = this.cancelAfterMs;
       this.cancelTimer = setTimeout(
         () => this.abort(new ClientAbort('cancelled', `cancelled by the user after ${Math.round(ms)} ms`)),
@@ -204,12 +261,27 @@ class TimedHandler<S extends ResponseSink, C, T> implements RequestHandler, List
 
   onResponseStart(_controller: RequestController, statusCode: number, headers: IncomingHttpHeaders): void {
     const at = this.clock();
+    if (
+      statusCode >= 300 &&
+      statusCode < 400 &&
+      isRedirect(statusCode) &&
+      this.follows(statusCode, headers)
+    ) {
+      return;
+    }
     this.result.firstByteAt = at;
     this.result.status = statusCode;
+    const encoding = headers['content-encoding'];
+    if (encoding !== undefined) this.startDecoding(encoding);
     this.sink.onStart(statusCode, headers, at);
   }
 
   onResponseData(controller: RequestController, chunk: Buffer): void {
+    if (this.skipping) return;
+    if (this.decoder !== undefined) {
+      this.decoder.write(chunk);
+      return;
+    }
     const failure = this.sink.onData(chunk, this.clock());
     if (failure !== undefined && this.result.failure === undefined) {
       this.result.failure = failure;
@@ -219,9 +291,134 @@ class TimedHandler<S extends ResponseSink, C, T> implements RequestHandler, List
 
   onResponseEnd(): void {
     const at = this.clock();
+    if (this.skipping) this.nextHop(at);
+    else if (this.decoder !== undefined) this.decoder.end();
+    else this.endBody(at);
+  }
+
+  /** The final response's body has ended (decoded, when it came compressed). */
+  private endBody(at: number): void {
     const failure = this.sink.onEnd(at);
     if (failure !== undefined) this.result.failure = failure;
+    const note = this.redirectNote;
+    if (note !== undefined) {
+      const now = this.result.failure;
+      if (now === undefined ? this.forcedNote : now.kind === 'http_3xx') this.result.failure = note;
+    }
     this.finish(at);
+  }
+
+  /**
+   * A redirect arrived: true when it is followed (its body is skipped, the next request
+   * sent at its end); false when it is the response, with a note saying why.
+   */
+  private follows(status: number, headers: IncomingHttpHeaders): boolean {
+    const max = this.maxRedirects;
+    let following = this.following;
+    const next = redirectTarget(following?.current ?? this.sent, status, headers.location);
+    if (typeof next === 'string') {
+      this.redirectNote = { kind: 'http_3xx', message: next };
+      return false;
+    }
+    if (max <= 0) {
+      this.redirectNote = {
+        kind: 'http_3xx',
+        message: `HTTP ${status} to ${next.shown}, not followed (max_redirects: 0)`,
+      };
+      return false;
+    }
+    if (following !== undefined && following.hops.length >= max) {
+      this.redirectNote = {
+        kind: 'http_3xx',
+        message: `more than ${max} redirects (max_redirects: ${max}); the last, HTTP ${status}, to ${next.shown}`,
+      };
+      this.forcedNote = true;
+      return false;
+    }
+    if (following === undefined) {
+      following = { hops: [], current: this.sent, next, status, sentAt: this.result.sentAt };
+      this.following = following;
+      this.result.redirects = following.hops;
+    }
+    following.next = next;
+    following.status = status;
+    this.skipping = true;
+    return true;
+  }
+
+  /** The redirect being followed has ended: the next request goes out (after this turn's bookkeeping). */
+  private nextHop(at: number): void {
+    const following = this.following as Following;
+    const next = following.next as RedirectTarget;
+    following.hops.push({
+      status: following.status,
+      location: next.shown,
+      ms: roundMs(at - following.sentAt),
+    });
+    following.current = next;
+    following.next = undefined;
+    this.skipping = false;
+    // Aborts until the next request is under way wait for it (see onRequestQueued).
+    this.controller = undefined;
+    // After the transport has released the connection the redirect came on, so the next may take it.
+    queueMicrotask(() => this.sendHop(next));
+  }
+
+  private sendHop(next: RedirectTarget): void {
+    if (this.done) return;
+    try {
+      this.dispatcher.dispatch(
+        {
+          origin: next.origin,
+          path: next.path,
+          method: next.method,
+          headers: next.headers,
+          body: next.body ?? null,
+        },
+        this,
+      );
+    } catch (err) {
+      this.onResponseError(undefined as unknown as RequestController, err as Error);
+    }
+  }
+
+  /** The final response came with a `Content-Encoding`: record it, and decode the ones we know. */
+  private startDecoding(header: string | string[]): void {
+    const encoding = encodingOf(header);
+    if (encoding === undefined) return;
+    this.result.encoding = encoding;
+    const coding = codingOf(encoding);
+    if (coding !== undefined) this.decoder = new BodyDecoder(coding, this);
+  }
+
+  /** Decoded output, timed as it comes out of the decoder. */
+  onDecoded(chunk: Buffer): void {
+    if (this.done || this.result.failure !== undefined) return;
+    const failure = this.sink.onData(chunk, this.clock());
+    if (failure !== undefined) this.failDecoding(failure);
+  }
+
+  onDecodedEnd(): void {
+    if (this.done || this.result.failure !== undefined) return;
+    this.endBody(this.clock());
+  }
+
+  onDecodeError(error: Error): void {
+    if (this.done || this.result.failure !== undefined) return;
+    const coding = (this.decoder as BodyDecoder).coding;
+    this.failDecoding({
+      kind: 'stream_error',
+      message: `cannot decode the ${coding} body: ${error.message}`,
+    });
+  }
+
+  /** The decoded body failed (the sink's limit, bad data): stop reading, or end now if the transport has. */
+  private failDecoding(failure: Failure): void {
+    this.result.failure = failure;
+    const decoder = this.decoder as BodyDecoder;
+    decoder.destroy();
+    if (decoder.draining || this.controller === undefined) this.finish(this.clock());
+    else this.controller.abort(new SinkFailure(failure.message));
   }
 
   onResponseError(_controller: RequestController, error: Error): void {
@@ -241,6 +438,7 @@ class TimedHandler<S extends ResponseSink, C, T> implements RequestHandler, List
   private finish(at: number): void {
     if (this.done) return;
     this.done = true;
+    this.decoder?.destroy();
     clearTimeout(this.timer);
     clearTimeout(this.cancelTimer);
     if (this.signal !== undefined) listOf(this.signal).remove(this);
@@ -297,6 +495,13 @@ export function exchangeThen<S extends ResponseSink, C, T>(
   context: C,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    const options: RequestOptions = {
+      origin: request.origin,
+      path: request.path,
+      method: request.method,
+      headers: request.headers,
+      body: request.body ?? null,
+    };
     const handler = new TimedHandler<S, C, T>(
       clock,
       sink,
@@ -307,18 +512,12 @@ export function exchangeThen<S extends ResponseSink, C, T>(
       request.signal,
       request.timeoutMs,
       request.cancelAfterMs,
+      dispatcher,
+      options,
+      request.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
     );
     try {
-      dispatcher.dispatch(
-        {
-          origin: request.origin,
-          path: request.path,
-          method: request.method,
-          headers: request.headers,
-          body: request.body ?? null,
-        },
-        handler,
-      );
+      dispatcher.dispatch(options, handler);
     } catch (err) {
       handler.onResponseError(undefined as unknown as RequestController, err as Error);
     }

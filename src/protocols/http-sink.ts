@@ -4,14 +4,17 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Failure } from './errors.js';
-import { kindOfStatus } from './errors.js';
+import { isRedirect, kindOfStatus } from './errors.js';
 import type { ResponseSink } from './exchange.js';
 
 const MAX_ERROR_BODY_CHARS = 300;
 /** Most of a body kept for captures; a capture needs a login answer, not a download. */
 export const MAX_KEPT_BODY_BYTES = 1024 * 1024;
 
-/** Accepts any 2xx/3xx status, or exactly the expected ones when given. */
+/**
+ * Accepts any 2xx status and a 3xx that is not a redirect (304, 300), or exactly the
+ * expected ones when given. A redirect reaching the sink was not followed (`max_redirects`).
+ */
 export class HttpSink implements ResponseSink {
   status = 0;
   bytes = 0;
@@ -44,7 +47,7 @@ export class HttpSink implements ResponseSink {
       this.kept.push(part);
       this.keptBytes += part.length;
     }
-    if (this.status >= 400 && this.errorBody.length < MAX_ERROR_BODY_CHARS) {
+    if (this.status >= 300 && this.errorBody.length < MAX_ERROR_BODY_CHARS) {
       this.errorBody += chunk.toString('utf8', 0, Math.min(chunk.length, MAX_ERROR_BODY_CHARS));
     }
     return undefined;
@@ -61,6 +64,7 @@ export class HttpSink implements ResponseSink {
       };
     }
     const kind = kindOfStatus(this.status);
-    return kind === undefined ? undefined : { kind, message };
+    if (kind === undefined || (kind === 'http_3xx' && !isRedirect(this.status))) return undefined;
+    return { kind, message };
   }
 }

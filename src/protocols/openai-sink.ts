@@ -279,7 +279,7 @@ export class OpenAISink implements ResponseSink {
     this.releaseReader();
     if (this.failure !== undefined) return this.failure;
     if (this.status >= 300) {
-      const kind = kindOfStatus(this.status) ?? 'http_4xx';
+      const kind = kindOfStatus(this.status) ?? 'http_3xx';
       const snippet = (this.body + (this.decoder?.end() ?? ''))
         .slice(0, MAX_ERROR_BODY_CHARS)
         .replace(/\s+/g, ' ');

@@ -11,6 +11,7 @@ import { type ExchangeResult, exchangeThen } from './exchange.js';
 import { HttpSink } from './http-sink.js';
 import type { HttpMethod, HttpTransport } from './http1/index.js';
 import { OpenAISink } from './openai-sink.js';
+import { DEFAULT_MAX_REDIRECTS } from './redirects.js';
 import { countTokens } from './tokens.js';
 
 /** A step with its URL, headers and body prepared. */
@@ -24,6 +25,8 @@ export interface CompiledStep {
   headers: Record<string, string>;
   body: string | undefined;
   timeoutMs: number;
+  /** Redirects followed at most; 0 records a redirect as `http_3xx`. */
+  maxRedirects: number;
   expectStatus: readonly number[] | undefined;
   /** A model step answered as an SSE stream. */
   stream: boolean;
@@ -50,6 +53,8 @@ export type StepMeasurement = Pick<
   | 'outputTokens'
   | 'inputTokensClient'
   | 'outputTokensClient'
+  | 'redirects'
+  | 'encoding'
 >;
 
 export interface StepContext {
@@ -63,6 +68,8 @@ interface Defaults {
   target: string;
   headers: Record<string, string>;
   timeoutMs: number;
+  /** The test's `max_redirects` (default {@link DEFAULT_MAX_REDIRECTS}). */
+  maxRedirects?: number | undefined;
 }
 
 interface Endpoint {
@@ -145,6 +152,7 @@ export function compileStep(step: Step, index: number, defaults: Defaults): Comp
       headers: modelHeaders(defaults.headers, s),
       body: modelBody(s, 'messages', s.messages),
       timeoutMs: s.timeout ?? defaults.timeoutMs,
+      maxRedirects: s.max_redirects ?? defaults.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
       expectStatus: undefined,
       stream: s.stream,
       inputTokensClient: countTokens(promptText(s)),
@@ -163,6 +171,7 @@ export function compileStep(step: Step, index: number, defaults: Defaults): Comp
       headers: modelHeaders(defaults.headers, s),
       body: modelBody(s, 'prompt', s.prompt),
       timeoutMs: s.timeout ?? defaults.timeoutMs,
+      maxRedirects: s.max_redirects ?? defaults.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
       expectStatus: undefined,
       stream: s.stream,
       inputTokensClient: countTokens(s.prompt ?? ''),
@@ -188,6 +197,7 @@ export function compileStep(step: Step, index: number, defaults: Defaults): Comp
     headers,
     body,
     timeoutMs: s.timeout ?? defaults.timeoutMs,
+    maxRedirects: s.max_redirects ?? defaults.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
     expectStatus: expect === undefined ? undefined : Array.isArray(expect) ? expect : [expect],
     stream: false,
     inputTokensClient: undefined,
@@ -260,6 +270,7 @@ export function sendStep(step: CompiledStep, ctx: StepContext, options: SendOpti
       timeoutMs: step.timeoutMs,
       signal: ctx.signal,
       cancelAfterMs: options.cancelAfterMs,
+      maxRedirects: step.maxRedirects,
     },
     sink,
     measured,
@@ -278,6 +289,8 @@ function measured(result: ExchangeResult, sink: HttpSink | OpenAISink, step: Com
   };
   if (result.status !== undefined) m.status = result.status;
   if (result.firstByteAt !== undefined) m.ttfbMs = roundMs(result.firstByteAt - sent);
+  if (result.redirects !== undefined) m.redirects = result.redirects;
+  if (result.encoding !== undefined) m.encoding = result.encoding;
   if (result.failure !== undefined) {
     if (result.failure.kind === 'cancelled') m.outcome = 'cancelled';
     else {

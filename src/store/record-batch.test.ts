@@ -33,6 +33,11 @@ const FULL: Required<RequestRecord> = {
   outputTokens: 59,
   inputTokensClient: 1499,
   outputTokensClient: 58,
+  redirects: [
+    { status: 301, location: 'http://127.0.0.1:1/a "b"', ms: 1.5 },
+    { status: 307, location: 'https://example.test/c', ms: 0.001 },
+  ],
+  encoding: 'gzip',
 };
 
 const lines = (text: string) => {
@@ -108,6 +113,7 @@ function randomRecord(rng: () => number, id: number): RequestRecord {
     if (name === 'error') optional[name] = pick(ERROR_KINDS);
     else if (kind === 'string') optional[name] = text();
     else if (kind === 'number') optional[name] = num();
+    else if (kind === 'json') optional[name] = [{ status: 302, location: text(), ms: num() }];
     else optional[name] = Array.from({ length: Math.floor(rng() * 6) }, num);
   }
   return r;

@@ -16,14 +16,17 @@
 import type { RequestRecord } from '../metrics/index.js';
 import { redactText } from './redact.js';
 
-type FieldKind = 'number' | 'string' | 'numbers';
+/** `json`: a rare structured field (redirects), carried as its JSON text and written as it is. */
+type FieldKind = 'number' | 'string' | 'numbers' | 'json';
 type KindOf<T> = T extends number
   ? 'number'
   : T extends string
     ? 'string'
     : T extends readonly number[]
       ? 'numbers'
-      : never;
+      : T extends readonly object[]
+        ? 'json'
+        : never;
 
 /**
  * Every field of a record and how it travels. The type makes this list
@@ -59,6 +62,8 @@ export const FIELDS = {
   outputTokens: 'number',
   inputTokensClient: 'number',
   outputTokensClient: 'number',
+  redirects: 'json',
+  encoding: 'string',
 } as const satisfies { [K in keyof Required<RequestRecord>]: KindOf<Required<RequestRecord>[K]> };
 
 const NAMES = Object.keys(FIELDS) as (keyof typeof FIELDS)[];
@@ -141,6 +146,8 @@ export class RecordBatch {
     s[o + 26] = r.outputTokens ?? Number.NaN;
     s[o + 27] = r.inputTokensClient ?? Number.NaN;
     s[o + 28] = r.outputTokensClient ?? Number.NaN;
+    s[o + 29] = r.redirects === undefined ? Number.NaN : this.#string(29, JSON.stringify(r.redirects));
+    s[o + 30] = this.#string(30, r.encoding);
     this.#count++;
     return this.#count >= this.capacity;
   }
@@ -224,7 +231,9 @@ export class LineEncoder {
           this.#out[pos++] = 0x5d; // ]
         } else if (!Number.isNaN(v)) {
           if (kind === 'string') pos = this.#bytes(this.#bytes(pos, key, 0), strings[v] as Buffer, 0);
-          else {
+          else if (kind === 'json') {
+            pos = this.#bytes(this.#bytes(pos, key, 0), Buffer.from(batch.strings[v] as string, 'utf8'), 0);
+          } else {
             pos = this.#bytes(pos, key, MAX_NUMBER_BYTES);
             pos = this.#number(pos, v);
           }

@@ -18,6 +18,7 @@ interface Defaults {
   target: string;
   headers: Record<string, string>;
   timeoutMs: number;
+  maxRedirects?: number | undefined;
 }
 
 function kindOf(step: Step): 'chat' | 'completion' | 'http' {

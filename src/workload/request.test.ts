@@ -25,6 +25,8 @@ describe('recordOf', () => {
       outputTokens: 80,
       inputTokensClient: 119,
       outputTokensClient: 81,
+      redirects: [{ status: 302, location: 'http://127.0.0.1:1/next', ms: 1.25 }],
+      encoding: 'gzip',
     };
     const labels: Required<RecordLabels> = { attempt: 2, turn: 4, contextTokens: 2048 };
     const record = recordOf(run, step, 99.5, m, labels);

@@ -59,6 +59,8 @@ export interface IterationRun {
   target: string;
   headers: Record<string, string>;
   timeoutMs: number;
+  /** The test's `max_redirects`. */
+  maxRedirects?: number | undefined;
 }
 
 /** What a flow sees of a request it sent. */
@@ -164,6 +166,8 @@ export function recordOf(
   if (m.outputTokens !== undefined) record.outputTokens = m.outputTokens;
   if (m.inputTokensClient !== undefined) record.inputTokensClient = m.inputTokensClient;
   if (m.outputTokensClient !== undefined) record.outputTokensClient = m.outputTokensClient;
+  if (m.redirects !== undefined) record.redirects = m.redirects;
+  if (m.encoding !== undefined) record.encoding = m.encoding;
   return record;
 }
 
@@ -241,6 +245,7 @@ export async function sendRequest(
         target: run.target,
         headers: run.headers,
         timeoutMs: run.timeoutMs,
+        maxRedirects: run.maxRedirects,
       });
     } catch (err) {
       const kind: StepKind = 'chat' in step ? 'chat' : 'completion' in step ? 'completion' : 'http';

@@ -66,7 +66,12 @@ export function createVu(run: IterationRun, hooks: FlowHooks): Vu {
     if (!parsed.success) {
       throw new Error(formatZodError(`flow of scenario "${run.scenario}": vu.${kind}()`, parsed.error));
     }
-    const defaults = { target: run.target, headers: run.headers, timeoutMs: run.timeoutMs };
+    const defaults = {
+      target: run.target,
+      headers: run.headers,
+      timeoutMs: run.timeoutMs,
+      maxRedirects: run.maxRedirects,
+    };
     const prepared = new PreparedStep(parsed.data as Step, stepIndex, defaults, hooks.seed);
     let request: ReturnType<PreparedStep['build']>;
     try {

@@ -115,6 +115,7 @@ export class Workload {
   private readonly target: string;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
+  private readonly maxRedirects: number;
   private readonly vus = new Map<number, VuState>();
   private readonly exhaustedController = new AbortController();
   private synthForFlows: PromptSynth | undefined;
@@ -124,11 +125,17 @@ export class Workload {
       workerIndex: options.workerIndex ?? 0,
       workerCount: options.workerCount ?? 1,
     };
-    const defaults = { target, headers: test.headers, timeoutMs: test.timeout };
+    const defaults = {
+      target,
+      headers: test.headers,
+      timeoutMs: test.timeout,
+      maxRedirects: test.max_redirects,
+    };
     this.seed = test.seed;
     this.target = target;
     this.headers = test.headers;
     this.timeoutMs = test.timeout;
+    this.maxRedirects = test.max_redirects;
     this.scenarios = test.scenarios.map((s: Scenario, position) => {
       const seed = deriveSeed(test.seed, 0x5c0 + position);
       return {
@@ -250,6 +257,7 @@ export class Workload {
       target: this.target,
       headers: this.headers,
       timeoutMs: this.timeoutMs,
+      maxRedirects: this.maxRedirects,
     };
   }
 
