@@ -33,6 +33,7 @@ const FULL: Required<RequestRecord> = {
   outputTokens: 59,
   inputTokensClient: 1499,
   outputTokensClient: 58,
+  logicalSent: 17.5,
 };
 
 const lines = (text: string) => {

@@ -56,6 +56,7 @@ export const FIELDS = {
   outputTokens: 'number',
   inputTokensClient: 'number',
   outputTokensClient: 'number',
+  logicalSent: 'number',
 } as const satisfies { [K in keyof Required<RequestRecord>]: KindOf<Required<RequestRecord>[K]> };
 
 const NAMES = Object.keys(FIELDS) as (keyof typeof FIELDS)[];
@@ -138,6 +139,7 @@ export class RecordBatch {
     s[o + 26] = r.outputTokens ?? Number.NaN;
     s[o + 27] = r.inputTokensClient ?? Number.NaN;
     s[o + 28] = r.outputTokensClient ?? Number.NaN;
+    s[o + 29] = r.logicalSent ?? Number.NaN;
     this.#count++;
     return this.#count >= this.capacity;
   }

@@ -26,7 +26,7 @@ describe('recordOf', () => {
       inputTokensClient: 119,
       outputTokensClient: 81,
     };
-    const labels: Required<RecordLabels> = { attempt: 2, turn: 4, contextTokens: 2048 };
+    const labels: Required<RecordLabels> = { attempt: 2, logicalSent: 12.5, turn: 4, contextTokens: 2048 };
     const record = recordOf(run, step, 99.5, m, labels);
     expect(record).toEqual({
       id: 0,
