@@ -73,6 +73,8 @@ export class RunAggregator {
   readonly #scenarioDropped = new Map<string, number>();
   /** The scenarios' merged tallies (see `#scenarios`), kept until the next change. */
   #merged: Map<string, Tally> | undefined;
+  /** The steps merged across scenarios by name, kept likewise. */
+  #byStep: Map<string, StepTally> | undefined;
   /** Session turns by scenario (only scenarios that ran sessions). */
   readonly #contexts = new Map<string, ContextTally>();
   readonly #windows: WindowSeries;
@@ -96,6 +98,7 @@ export class RunAggregator {
     const goodLogical = this.#slos.length === 0 ? good : isGoodLogical(record, this.#slos);
     this.#total = undefined;
     this.#merged = undefined;
+    this.#byStep = undefined;
     this.#step(record).add(record, good, goodLogical);
     if (record.turn !== undefined) this.#context(record.scenario).add(record);
     this.#windows.add(record, good);
@@ -128,6 +131,7 @@ export class RunAggregator {
   merge(state: AggregateState): void {
     this.#total = undefined;
     this.#merged = undefined;
+    this.#byStep = undefined;
     this.#droppedWithoutScenario += state.dropped;
     for (const [name, dropped, steps] of state.scenarios) {
       this.#addScenarioDropped(name, dropped);
@@ -181,6 +185,7 @@ export class RunAggregator {
   addDropped(atMs: number, n = 1, scenario?: string): void {
     this.#total = undefined;
     this.#merged = undefined;
+    this.#byStep = undefined;
     if (scenario !== undefined) this.#addScenarioDropped(scenario, n);
     else this.#droppedWithoutScenario += n;
     this.#windows.addDropped(atMs, n);
@@ -290,6 +295,7 @@ export class RunAggregator {
 
   /** Every step by name, merged across scenarios (in the order first seen), as k6 tags by name. */
   #stepTallies(): Map<string, StepTally> {
+    if (this.#byStep !== undefined) return this.#byStep;
     const out = new Map<string, StepTally>();
     for (const steps of this.#scenarios.values()) {
       for (const [name, s] of steps) {
@@ -303,6 +309,7 @@ export class RunAggregator {
         }
       }
     }
+    this.#byStep = out;
     return out;
   }
 
