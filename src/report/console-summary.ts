@@ -74,6 +74,15 @@ function metricLines(summary: Summary): string[] {
 function errorLines(summary: Summary): string[] {
   const kinds = Object.entries(summary.counts.byError);
   if (kinds.length === 0) return [];
+  if (retried(summary)) {
+    // Under retries: the attempts that failed, and the logical requests that ended in each kind.
+    const logical = logicalOf(summary).byError;
+    const rows = [
+      ['', 'attempts', 'logical'],
+      ...kinds.map(([kind, n]) => [kind, formatCount(n), formatCount(logical[kind] ?? 0)]),
+    ];
+    return ['', 'errors by kind', ...renderTable(rows, ['left', 'right', 'right'], '  ')];
+  }
   const rows = kinds.map(([kind, n]) => [kind, formatCount(n)]);
   return ['', 'errors by kind', ...renderTable(rows, ['left', 'right'], '  ')];
 }
