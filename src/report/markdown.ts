@@ -39,7 +39,7 @@ export function renderMarkdown(summary: Summary): string {
     blocking.length === 0
       ? unchecked
       : summary.passed
-        ? `✅ **PASSED**${blocking.length > 0 ? ` — all ${blocking.length} blocking threshold(s) passed` : ' — no blocking thresholds'}`
+        ? `✅ **PASSED** — all ${blocking.length} blocking threshold(s) passed`
         : `❌ **FAILED** — ${failed} of ${blocking.length} blocking threshold(s) failed`;
   const lines = [
     `### tokenstorm: ${cell(summary.name)}`,
