@@ -63,6 +63,23 @@ describe('parseThresholdMetric', () => {
     expect(parseThresholdMetric('goodput_per_s').kind).toBe('rate');
   });
 
+  it('reads step selectors and logical names', () => {
+    expect(parseThresholdMetric('e2e_ms{step:chat:0}')).toEqual({
+      name: 'e2e_ms',
+      kind: 'histogram',
+      scenario: undefined,
+      step: 'chat:0',
+    });
+    expect(parseThresholdMetric('logical.error_rate').kind).toBe('rate');
+    expect(parseThresholdMetric('logical.errors{step:"GET /models"}')).toMatchObject({
+      kind: 'count',
+      step: 'GET /models',
+    });
+    expect(parseThresholdMetric('e2e_logical_ms').kind).toBe('histogram');
+    expect(() => parseThresholdMetric('logical.nope')).toThrow(/unknown metric "logical.nope"/);
+    expect(() => parseThresholdMetric('ttft_ms{step:}')).toThrow(/empty step name/);
+  });
+
   it('rejects unknown names and selectors', () => {
     expect(() => parseThresholdMetric('ttft')).toThrow(/unknown metric "ttft" \(expected one of ttft_ms/);
     expect(() => parseThresholdMetric('ttft_ms{status:200}')).toThrow(/unsupported selector/);

@@ -3,7 +3,13 @@
  * Parser of k6-style thresholds: a metric key such as `ttft_ms` or
  * `e2e_ms{scenario:chat}`, and an expression such as `p99 < 2000`.
  */
-import { COUNT_NAMES, METRIC_NAMES, RATE_NAMES } from '../metrics/index.js';
+import {
+  COUNT_NAMES,
+  LOGICAL_COUNT_NAMES,
+  LOGICAL_RATE_NAMES,
+  METRIC_NAMES,
+  RATE_NAMES,
+} from '../metrics/index.js';
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
@@ -27,6 +33,8 @@ export interface ThresholdMetric {
   kind: ThresholdMetricKind;
   /** From a `{scenario:NAME}` selector; undefined for the whole run. */
   scenario: string | undefined;
+  /** From a `{step:NAME}` selector (a step's name, across scenarios); undefined for every step. */
+  step?: string | undefined;
 }
 
 const OPERATORS: readonly ThresholdOp[] = ['<=', '>=', '==', '!=', '<', '>'];
@@ -39,6 +47,8 @@ const KINDS = new Map<string, ThresholdMetricKind>([
   ...METRIC_NAMES.map((n) => [n, 'histogram'] as const),
   ...RATE_NAMES.map((n) => [n, 'rate'] as const),
   ...COUNT_NAMES.map((n) => [n, 'count'] as const),
+  ...LOGICAL_RATE_NAMES.map((n) => [n, 'rate'] as const),
+  ...LOGICAL_COUNT_NAMES.map((n) => [n, 'count'] as const),
 ]);
 
 /** Writes a statistic back as a user would: `p99.9`, `mean`. */
@@ -70,10 +80,11 @@ function findOperator(expr: string): { op: ThresholdOp; at: number } | undefined
 
 /**
  * Parses the key of a thresholds entry: a known metric name, optionally with
- * a `{scenario:NAME}` selector. Throws a message naming what was expected.
+ * a `{scenario:NAME}` or `{step:NAME}` selector. Throws a message naming what
+ * was expected.
  */
 export function parseThresholdMetric(key: string): ThresholdMetric {
-  const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\{([^}]*)\})?\s*$/.exec(key);
+  const m = /^\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\s*(?:\{([^}]*)\})?\s*$/.exec(key);
   if (m === null) {
     throw new Error(
       `invalid threshold metric "${key}" (expected a name such as ttft_ms or e2e_ms{scenario:chat})`,
@@ -88,15 +99,17 @@ export function parseThresholdMetric(key: string): ThresholdMetric {
   if (selector === undefined) return { name, kind, scenario: undefined };
   const colon = selector.indexOf(':');
   const tag = selector.slice(0, colon).trim();
-  if (colon === -1 || tag !== 'scenario') {
-    throw new Error(`unsupported selector "{${selector}}" on ${name} (expected {scenario:NAME})`);
+  if (colon === -1 || (tag !== 'scenario' && tag !== 'step')) {
+    throw new Error(
+      `unsupported selector "{${selector}}" on ${name} (expected {scenario:NAME} or {step:NAME})`,
+    );
   }
-  const scenario = selector
+  const value = selector
     .slice(colon + 1)
     .trim()
     .replace(/^(["'])(.*)\1$/, '$2');
-  if (scenario === '') throw new Error(`empty scenario name in "${key}"`);
-  return { name, kind, scenario };
+  if (value === '') throw new Error(`empty ${tag} name in "${key}"`);
+  return tag === 'step' ? { name, kind, scenario: undefined, step: value } : { name, kind, scenario: value };
 }
 
 /**

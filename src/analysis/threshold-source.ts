@@ -3,12 +3,12 @@
  * What thresholds are evaluated against: histograms for any percentile, and
  * the counts and rates of the summary (so a threshold sees what is reported).
  */
-import type { Counts, PercentileSource, Rates, SummaryCore } from '../metrics/index.js';
+import type { Counts, LogicalSummary, PercentileSource, Rates, SummaryCore } from '../metrics/index.js';
 import { COUNT_NAMES, RATE_NAMES } from '../metrics/index.js';
 
-/** Histograms by metric and scenario; `RunAggregator` satisfies it. */
+/** Histograms by metric and scenario or step; `RunAggregator` satisfies it. */
 export interface HistogramLookup {
-  histogram(metric: string, scenario?: string): PercentileSource | undefined;
+  histogram(metric: string, scenario?: string, step?: string): PercentileSource | undefined;
 }
 
 export interface ThresholdSource extends HistogramLookup {
@@ -16,11 +16,27 @@ export interface ThresholdSource extends HistogramLookup {
   readonly durationS: number;
   /** Whether the run (no scenario) or the named scenario exists. */
   hasScenario(scenario: string | undefined): boolean;
+  /** Whether a step of this name ran (summary.json `steps`). */
+  hasStep(step: string): boolean;
   /** A count (`errors`) or rate (`error_rate`); undefined when it has no meaning (no scenario, nothing attempted). */
-  value(name: string, scenario?: string): number | undefined;
+  value(name: string, scenario?: string, step?: string): number | undefined;
 }
 
-function lookup(counts: Counts, rates: Rates, name: string): number | undefined {
+interface Part {
+  counts: Counts;
+  rates: Rates;
+  logical: LogicalSummary;
+}
+
+function lookupLogical(logical: LogicalSummary, field: string): number | undefined {
+  if (field === 'error_rate' && logical.requests - logical.cancelled === 0) return undefined;
+  if (field === 'byError' || !Object.hasOwn(logical, field)) return undefined;
+  const value = logical[field as keyof LogicalSummary];
+  return typeof value === 'number' ? value : undefined;
+}
+
+function lookup({ counts, rates, logical }: Part, name: string): number | undefined {
+  if (name.startsWith('logical.')) return lookupLogical(logical, name.slice('logical.'.length));
   if ((COUNT_NAMES as readonly string[]).includes(name)) return counts[name as keyof Omit<Counts, 'byError'>];
   if (!(RATE_NAMES as readonly string[]).includes(name)) return undefined;
   // An error rate over zero attempts is not 0%: there is nothing to judge.
@@ -30,19 +46,24 @@ function lookup(counts: Counts, rates: Rates, name: string): number | undefined 
 
 /** Combines an aggregator's histograms with the summary computed from it. */
 export function createThresholdSource(histograms: HistogramLookup, core: SummaryCore): ThresholdSource {
-  const part = (scenario: string | undefined) =>
-    scenario === undefined
-      ? core
-      : Object.hasOwn(core.scenarios, scenario)
-        ? core.scenarios[scenario]
-        : undefined;
+  const part = (scenario: string | undefined, step?: string): Part | undefined =>
+    step !== undefined
+      ? Object.hasOwn(core.steps, step)
+        ? core.steps[step]
+        : undefined
+      : scenario === undefined
+        ? core
+        : Object.hasOwn(core.scenarios, scenario)
+          ? core.scenarios[scenario]
+          : undefined;
   return {
     durationS: core.durationS,
-    histogram: (metric, scenario) => histograms.histogram(metric, scenario),
+    histogram: (metric, scenario, step) => histograms.histogram(metric, scenario, step),
     hasScenario: (scenario) => part(scenario) !== undefined,
-    value: (name, scenario) => {
-      const p = part(scenario);
-      return p === undefined ? undefined : lookup(p.counts, p.rates, name);
+    hasStep: (step) => part(undefined, step) !== undefined,
+    value: (name, scenario, step) => {
+      const p = part(scenario, step);
+      return p === undefined ? undefined : lookup(p, name);
     },
   };
 }

@@ -73,6 +73,47 @@ describe('evaluateThresholds', () => {
     ]);
   });
 
+  it('applies step selectors and judges logical requests apart from attempts', () => {
+    const agg = new RunAggregator();
+    for (let i = 1; i <= 10; i++) agg.add(rec({ stepName: 'chat:0', e2eMs: 600 + i }));
+    for (let i = 1; i <= 10; i++)
+      agg.add(rec({ step: 1, stepName: 'http:1', kind: 'http', ttftMs: undefined, e2eMs: i }));
+    // Two logical requests: one ok on its second attempt (after a 1-s wait), one that gave up after two.
+    const limited = { outcome: 'error', error: 'rate_limited', stepName: 'chat:0' } as const;
+    agg.add(rec({ ...limited, vu: 7, attempt: 1, sent: 0, end: 5 }));
+    agg.add(
+      rec({ stepName: 'chat:0', vu: 7, attempt: 2, sent: 1000, end: 1100, e2eMs: 100, logicalSent: 0 }),
+    );
+    agg.add(rec({ ...limited, vu: 8, attempt: 1, sent: 0, end: 5 }));
+    agg.add(rec({ ...limited, vu: 8, attempt: 2, sent: 1000, end: 1005, logicalSent: 0 }));
+    const core = agg.snapshot({ name: 't', startedAt: '2025-01-01T00:00:00Z', durationS: 10 });
+    const results = evaluateThresholds(
+      {
+        'e2e_ms{step:http:1}': ['p95 < 100'],
+        'e2e_ms{step:chat:0}': ['p50 < 100'],
+        'error_rate{step:http:1}': ['== 0'],
+        'e2e_ms{step:nope}': ['p50 < 100'],
+        error_rate: ['< 0.1'],
+        'logical.error_rate': ['< 0.1'],
+        'logical.errors': ['count == 1'],
+        'logical.requests{step:chat:0}': ['== 12'],
+        e2e_logical_ms: ['max >= 1100'],
+      },
+      createThresholdSource(agg, core),
+    );
+    expect(results.map((r) => [r.metric, r.value, r.passed, r.note])).toEqual([
+      ['e2e_ms{step:http:1}', 10, true, undefined],
+      ['e2e_ms{step:chat:0}', 605.183, false, undefined],
+      ['error_rate{step:http:1}', 0, true, undefined],
+      ['e2e_ms{step:nope}', null, false, 'no data: step "nope" not found'],
+      ['error_rate', 3 / 24, false, undefined],
+      ['logical.error_rate', 1 / 22, true, undefined],
+      ['logical.errors', 1, true, undefined],
+      ['logical.requests{step:chat:0}', 12, true, undefined],
+      ['e2e_logical_ms', 1100, true, undefined],
+    ]);
+  });
+
   it('does not fail the run on a non-blocking threshold', () => {
     const results = evaluateThresholds(
       { ttft_ms: [{ threshold: 'p99 < 1', blocking: false }, 'p50 < 1000'] },

@@ -46,28 +46,32 @@ function compare(value: number, op: ThresholdOp, limit: number): boolean {
   }
 }
 
-function where(scenario: string | undefined): string {
-  return scenario === undefined ? '' : ` in scenario "${scenario}"`;
+function where(t: ParsedThresholdEntry): string {
+  if (t.step !== undefined) return ` in step "${t.step}"`;
+  return t.scenario === undefined ? '' : ` in scenario "${t.scenario}"`;
 }
 
 function observe(t: ParsedThresholdEntry, source: ThresholdSource): Observed {
+  if (t.step !== undefined && !source.hasStep(t.step)) {
+    return { value: null, note: `no data: step "${t.step}" not found` };
+  }
   if (!source.hasScenario(t.scenario)) {
     return { value: null, note: `no data: scenario "${t.scenario}" not found` };
   }
   if (t.kind === 'histogram') return observeHistogram(t, source);
-  const value = source.value(t.name, t.scenario);
-  if (value === undefined) return { value: null, note: `no data: no ${t.name}${where(t.scenario)}` };
+  const value = source.value(t.name, t.scenario, t.step);
+  if (value === undefined) return { value: null, note: `no data: no ${t.name}${where(t)}` };
   if (t.stat?.kind !== 'rate' || t.kind === 'rate') return { value };
   if (!(source.durationS > 0)) return { value: null, note: 'no data: run duration is 0' };
   return { value: Math.round((value / source.durationS) * 1000) / 1000 };
 }
 
 function observeHistogram(t: ParsedThresholdEntry, source: ThresholdSource): Observed {
-  const h = source.histogram(t.name, t.scenario);
+  const h = source.histogram(t.name, t.scenario, t.step);
   const stat = t.stat;
   if (stat?.kind === 'count') return { value: h?.count ?? 0 };
   if (h === undefined || h.count === 0) {
-    return { value: null, note: `no data: no ${t.name} values recorded${where(t.scenario)}` };
+    return { value: null, note: `no data: no ${t.name} values recorded${where(t)}` };
   }
   switch (stat?.kind) {
     case 'percentile':

@@ -55,6 +55,64 @@ describe('RunAggregator', () => {
     expect(s.metrics.itl_ms?.count).toBe(2);
   });
 
+  it('counts one outcome and one latency per logical request: its last attempt, from its first send', () => {
+    const attempt = (over: Partial<RequestRecord>) => rec({ ttftMs: 20, e2eMs: 100, ...over });
+    const limited = { outcome: 'error', error: 'rate_limited', ttftMs: undefined, e2eMs: 2 } as const;
+    const records = [
+      // vu 1: 429 at 0, 429 at 1000 (after Retry-After), ok at 2000: one ok logical request of 2100 ms.
+      attempt({ vu: 1, attempt: 1, sent: 0, end: 2, ...limited }),
+      attempt({ vu: 1, attempt: 2, sent: 1000, end: 1002, ...limited }),
+      attempt({ vu: 1, attempt: 3, sent: 2000, end: 2100, logicalSent: 0 }),
+      // vu 2: four 429s, the last one final: one failed logical request.
+      ...[1, 2, 3].map((a) => attempt({ vu: 2, attempt: a, sent: a * 1000, end: a * 1000 + 2, ...limited })),
+      attempt({ vu: 2, attempt: 4, sent: 4000, end: 4002, logicalSent: 1000, ...limited }),
+      // vu 3: ok at once under the policy; vu 4: no policy at all.
+      attempt({ vu: 3, attempt: 1, sent: 50, end: 150, logicalSent: 50 }),
+      attempt({ vu: 4, sent: 60, end: 160 }),
+      // vu 5: a 429 whose retry the run's stop cut (no last attempt): cancelled, not an error.
+      attempt({ vu: 5, attempt: 1, sent: 70, end: 72, ...limited }),
+    ];
+    const s = aggregate(records, { slos: [{ metric: 'e2e_ms', maxMs: 1000 }] }).snapshot(META);
+    expect(s.counts).toMatchObject({ requests: 10, ok: 3, errors: 7 });
+    expect(s.rates.error_rate).toBeCloseTo(7 / 10, 12);
+    expect(s.logical).toEqual({
+      requests: 5,
+      ok: 3,
+      errors: 1,
+      cancelled: 1,
+      byError: { rate_limited: 1 },
+      error_rate: 1 / 4,
+      ok_per_s: 0.3,
+      // vu 1 took 2100 ms with its retries: ok, but not good under a 1000-ms E2E SLO.
+      goodput_per_s: 0.2,
+      goodput_pct: 50,
+    });
+    expect(s.rates.goodput_per_s).toBe(0.3);
+    expect(s.metrics.e2e_logical_ms).toMatchObject({ count: 3, min: 100, max: 2100 });
+    expect(s.metrics.ttft_logical_ms).toMatchObject({ count: 3, min: 20, max: 2020 });
+    expect(s.metrics.e2e_ms).toMatchObject({ count: 3, max: 100 });
+    expect(s.slo).toEqual({ e2e_ms: 1000 });
+  });
+
+  it('keeps every metric per step by name: a chat step and an HTTP step are two distributions', () => {
+    const agg = aggregate([
+      rec({ stepName: 'chat:0', e2eMs: 700 }),
+      rec({ stepName: 'chat:0', e2eMs: 690 }),
+      httpRec({ stepName: 'http:1', e2eMs: 3 }),
+      httpRec({ stepName: 'http:1', e2eMs: 2, outcome: 'error', error: 'http_5xx' }),
+      rec({ scenario: 'other', stepName: 'chat:0', e2eMs: 710 }),
+    ]);
+    const s = agg.snapshot(META);
+    expect(Object.keys(s.steps)).toEqual(['chat:0', 'http:1']);
+    expect(s.steps['chat:0']).toMatchObject({ kind: 'chat', counts: { requests: 3, ok: 3 } });
+    expect(s.steps['chat:0']?.metrics.e2e_ms).toMatchObject({ count: 3, min: 690, max: 710 });
+    expect(s.steps['http:1']?.metrics.e2e_ms).toMatchObject({ count: 1, min: 3, max: 3 });
+    expect(s.steps['http:1']?.rates.error_rate).toBe(0.5);
+    expect(s.metrics.e2e_ms?.count).toBe(4);
+    expect(agg.histogram('e2e_ms', undefined, 'http:1')?.max).toBe(3);
+    expect(agg.histogram('e2e_ms', 'chat')?.count).toBe(3);
+  });
+
   it('counts cancellations apart from errors and leaves them out of error_rate', () => {
     const s = aggregate([
       rec(),

@@ -6,7 +6,7 @@
  * live run's numbers exactly from records.jsonl.
  */
 import { type ContextState, ContextTally } from './context-stats.js';
-import { isGood, type RequestSlo } from './goodput.js';
+import { isGood, isGoodLogical, type RequestSlo } from './goodput.js';
 import type { MetricHistogram } from './histogram.js';
 import type { RequestRecord } from './record.js';
 import { SlowestRequests, type SlowRequest } from './slowest.js';
@@ -16,6 +16,7 @@ import {
   type MetricName,
   type RunMeta,
   type ScenarioSummary,
+  type StepSummary,
   type SummaryCore,
 } from './summary-core.js';
 import { Tally, type TallyState } from './tally.js';
@@ -29,7 +30,8 @@ import { WindowSeries, type WindowsState } from './window-series.js';
 export interface AggregateState {
   /** Dropped arrivals counted without a scenario, which only the total holds. */
   dropped: number;
-  scenarios: [string, TallyState][];
+  /** Per scenario: its dropped arrivals and its steps (name, kind, tally). */
+  scenarios: [string, number, [string, string, TallyState][]][];
   contexts: [string, ContextState][];
   windows: WindowsState;
   slowest: RequestRecord[];
@@ -49,6 +51,12 @@ function isMetricName(name: string): name is MetricName {
   return (METRIC_NAMES as readonly string[]).includes(name);
 }
 
+/** One step of one scenario: every record is tallied in exactly one of these. */
+interface StepTally {
+  kind: string;
+  tally: Tally;
+}
+
 export class RunAggregator {
   readonly windowMs: number;
   readonly #slos: readonly RequestSlo[];
@@ -60,7 +68,13 @@ export class RunAggregator {
    */
   #total: Tally | undefined;
   #droppedWithoutScenario = 0;
-  readonly #scenarios = new Map<string, Tally>();
+  /** By scenario, then step name. A scenario's tally is the merge of its steps', made when read. */
+  readonly #scenarios = new Map<string, Map<string, StepTally>>();
+  readonly #scenarioDropped = new Map<string, number>();
+  /** The scenarios' merged tallies (see `#scenarios`), kept until the next change. */
+  #merged: Map<string, Tally> | undefined;
+  /** The steps merged across scenarios by name, kept likewise. */
+  #byStep: Map<string, StepTally> | undefined;
   /** Session turns by scenario (only scenarios that ran sessions). */
   readonly #contexts = new Map<string, ContextTally>();
   readonly #windows: WindowSeries;
@@ -81,8 +95,11 @@ export class RunAggregator {
   /** Adds one completed request attempt (in the order records.jsonl holds them). */
   add(record: RequestRecord): void {
     const good = isGood(record, this.#slos);
+    const goodLogical = this.#slos.length === 0 ? good : isGoodLogical(record, this.#slos);
     this.#total = undefined;
-    this.#scenario(record.scenario).add(record, good);
+    this.#merged = undefined;
+    this.#byStep = undefined;
+    this.#step(record).add(record, good, goodLogical);
     if (record.turn !== undefined) this.#context(record.scenario).add(record);
     this.#windows.add(record, good);
     this.#slowest.add(record);
@@ -93,7 +110,11 @@ export class RunAggregator {
   encode(): AggregateState {
     return {
       dropped: this.#droppedWithoutScenario,
-      scenarios: [...this.#scenarios].map(([name, t]) => [name, t.encode()]),
+      scenarios: [...new Set([...this.#scenarios.keys(), ...this.#scenarioDropped.keys()])].map((name) => [
+        name,
+        this.#scenarioDropped.get(name) ?? 0,
+        [...(this.#scenarios.get(name) ?? [])].map(([step, s]) => [step, s.kind, s.tally.encode()]),
+      ]),
       contexts: [...this.#contexts].map(([name, c]) => [name, c.encode()]),
       windows: this.#windows.encode(),
       slowest: this.#slowest.encode(),
@@ -109,8 +130,13 @@ export class RunAggregator {
    */
   merge(state: AggregateState): void {
     this.#total = undefined;
+    this.#merged = undefined;
+    this.#byStep = undefined;
     this.#droppedWithoutScenario += state.dropped;
-    for (const [name, t] of state.scenarios) this.#scenario(name).mergeState(t);
+    for (const [name, dropped, steps] of state.scenarios) {
+      this.#addScenarioDropped(name, dropped);
+      for (const [step, kind, t] of steps) this.#stepOf(name, step, kind).mergeState(t);
+    }
     for (const [name, c] of state.contexts) this.#context(name).merge(c);
     this.#windows.merge(state.windows);
     this.#slowest.merge(state.slowest);
@@ -125,7 +151,10 @@ export class RunAggregator {
    */
   static totalOf(state: AggregateState): Tally {
     const total = new Tally([]);
-    for (const [, t] of state.scenarios) total.mergeState(t);
+    for (const [, dropped, steps] of state.scenarios) {
+      total.addDropped(dropped);
+      for (const [, , t] of steps) total.mergeState(t);
+    }
     total.addDropped(state.dropped);
     return total;
   }
@@ -133,7 +162,7 @@ export class RunAggregator {
   /** Request attempts counted in a state, without decoding it. */
   static requestsIn(state: AggregateState): number {
     let n = 0;
-    for (const [, t] of state.scenarios) n += Tally.requestsIn(t);
+    for (const [, , steps] of state.scenarios) for (const [, , t] of steps) n += Tally.requestsIn(t);
     return n;
   }
 
@@ -155,34 +184,44 @@ export class RunAggregator {
   /** Counts `n` arrivals the executor could not start in time, at run time `atMs`. */
   addDropped(atMs: number, n = 1, scenario?: string): void {
     this.#total = undefined;
-    if (scenario !== undefined) this.#scenario(scenario).addDropped(n);
+    this.#merged = undefined;
+    this.#byStep = undefined;
+    if (scenario !== undefined) this.#addScenarioDropped(scenario, n);
     else this.#droppedWithoutScenario += n;
     this.#windows.addDropped(atMs, n);
     this.#stages.at(atMs)?.addDropped(n);
   }
 
   /**
-   * The histogram of a metric over the whole run or one scenario, for any
-   * percentile (e.g. p99.9); undefined when nothing was recorded in it.
+   * The histogram of a metric over the whole run, one scenario or one step
+   * (by name, across scenarios), for any percentile (e.g. p99.9); undefined
+   * when nothing was recorded in it.
    */
-  histogram(metric: string, scenario?: string): MetricHistogram | undefined {
+  histogram(metric: string, scenario?: string, step?: string): MetricHistogram | undefined {
     if (!isMetricName(metric)) return undefined;
-    const tally = scenario === undefined ? this.#totalTally() : this.#scenarios.get(scenario);
+    const tally =
+      step !== undefined
+        ? this.#stepTallies().get(step)?.tally
+        : scenario === undefined
+          ? this.#totalTally()
+          : this.#scenarioTallies().get(scenario);
     return tally?.histogram(metric);
   }
 
   /** The measured part of summary.json. */
   snapshot(meta: RunMeta): SummaryCore {
     const order = [...(meta.scenarios ?? [])];
-    for (const name of this.#scenarios.keys()) if (!order.includes(name)) order.push(name);
+    const merged = this.#scenarioTallies();
+    for (const name of merged.keys()) if (!order.includes(name)) order.push(name);
     // fromEntries defines own properties, so even a scenario named `__proto__` is kept as data.
     const scenarios: Record<string, ScenarioSummary> = Object.fromEntries(
       order.map((name) => {
-        const tally = this.#scenarios.get(name) ?? new Tally();
+        const tally = merged.get(name) ?? new Tally();
         const summary: ScenarioSummary = {
           counts: tally.counts(),
           metrics: tally.metrics(),
           rates: tally.rates(meta.durationS),
+          logical: tally.logicalSummary(meta.durationS),
         };
         const context = this.#contexts.get(name);
         if (context !== undefined && !context.empty) {
@@ -192,6 +231,18 @@ export class RunAggregator {
         return [name, summary];
       }),
     );
+    const steps: Record<string, StepSummary> = Object.fromEntries(
+      [...this.#stepTallies()].map(([name, { kind, tally }]) => [
+        name,
+        {
+          kind,
+          counts: tally.counts(),
+          metrics: tally.metrics(),
+          rates: tally.rates(meta.durationS),
+          logical: tally.logicalSummary(meta.durationS),
+        },
+      ]),
+    );
     const total = this.#totalTally();
     return {
       startedAt: meta.startedAt,
@@ -199,8 +250,11 @@ export class RunAggregator {
       counts: total.counts(),
       metrics: total.metrics(),
       rates: total.rates(meta.durationS),
+      logical: total.logicalSummary(meta.durationS),
       tokens: { ...total.tokens },
+      slo: Object.fromEntries(this.#slos.map((s) => [s.metric, s.maxMs])),
       scenarios,
+      steps,
       windows: this.#windows.summaries(),
       ...(this.#stages.size > 0 ? { stages: this.#stages.summaries() } : {}),
     };
@@ -210,11 +264,79 @@ export class RunAggregator {
   #totalTally(): Tally {
     if (this.#total === undefined) {
       const total = new Tally();
-      for (const tally of this.#scenarios.values()) total.merge(tally);
+      for (const tally of this.#scenarioTallies().values()) total.merge(tally);
       total.addDropped(this.#droppedWithoutScenario);
       this.#total = total;
     }
     return this.#total;
+  }
+
+  /** Each scenario's tally: its steps' merged, and its dropped arrivals. */
+  #scenarioTallies(): Map<string, Tally> {
+    if (this.#merged === undefined) {
+      const merged = new Map<string, Tally>();
+      for (const [name, steps] of this.#scenarios) {
+        const tally = new Tally();
+        for (const s of steps.values()) tally.merge(s.tally);
+        merged.set(name, tally);
+      }
+      for (const [name, dropped] of this.#scenarioDropped) {
+        let tally = merged.get(name);
+        if (tally === undefined) {
+          tally = new Tally();
+          merged.set(name, tally);
+        }
+        tally.addDropped(dropped);
+      }
+      this.#merged = merged;
+    }
+    return this.#merged;
+  }
+
+  /** Every step by name, merged across scenarios (in the order first seen), as k6 tags by name. */
+  #stepTallies(): Map<string, StepTally> {
+    if (this.#byStep !== undefined) return this.#byStep;
+    const out = new Map<string, StepTally>();
+    for (const steps of this.#scenarios.values()) {
+      for (const [name, s] of steps) {
+        const seen = out.get(name);
+        if (seen === undefined) out.set(name, { kind: s.kind, tally: s.tally });
+        else {
+          const tally = new Tally();
+          tally.merge(seen.tally);
+          tally.merge(s.tally);
+          out.set(name, { kind: seen.kind, tally });
+        }
+      }
+    }
+    this.#byStep = out;
+    return out;
+  }
+
+  #addScenarioDropped(name: string, n: number): void {
+    if (n === 0 && this.#scenarioDropped.has(name)) return;
+    this.#scenarioDropped.set(name, (this.#scenarioDropped.get(name) ?? 0) + n);
+  }
+
+  /** The tally of a record's step (the hot path: two map lookups). */
+  #step(r: RequestRecord): Tally {
+    const steps = this.#scenarios.get(r.scenario);
+    const s = steps?.get(r.stepName);
+    return s !== undefined ? s.tally : this.#stepOf(r.scenario, r.stepName, r.kind);
+  }
+
+  #stepOf(scenario: string, step: string, kind: string): Tally {
+    let steps = this.#scenarios.get(scenario);
+    if (steps === undefined) {
+      steps = new Map();
+      this.#scenarios.set(scenario, steps);
+    }
+    let s = steps.get(step);
+    if (s === undefined) {
+      s = { kind, tally: new Tally() };
+      steps.set(step, s);
+    }
+    return s.tally;
   }
 
   #context(name: string): ContextTally {
@@ -222,15 +344,6 @@ export class RunAggregator {
     if (tally === undefined) {
       tally = new ContextTally();
       this.#contexts.set(name, tally);
-    }
-    return tally;
-  }
-
-  #scenario(name: string): Tally {
-    let tally = this.#scenarios.get(name);
-    if (tally === undefined) {
-      tally = new Tally();
-      this.#scenarios.set(name, tally);
     }
     return tally;
   }

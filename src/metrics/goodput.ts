@@ -37,6 +37,27 @@ export function isGood(r: RequestRecord, slos: readonly RequestSlo[]): boolean {
   return true;
 }
 
+/** The metric that bounds a logical request where an SLO names a per-attempt one. */
+const LOGICAL_OF: Partial<Record<SloMetric, 'ttft_logical_ms' | 'e2e_logical_ms'>> = {
+  ttft_ms: 'ttft_logical_ms',
+  e2e_ms: 'e2e_logical_ms',
+};
+
+/**
+ * Whether `r`, the last attempt of its logical request, makes that request
+ * good: ok, with TTFT and E2E SLOs judged from the first attempt's send (the
+ * retry waits count, as the user waited them); the other SLOs by `r` itself.
+ */
+export function isGoodLogical(r: RequestRecord, slos: readonly RequestSlo[]): boolean {
+  if (r.logicalSent === undefined) return isGood(r, slos);
+  if (r.outcome !== 'ok') return false;
+  for (const slo of slos) {
+    const value = sampleOf(r, LOGICAL_OF[slo.metric] ?? slo.metric);
+    if (value !== undefined && value > slo.maxMs) return false;
+  }
+  return true;
+}
+
 const sloBound = (metric: string) =>
   z
     .number({ error: `expected the most milliseconds ${metric} may take for a good request` })

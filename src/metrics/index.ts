@@ -14,6 +14,7 @@ export {
 } from './distributions.js';
 export {
   isGood,
+  isGoodLogical,
   type RequestSlo,
   SLO_METRICS,
   type Slo,
@@ -48,6 +49,9 @@ export {
   type ContextStats,
   type CountName,
   type Counts,
+  LOGICAL_COUNT_NAMES,
+  LOGICAL_RATE_NAMES,
+  type LogicalSummary,
   METRIC_NAMES,
   type MetricName,
   type MetricsSummary,
@@ -57,6 +61,7 @@ export {
   type Rates,
   type RunMeta,
   type ScenarioSummary,
+  type StepSummary,
   type SummaryCore,
   type TokenTotals,
   unitOf,

@@ -41,6 +41,13 @@ export interface RequestRecord {
   iteration: number;
   /** Attempt of this logical request under a retry policy: 1 is the first try; absent means 1. */
   attempt?: number;
+  /**
+   * Under a retry policy, only on the last attempt of a logical request (the
+   * one not followed by another): when its first attempt was sent. A record
+   * without `attempt` is a logical request of its own; one with `attempt` and
+   * without this was retried (or its retry was cut by the run's stop).
+   */
+  logicalSent?: number;
   /** Turn of a multi-turn session, from 1. */
   turn?: number;
   /** Tokens of the conversation this request sent (client's tokenizer), for TTFT against context length. */

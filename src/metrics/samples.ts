@@ -37,6 +37,23 @@ function tpotOf(r: RequestRecord): number | undefined {
   return (e2e - r.ttftMs) / (out - 1);
 }
 
+/**
+ * When the logical request `r` ends began (its first attempt's send), or
+ * undefined when `r` is an attempt that was retried: only a logical request's
+ * last attempt stands for it.
+ */
+export function logicalStartOf(r: RequestRecord): number | undefined {
+  if (r.logicalSent !== undefined) return r.logicalSent;
+  return r.attempt === undefined ? r.sent : undefined;
+}
+
+/** `value` (from the attempt's send) measured from its logical request's first send instead. */
+function fromLogicalStart(r: RequestRecord, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (r.logicalSent === undefined) return r.attempt === undefined ? value : undefined;
+  return Math.round((r.sent - r.logicalSent + value) * 1000) / 1000;
+}
+
 function plusLag(r: RequestRecord, value: number | undefined): number | undefined {
   return value === undefined ? undefined : value + r.schedulingLagMs;
 }
@@ -50,6 +67,10 @@ export function sampleOf(r: RequestRecord, metric: ScalarMetric): number | undef
       return tpotOf(r);
     case 'e2e_ms':
       return e2eOf(r);
+    case 'e2e_logical_ms':
+      return fromLogicalStart(r, e2eOf(r));
+    case 'ttft_logical_ms':
+      return fromLogicalStart(r, ttftOf(r));
     case 'ttfb_ms':
       return r.ttfbMs;
     case 'scheduling_lag_ms':

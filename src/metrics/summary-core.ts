@@ -12,6 +12,10 @@ export const METRIC_NAMES = [
   'itl_ms',
   'tpot_ms',
   'e2e_ms',
+  /** From a logical request's first send to its last attempt's end, retry waits included (ok only). */
+  'e2e_logical_ms',
+  /** From a logical request's first send to the first token of its last attempt (ok model requests). */
+  'ttft_logical_ms',
   'ttfb_ms',
   'scheduling_lag_ms',
   'ttft_from_schedule_ms',
@@ -71,6 +75,41 @@ export interface Counts {
 
 export type Rates = Record<RateName, number>;
 
+/**
+ * What the users saw under retries: one outcome per logical request (all its
+ * attempts), its last attempt's. Without retries it equals the attempt figures.
+ */
+export interface LogicalSummary {
+  /** Logical requests (first attempts). */
+  requests: number;
+  ok: number;
+  errors: number;
+  /** Cancelled by the client, or whose retry the run's stop cut. */
+  cancelled: number;
+  /** Errors of the last attempts, by kind. */
+  byError: Record<string, number>;
+  /** errors ÷ (requests − cancelled). */
+  error_rate: number;
+  ok_per_s: number;
+  goodput_per_s: number;
+  /** Percent of logical requests (cancellations aside) that ended ok and met every SLO, retry waits included. */
+  goodput_pct: number;
+}
+
+/** Names a threshold may use for logical figures (`logical.error_rate: ['< 0.01']`). */
+export const LOGICAL_RATE_NAMES = [
+  'logical.error_rate',
+  'logical.ok_per_s',
+  'logical.goodput_per_s',
+  'logical.goodput_pct',
+] as const;
+export const LOGICAL_COUNT_NAMES = [
+  'logical.requests',
+  'logical.ok',
+  'logical.errors',
+  'logical.cancelled',
+] as const;
+
 export type MetricsSummary = Partial<Record<MetricName, MetricStats>>;
 
 /** Token accounting over ok model records: the server's `usage` and the client's tokenizer. */
@@ -87,10 +126,20 @@ export interface ScenarioSummary {
   counts: Counts;
   metrics: MetricsSummary;
   rates: Rates;
+  logical: LogicalSummary;
   /** Multi-turn sessions only: TTFT and context length by turn (`"1"`, `"2"`, …). */
   turns?: Record<string, ContextStats>;
   /** Multi-turn sessions only: TTFT by context length, in power-of-two token buckets. */
   context?: ContextBucketStats[];
+}
+
+/** One step's figures: its name is its `name:`, else `<kind>:<index>` (index in its scenario, from 0). */
+export interface StepSummary {
+  kind: string;
+  counts: Counts;
+  metrics: MetricsSummary;
+  rates: Rates;
+  logical: LogicalSummary;
 }
 
 /** TTFT (ok model requests) and context tokens of a group of session requests. */
@@ -120,6 +169,8 @@ export interface WindowSummary {
   errors: number;
   cancelled: number;
   dropped: number;
+  /** Attempts after a logical request's first (retries): in `requests`, not arrivals of the load model. */
+  retries: number;
   output_tokens: number;
   byError: Record<string, number>;
   ttft_ms: Quantiles;
@@ -134,8 +185,13 @@ export interface SummaryCore {
   counts: Counts;
   metrics: MetricsSummary;
   rates: Rates;
+  logical: LogicalSummary;
   tokens: TokenTotals;
+  /** The per-request SLOs goodput was judged by; empty: every ok request counted as good. */
+  slo: Partial<Record<string, number>>;
   scenarios: Record<string, ScenarioSummary>;
+  /** Every step by name (`name:` of the step, else `<kind>:<index>`), across scenarios. */
+  steps: Record<string, StepSummary>;
   windows: WindowSummary[];
   /** Per-stage aggregates, when the load has stages (records by their `scheduled` time). */
   stages?: StageSummary[];

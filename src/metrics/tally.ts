@@ -9,6 +9,7 @@ import { isModelStep, itlOf, sampleOf } from './samples.js';
 import {
   CORE_METRICS,
   type Counts,
+  type LogicalSummary,
   METRIC_NAMES,
   type MetricName,
   type MetricsSummary,
@@ -41,9 +42,13 @@ export function orderedByError(byError: ReadonlyMap<string, number>): Record<str
  * sums and histograms. `mergeState` adds it to another tally exactly.
  */
 export interface TallyState {
-  /** requests, ok, errors, cancelled, dropped, good, logical, outputTokens, inputTokens. */
+  /**
+   * requests, ok, errors, cancelled, dropped, good, logical, outputTokens, inputTokens,
+   * then the logical outcomes: ok, errors, cancelled, good.
+   */
   n: number[];
   byError: [string, number][];
+  logicalByError: [string, number][];
   tokens: TokenTotals;
   histograms: [MetricName, HistogramTransfer][];
 }
@@ -57,7 +62,13 @@ export class Tally {
   good = 0;
   /** First attempts: one per logical request, however often it was retried. */
   logical = 0;
+  /** Logical outcomes, counted at each logical request's last attempt (see `logicalStartOf`). */
+  logicalOk = 0;
+  logicalErrors = 0;
+  logicalCancelled = 0;
+  logicalGood = 0;
   readonly byError = new Map<string, number>();
+  readonly logicalByError = new Map<string, number>();
   readonly tokens: TokenTotals = {
     output_server: 0,
     output_client: 0,
@@ -76,17 +87,28 @@ export class Tally {
     this.#tracked = metrics;
   }
 
-  add(r: RequestRecord, good: boolean): void {
+  /** `goodLogical`: whether `r`, when it is its logical request's last attempt, makes that one good. */
+  add(r: RequestRecord, good: boolean, goodLogical = good): void {
     this.requests++;
     if ((r.attempt ?? 1) <= 1) this.logical++;
-    if (r.outcome === 'ok') this.ok++;
-    else if (r.outcome === 'cancelled') this.cancelled++;
-    else {
+    const last = r.attempt === undefined || r.logicalSent !== undefined;
+    if (r.outcome === 'ok') {
+      this.ok++;
+      if (last) this.logicalOk++;
+    } else if (r.outcome === 'cancelled') {
+      this.cancelled++;
+      if (last) this.logicalCancelled++;
+    } else {
       this.errors++;
       const kind = r.error ?? UNKNOWN_ERROR;
       this.byError.set(kind, (this.byError.get(kind) ?? 0) + 1);
+      if (last) {
+        this.logicalErrors++;
+        this.logicalByError.set(kind, (this.logicalByError.get(kind) ?? 0) + 1);
+      }
     }
     if (good) this.good++;
+    if (last && goodLogical) this.logicalGood++;
     if (r.outcome === 'ok' && isModelStep(r)) this.#addTokens(r);
     // Indexed loops and one call for all gaps: `for…of` and a call per gap left an iterator result
     // and a boxed number per gap, ~8 % of the worker's allocation at 250 streams (sampling heap profile).
@@ -151,6 +173,28 @@ export class Tally {
     };
   }
 
+  /**
+   * What the users saw: one outcome per logical request (its last attempt's).
+   * A logical request whose retry was cut by the run's stop has no last
+   * attempt and counts as cancelled, as a request in flight at the stop does.
+   */
+  logicalSummary(durationS: number): LogicalSummary {
+    const requests = this.logical;
+    const cancelled = Math.max(0, requests - this.logicalOk - this.logicalErrors);
+    const attempted = requests - cancelled;
+    return {
+      requests,
+      ok: this.logicalOk,
+      errors: this.logicalErrors,
+      cancelled,
+      byError: orderedByError(this.logicalByError),
+      error_rate: attempted > 0 ? this.logicalErrors / attempted : 0,
+      ok_per_s: perSecond(this.logicalOk, durationS),
+      goodput_per_s: perSecond(this.logicalGood, durationS),
+      goodput_pct: attempted > 0 ? Math.round((this.logicalGood / attempted) * 100_000) / 1000 : 0,
+    };
+  }
+
   /** Adds everything `other` counted (exact: histograms merge, counts add). */
   merge(other: Tally): void {
     this.requests += other.requests;
@@ -160,7 +204,14 @@ export class Tally {
     this.dropped += other.dropped;
     this.good += other.good;
     this.logical += other.logical;
+    this.logicalOk += other.logicalOk;
+    this.logicalErrors += other.logicalErrors;
+    this.logicalCancelled += other.logicalCancelled;
+    this.logicalGood += other.logicalGood;
     for (const [kind, n] of other.byError) this.byError.set(kind, (this.byError.get(kind) ?? 0) + n);
+    for (const [kind, n] of other.logicalByError) {
+      this.logicalByError.set(kind, (this.logicalByError.get(kind) ?? 0) + n);
+    }
     this.#addTokenTotals(other.tokens);
     this.outputTokens += other.outputTokens;
     this.inputTokens += other.inputTokens;
@@ -182,8 +233,13 @@ export class Tally {
         this.logical,
         this.outputTokens,
         this.inputTokens,
+        this.logicalOk,
+        this.logicalErrors,
+        this.logicalCancelled,
+        this.logicalGood,
       ],
       byError: [...this.byError],
+      logicalByError: [...this.logicalByError],
       tokens: { ...this.tokens },
       histograms,
     };
@@ -206,7 +262,18 @@ export class Tally {
       logical = 0,
       output = 0,
       input = 0,
+      logicalOk = 0,
+      logicalErrors = 0,
+      logicalCancelled = 0,
+      logicalGood = 0,
     ] = state.n;
+    this.logicalOk += logicalOk;
+    this.logicalErrors += logicalErrors;
+    this.logicalCancelled += logicalCancelled;
+    this.logicalGood += logicalGood;
+    for (const [kind, n] of state.logicalByError) {
+      this.logicalByError.set(kind, (this.logicalByError.get(kind) ?? 0) + n);
+    }
     this.requests += requests;
     this.ok += ok;
     this.errors += errors;

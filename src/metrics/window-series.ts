@@ -111,6 +111,7 @@ export class WindowSeries {
       errors: t.errors,
       cancelled: t.cancelled,
       dropped: t.dropped,
+      retries: t.requests - t.logical,
       output_tokens: t.outputTokens,
       byError: orderedByError(t.byError),
       ttft_ms: quantiles(t, 'ttft_ms'),

@@ -94,5 +94,9 @@ describe('renderMarkdown', () => {
     expect(renderMarkdown(summaryWith({ ttft_ms: ['p99 < 2000'] }))).toContain(
       '✅ **PASSED** — all 1 blocking threshold(s) passed',
     );
+    // Nothing checked: never PASSED, and the figures say what happened.
+    const unchecked = renderMarkdown(summaryWith({}));
+    expect(unchecked).not.toContain('PASSED');
+    expect(unchecked).toContain('⚠️ **NO THRESHOLDS** — 20 requests, 5.00% errors');
   });
 });

@@ -1,9 +1,11 @@
 /**
  * @module report/console-summary
  * The end-of-run summary printed to the terminal: verdict, counts, rates,
- * latency percentiles, errors by kind, scenarios and thresholds.
+ * latency percentiles, errors by kind, scenarios, steps and thresholds.
+ * Under retries the logical figures (what users saw) come before the
+ * per-attempt ones.
  */
-import { METRIC_NAMES, type MetricStats } from '../metrics/index.js';
+import { type LogicalSummary, METRIC_NAMES, type MetricName, type MetricStats } from '../metrics/index.js';
 import {
   formatCount,
   formatMs,
@@ -24,9 +26,39 @@ type Paint = (code: number, text: string) => string;
 
 const STAT_COLUMNS: readonly (keyof MetricStats)[] = ['count', 'mean', 'p50', 'p90', 'p95', 'p99', 'max'];
 
+const LOGICAL_METRICS: readonly MetricName[] = ['e2e_logical_ms', 'ttft_logical_ms'];
+
+/** Whether any request was retried: only then do logical and attempt figures differ. */
+function retried(summary: Summary): boolean {
+  return summary.logical !== undefined && summary.logical.requests !== summary.counts.requests;
+}
+
+/** The logical figures, or (a summary written before they existed) the attempts'. */
+function logicalOf(summary: Summary): LogicalSummary {
+  const c = summary.counts;
+  const r = summary.rates;
+  return (
+    summary.logical ?? {
+      requests: c.requests,
+      ok: c.ok,
+      errors: c.errors,
+      cancelled: c.cancelled,
+      byError: c.byError,
+      error_rate: r.error_rate,
+      ok_per_s: r.ok_per_s,
+      goodput_per_s: r.goodput_per_s,
+      goodput_pct: r.goodput_pct,
+    }
+  );
+}
+
 function metricLines(summary: Summary): string[] {
   const rows: string[][] = [['metric', ...STAT_COLUMNS]];
-  for (const metric of METRIC_NAMES) {
+  // Logical latencies equal the attempts' without retries; with them they come first.
+  const order = retried(summary)
+    ? [...LOGICAL_METRICS, ...METRIC_NAMES.filter((m) => !LOGICAL_METRICS.includes(m))]
+    : METRIC_NAMES.filter((m) => !LOGICAL_METRICS.includes(m));
+  for (const metric of order) {
     const stats = summary.metrics[metric];
     if (stats === undefined) continue;
     rows.push([
@@ -42,8 +74,45 @@ function metricLines(summary: Summary): string[] {
 function errorLines(summary: Summary): string[] {
   const kinds = Object.entries(summary.counts.byError);
   if (kinds.length === 0) return [];
+  if (retried(summary)) {
+    // Under retries: the attempts that failed, and the logical requests that ended in each kind.
+    const logical = logicalOf(summary).byError;
+    const rows = [
+      ['', 'attempts', 'logical'],
+      ...kinds.map(([kind, n]) => [kind, formatCount(n), formatCount(logical[kind] ?? 0)]),
+    ];
+    return ['', 'errors by kind', ...renderTable(rows, ['left', 'right', 'right'], '  ')];
+  }
   const rows = kinds.map(([kind, n]) => [kind, formatCount(n)]);
   return ['', 'errors by kind', ...renderTable(rows, ['left', 'right'], '  ')];
+}
+
+/** Each step's own figures (a chat step and a `GET /models` step are not one distribution). */
+function stepLines(summary: Summary): string[] {
+  const names = Object.keys(summary.steps ?? {});
+  if (names.length < 2) return [];
+  const rows: string[][] = [
+    ['step', 'requests', 'ok', 'errors', 'ttft p50', 'ttft p95', 'e2e p50', 'e2e p90', 'e2e p95'],
+  ];
+  for (const name of names) {
+    const s = summary.steps[name];
+    if (s === undefined) continue;
+    const ttft = s.metrics.ttft_ms;
+    const e2e = s.metrics.e2e_ms;
+    const ms = (v: number | undefined, has: boolean) => (has && v !== undefined ? formatMs(v) : '-');
+    rows.push([
+      name,
+      formatCount(s.counts.requests),
+      formatCount(s.counts.ok),
+      formatCount(s.counts.errors),
+      ms(ttft?.p50, (ttft?.count ?? 0) > 0),
+      ms(ttft?.p95, (ttft?.count ?? 0) > 0),
+      ms(e2e?.p50, (e2e?.count ?? 0) > 0),
+      ms(e2e?.p90, (e2e?.count ?? 0) > 0),
+      ms(e2e?.p95, (e2e?.count ?? 0) > 0),
+    ]);
+  }
+  return ['', 'by step', ...renderTable(rows, ['left', ...Array<'right'>(8).fill('right')])];
 }
 
 function scenarioLines(summary: Summary): string[] {
@@ -87,10 +156,27 @@ function thresholdLines(summary: Summary, paint: Paint): string[] {
   return ['', 'thresholds', ...renderTable(rows, ['left', 'left', 'left', 'right', 'left'], '  ')];
 }
 
+/**
+ * Without blocking thresholds nothing was checked: the verdict says so and
+ * what happened, in red when most requests failed (the exit code stays 0, as k6's).
+ */
+function uncheckedVerdict(summary: Summary, paint: Paint): string {
+  const l = logicalOf(summary);
+  const text = `no thresholds (${formatCount(l.requests)} requests, ${formatPercent(l.error_rate)} errors)`;
+  return l.error_rate > 0.5 ? paint(31, `${text}: most requests failed`) : paint(33, text);
+}
+
+function verdictWord(summary: Summary, paint: Paint): string {
+  if (!summary.thresholds.some((t) => t.blocking)) {
+    return paint(logicalOf(summary).error_rate > 0.5 ? 31 : 33, 'NO THRESHOLDS');
+  }
+  return summary.passed ? paint(32, 'PASSED') : paint(31, 'FAILED');
+}
+
 function verdictLine(summary: Summary, paint: Paint): string {
   const blocking = summary.thresholds.filter((t) => t.blocking);
   const failed = blocking.filter((t) => !t.passed).length;
-  if (blocking.length === 0) return paint(32, 'PASSED (no blocking thresholds)');
+  if (blocking.length === 0) return uncheckedVerdict(summary, paint);
   if (failed === 0) return paint(32, `PASSED: all ${blocking.length} blocking threshold(s) passed`);
   return paint(31, `FAILED: ${failed} of ${blocking.length} blocking threshold(s) failed`);
 }
@@ -101,32 +187,58 @@ export function renderConsoleSummary(summary: Summary, options: ConsoleSummaryOp
     options.color === true ? (code, text) => `\u001b[${code}m${text}\u001b[0m` : (_, t) => t;
   const c = summary.counts;
   const r = summary.rates;
+  const l = logicalOf(summary);
+  const withRetries = retried(summary);
+  const noSlo = summary.slo !== undefined && Object.keys(summary.slo).length === 0;
+  const goodputNote = noSlo ? ['goodput (no SLO: every ok request counts)'] : [];
   const lines = [
-    `tokenstorm  ${summary.name}  ${summary.passed ? paint(32, 'PASSED') : paint(31, 'FAILED')}`,
+    `tokenstorm  ${summary.name}  ${verdictWord(summary, paint)}`,
     `started ${summary.startedAt}, measured ${summary.durationS.toFixed(1)} s`,
     '',
-    ...renderTable(
-      [
-        ['requests', 'ok', 'errors', 'cancelled', 'dropped', 'error rate'],
-        [c.requests, c.ok, c.errors, c.cancelled, c.dropped]
-          .map(formatCount)
-          .concat(formatPercent(r.error_rate)),
-      ],
-      ['right', 'right', 'right', 'right', 'right', 'right'],
-    ),
+    ...(withRetries
+      ? renderTable(
+          [
+            ['', 'requests', 'ok', 'errors', 'cancelled', 'dropped', 'error rate', 'goodput/s', 'goodput %'],
+            [
+              'logical (users)',
+              ...[l.requests, l.ok, l.errors, l.cancelled, c.dropped].map(formatCount),
+            ].concat(
+              formatPercent(l.error_rate),
+              formatRate(l.goodput_per_s),
+              `${l.goodput_pct.toFixed(2)}%`,
+            ),
+            ['attempts', ...[c.requests, c.ok, c.errors, c.cancelled, c.dropped].map(formatCount)].concat(
+              formatPercent(r.error_rate),
+              formatRate(r.goodput_per_s),
+              `${r.goodput_pct.toFixed(2)}%`,
+            ),
+          ],
+          ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+        )
+      : renderTable(
+          [
+            ['requests', 'ok', 'errors', 'cancelled', 'dropped', 'error rate'],
+            [c.requests, c.ok, c.errors, c.cancelled, c.dropped]
+              .map(formatCount)
+              .concat(formatPercent(r.error_rate)),
+          ],
+          ['right', 'right', 'right', 'right', 'right', 'right'],
+        )),
     '',
     ...renderTable(
       [
         ['requests/s', 'ok/s', 'output tokens/s', 'input tokens/s', 'goodput/s'],
-        [r.requests_per_s, r.ok_per_s, r.output_tokens_per_s, r.input_tokens_per_s, r.goodput_per_s].map(
+        [r.requests_per_s, r.ok_per_s, r.output_tokens_per_s, r.input_tokens_per_s, l.goodput_per_s].map(
           formatRate,
         ),
       ],
       ['right', 'right', 'right', 'right', 'right'],
     ),
+    ...goodputNote,
     '',
     ...metricLines(summary),
     ...errorLines(summary),
+    ...stepLines(summary),
     ...scenarioLines(summary),
     ...tokenWarning(summary, paint),
     ...thresholdLines(summary, paint),

@@ -33,9 +33,14 @@ export function renderMarkdown(summary: Summary): string {
   const r = summary.rates;
   const blocking = summary.thresholds.filter((t) => t.blocking);
   const failed = blocking.filter((t) => !t.passed).length;
-  const verdict = summary.passed
-    ? `✅ **PASSED**${blocking.length > 0 ? ` — all ${blocking.length} blocking threshold(s) passed` : ' — no blocking thresholds'}`
-    : `❌ **FAILED** — ${failed} of ${blocking.length} blocking threshold(s) failed`;
+  const l = summary.logical ?? { requests: c.requests, error_rate: r.error_rate };
+  const unchecked = `${l.error_rate > 0.5 ? '❌' : '⚠️'} **NO THRESHOLDS** — ${formatCount(l.requests)} requests, ${formatPercent(l.error_rate)} errors${l.error_rate > 0.5 ? ': most requests failed' : ''}`;
+  const verdict =
+    blocking.length === 0
+      ? unchecked
+      : summary.passed
+        ? `✅ **PASSED** — all ${blocking.length} blocking threshold(s) passed`
+        : `❌ **FAILED** — ${failed} of ${blocking.length} blocking threshold(s) failed`;
   const lines = [
     `### tokenstorm: ${cell(summary.name)}`,
     '',

@@ -49,6 +49,9 @@ describe('buildSummary', () => {
       'scenarios',
       'tokens',
       'windows',
+      'logical',
+      'steps',
+      'slo',
       'distributions',
       'slowest',
     ]);

@@ -8,11 +8,13 @@ import { type SweepAnalysis, type ThresholdResult, thresholdsPassed } from '../a
 import type {
   Counts,
   Distribution,
+  LogicalSummary,
   MetricsSummary,
   Rates,
   ScenarioSummary,
   SlowRequest,
   StageSummary,
+  StepSummary,
   SummaryCore,
   TokenTotals,
   WindowSummary,
@@ -30,8 +32,14 @@ export interface Summary {
   counts: Counts;
   metrics: MetricsSummary;
   rates: Rates;
+  /** One outcome per logical request (all its attempts): what users saw under retries. */
+  logical: LogicalSummary;
+  /** The per-request SLOs goodput was judged by; empty when the test has none (every ok request is good). */
+  slo: Partial<Record<string, number>>;
   thresholds: ThresholdResult[];
   scenarios: Record<string, ScenarioSummary>;
+  /** Every step by name (its `name:`, else `<kind>:<index>`), across scenarios. */
+  steps: Record<string, StepSummary>;
   tokens: TokenTotals;
   windows: WindowSummary[];
   /** Percentile ladders of TTFT, ITL, TPOT and E2E from the full-run histograms (CDF charts). */
@@ -80,6 +88,9 @@ export function buildSummary(
     scenarios: core.scenarios,
     tokens: core.tokens,
     windows: core.windows,
+    logical: core.logical,
+    steps: core.steps,
+    slo: core.slo,
     distributions: extras.distributions ?? {},
     slowest: extras.slowest ?? [],
     ...(core.stages !== undefined ? { stages: core.stages } : {}),

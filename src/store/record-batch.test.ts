@@ -38,6 +38,7 @@ const FULL: Required<RequestRecord> = {
     { status: 307, location: 'https://example.test/c', ms: 0.001 },
   ],
   encoding: 'gzip',
+  logicalSent: 17.5,
 };
 
 const lines = (text: string) => {

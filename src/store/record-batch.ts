@@ -64,6 +64,7 @@ export const FIELDS = {
   outputTokensClient: 'number',
   redirects: 'json',
   encoding: 'string',
+  logicalSent: 'number',
 } as const satisfies { [K in keyof Required<RequestRecord>]: KindOf<Required<RequestRecord>[K]> };
 
 const NAMES = Object.keys(FIELDS) as (keyof typeof FIELDS)[];
@@ -148,6 +149,7 @@ export class RecordBatch {
     s[o + 28] = r.outputTokensClient ?? Number.NaN;
     s[o + 29] = r.redirects === undefined ? Number.NaN : this.#string(29, JSON.stringify(r.redirects));
     s[o + 30] = this.#string(30, r.encoding);
+    s[o + 31] = r.logicalSent ?? Number.NaN;
     this.#count++;
     return this.#count >= this.capacity;
   }

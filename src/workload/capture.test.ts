@@ -90,7 +90,7 @@ describe('captures and templates', () => {
     const workload = workloadFor({ scenarios: [{ name: 'app', steps: [loginStep, chatStep] }] }, app.url);
     const records = await runWorkload(workload, { iterations: 1 });
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ outcome: 'error', error: 'check_failed', stepName: 'POST /login' });
+    expect(records[0]).toMatchObject({ outcome: 'error', error: 'check_failed', stepName: 'http:0' });
     expect(records[0]?.message).toContain('capture "csrf" (header x-csrf-token) found nothing');
   });
 

@@ -25,6 +25,19 @@ function kindOf(step: Step): 'chat' | 'completion' | 'http' {
   return 'chat' in step ? 'chat' : 'completion' in step ? 'completion' : 'http';
 }
 
+/**
+ * A declarative step with its name: its own `name:`, else `<kind>:<index>`
+ * (index in its scenario's steps, from 0). Metrics are kept per step by this
+ * name (summary.json `steps`, thresholds' `{step:NAME}`), so it must not vary
+ * by iteration as a templated URL would.
+ */
+export function namedStep(step: Step, index: number): Step {
+  const kind = kindOf(step);
+  const body = (step as Record<string, StepBody>)[kind] as StepBody;
+  if (body.name !== undefined) return step;
+  return { [kind]: { ...body, name: `${kind}:${index}` } } as unknown as Step;
+}
+
 /** Adds a synthetic prompt (and its group's shared prefix, and drawn max_tokens) to a model step body. */
 export function withSynthetic(
   kind: 'chat' | 'completion',

@@ -28,7 +28,7 @@ describe('recordOf', () => {
       redirects: [{ status: 302, location: 'http://127.0.0.1:1/next', ms: 1.25 }],
       encoding: 'gzip',
     };
-    const labels: Required<RecordLabels> = { attempt: 2, turn: 4, contextTokens: 2048 };
+    const labels: Required<RecordLabels> = { attempt: 2, logicalSent: 12.5, turn: 4, contextTokens: 2048 };
     const record = recordOf(run, step, 99.5, m, labels);
     expect(record).toEqual({
       id: 0,

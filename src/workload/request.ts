@@ -120,7 +120,7 @@ class SentResult implements StepResult {
 }
 
 /** What a record carries besides its step and measurement. */
-export type RecordLabels = Pick<RequestRecord, 'attempt' | 'turn' | 'contextTokens'>;
+export type RecordLabels = Pick<RequestRecord, 'attempt' | 'logicalSent' | 'turn' | 'contextTokens'>;
 
 /**
  * The record of one attempt. Fields are copied one by one, each only when
@@ -146,6 +146,7 @@ export function recordOf(
     iteration: run.ctx.iteration,
   } as RequestRecord;
   if (labels.attempt !== undefined) record.attempt = labels.attempt;
+  if (labels.logicalSent !== undefined) record.logicalSent = labels.logicalSent;
   if (labels.turn !== undefined) record.turn = labels.turn;
   if (labels.contextTokens !== undefined) record.contextTokens = labels.contextTokens;
   record.scheduled = roundMs(scheduled);
@@ -259,6 +260,7 @@ export async function sendRequest(
     extra.turn = labels.turn;
     if (compiled.inputTokensClient !== undefined) extra.contextTokens = compiled.inputTokensClient;
   }
+  let firstSent = 0;
   for (let attempt = 1; ; attempt++) {
     const scheduled = run.scheduled;
     const { measurement: m, response } = await sendStep(compiled, run.ctx, options);
@@ -270,13 +272,18 @@ export async function sendRequest(
         m.message = missing;
       }
     }
-    if (run.retry !== undefined) extra.attempt = attempt;
+    const last =
+      m.outcome !== 'error' || run.ctx.signal?.aborted === true || !shouldRetry(run.retry, m.error, attempt);
+    if (run.retry !== undefined) {
+      if (attempt === 1) firstSent = m.sent;
+      extra.attempt = attempt;
+      // The last attempt carries its logical request's start, for the logical latency and outcome.
+      extra.logicalSent = last ? firstSent : undefined;
+    }
     emit(run, compiled, scheduled, m, extra);
     // The next request is wanted as soon as this one ends.
     run.scheduled = m.end;
-    if (m.outcome !== 'error' || run.ctx.signal?.aborted || !shouldRetry(run.retry, m.error, attempt)) {
-      return new SentResult(m, response.body, response.headers, attempt);
-    }
+    if (last) return new SentResult(m, response.body, response.headers, attempt);
     const wait = retryDelayMs(run.retry as RetryPolicy, attempt, response.headers, run.rng, Date.now());
     const due = run.ctx.clock() + wait;
     await waitUntil(run, due);

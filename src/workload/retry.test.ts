@@ -70,6 +70,10 @@ describe('retries over HTTP', () => {
     expect(gap).toBeLessThan(1300);
     // The retry was wanted when the wait ended, so it shows (almost) no scheduling lag.
     expect(records[1]?.schedulingLagMs).toBeLessThan(50);
+    // Only the last attempt stands for the logical request, with when its first attempt was sent.
+    expect(records[0]?.logicalSent).toBeUndefined();
+    expect(records[1]?.logicalSent).toBe(records[0]?.sent);
+    expect(records[0]?.stepName).toBe('http:0');
   });
 
   it('honours Retry-After as an HTTP date: the retry reaches the server after that date', async () => {

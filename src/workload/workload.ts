@@ -16,7 +16,7 @@ import {
   type Rng,
 } from '../random/index.js';
 import { Feeder, type WorkerSlice } from './feeder.js';
-import { PreparedStep } from './prepared-step.js';
+import { namedStep, PreparedStep } from './prepared-step.js';
 import { PromptSynth } from './prompt-synth.js';
 import {
   type CancelPlan,
@@ -142,7 +142,9 @@ export class Workload {
         name: s.name,
         weight: s.weight,
         position,
-        steps: s.steps?.map((step, i) => new PreparedStep(step, i, defaults, deriveSeed(seed, i))),
+        steps: s.steps?.map(
+          (step, i) => new PreparedStep(namedStep(step, i), i, defaults, deriveSeed(seed, i)),
+        ),
         session: s.session === undefined ? undefined : new PreparedSession(s.session as SessionSpec, seed),
         flow: s.flow,
         feeder: s.feeder === undefined ? undefined : new Feeder(s.feeder, slice),

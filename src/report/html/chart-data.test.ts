@@ -13,6 +13,7 @@ function win(i: number, over: Partial<WindowSummary> = {}): WindowSummary {
     errors: 1,
     cancelled: 0,
     dropped: i % 2,
+    retries: 0,
     output_tokens: 100,
     byError: { http_5xx: 1 },
     ttft_ms: { p50: 10, p95: 20, p99: 30 },
@@ -55,8 +56,11 @@ function baseSummary(windows: WindowSummary[]): Summary {
     counts: { requests: 0, ok: 0, errors: 0, cancelled: 0, dropped: 0, byError: { http_5xx: 1 } },
     metrics: {},
     rates: {} as Summary['rates'],
+    logical: {} as Summary['logical'],
+    slo: {},
     thresholds: [],
     scenarios: {},
+    steps: {},
     tokens: { output_server: 0, output_client: 0, input_server: 0, input_client: 0, mismatched_requests: 0 },
     windows,
     distributions: { ttft_ms: { count: 3, p: [0, 50, 100], v: [1, 2, 3] } },
@@ -65,6 +69,15 @@ function baseSummary(windows: WindowSummary[]): Summary {
 }
 
 describe('buildChartData', () => {
+  it("offers the load model's arrivals: retries are their own series, not offered load", () => {
+    const windows = [win(0, { requests: 28, retries: 18, ok: 10, errors: 18 }), win(1, { requests: 10 })];
+    const rate = buildChartData(baseSummary(windows), readSections({})).charts[0];
+    const series = new Map(rate?.series.map((s) => [s.label, s.values]));
+    expect(series.get('offered (started + dropped)')).toEqual([10, 11]);
+    expect(series.get('achieved (completed)')).toEqual([10, 10]);
+    expect(series.get('retries (attempts after the first)')).toEqual([18, 0]);
+  });
+
   it('draws offered vs achieved, latency, tokens, errors and lag per window, and the CDFs', () => {
     const data = buildChartData(baseSummary([win(0), win(1)]), readSections({}));
     const ids = data.charts.map((c) => c.id);

@@ -100,17 +100,27 @@ function timeCharts(
   const charts: ChartSpec[] = [
     time('rate', 'Offered vs achieved rate', 'requests/s', [
       {
+        // The load model's arrivals: logical requests started, and dropped. Retries are not offered load.
         label: 'offered (started + dropped)',
         color: PALETTE[0] ?? '',
         dash: true,
-        values: perSecond(buckets, (b) => b.requests + b.dropped),
+        values: perSecond(buckets, (b) => b.requests - b.retries + b.dropped),
       },
       {
         label: 'achieved (completed)',
         color: PALETTE[2] ?? '',
-        values: perSecond(buckets, (b) => b.requests),
+        values: perSecond(buckets, (b) => b.requests - b.retries),
       },
       { label: 'ok', color: PALETTE[6] ?? '', values: perSecond(buckets, (b) => b.ok) },
+      ...(buckets.some((b) => b.retries > 0)
+        ? [
+            {
+              label: 'retries (attempts after the first)',
+              color: PALETTE[5] ?? '',
+              values: perSecond(buckets, (b) => b.retries),
+            },
+          ]
+        : []),
       ...(plan?.unit === 'iterations_per_s'
         ? [
             {

@@ -58,6 +58,7 @@ export function downsampleWindows(windows: readonly WindowSummary[], maxPoints: 
       errors: 0,
       cancelled: 0,
       dropped: 0,
+      retries: 0,
       output_tokens: 0,
       byError: {},
       ttft_ms: { ...first.ttft_ms },
@@ -71,6 +72,8 @@ export function downsampleWindows(windows: readonly WindowSummary[], maxPoints: 
       b.errors += w.errors;
       b.cancelled += w.cancelled;
       b.dropped += w.dropped;
+      // Absent in summaries written before retries were counted apart.
+      b.retries += w.retries ?? 0;
       b.output_tokens += w.output_tokens;
       for (const [kind, n] of Object.entries(w.byError)) b.byError[kind] = (b.byError[kind] ?? 0) + n;
       b.ttft_ms = worst(b.ttft_ms, w.ttft_ms);

@@ -16,10 +16,12 @@ import {
   errorsTable,
   eventsTable,
   keyNumbers,
+  logicalTable,
   metricsTable,
   scenariosTable,
   slowestTable,
   stagesTable,
+  stepsTable,
   sweepTable,
   thresholdsTable,
   tokensTable,
@@ -108,11 +110,13 @@ ${verdictBlock(summary)}
 </header>
 <section><h2>Thresholds</h2>${thresholdsTable(summary)}</section>
 <section><h2>Key numbers</h2>${keyNumbers(summary)}</section>
+${section('Logical requests and attempts (retries)', logicalTable(summary))}
 ${section('Over time', marks + timeNote + figures(byGroup('time')))}
 ${section('Stages and events', stagesTable(sections) + eventsTable(sections))}
 ${section('Distributions', figures(byGroup('distribution'), true))}
-<section><h2>Latency and tokens</h2>${metricsTable(summary.metrics)}</section>
+<section><h2>Latency and tokens</h2>${metricsTable(summary.metrics, summary.logical !== undefined && summary.logical.requests !== summary.counts.requests)}</section>
 <section><h2>Errors by kind</h2>${errorsTable(summary)}</section>
+<section><h2>Steps</h2>${stepsTable(summary)}</section>
 <section><h2>Scenarios</h2>${scenariosTable(summary)}</section>
 ${section('Capacity sweep', figures(byGroup('sweep')) + sweepTable(sections.sweep))}
 ${section('Target telemetry', figures(byGroup('telemetry'), true))}

@@ -35,9 +35,29 @@ function table(head: readonly string[], rows: readonly string[]): string {
   return `<div class="scroll"><table><thead><tr>${th}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
+/** The logical figures when the summary has them (older ones do not). */
+function logicalRate(s: Summary): { requests: number; error_rate: number } {
+  return s.logical ?? { requests: s.counts.requests, error_rate: s.rates.error_rate };
+}
+
+/** Whether any request was retried: only then do logical and attempt figures differ. */
+function retried(s: Summary): boolean {
+  return s.logical !== undefined && s.logical.requests !== s.counts.requests;
+}
+
 export function verdictBlock(s: Summary): string {
   const blocking = s.thresholds.filter((t) => t.blocking);
   const failed = blocking.filter((t) => !t.passed).length;
+  if (blocking.length === 0) {
+    // Nothing was checked: say so and what happened, never PASSED.
+    const l = logicalRate(s);
+    const most = l.error_rate > 0.5;
+    const detail = `no thresholds (${formatCount(l.requests)} requests, ${formatPercent(l.error_rate)} errors)${most ? ': most requests failed' : ''}`;
+    return (
+      `<p><span class="verdict ${most ? 'fail' : 'pass'}" data-metric="passed" data-value="${s.passed}">` +
+      `NO THRESHOLDS</span> <span class="muted">${escapeHtml(detail)}</span></p>`
+    );
+  }
   const detail =
     blocking.length === 0
       ? 'no blocking thresholds'
@@ -72,17 +92,41 @@ export function keyNumbers(s: Summary): string {
   const r = s.rates;
   const m = s.metrics;
   const ms = (
-    name: 'ttft_ms' | 'itl_ms' | 'tpot_ms' | 'e2e_ms',
+    name: 'ttft_ms' | 'itl_ms' | 'tpot_ms' | 'e2e_ms' | 'e2e_logical_ms' | 'ttft_logical_ms',
     stat: 'p50' | 'p95' | 'p99',
     label: string,
   ) => card(label, `${name}.${stat}`, m[name]?.[stat] ?? 0, `${formatMs(m[name]?.[stat] ?? 0)} ms`);
+  const noSlo =
+    s.slo !== undefined && Object.keys(s.slo).length === 0 ? ' (no SLO: every ok request counts)' : '';
+  const l = s.logical;
+  // Under retries, what users saw comes first: one outcome per logical request.
+  const logical =
+    l !== undefined && retried(s)
+      ? [
+          card('logical requests', 'logical.requests', l.requests, formatCount(l.requests)),
+          card('logical ok', 'logical.ok', l.ok, formatCount(l.ok)),
+          card('logical errors', 'logical.errors', l.errors, formatCount(l.errors)),
+          card('logical error rate', 'logical.error_rate', l.error_rate, formatPercent(l.error_rate)),
+          card(
+            `logical goodput/s${noSlo}`,
+            'logical.goodput_per_s',
+            l.goodput_per_s,
+            formatRate(l.goodput_per_s),
+          ),
+          card('logical goodput %', 'logical.goodput_pct', l.goodput_pct, `${l.goodput_pct.toFixed(2)}%`),
+          ms('e2e_logical_ms', 'p50', 'logical E2E p50'),
+          ms('e2e_logical_ms', 'p95', 'logical E2E p95'),
+        ]
+      : [];
+  const attempts = logical.length > 0 ? 'attempts: ' : '';
   return `<div class="cards">${[
-    card('requests', 'counts.requests', c.requests, formatCount(c.requests)),
-    card('ok', 'counts.ok', c.ok, formatCount(c.ok)),
-    card('errors', 'counts.errors', c.errors, formatCount(c.errors)),
+    ...logical,
+    card(`${attempts}requests`, 'counts.requests', c.requests, formatCount(c.requests)),
+    card(`${attempts}ok`, 'counts.ok', c.ok, formatCount(c.ok)),
+    card(`${attempts}errors`, 'counts.errors', c.errors, formatCount(c.errors)),
     card('cancelled', 'counts.cancelled', c.cancelled, formatCount(c.cancelled)),
     card('dropped', 'counts.dropped', c.dropped, formatCount(c.dropped)),
-    card('error rate', 'rates.error_rate', r.error_rate, formatPercent(r.error_rate)),
+    card(`${attempts}error rate`, 'rates.error_rate', r.error_rate, formatPercent(r.error_rate)),
     card('requests/s', 'rates.requests_per_s', r.requests_per_s, formatRate(r.requests_per_s)),
     card(
       'output tokens/s',
@@ -90,7 +134,7 @@ export function keyNumbers(s: Summary): string {
       r.output_tokens_per_s,
       formatRate(r.output_tokens_per_s),
     ),
-    card('goodput/s', 'rates.goodput_per_s', r.goodput_per_s, formatRate(r.goodput_per_s)),
+    card(`${attempts}goodput/s${noSlo}`, 'rates.goodput_per_s', r.goodput_per_s, formatRate(r.goodput_per_s)),
     ms('ttft_ms', 'p50', 'TTFT p50'),
     ms('ttft_ms', 'p95', 'TTFT p95'),
     ms('ttft_ms', 'p99', 'TTFT p99'),
@@ -103,8 +147,17 @@ export function keyNumbers(s: Summary): string {
   ].join('')}</div>`;
 }
 
-export function metricsTable(metrics: Summary['metrics']): string {
-  const rows = METRIC_NAMES.flatMap((name) => {
+const LOGICAL_METRICS: readonly string[] = ['e2e_logical_ms', 'ttft_logical_ms'];
+
+/** Percentiles of every metric; the logical latencies first under retries, left out without (they equal the attempts'). */
+export function metricsTable(metrics: Summary['metrics'], withRetries = false): string {
+  const names = withRetries
+    ? [
+        ...METRIC_NAMES.filter((n) => LOGICAL_METRICS.includes(n)),
+        ...METRIC_NAMES.filter((n) => !LOGICAL_METRICS.includes(n)),
+      ]
+    : METRIC_NAMES.filter((n) => !LOGICAL_METRICS.includes(n));
+  const rows = names.flatMap((name) => {
     const stats = metrics[name];
     if (stats === undefined) return [];
     const cells = STAT_COLUMNS.map((stat) =>
@@ -172,6 +225,64 @@ const GROUP_HEAD = [
   'TTFT p99',
   'E2E p95',
 ];
+
+/** Each step's own figures, by step name (across scenarios). */
+export function stepsTable(s: Summary): string {
+  const names = Object.keys(s.steps ?? {});
+  if (names.length === 0) return '<p class="muted">No steps recorded.</p>';
+  const rows = names.flatMap((name) => {
+    const st = s.steps[name];
+    if (st === undefined) return [];
+    const e2e = (stat: 'p50' | 'p90') => {
+      const v = st.metrics.e2e_ms?.[stat] ?? 0;
+      return numCell(`steps.${name}.metrics.e2e_ms.${stat}`, v, formatMs(v));
+    };
+    const row = groupRow(name, `steps.${name}.`, st, `<td class="text">${escapeHtml(st.kind)}</td>`);
+    return [row.replace(/<\/tr>$/, `${e2e('p50')}${e2e('p90')}</tr>`)];
+  });
+  return table(['step', 'kind', ...GROUP_HEAD, 'E2E p50', 'E2E p90'], rows);
+}
+
+/** Under retries: what users saw (logical) beside the attempts, run-wide and per scenario. */
+export function logicalTable(s: Summary): string {
+  const l = s.logical;
+  if (l === undefined || !retried(s)) return '';
+  const row = (
+    label: string,
+    prefix: string,
+    g: { logical: NonNullable<Summary['logical']> } & Pick<Summary, 'counts' | 'rates'>,
+  ) =>
+    `<tr><td>${escapeHtml(label)}</td>` +
+    numCell(`${prefix}logical.requests`, g.logical.requests, formatCount(g.logical.requests)) +
+    numCell(`${prefix}logical.ok`, g.logical.ok, formatCount(g.logical.ok)) +
+    numCell(`${prefix}logical.errors`, g.logical.errors, formatCount(g.logical.errors)) +
+    numCell(`${prefix}logical.error_rate`, g.logical.error_rate, formatPercent(g.logical.error_rate)) +
+    numCell(`${prefix}logical.goodput_pct`, g.logical.goodput_pct, `${g.logical.goodput_pct.toFixed(2)}%`) +
+    numCell(`${prefix}counts.requests`, g.counts.requests, formatCount(g.counts.requests)) +
+    numCell(`${prefix}counts.errors`, g.counts.errors, formatCount(g.counts.errors)) +
+    numCell(`${prefix}rates.error_rate`, g.rates.error_rate, formatPercent(g.rates.error_rate)) +
+    numCell(`${prefix}rates.goodput_pct`, g.rates.goodput_pct, `${g.rates.goodput_pct.toFixed(2)}%`) +
+    '</tr>';
+  const rows = [row('run', '', { logical: l, counts: s.counts, rates: s.rates })];
+  for (const [name, sc] of Object.entries(s.scenarios)) {
+    if (sc.logical !== undefined) rows.push(row(`scenario ${name}`, `scenarios.${name}.`, sc));
+  }
+  return table(
+    [
+      '',
+      'logical requests',
+      'logical ok',
+      'logical errors',
+      'logical error rate',
+      'logical goodput %',
+      'attempts',
+      'attempt errors',
+      'attempt error rate',
+      'attempt goodput %',
+    ],
+    rows,
+  );
+}
 
 export function scenariosTable(s: Summary): string {
   const names = Object.keys(s.scenarios);
