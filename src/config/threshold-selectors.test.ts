@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { type ZodError, z } from 'zod';
 import { checkThresholdSelectors, selectorTags } from './threshold-selectors.js';
 
-const scenarios = [
+type Scenarios = Parameters<typeof checkThresholdSelectors>[0]['scenarios'];
+
+const scenarios: Scenarios = [
   {
     name: 'chat',
     steps: [
@@ -25,7 +27,7 @@ const staged = {
 function issues(
   thresholds: Record<string, unknown>,
   load: Record<string, unknown> = staged,
-  s = scenarios,
+  s: Scenarios = scenarios,
 ): string[] {
   const schema = z
     .unknown()
@@ -78,7 +80,7 @@ describe('threshold selectors checked at load', () => {
   });
 
   it("leaves names it cannot know ahead: a flow's steps, a sweep's stages", () => {
-    const flow = [{ name: 'f', flow: () => undefined }];
+    const flow: Scenarios = [{ name: 'f', flow: () => undefined }];
     expect(issues({ 'e2e_ms{step:anything}': [] }, staged, flow)).toEqual([]);
     expect(issues({ 'e2e_ms{stage:sweep 1 (coarse): 5/s}': [] }, { executor: 'sweep' })).toEqual([]);
   });
