@@ -13,7 +13,7 @@ const scenarios: Scenarios = [
       { completion: { model: 'm', name: 'summarise' } },
     ],
   },
-  { name: 'talk', session: { chat: { model: 'm' } } },
+  { name: 'talk', session: { chat: {} } },
 ];
 const staged = {
   executor: 'ramping-arrival-rate',
