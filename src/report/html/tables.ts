@@ -229,16 +229,31 @@ export function sweepTable(sweep: SweepCurve | undefined): string {
     sweep.knee === undefined
       ? ''
       : `knee <strong data-metric="sweep.knee" data-value="${sweep.knee}">${escapeHtml(formatValue(sweep.knee))} ${escapeHtml(sweep.unit)}</strong>`,
+    sweep.saturationThroughput === undefined
+      ? ''
+      : `saturation throughput <strong data-metric="sweep.saturationThroughput" data-value="${sweep.saturationThroughput}">${escapeHtml(formatValue(sweep.saturationThroughput))} req/s</strong>`,
   ].filter((m) => m !== '');
   const cell = (v: number | undefined) => `<td>${v === undefined ? '' : escapeHtml(formatValue(v))}</td>`;
   const rows = sweep.points.map(
     (p) =>
-      `<tr><td>${escapeHtml(formatValue(p.offered))}</td>${cell(p.achieved)}${cell(p.goodput)}${cell(p.ttft?.p50)}${cell(p.ttft?.p90 ?? p.ttft?.p95)}${cell(p.ttft?.p99)}${cell(p.e2e?.p90 ?? p.e2e?.p95)}${cell(p.errorRate)}</tr>`,
+      `<tr><td>${escapeHtml(formatValue(p.offered))}</td>${cell(p.offeredPerS)}${cell(p.sentPerS)}${cell(p.throughput)}${cell(p.okPerS)}${cell(p.goodput)}${cell(p.ttft?.p50)}${cell(p.ttft?.p90 ?? p.ttft?.p95)}${cell(p.ttft?.p99)}${cell(p.e2e?.p90 ?? p.e2e?.p95)}${cell(p.errorRate)}</tr>`,
   );
   return (
     (marks.length > 0 ? `<p>${marks.join(' · ')}</p>` : '') +
     table(
-      ['offered', 'achieved', 'goodput', 'TTFT p50', 'TTFT p90/p95', 'TTFT p99', 'E2E p90/p95', 'error rate'],
+      [
+        `step load (${sweep.unit})`,
+        'offered/s',
+        'sent/s',
+        'throughput (completed/s)',
+        'ok/s',
+        'goodput/s',
+        'TTFT p50',
+        'TTFT p90/p95',
+        'TTFT p99',
+        'E2E p90/p95',
+        'error rate',
+      ],
       rows,
     )
   );
