@@ -9,8 +9,12 @@ import type { StageSummary } from './stages.js';
 /** Histogram-backed metrics, in the order `summary.json` lists them. */
 export const METRIC_NAMES = [
   'ttft_ms',
+  'ttfc_ms',
   'itl_ms',
   'tpot_ms',
+  'tpot_reasoning_ms',
+  'tpot_content_ms',
+  'reasoning_ms',
   'e2e_ms',
   'ttfb_ms',
   'scheduling_lag_ms',
@@ -18,6 +22,7 @@ export const METRIC_NAMES = [
   'e2e_from_schedule_ms',
   'input_tokens',
   'output_tokens',
+  'reasoning_tokens',
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 

@@ -33,6 +33,11 @@ const FULL: Required<RequestRecord> = {
   outputTokens: 59,
   inputTokensClient: 1499,
   outputTokensClient: 58,
+  ttfcMs: 241.004,
+  reasoningTokens: 20,
+  reasoningMs: 200.005,
+  tpotReasoningMs: 10.006,
+  tpotContentMs: 13.007,
 };
 
 const lines = (text: string) => {

@@ -56,6 +56,11 @@ export const FIELDS = {
   outputTokens: 'number',
   inputTokensClient: 'number',
   outputTokensClient: 'number',
+  ttfcMs: 'number',
+  reasoningTokens: 'number',
+  reasoningMs: 'number',
+  tpotReasoningMs: 'number',
+  tpotContentMs: 'number',
 } as const satisfies { [K in keyof Required<RequestRecord>]: KindOf<Required<RequestRecord>[K]> };
 
 const NAMES = Object.keys(FIELDS) as (keyof typeof FIELDS)[];
@@ -138,6 +143,11 @@ export class RecordBatch {
     s[o + 26] = r.outputTokens ?? Number.NaN;
     s[o + 27] = r.inputTokensClient ?? Number.NaN;
     s[o + 28] = r.outputTokensClient ?? Number.NaN;
+    s[o + 29] = r.ttfcMs ?? Number.NaN;
+    s[o + 30] = r.reasoningTokens ?? Number.NaN;
+    s[o + 31] = r.reasoningMs ?? Number.NaN;
+    s[o + 32] = r.tpotReasoningMs ?? Number.NaN;
+    s[o + 33] = r.tpotContentMs ?? Number.NaN;
     this.#count++;
     return this.#count >= this.capacity;
   }

@@ -25,6 +25,11 @@ describe('recordOf', () => {
       outputTokens: 80,
       inputTokensClient: 119,
       outputTokensClient: 81,
+      ttfcMs: 220.004,
+      reasoningTokens: 20,
+      reasoningMs: 200.002,
+      tpotReasoningMs: 10.005,
+      tpotContentMs: 9.006,
     };
     const labels: Required<RecordLabels> = { attempt: 2, turn: 4, contextTokens: 2048 };
     const record = recordOf(run, step, 99.5, m, labels);

@@ -164,6 +164,11 @@ export function recordOf(
   if (m.outputTokens !== undefined) record.outputTokens = m.outputTokens;
   if (m.inputTokensClient !== undefined) record.inputTokensClient = m.inputTokensClient;
   if (m.outputTokensClient !== undefined) record.outputTokensClient = m.outputTokensClient;
+  if (m.ttfcMs !== undefined) record.ttfcMs = m.ttfcMs;
+  if (m.reasoningTokens !== undefined) record.reasoningTokens = m.reasoningTokens;
+  if (m.reasoningMs !== undefined) record.reasoningMs = m.reasoningMs;
+  if (m.tpotReasoningMs !== undefined) record.tpotReasoningMs = m.tpotReasoningMs;
+  if (m.tpotContentMs !== undefined) record.tpotContentMs = m.tpotContentMs;
   return record;
 }
 
