@@ -62,6 +62,14 @@ describe('capacity sweep example', () => {
     const stage = summary.stages.find((s: { name: string }) => s.name === over.name);
     expect(stage.flow.completed_per_s).toBe(over.throughput_per_s);
 
+    // The report's stage table shows it too, and the sweep table the step's throughput.
+    const i = summary.stages.indexOf(stage);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain(
+      `data-metric="stages.${i}.flow.completed_per_s" data-value="${over.throughput_per_s}"`,
+    );
+    expect(html).toContain(`data-metric="stages.${i}.flow.offered_per_s" data-value="${over.offered_per_s}"`);
+
     const rebuilt = await runCli(['report', out]);
     expect(rebuilt.code, rebuilt.stderr).toBe(0);
     const again = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));

@@ -22,8 +22,18 @@ const StageSchema = z
     counts: z.record(z.string(), z.unknown()).optional(),
     metrics: z.record(z.string(), z.unknown()).optional(),
     rates: z.record(z.string(), z.unknown()).optional(),
+    flow: z
+      .object({
+        offered_per_s: z.number(),
+        sent_per_s: z.number(),
+        completed_per_s: z.number(),
+        ok_per_s: z.number(),
+        goodput_per_s: z.number(),
+      })
+      .optional(),
   })
   .transform((s) => ({
+    flow: s.flow,
     name: s.name,
     start: s.start ?? s.start_s ?? 0,
     end: s.end ?? s.end_s ?? s.start ?? s.start_s ?? 0,
