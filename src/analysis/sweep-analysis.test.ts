@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { nextSweepStep, type SweepResult } from '../load/index.js';
-import { type RequestRecord, RunAggregator, type StageMeasurement } from '../metrics/index.js';
+import { type RequestRecord, RunAggregator, type StageSummary } from '../metrics/index.js';
 import { analyseSweep, kneeOf, stepVerdict } from './sweep-analysis.js';
 
 /** A synthetic step: TTFT from a queue that builds past `capacity`, TPOT flat, errors from `errorsFrom`. */
-function step(offered: number, capacity: number, errorsFrom = Number.POSITIVE_INFINITY): StageMeasurement {
+function step(offered: number, capacity: number, errorsFrom = Number.POSITIVE_INFINITY): StageSummary {
   const agg = new RunAggregator({ slos: [{ metric: 'ttft_ms', maxMs: 200 }] });
   agg.addStage({ name: 's', startMs: 0, endMs: 10_000 });
   const n = Math.round(offered * 10);
@@ -32,7 +32,12 @@ function step(offered: number, capacity: number, errorsFrom = Number.POSITIVE_IN
     };
     agg.add(r);
   }
-  return agg.measure(0, 10_000);
+  return agg.snapshot({ name: 't', startedAt: '', durationS: 10 }).stages?.[0] as StageSummary;
+}
+
+/** A stage summary as the analysis takes it. */
+function measured(s: StageSummary) {
+  return { measurement: s, flow: s.flow };
 }
 
 describe('capacity sweep', () => {
@@ -73,7 +78,7 @@ describe('capacity sweep', () => {
         offered: o,
         start: i * 10,
         end: i * 10 + 10,
-        measurement: step(o, 42),
+        ...measured(step(o, 42)),
       })),
       { slos: [{ metric: 'ttft_ms', maxMs: 200 }] },
     );
@@ -83,6 +88,14 @@ describe('capacity sweep', () => {
     expect(a.knee).toBe(45);
     expect(a.curve.map((p) => p.offered)).toEqual(offered);
     expect(a.curve[5]?.ttft_ms.p90).toBeGreaterThan(1000);
+    // Below capacity the step completes what it is offered; past it, offered climbs and throughput does not.
+    expect(a.curve[0]).toMatchObject({ offered_per_s: 10, sent_per_s: 10 });
+    expect(a.curve[0]?.throughput_per_s).toBeCloseTo(10, 0);
+    expect(a.curve[5]).toMatchObject({ offered_per_s: 80, sent_per_s: 80 });
+    expect(a.curve[5]?.throughput_per_s).toBeLessThan(50);
+    expect(a.curve[5]?.ok_per_s).toBe(a.curve[5]?.throughput_per_s);
+    expect(a.saturationThroughput).toBe(Math.max(...a.curve.map((p) => p.throughput_per_s)));
+    expect(a.saturationThroughput).toBeLessThan(50);
   });
 
   it('names errors first when the service fails before it queues', () => {
@@ -92,7 +105,7 @@ describe('capacity sweep', () => {
         offered: o,
         start: i,
         end: i + 1,
-        measurement: step(o, 60, 20),
+        ...measured(step(o, 60, 20)),
       })),
       { slos: [{ metric: 'ttft_ms', maxMs: 200 }] },
     );

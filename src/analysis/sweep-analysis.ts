@@ -2,10 +2,13 @@
  * @module analysis/sweep-analysis
  * Verdicts of a capacity sweep, from the measured steps alone (pure): whether
  * each step met the SLOs, the capacity (the highest offered load that did,
- * below the first that did not), the knee where latency bends, and which
- * signal degraded first (TTFT, TPOT, E2E, errors, dropped arrivals).
+ * below the first that did not), the knee where latency bends, which signal
+ * degraded first (TTFT, TPOT, E2E, errors, dropped arrivals), and the
+ * throughput each step completed against what it was offered: past
+ * saturation the offered rate keeps climbing while the throughput does not,
+ * which is the bend of the latency-against-throughput curve.
  */
-import type { MetricStats, RequestSlo, StageMeasurement, StageSummary } from '../metrics/index.js';
+import type { MetricStats, RequestSlo, StageFlow, StageMeasurement, StageSummary } from '../metrics/index.js';
 
 /** Share of requests that must be good for a step to pass (DistServe's SLO attainment). */
 export const DEFAULT_ATTAINMENT = 0.9;
@@ -32,6 +35,8 @@ export interface SweepStepInput {
   start: number;
   end: number;
   measurement: StageMeasurement;
+  /** Offered, sent and completed per second of the step (`StageSummary.flow`). */
+  flow: StageFlow;
 }
 
 type Latency = { p50: number; p90: number; p99: number };
@@ -44,7 +49,15 @@ export interface SweepPoint {
   end: number;
   passed: boolean;
   attainment: number;
-  achieved: number;
+  /** Arrivals scheduled per second (first attempts and dropped arrivals), measured. */
+  offered_per_s: number;
+  /** Attempts sent per second (retries included). */
+  sent_per_s: number;
+  /** The throughput: requests that completed (ok or error) per second of the step, by when they ended. */
+  throughput_per_s: number;
+  /** Ok requests completed per second. */
+  ok_per_s: number;
+  /** Requests completed per second that met every SLO. */
   goodput_per_s: number;
   goodput_pct: number;
   error_rate: number;
@@ -59,8 +72,10 @@ export interface SweepAnalysis {
   unit: string;
   /** Steps in the order they ran (every change of load is one). */
   steps: SweepPoint[];
-  /** The same, by offered load: the curve of latency, throughput and goodput. */
+  /** The same, by offered load: latency against `throughput_per_s` is the curve a sweep draws. */
   curve: SweepPoint[];
+  /** The highest throughput any step completed (req/s): the server's saturation throughput. */
+  saturationThroughput: number | null;
   /** Highest offered load that met the SLOs below the lowest that did not; null when none did. */
   capacity: number | null;
   /** `measured`: a failing step bounds it; `at_least`: every step passed; `none`: no step passed. */
@@ -120,8 +135,11 @@ export function analyseSweep(
       end: s.end,
       passed: verdict.passed,
       attainment: verdict.attainment,
-      achieved: m.rates.requests_per_s,
-      goodput_per_s: m.rates.goodput_per_s,
+      offered_per_s: s.flow.offered_per_s,
+      sent_per_s: s.flow.sent_per_s,
+      throughput_per_s: s.flow.completed_per_s,
+      ok_per_s: s.flow.ok_per_s,
+      goodput_per_s: s.flow.goodput_per_s,
       goodput_pct: m.rates.goodput_pct,
       error_rate: m.rates.error_rate,
       dropped: m.counts.dropped,
@@ -137,6 +155,7 @@ export function analyseSweep(
   const good = curve.filter((p) => p.passed && p.offered < lowestFail).map((p) => p.offered);
   const capacity = good.length > 0 ? Math.max(...good) : null;
   const capacityBound = capacity === null ? 'none' : failed.length === 0 ? 'at_least' : 'measured';
+  const saturationThroughput = points.length > 0 ? Math.max(...points.map((p) => p.throughput_per_s)) : null;
 
   const hasTtft = curve.some((p) => p.ttft_ms.p90 > 0);
   const knee = kneeOf(curve.map((p) => ({ x: p.offered, y: (hasTtft ? p.ttft_ms : p.e2e_ms).p90 })));
@@ -145,6 +164,7 @@ export function analyseSweep(
     unit: options.unit ?? 'req/s',
     steps: points,
     curve,
+    saturationThroughput,
     capacity,
     capacityBound,
     knee,
@@ -210,6 +230,7 @@ export function analyseSweepStages(
       start: s.start,
       end: s.end,
       measurement: { counts: s.counts, metrics: s.metrics, rates: s.rates },
+      flow: s.flow,
     }));
   return analyseSweep(steps, options);
 }

@@ -19,6 +19,7 @@ import {
 import { SloSchema } from '../metrics/index.js';
 import { MockProfileSchema } from '../sim/index.js';
 import { durationMs } from './duration.js';
+import { checkThresholdSelectors } from './threshold-selectors.js';
 import {
   checkTimeline,
   EventsSchema,
@@ -208,7 +209,8 @@ export const TestSchema = z
     /** When a window counts as recovered after an event. */
     recovery: RecoverySchema.optional(),
   })
-  .superRefine(checkTimeline);
+  .superRefine(checkTimeline)
+  .superRefine(checkThresholdSelectors);
 
 /** What a user writes (YAML or `defineTest`): optional fields may be left out. */
 export type TestInput = z.input<typeof TestSchema>;

@@ -49,17 +49,37 @@ export interface TracePlan {
   speed: number;
 }
 
+/** The speed at which the slice `kept[0..n)` has a mean rate of `rate`: (n − 1) gaps over its span. */
+function speedFor(kept: Float64Array, n: number, rate: number): number | undefined {
+  const spanMs = (kept[n - 1] ?? 0) - (kept[0] ?? 0);
+  return n > 1 && spanMs > 0 ? rate / (((n - 1) * 1000) / spanMs) : undefined;
+}
+
+/**
+ * The speed for a target `rate` over the slice that will actually run, not the whole rest of the trace:
+ * the first `iterations` arrivals, or, under a duration cap, the arrivals that fit in it — `rate × duration`
+ * of them, scaled so the next one falls just at the cap.
+ */
+function rateSpeed(kept: Float64Array, load: TraceLoad, rate: number): number | undefined {
+  const limit = Math.min(kept.length, load.iterations ?? Number.POSITIVE_INFINITY);
+  if (load.duration !== undefined) {
+    const fit = Math.round((rate * load.duration) / 1000);
+    const next = kept[fit];
+    // Arrival index `fit` lands at exactly the cap (excluded), so `fit` arrivals run in [0, duration).
+    if (fit >= 1 && fit < limit && next !== undefined && next > (kept[0] ?? 0)) {
+      return (next - (kept[0] ?? 0)) / load.duration;
+    }
+  }
+  return speedFor(kept, limit, rate);
+}
+
 /** Applies offset, speed or rate, the duration cap and the iteration cap. Pure. */
 export function tracePlan(trace: Trace, load: TraceLoad): TracePlan {
   const from = trace.offsets.findIndex((t) => t >= load.offset);
   const first = from === -1 ? trace.offsets.length : from;
   const kept = trace.offsets.subarray(first);
   const base = kept[0] ?? 0;
-  const spanMs = (kept[kept.length - 1] ?? 0) - base;
-  // Mean rate of the kept slice: (n − 1) gaps over its span.
-  const traceRate = spanMs > 0 ? ((kept.length - 1) * 1000) / spanMs : undefined;
-  const speed =
-    load.rate !== undefined && traceRate !== undefined ? load.rate / traceRate : (load.speed ?? 1);
+  const speed = (load.rate !== undefined ? rateSpeed(kept, load, load.rate) : undefined) ?? load.speed ?? 1;
   const limit = Math.min(kept.length, load.iterations ?? Number.POSITIVE_INFINITY);
   const times: number[] = [];
   for (let i = 0; i < limit; i++) {

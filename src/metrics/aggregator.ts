@@ -104,6 +104,7 @@ export class RunAggregator {
     this.#windows.add(record, good);
     this.#slowest.add(record);
     this.#stages.at(record.scheduled)?.add(record, good);
+    this.#stages.ended(record.end, record.outcome, good);
   }
 
   /** Everything counted so far as plain data (see {@link AggregateState}). */

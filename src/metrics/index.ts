@@ -41,7 +41,13 @@ export {
 } from './record.js';
 export { isModelStep } from './samples.js';
 export { SlowestRequests, type SlowRequest } from './slowest.js';
-export { type StageMeasurement, type StageSpan, type StageSummary, StageTallies } from './stages.js';
+export {
+  type StageFlow,
+  type StageMeasurement,
+  type StageSpan,
+  type StageSummary,
+  StageTallies,
+} from './stages.js';
 export {
   CORE_METRICS,
   COUNT_NAMES,

@@ -78,6 +78,16 @@ export interface RequestRecord {
   /** Tokens counted by the client's tokenizer (gpt-tokenizer). */
   inputTokensClient?: number;
   outputTokensClient?: number;
+  /** Time to first content: from `sent` to the first visible answer chunk (after any reasoning). */
+  ttfcMs?: number;
+  /** Reasoning tokens: `usage.completion_tokens_details.reasoning_tokens`, else the reasoning chunks received. */
+  reasoningTokens?: number;
+  /** From the first reasoning chunk to the first content chunk (or the last reasoning chunk without content). */
+  reasoningMs?: number;
+  /** TPOT of the reasoning phase: first to last reasoning chunk over (reasoning tokens − 1). */
+  tpotReasoningMs?: number;
+  /** TPOT of the answer: first content chunk to the end over (output − reasoning tokens − 1). */
+  tpotContentMs?: number;
   /** Redirects followed before the final response, in order (absent when none). */
   redirects?: RedirectHop[];
   /** The response's `Content-Encoding`, when it had one (gzip, deflate and br are decoded). */

@@ -83,6 +83,16 @@ export function sampleOf(r: RequestRecord, metric: ScalarMetric): number | undef
       return isOkModel(r) ? (r.inputTokens ?? r.inputTokensClient) : undefined;
     case 'output_tokens':
       return isOkModel(r) ? outputTokensOf(r) : undefined;
+    case 'ttfc_ms':
+      return isOkModel(r) ? r.ttfcMs : undefined;
+    case 'reasoning_tokens':
+      return isOkModel(r) ? r.reasoningTokens : undefined;
+    case 'reasoning_ms':
+      return isOkModel(r) ? r.reasoningMs : undefined;
+    case 'tpot_reasoning_ms':
+      return isOkModel(r) ? r.tpotReasoningMs : undefined;
+    case 'tpot_content_ms':
+      return isOkModel(r) ? r.tpotContentMs : undefined;
   }
 }
 

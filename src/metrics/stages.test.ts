@@ -79,4 +79,32 @@ describe('goodput and stages', () => {
       ['b', 1],
     ]);
   });
+
+  it('flow: offered and sent by scheduled time, completions (the throughput) by when they ended', () => {
+    const agg = new RunAggregator({ slos: slosOf(slo) });
+    agg.addStage({ name: 'a', startMs: 0, endMs: 1000 });
+    agg.addStage({ name: 'b', startMs: 1000, endMs: 2000 });
+    const ok = { ...(all[0] as RequestRecord), outcome: 'ok' as const, ttftMs: 1, tpotMs: 1, e2eMs: 10 };
+    // Scheduled in a, ended in b: offered to a, completed by b. A retry is sent, not offered again.
+    agg.add({ ...ok, scheduled: 100, sent: 100, end: 1500 });
+    agg.add({ ...ok, scheduled: 200, sent: 200, end: 1600, attempt: 2 });
+    agg.add({ ...ok, scheduled: 300, sent: 300, end: 1700, outcome: 'cancelled' });
+    agg.add({ ...ok, scheduled: 400, sent: 400, end: 900, outcome: 'error', error: 'http_5xx' });
+    agg.addDropped(500);
+    const [a, b] = agg.snapshot({ name: 't', startedAt: 'x', durationS: 2 }).stages ?? [];
+    expect(a?.flow).toEqual({
+      offered_per_s: 4,
+      sent_per_s: 4,
+      completed_per_s: 1,
+      ok_per_s: 0,
+      goodput_per_s: 0,
+    });
+    expect(b?.flow).toEqual({
+      offered_per_s: 0,
+      sent_per_s: 0,
+      completed_per_s: 2,
+      ok_per_s: 2,
+      goodput_per_s: 2,
+    });
+  });
 });

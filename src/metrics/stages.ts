@@ -2,13 +2,39 @@
  * @module metrics/stages
  * Per-stage aggregates: each record belongs to the stage its `scheduled` time
  * falls in (so a slow answer is charged to the load that caused it), each
- * dropped arrival to the stage of its planned time.
+ * dropped arrival to the stage of its planned time. Beside that, what ended
+ * in the stage (by each record's `end`) gives its throughput: an overloaded
+ * stage is offered more than it completes, and only the two together show it.
  */
 import type { Counts, MetricsSummary, Rates } from './summary-core.js';
 import { Tally, type TallyState } from './tally.js';
 
-/** Stage tallies as plain data: `[startMs, tally]` of each stage that counted anything. */
-export type StagesState = [number, TallyState][];
+/**
+ * Stage tallies as plain data: `[startMs, tally, ended]` of each stage that counted anything;
+ * `ended` is `[completed, ok, good]` of the records that ended in the stage.
+ */
+export type StagesState = [number, TallyState, number[]][];
+
+/** Records that ended within a stage: completed (ok or error), ok, good. */
+interface Ended {
+  completed: number;
+  ok: number;
+  good: number;
+}
+
+/**
+ * A stage's load and throughput, per second of the stage, named apart:
+ * `offered_per_s` arrivals scheduled (first attempts and dropped arrivals), `sent_per_s` attempts
+ * sent (retries included), both by scheduled time; `completed_per_s` (the throughput: ok or error),
+ * `ok_per_s` and `goodput_per_s` (ok and within every SLO) by the time they ended.
+ */
+export interface StageFlow {
+  offered_per_s: number;
+  sent_per_s: number;
+  completed_per_s: number;
+  ok_per_s: number;
+  goodput_per_s: number;
+}
 
 /** A labelled span of the load, run-clock ms. */
 export interface StageSpan {
@@ -33,6 +59,8 @@ export interface StageSummary extends StageMeasurement {
   name: string;
   start: number;
   end: number;
+  /** Offered and sent load against throughput (see {@link StageFlow}); `rates` are of the requests scheduled in it. */
+  flow: StageFlow;
   target?: number;
   warmup?: boolean;
 }
@@ -44,6 +72,7 @@ function round3(x: number): number {
 export class StageTallies {
   readonly #spans: StageSpan[] = [];
   readonly #tallies: Tally[] = [];
+  readonly #ended: Ended[] = [];
 
   add(span: StageSpan): void {
     // Spans arrive in time order (planned ahead, or announced as a sweep goes); keep them sorted anyway.
@@ -51,14 +80,15 @@ export class StageTallies {
     while (i > 0 && (this.#spans[i - 1] as StageSpan).startMs > span.startMs) i--;
     this.#spans.splice(i, 0, { ...span });
     this.#tallies.splice(i, 0, new Tally());
+    this.#ended.splice(i, 0, { completed: 0, ok: 0, good: 0 });
   }
 
   get size(): number {
     return this.#spans.length;
   }
 
-  /** The tally of the stage containing `atMs`, if any. */
-  at(atMs: number): Tally | undefined {
+  /** The index of the stage containing `atMs`, or -1. */
+  #indexAt(atMs: number): number {
     let lo = 0;
     let hi = this.#spans.length - 1;
     while (lo <= hi) {
@@ -66,9 +96,24 @@ export class StageTallies {
       const span = this.#spans[mid] as StageSpan;
       if (atMs < span.startMs) hi = mid - 1;
       else if (atMs >= span.endMs) lo = mid + 1;
-      else return this.#tallies[mid];
+      else return mid;
     }
-    return undefined;
+    return -1;
+  }
+
+  /** The tally of the stage containing `atMs`, if any. */
+  at(atMs: number): Tally | undefined {
+    return this.#tallies[this.#indexAt(atMs)];
+  }
+
+  /** Counts a record that ended at `endMs` in the throughput of the stage containing it; cancelled ones are not completions. */
+  ended(endMs: number, outcome: string, good: boolean): void {
+    if (outcome === 'cancelled' || this.#spans.length === 0) return;
+    const e = this.#ended[this.#indexAt(endMs)];
+    if (e === undefined) return;
+    e.completed++;
+    if (outcome === 'ok') e.ok++;
+    if (good) e.good++;
   }
 
   /** The tallies as plain data; the spans themselves travel separately (they are announced). */
@@ -76,14 +121,25 @@ export class StageTallies {
     const out: StagesState = [];
     this.#spans.forEach((span, i) => {
       const t = this.#tallies[i] as Tally;
-      if (t.requests > 0 || t.dropped > 0) out.push([span.startMs, t.encode()]);
+      const e = this.#ended[i] as Ended;
+      if (t.requests > 0 || t.dropped > 0 || e.completed > 0) {
+        out.push([span.startMs, t.encode(), [e.completed, e.ok, e.good]]);
+      }
     });
     return out;
   }
 
   /** Adds tallies counted elsewhere to the stages starting at the same times (which must be known here). */
   merge(stages: StagesState): void {
-    for (const [startMs, tally] of stages) this.at(startMs)?.mergeState(tally);
+    for (const [startMs, tally, ended] of stages) {
+      const i = this.#indexAt(startMs);
+      if (i === -1) continue;
+      (this.#tallies[i] as Tally).mergeState(tally);
+      const e = this.#ended[i] as Ended;
+      e.completed += ended[0] ?? 0;
+      e.ok += ended[1] ?? 0;
+      e.good += ended[2] ?? 0;
+    }
   }
 
   /** The stages within `[fromMs, toMs)` merged, rates over that span. */
@@ -97,17 +153,34 @@ export class StageTallies {
 
   summaries(): StageSummary[] {
     return this.#spans.map((span, i) => {
+      const durationS = (span.endMs - span.startMs) / 1000;
+      const t = this.#tallies[i] as Tally;
       const out: StageSummary = {
         name: span.name,
         start: round3(span.startMs / 1000),
         end: round3(span.endMs / 1000),
-        ...measurementOf(this.#tallies[i] as Tally, (span.endMs - span.startMs) / 1000),
+        flow: flowOf(t, this.#ended[i] as Ended, durationS),
+        ...measurementOf(t, durationS),
       };
       if (span.target !== undefined) out.target = span.target;
       if (span.warmup) out.warmup = true;
       return out;
     });
   }
+}
+
+function perSecond(n: number, durationS: number): number {
+  return durationS > 0 ? Math.round((n / durationS) * 1000) / 1000 : 0;
+}
+
+function flowOf(t: Tally, e: Ended, durationS: number): StageFlow {
+  return {
+    offered_per_s: perSecond(t.logical + t.dropped, durationS),
+    sent_per_s: perSecond(t.requests, durationS),
+    completed_per_s: perSecond(e.completed, durationS),
+    ok_per_s: perSecond(e.ok, durationS),
+    goodput_per_s: perSecond(e.good, durationS),
+  };
 }
 
 function measurementOf(t: Tally, durationS: number): StageMeasurement {

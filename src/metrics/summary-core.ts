@@ -9,8 +9,12 @@ import type { StageSummary } from './stages.js';
 /** Histogram-backed metrics, in the order `summary.json` lists them. */
 export const METRIC_NAMES = [
   'ttft_ms',
+  'ttfc_ms',
   'itl_ms',
   'tpot_ms',
+  'tpot_reasoning_ms',
+  'tpot_content_ms',
+  'reasoning_ms',
   'e2e_ms',
   /** From a logical request's first send to its last attempt's end, retry waits included (ok only). */
   'e2e_logical_ms',
@@ -22,6 +26,7 @@ export const METRIC_NAMES = [
   'e2e_from_schedule_ms',
   'input_tokens',
   'output_tokens',
+  'reasoning_tokens',
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 

@@ -20,6 +20,7 @@ const MAX_ERROR_BODY_CHARS = 300;
 interface Usage {
   prompt_tokens?: number;
   completion_tokens?: number;
+  completion_tokens_details?: { reasoning_tokens?: number } | null;
 }
 
 interface Choice {
@@ -58,6 +59,18 @@ function outputOf(choice: Choice | undefined): string {
     }
   }
   return out;
+}
+
+/** Whether a chunk's output is reasoning only (no visible content, no tool call): it does not end the reasoning phase. */
+function isReasoningOnly(choice: Choice | undefined): boolean {
+  const part = choice?.delta ?? choice?.message;
+  if (part === undefined || typeof choice?.text === 'string') return false;
+  return (
+    (typeof part.content !== 'string' || part.content === '') &&
+    !Array.isArray(part.tool_calls) &&
+    ((typeof part.reasoning_content === 'string' && part.reasoning_content !== '') ||
+      ('reasoning' in part && typeof part.reasoning === 'string' && part.reasoning !== ''))
+  );
 }
 
 /** The key of a choice's only output field when it is `output`, else undefined. */
@@ -112,6 +125,8 @@ class StreamReader {
   readonly gaps = new GapList();
   /** The content chunks' shape, learned from a parsed one (the next stream often has the same). */
   shape: ChunkShape | undefined;
+  /** Whether the chunks of {@link StreamReader.shape} carry reasoning (its output key is a reasoning field). */
+  shapeIsReasoning = false;
   readonly parser: EventSourceParser = createParser({
     onEvent: (event) => (this.sink as OpenAISink).readEvent(event),
   });
@@ -131,8 +146,14 @@ export class OpenAISink implements ResponseSink {
   status = 0;
   /** Response headers (captures read them). */
   headers: IncomingHttpHeaders = {};
+  /** First output of any kind, reasoning included (TTFT). */
   firstTokenAt: number | undefined;
   lastTokenAt: number | undefined;
+  /** First visible content (or tool call) after any reasoning (TTFC). */
+  firstContentAt: number | undefined;
+  /** Last reasoning-only chunk, and how many there were. */
+  lastReasoningAt: number | undefined;
+  reasoningChunks = 0;
   /** The gaps once the stream has ended; while it is read, its reader holds them. */
   private finalItlMs: number[] = [];
   chunks = 0;
@@ -214,7 +235,7 @@ export class OpenAISink implements ResponseSink {
     const start = shape === undefined ? -1 : shape.outputStart(data);
     if (start >= 0) {
       const end = (shape as ChunkShape).outputEnd;
-      if (end > start) this.addOutput(data, start, end);
+      if (end > start) this.addOutput(data, start, end, reader.shapeIsReasoning);
       return;
     }
     if (data === '[DONE]') {
@@ -244,7 +265,7 @@ export class OpenAISink implements ResponseSink {
     if (this.learnsLeft > 0 && !payload.usage && !choice?.finish_reason) {
       this.learnShape(reader, data, choice as Choice, output);
     }
-    this.addOutput(output, 0, output.length);
+    this.addOutput(output, 0, output.length, isReasoningOnly(choice));
   }
 
   /** Teaches the reader the shape of a content chunk that was parsed, when it has one. */
@@ -253,15 +274,20 @@ export class OpenAISink implements ResponseSink {
     if (key === undefined) return;
     this.learnsLeft--;
     reader.shape = ChunkShape.learn(data, key, output, plainOutput);
+    reader.shapeIsReasoning = key === 'reasoning_content' || key === 'reasoning';
   }
 
-  /** A received output piece, `text.slice(from, to)`, timed at its read. */
-  private addOutput(text: string, from: number, to: number): void {
+  /** A received output piece, `text.slice(from, to)`, timed at its read; `reasoning` when it is reasoning only. */
+  private addOutput(text: string, from: number, to: number, reasoning: boolean): void {
     const at = this.at;
     const reader = this.reader as StreamReader;
     if (this.firstTokenAt === undefined) this.firstTokenAt = at;
     else reader.gaps.push(at - (this.lastTokenAt as number));
     this.lastTokenAt = at;
+    if (reasoning) {
+      this.reasoningChunks++;
+      this.lastReasoningAt = at;
+    } else this.firstContentAt ??= at;
     this.chunks++;
     reader.output.append(text, from, to);
     if (this.cancelAfterTokens !== undefined) {
@@ -331,6 +357,7 @@ export class OpenAISink implements ResponseSink {
       this.chunks = 1;
       this.firstTokenAt = at;
       this.lastTokenAt = at;
+      if (!isReasoningOnly(choice)) this.firstContentAt = at;
     }
     return undefined;
   }

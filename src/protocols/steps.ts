@@ -55,6 +55,11 @@ export type StepMeasurement = Pick<
   | 'outputTokensClient'
   | 'redirects'
   | 'encoding'
+  | 'ttfcMs'
+  | 'reasoningTokens'
+  | 'reasoningMs'
+  | 'tpotReasoningMs'
+  | 'tpotContentMs'
 >;
 
 export interface StepContext {
@@ -318,5 +323,23 @@ function measureModel(m: StepMeasurement, sink: OpenAISink, step: CompiledStep, 
   const output = m.outputTokens ?? m.outputTokensClient;
   if (m.outcome === 'ok' && output > 1 && m.e2eMs !== undefined) {
     m.tpotMs = roundMs((m.e2eMs - m.ttftMs) / (output - 1));
+  }
+  if (sink.firstContentAt !== undefined) m.ttfcMs = roundMs(sink.firstContentAt - sent);
+  const reasoning = sink.usage?.completion_tokens_details?.reasoning_tokens ?? sink.reasoningChunks;
+  if (reasoning > 0) measureReasoning(m, sink, reasoning, output);
+}
+
+/** The reasoning phase of a reasoning model's answer, and TPOT of each phase. */
+function measureReasoning(m: StepMeasurement, sink: OpenAISink, reasoning: number, output: number): void {
+  m.reasoningTokens = reasoning;
+  const first = sink.firstTokenAt as number;
+  const last = sink.lastReasoningAt;
+  if (last === undefined) return;
+  m.reasoningMs = roundMs((sink.firstContentAt ?? last) - first);
+  if (m.outcome !== 'ok') return;
+  if (reasoning > 1) m.tpotReasoningMs = roundMs((last - first) / (reasoning - 1));
+  const content = output - reasoning;
+  if (content > 1 && m.ttfcMs !== undefined && m.e2eMs !== undefined) {
+    m.tpotContentMs = roundMs((m.e2eMs - m.ttfcMs) / (content - 1));
   }
 }

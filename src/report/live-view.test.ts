@@ -112,6 +112,20 @@ describe('LiveView', () => {
     expect(stream.text).toContain('a log line\n');
   });
 
+  it('draws at 80 columns when the terminal reports 0 columns and 0 rows (as under `script`)', () => {
+    const stream = new Capture(true);
+    stream.columns = 0;
+    stream.rows = 0;
+    const view = new LiveView({ name: 'demo', stream, tty: true, intervalMs: 1000 });
+    view.stats.add(tallyOf(rec({})), { worker: 0, seconds: 1 });
+    view.stats.progress({ elapsedMs: 5000, plannedMs: 10_000 });
+    view.tick();
+    view.stop();
+    // Whole lines, not one character per line; the progress bar at its 80-column width (30 cells).
+    expect(stream.text).toContain('requests 1 · ok 1');
+    expect(stream.text).toMatch(/tokenstorm demo +█{15}░{15} 5\.0s/);
+  });
+
   it('names the current stage from the stages known ahead', () => {
     const stream = new Capture(false);
     const stages = [

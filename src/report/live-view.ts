@@ -38,6 +38,35 @@ function stageAt(stages: LiveViewOptions['stages'], elapsedMs: number): string |
   return stages?.find((s) => elapsedMs >= s.startMs && elapsedMs < s.endMs)?.name;
 }
 
+/** The terminal width to draw at: the stream's columns, or 80 when it reports none or a non-positive width (`script`, some CI ptys report 0). */
+export function terminalColumns(stream: { columns?: number }): number {
+  const c = stream.columns;
+  return c !== undefined && Number.isFinite(c) && c > 0 ? c : 80;
+}
+
+/** The terminal height likewise: 24 when the stream reports none or 0 (log-update would draw nothing at 0 rows). */
+function terminalRows(stream: { rows?: number }): number {
+  const r = stream.rows;
+  return r !== undefined && Number.isFinite(r) && r > 0 ? r : 24;
+}
+
+/**
+ * What log-update draws on: the stream with its size read through the fallbacks above
+ * (log-update takes `columns ?? 80`, so a reported 0 wraps every character onto its own line).
+ */
+function sizedStream(stream: LiveViewOptions['stream']): Writable {
+  return {
+    isTTY: stream.isTTY,
+    get columns() {
+      return terminalColumns(stream);
+    },
+    get rows() {
+      return terminalRows(stream as { rows?: number });
+    },
+    write: (chunk: string) => stream.write(chunk),
+  } as unknown as Writable;
+}
+
 /** The interval for plain lines: `TOKENSTORM_PROGRESS_INTERVAL_MS` when it is a positive number. */
 export function plainIntervalFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const n = Number(env.TOKENSTORM_PROGRESS_INTERVAL_MS);
@@ -58,7 +87,7 @@ export class LiveView {
     this.#options = options;
     this.stats = new LiveStats();
     this.#loop = monitorEventLoopDelay({ resolution: 10 });
-    this.#draw = options.tty ? createLogUpdate(options.stream, { showCursor: true }) : undefined;
+    this.#draw = options.tty ? createLogUpdate(sizedStream(options.stream), { showCursor: true }) : undefined;
   }
 
   start(): void {
@@ -82,7 +111,7 @@ export class LiveView {
     if (this.#draw !== undefined) {
       this.#frame = renderLiveFrame(this.#options.name, snapshot, this.#health, {
         color: this.#options.color ?? false,
-        width: this.#options.stream.columns ?? 80,
+        width: terminalColumns(this.#options.stream),
       });
       this.#draw(this.#frame);
     } else {

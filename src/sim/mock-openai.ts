@@ -36,6 +36,8 @@ export interface MockUsage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** A reasoning answer's reasoning tokens (part of `completion_tokens`). */
+  completion_tokens_details?: { reasoning_tokens: number };
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {
@@ -134,12 +136,17 @@ export function completionBody(
   text: string,
   finishReason: string,
   usage: MockUsage,
+  reasoning = '',
 ): string {
+  const message =
+    reasoning === ''
+      ? { role: 'assistant', content: text, refusal: null }
+      : { role: 'assistant', content: text, reasoning_content: reasoning, refusal: null };
   const choice =
     req.endpoint === 'chat'
       ? {
           index: 0,
-          message: { role: 'assistant', content: text, refusal: null },
+          message,
           logprobs: null,
           finish_reason: finishReason,
         }
@@ -153,6 +160,8 @@ export interface StreamEncoder {
   /** The chat role-only chunk (`delta: { role: 'assistant', content: '' }`). */
   role(): string;
   token(text: string): string;
+  /** A chat reasoning chunk (`delta: { reasoning_content }`), as vLLM and DeepSeek send them. */
+  reasoning(text: string): string;
   finish(finishReason: string): string;
   usage(usage: MockUsage): string;
   done(): string;
@@ -176,6 +185,8 @@ export function createStreamEncoder(req: MockRequest, id: string, created: numbe
     role: () =>
       `${head}[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]${usageNull}}\n\n`,
     token: (text) => `${tokenHead}${JSON.stringify(text)}${tokenTail}`,
+    reasoning: (text) =>
+      `${head}[{"index":0,"delta":{"reasoning_content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}]${usageNull}}\n\n`,
     finish: (reason) =>
       chat
         ? `${head}[{"index":0,"delta":{},"logprobs":null,"finish_reason":"${reason}"}]${usageNull}}\n\n`

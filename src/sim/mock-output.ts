@@ -40,6 +40,7 @@ export interface OutputOptions {
 export function createMockOutput(o: OutputOptions): MockOutput {
   const { res, req, answer, fault } = o;
   const tokens = answer.tokens;
+  const reasoning = answer.reasoning ?? 0;
   const encoder = req.stream ? createStreamEncoder(req, o.id, o.created) : undefined;
   let generated = 0;
   let faulted = false;
@@ -70,14 +71,23 @@ export function createMockOutput(o: OutputOptions): MockOutput {
     },
     token(index) {
       if (encoder !== undefined && !strike() && !res.destroyed) {
-        res.write(encoder.token(tokens[index] as string));
+        const text = tokens[index] as string;
+        res.write(index < reasoning ? encoder.reasoning(text) : encoder.token(text));
       }
       generated++;
     },
     finish() {
       if (strike() || res.destroyed) return;
       if (encoder === undefined) {
-        const body = completionBody(req, o.id, o.created, tokens.join(''), answer.finishReason, o.usage);
+        const body = completionBody(
+          req,
+          o.id,
+          o.created,
+          tokens.slice(reasoning).join(''),
+          answer.finishReason,
+          o.usage,
+          tokens.slice(0, reasoning).join(''),
+        );
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
         res.end(body);
         return;

@@ -115,6 +115,12 @@ export const MockProfileSchema = z.strictObject({
   itl_ms: DistributionSchema.default(10),
   /** Tokens per answer (rounded, at least 1), capped by the request's `max_tokens`. */
   output_tokens: DistributionSchema.default(64),
+  /**
+   * A reasoning model: tokens of reasoning (rounded; none when absent) streamed as
+   * `reasoning_content` deltas before the answer of a chat request, at the same pace, and
+   * counted in `usage.completion_tokens` and `completion_tokens_details.reasoning_tokens`.
+   */
+  reasoning_tokens: DistributionSchema.optional(),
   /** Names listed by `GET /v1/models`; requests may name any model, which is echoed. */
   models: z
     .array(z.string().min(1))

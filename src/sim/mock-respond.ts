@@ -11,10 +11,10 @@ import { createRng, createSampler, deriveSeed } from '../random/index.js';
 import { createFaultSchedule } from './fault-schedule.js';
 import { type EngineTicket, InferenceEngine } from './inference-engine.js';
 import type { MockServerStats } from './mock-metrics.js';
-import { errorBody, type MockRequest } from './mock-openai.js';
+import { errorBody, type MockRequest, type MockUsage } from './mock-openai.js';
 import { createMockOutput, type MockOutput } from './mock-output.js';
 import type { MockProfile } from './mock-profile.js';
-import { countPromptTokens, createAnswer } from './mock-text.js';
+import { countPromptTokens, createAnswer, withReasoning } from './mock-text.js';
 import { PromptCache } from './prefix-cache.js';
 import { RateLimiter } from './rate-limiter.js';
 
@@ -45,6 +45,8 @@ export function createResponder(
   const ttft = createSampler(profile.ttft_ms);
   const itl = createSampler(profile.itl_ms);
   const outputTokens = createSampler(profile.output_tokens);
+  const reasoningTokens =
+    profile.reasoning_tokens === undefined ? undefined : createSampler(profile.reasoning_tokens);
   const timingRng = createRng(deriveSeed(profile.seed, TIMING_STREAM));
   const faultRng = createRng(deriveSeed(profile.seed, FAULT_STREAM));
   const faults = createFaultSchedule(profile.faults ?? []);
@@ -62,7 +64,12 @@ export function createResponder(
   }
 
   function respond(req: MockRequest, res: ServerResponse, arrival: number): void {
-    const answer = createAnswer(profile.seed, req.prompt, outputTokens, req.maxTokens);
+    const plain = createAnswer(profile.seed, req.prompt, outputTokens, req.maxTokens);
+    // Reasoning is a chat model's: completions answer without it.
+    const answer =
+      reasoningTokens !== undefined && req.endpoint === 'chat'
+        ? withReasoning(plain, profile.seed, req.prompt, reasoningTokens)
+        : plain;
     const tokens = answer.tokens;
     const promptIds =
       cache?.mode === 'prefix' ? encode(req.prompt, { disallowedSpecial: new Set() }) : undefined;
@@ -112,11 +119,12 @@ export function createResponder(
       if (promptIds !== undefined) res.setHeader('x-mock-cached-tokens', String(cachedTokens));
     }
 
-    const usage = {
+    const usage: MockUsage = {
       prompt_tokens: promptTokens,
       completion_tokens: tokens.length,
       total_tokens: promptTokens + tokens.length,
     };
+    if (answer.reasoning) usage.completion_tokens_details = { reasoning_tokens: answer.reasoning };
     completions++;
     const id = `${req.endpoint === 'chat' ? 'chatcmpl' : 'cmpl'}-mock-${completions}`;
     const created = Math.floor(Date.now() / 1000);

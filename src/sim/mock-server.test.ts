@@ -79,6 +79,42 @@ describe('mock server with the openai SDK', () => {
     expect(server.stats()).toMatchObject({ streaming: 1, nonStreaming: 0, inFlight: 0, aborted: 0 });
   });
 
+  it('a reasoning profile streams reasoning_content deltas before the answer and counts them in usage', async () => {
+    const server = await start({ profile: { ...fast, output_tokens: 12, reasoning_tokens: 5 } });
+    const stream = await client(server).chat.completions.create({
+      model: 'r1',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const kinds: string[] = [];
+    let usage: unknown;
+    for await (const c of stream) {
+      const delta = c.choices[0]?.delta as
+        | { content?: string | null; reasoning_content?: string }
+        | undefined;
+      if (delta?.reasoning_content) kinds.push('r');
+      else if (delta?.content) kinds.push('c');
+      if (c.usage) usage = c.usage;
+    }
+    expect(kinds.join('')).toBe(`${'r'.repeat(5)}${'c'.repeat(12)}`);
+    expect(usage).toMatchObject({
+      completion_tokens: 17,
+      completion_tokens_details: { reasoning_tokens: 5 },
+    });
+    const whole = await client(server).chat.completions.create({ model: 'r1', messages });
+    const message = whole.choices[0]?.message as { content: string; reasoning_content?: string };
+    expect(message.reasoning_content?.trim()).not.toBe('');
+    expect(message.content.trim()).not.toBe('');
+    expect(whole.usage).toMatchObject({
+      completion_tokens: 17,
+      completion_tokens_details: { reasoning_tokens: 5 },
+    });
+    // Completions have no reasoning phase.
+    const text = await client(server).completions.create({ model: 'r1', prompt: question });
+    expect(text.usage?.completion_tokens).toBe(12);
+  });
+
   it('answers non-streaming chat and completions with usage', async () => {
     const server = await start({ profile: { ...fast, output_tokens: 25 } });
     const openai = client(server);

@@ -72,6 +72,27 @@ export interface MockAnswer {
   tokens: string[];
   /** `length` when `maxTokens` cut the answer short, else `stop`. */
   finishReason: 'stop' | 'length';
+  /** How many of the first `tokens` are reasoning (streamed before the answer); 0 for most models. */
+  reasoning?: number;
+}
+
+/** Sub-stream of the answer's generator for its reasoning. */
+const REASONING_STREAM = 0x5e;
+
+/**
+ * The answer with a reasoning phase before it: `reasoningTokens` drawn (seeded by the prompt,
+ * like the answer) and prepended. The answer's own length and `max_tokens` cap are unchanged.
+ */
+export function withReasoning(
+  answer: MockAnswer,
+  seed: number,
+  prompt: string,
+  reasoningTokens: Sampler,
+): MockAnswer {
+  const rng = createRng(deriveSeed(deriveSeed(seed, hashText(prompt)), REASONING_STREAM));
+  const n = Math.max(0, Math.round(reasoningTokens(rng)));
+  if (n === 0) return answer;
+  return { ...answer, tokens: [...generateTokens(rng, n), ...answer.tokens], reasoning: n };
 }
 
 /**

@@ -39,6 +39,11 @@ const FULL: Required<RequestRecord> = {
   ],
   encoding: 'gzip',
   logicalSent: 17.5,
+  ttfcMs: 241.004,
+  reasoningTokens: 20,
+  reasoningMs: 200.005,
+  tpotReasoningMs: 10.006,
+  tpotContentMs: 13.007,
 };
 
 const lines = (text: string) => {

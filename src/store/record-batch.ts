@@ -65,6 +65,11 @@ export const FIELDS = {
   redirects: 'json',
   encoding: 'string',
   logicalSent: 'number',
+  ttfcMs: 'number',
+  reasoningTokens: 'number',
+  reasoningMs: 'number',
+  tpotReasoningMs: 'number',
+  tpotContentMs: 'number',
 } as const satisfies { [K in keyof Required<RequestRecord>]: KindOf<Required<RequestRecord>[K]> };
 
 const NAMES = Object.keys(FIELDS) as (keyof typeof FIELDS)[];
@@ -150,6 +155,11 @@ export class RecordBatch {
     s[o + 29] = r.redirects === undefined ? Number.NaN : this.#string(29, JSON.stringify(r.redirects));
     s[o + 30] = this.#string(30, r.encoding);
     s[o + 31] = r.logicalSent ?? Number.NaN;
+    s[o + 32] = r.ttfcMs ?? Number.NaN;
+    s[o + 33] = r.reasoningTokens ?? Number.NaN;
+    s[o + 34] = r.reasoningMs ?? Number.NaN;
+    s[o + 35] = r.tpotReasoningMs ?? Number.NaN;
+    s[o + 36] = r.tpotContentMs ?? Number.NaN;
     this.#count++;
     return this.#count >= this.capacity;
   }

@@ -27,6 +27,11 @@ describe('recordOf', () => {
       outputTokensClient: 81,
       redirects: [{ status: 302, location: 'http://127.0.0.1:1/next', ms: 1.25 }],
       encoding: 'gzip',
+      ttfcMs: 220.004,
+      reasoningTokens: 20,
+      reasoningMs: 200.002,
+      tpotReasoningMs: 10.005,
+      tpotContentMs: 9.006,
     };
     const labels: Required<RecordLabels> = { attempt: 2, logicalSent: 12.5, turn: 4, contextTokens: 2048 };
     const record = recordOf(run, step, 99.5, m, labels);

@@ -169,6 +169,11 @@ export function recordOf(
   if (m.outputTokensClient !== undefined) record.outputTokensClient = m.outputTokensClient;
   if (m.redirects !== undefined) record.redirects = m.redirects;
   if (m.encoding !== undefined) record.encoding = m.encoding;
+  if (m.ttfcMs !== undefined) record.ttfcMs = m.ttfcMs;
+  if (m.reasoningTokens !== undefined) record.reasoningTokens = m.reasoningTokens;
+  if (m.reasoningMs !== undefined) record.reasoningMs = m.reasoningMs;
+  if (m.tpotReasoningMs !== undefined) record.tpotReasoningMs = m.tpotReasoningMs;
+  if (m.tpotContentMs !== undefined) record.tpotContentMs = m.tpotContentMs;
   return record;
 }
 

@@ -259,12 +259,16 @@ thresholds:
       sweep: {
         points: [5, 10, 20, 40, 80].map((offered) => ({
           offered,
-          achieved: Math.min(offered, 42),
+          offered_per_s: offered,
+          sent_per_s: offered,
+          throughput_per_s: Math.min(offered, 42),
+          ok_per_s: Math.min(offered, 42),
           goodput_per_s: Math.min(offered, 38),
           ttft_ms: { p50: 40 + offered, p95: 60 + offered ** 1.5, p99: 80 + offered ** 1.7 },
         })),
-        knee: 30,
-        capacity: 38,
+        knee: 20,
+        capacity: 40,
+        saturationThroughput: 42,
       },
       telemetry: [
         { name: 'vllm:num_requests_waiting', points: [0, 1, 2, 3].map((t) => [t, t * 2]) },
@@ -286,7 +290,15 @@ thresholds:
     expect(charts.find((c) => c.id === 'sweep')).toMatchObject({ kind: 'sweep' });
     for (const c of charts) expect(c.seriesPixels, `${c.id} has drawn series`).toBeGreaterThan(20);
     expectNumbersMatch(await readNumbers(page), augmented);
-    expect(await page.textContent('[data-metric="sweep.capacity"]')).toBe('38 req/s');
+    expect(await page.textContent('[data-metric="sweep.capacity"]')).toBe('40 req/s');
+    expect(await page.textContent('[data-metric="sweep.saturationThroughput"]')).toBe('42 req/s');
+    // Drawn against completed throughput (at most 42/s), not offered load (up to 80/s).
+    const xRange = (await page.getAttribute('[data-chart="sweep"]', 'data-x-range'))?.split(',').map(Number);
+    expect(xRange?.[1]).toBeGreaterThanOrEqual(42);
+    expect(xRange?.[1]).toBeLessThan(60);
+    expect(await page.textContent('figure:has([data-chart="sweep"]) figcaption')).toBe(
+      'Sweep: latency against completed throughput',
+    );
     await page.screenshot({ path: join(ARTIFACTS, 'report-stages.png'), fullPage: true });
   });
 });

@@ -91,6 +91,46 @@ describe('buildChartData', () => {
     expect(data.charts.find((c) => c.id === 'cdf-ttft_ms')).toMatchObject({ x: [1, 2, 3], kind: 'cdf' });
   });
 
+  it('draws a measured sweep against completed throughput, marks at the throughput of their steps', () => {
+    const point = (offered: number, throughput: number, p90: number) => ({
+      offered,
+      offered_per_s: offered,
+      sent_per_s: offered,
+      throughput_per_s: throughput,
+      ok_per_s: throughput,
+      goodput_per_s: throughput,
+      ttft_ms: { p50: p90 / 2, p90, p99: p90 * 2 },
+    });
+    const summary = {
+      ...baseSummary([win(0), win(1)]),
+      sweep: {
+        unit: 'req/s',
+        curve: [
+          point(5, 5, 40),
+          point(10, 10, 45),
+          point(20, 19.8, 60),
+          point(40, 27, 2000),
+          point(30, 26.6, 900),
+        ],
+        capacity: 20,
+        knee: 30,
+        saturationThroughput: 27,
+      },
+    };
+    const data = buildChartData(summary as unknown as Summary, readSections(summary));
+    const sweep = data.charts.find((c) => c.id === 'sweep');
+    expect(sweep?.xLabel).toBe('completed throughput (req/s)');
+    expect(sweep?.x).toEqual([5, 10, 19.8, 26.6, 27]);
+    // Latency climbs steeply at the right end: the bend the offered-load axis hid.
+    expect(sweep?.series[0]?.values).toEqual([20, 22.5, 30, 450, 1000]);
+    expect(sweep?.series.find((s) => s.label === 'offered (req/s)')?.values).toEqual([5, 10, 20, 30, 40]);
+    expect(sweep?.vlines).toEqual([
+      { x: 26.6, label: 'knee 30' },
+      { x: 19.8, label: 'capacity 20' },
+      { x: 27, label: 'saturation 27' },
+    ]);
+  });
+
   it('reads stages, events, sweep and telemetry when present, and ignores shapes it does not know', () => {
     const summary = {
       ...baseSummary([win(0), win(1)]),
@@ -138,6 +178,7 @@ describe('buildChartData', () => {
       { x: 18, label: 'capacity 18' },
     ]);
     expect(sweep?.series.find((s) => s.scale === 'y2')?.values).toEqual([10, 19]);
+    expect(sweep?.xLabel).toBe('offered load (req/s)');
     expect(data.charts.find((c) => c.id === 'telemetry-0')).toMatchObject({ x: [0, 1], group: 'telemetry' });
     expect(data.stages).toHaveLength(2);
     expect(readSections({ stages: 'soon', sweep: { points: [] }, telemetry: 3 })).toEqual({

@@ -232,13 +232,35 @@ function distributionCharts(summary: Summary): ChartSpec[] {
   });
 }
 
+/**
+ * Latency against completed throughput, the curve a sweep exists to draw: it bends where the
+ * server saturates (offered load climbs on, throughput does not). Points go in throughput order;
+ * a sweep without measured throughput (an external summary) is drawn against offered load.
+ */
 function sweepChart(sections: ReportSections): ChartSpec[] {
   const sweep = sections.sweep;
   if (sweep === undefined) return [];
-  const pts = sweep.points;
+  const byThroughput = sweep.points.length > 0 && sweep.points.every((p) => p.throughput !== undefined);
+  const pts = byThroughput
+    ? [...sweep.points].sort((a, b) => (a.throughput ?? 0) - (b.throughput ?? 0) || a.offered - b.offered)
+    : sweep.points;
+  const xOf = (p: (typeof pts)[number]) => (byThroughput ? (p.throughput as number) : p.offered);
+  /** Where an offered load lands on the x axis: the throughput its step completed. */
+  const atOffered = (offered: number) => {
+    if (!byThroughput) return offered;
+    const p = pts.find((q) => q.offered === offered);
+    return p === undefined ? undefined : xOf(p);
+  };
   const vlines: { x: number; label: string }[] = [];
-  if (sweep.knee !== undefined) vlines.push({ x: sweep.knee, label: `knee ${sweep.knee}` });
-  if (sweep.capacity !== undefined) vlines.push({ x: sweep.capacity, label: `capacity ${sweep.capacity}` });
+  const mark = (offered: number | undefined, label: string) => {
+    const x = offered === undefined ? undefined : atOffered(offered);
+    if (x !== undefined) vlines.push({ x, label: `${label} ${offered}` });
+  };
+  mark(sweep.knee, 'knee');
+  mark(sweep.capacity, 'capacity');
+  if (byThroughput && sweep.saturationThroughput !== undefined) {
+    vlines.push({ x: sweep.saturationThroughput, label: `saturation ${sweep.saturationThroughput}` });
+  }
   const latency = (
     name: 'ttft' | 'e2e',
     p: keyof SweepLatency,
@@ -260,31 +282,33 @@ function sweepChart(sections: ReportSections): ChartSpec[] {
   if (e2eTail !== undefined) series.push(latency('e2e', e2eTail, PALETTE[4] ?? '', true));
   if (pts.some((p) => p.goodput !== undefined)) {
     series.push({
-      label: `goodput (${sweep.unit})`,
+      label: 'goodput (req/s)',
       color: PALETTE[0] ?? '',
       scale: 'y2',
       values: pts.map((p) => p.goodput ?? null),
     });
   }
-  if (pts.some((p) => p.achieved !== undefined)) {
+  if (pts.some((p) => p.offeredPerS !== undefined)) {
     series.push({
-      label: `achieved (${sweep.unit})`,
+      label: 'offered (req/s)',
       color: PALETTE[6] ?? '',
       scale: 'y2',
       dash: true,
-      values: pts.map((p) => p.achieved ?? null),
+      values: pts.map((p) => p.offeredPerS ?? null),
     });
   }
   return [
     {
       id: 'sweep',
-      title: 'Sweep: latency and goodput against offered load',
+      title: byThroughput
+        ? 'Sweep: latency against completed throughput'
+        : 'Sweep: latency and goodput against offered load',
       kind: 'sweep',
       group: 'sweep',
-      xLabel: `offered load (${sweep.unit})`,
+      xLabel: byThroughput ? 'completed throughput (req/s)' : `offered load (${sweep.unit})`,
       yLabel: 'latency (ms)',
-      y2Label: sweep.unit,
-      x: pts.map((p) => p.offered),
+      y2Label: 'req/s',
+      x: pts.map(xOf),
       series,
       vlines,
     },

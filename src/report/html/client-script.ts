@@ -88,6 +88,8 @@ export const CLIENT_SCRIPT = `(function () {
               ctx.fillText(v.label, x + 3 * devicePixelRatio, top + 2 * devicePixelRatio);
             });
             ctx.restore();
+            // The x range drawn, so a test can tell what the chart is plotted against.
+            el.setAttribute('data-x-range', u.scales.x.min + ',' + u.scales.x.max);
             el.setAttribute('data-stages-drawn', String(drawnStages));
             el.setAttribute('data-events-drawn', String(drawnEvents));
           },

@@ -22,8 +22,18 @@ const StageSchema = z
     counts: z.record(z.string(), z.unknown()).optional(),
     metrics: z.record(z.string(), z.unknown()).optional(),
     rates: z.record(z.string(), z.unknown()).optional(),
+    flow: z
+      .object({
+        offered_per_s: z.number(),
+        sent_per_s: z.number(),
+        completed_per_s: z.number(),
+        ok_per_s: z.number(),
+        goodput_per_s: z.number(),
+      })
+      .optional(),
   })
   .transform((s) => ({
+    flow: s.flow,
     name: s.name,
     start: s.start ?? s.start_s ?? 0,
     end: s.end ?? s.end_s ?? s.start ?? s.start_s ?? 0,
@@ -64,8 +74,10 @@ const SweepPointSchema = z
     offered: z.number().optional(),
     rate: z.number().optional(),
     offered_rate: z.number().optional(),
-    achieved: z.number().optional(),
-    requests_per_s: z.number().optional(),
+    offered_per_s: z.number().optional(),
+    sent_per_s: z.number().optional(),
+    throughput_per_s: z.number().optional(),
+    ok_per_s: z.number().optional(),
     goodput_per_s: z.number().optional(),
     error_rate: z.number().optional(),
     ttft_ms: LatencyPoint.optional(),
@@ -74,7 +86,10 @@ const SweepPointSchema = z
   })
   .transform((p) => ({
     offered: p.offered ?? p.offered_rate ?? p.rate ?? Number.NaN,
-    achieved: p.achieved ?? p.requests_per_s,
+    offeredPerS: p.offered_per_s,
+    sentPerS: p.sent_per_s,
+    throughput: p.throughput_per_s,
+    okPerS: p.ok_per_s,
     goodput: p.goodput_per_s,
     errorRate: p.error_rate,
     ttft: p.ttft_ms,
@@ -96,11 +111,13 @@ const SweepSchema = z
     capacity: RateMark.nullable().optional(),
     unit: z.string().optional(),
     degradedFirst: z.string().nullable().optional(),
+    saturationThroughput: z.number().nullable().optional(),
   })
   .transform((s) => ({
     points: [...(s.points ?? s.curve ?? [])].sort((a, b) => a.offered - b.offered),
     knee: s.knee ?? undefined,
     capacity: s.capacity ?? undefined,
+    saturationThroughput: s.saturationThroughput ?? undefined,
     unit: s.unit ?? 'req/s',
     degradedFirst: s.degradedFirst ?? undefined,
   }));

@@ -213,6 +213,24 @@ function groupRow(
   );
 }
 
+/** A stage's row after its span and flow: counts and latency percentiles of the requests scheduled in it. */
+function stageRow(
+  label: string,
+  prefix: string,
+  g: Pick<Summary, 'counts' | 'metrics'>,
+  lead: string,
+): string {
+  const q = (metric: 'ttft_ms' | 'e2e_ms', stat: 'p50' | 'p95' | 'p99') => {
+    const v = g.metrics[metric]?.[stat] ?? 0;
+    return numCell(`${prefix}metrics.${metric}.${stat}`, v, formatMs(v));
+  };
+  const n = (k: 'requests' | 'ok' | 'errors' | 'cancelled' | 'dropped') =>
+    numCell(`${prefix}counts.${k}`, g.counts[k], formatCount(g.counts[k]));
+  return `<tr><td>${escapeHtml(label)}</td>${lead}${n('requests')}${n('ok')}${n('errors')}${n('dropped')}${q('ttft_ms', 'p50')}${q('ttft_ms', 'p95')}${q('ttft_ms', 'p99')}${q('e2e_ms', 'p95')}</tr>`;
+}
+
+const STAGE_HEAD = ['requests', 'ok', 'errors', 'dropped', 'TTFT p50', 'TTFT p95', 'TTFT p99', 'E2E p95'];
+
 const GROUP_HEAD = [
   'requests',
   'ok',
@@ -307,6 +325,22 @@ export function stagesTable(sections: ReportSections): string {
     numCell(`stages.${i}.start`, st.start, `${formatValue(st.start)} s`) +
     numCell(`stages.${i}.end`, st.end, `${formatValue(st.end)} s`);
   // Per-stage statistics when every stage has them (a staged load), else just the spans.
+  if (sections.stages.every((st) => isGroup(st) && st.flow !== undefined)) {
+    // Offered and sent (by schedule) beside what the stage completed (by end): its throughput.
+    const flow = (st: ReportSections['stages'][number], i: number) =>
+      (['offered_per_s', 'sent_per_s', 'completed_per_s', 'ok_per_s', 'goodput_per_s'] as const)
+        .map((k) => {
+          const v = st.flow?.[k] ?? 0;
+          return numCell(`stages.${i}.flow.${k}`, v, formatRate(v));
+        })
+        .join('');
+    return table(
+      ['stage', 'start', 'end', 'offered/s', 'sent/s', 'throughput/s', 'ok/s', 'goodput/s', ...STAGE_HEAD],
+      sections.stages.map((st, i) =>
+        isGroup(st) ? stageRow(st.name, `stages.${i}.`, st, span(st, i) + flow(st, i)) : '',
+      ),
+    );
+  }
   if (sections.stages.every(isGroup)) {
     return table(
       ['stage', 'start', 'end', ...GROUP_HEAD],
@@ -340,16 +374,31 @@ export function sweepTable(sweep: SweepCurve | undefined): string {
     sweep.knee === undefined
       ? ''
       : `knee <strong data-metric="sweep.knee" data-value="${sweep.knee}">${escapeHtml(formatValue(sweep.knee))} ${escapeHtml(sweep.unit)}</strong>`,
+    sweep.saturationThroughput === undefined
+      ? ''
+      : `saturation throughput <strong data-metric="sweep.saturationThroughput" data-value="${sweep.saturationThroughput}">${escapeHtml(formatValue(sweep.saturationThroughput))} req/s</strong>`,
   ].filter((m) => m !== '');
   const cell = (v: number | undefined) => `<td>${v === undefined ? '' : escapeHtml(formatValue(v))}</td>`;
   const rows = sweep.points.map(
     (p) =>
-      `<tr><td>${escapeHtml(formatValue(p.offered))}</td>${cell(p.achieved)}${cell(p.goodput)}${cell(p.ttft?.p50)}${cell(p.ttft?.p90 ?? p.ttft?.p95)}${cell(p.ttft?.p99)}${cell(p.e2e?.p90 ?? p.e2e?.p95)}${cell(p.errorRate)}</tr>`,
+      `<tr><td>${escapeHtml(formatValue(p.offered))}</td>${cell(p.offeredPerS)}${cell(p.sentPerS)}${cell(p.throughput)}${cell(p.okPerS)}${cell(p.goodput)}${cell(p.ttft?.p50)}${cell(p.ttft?.p90 ?? p.ttft?.p95)}${cell(p.ttft?.p99)}${cell(p.e2e?.p90 ?? p.e2e?.p95)}${cell(p.errorRate)}</tr>`,
   );
   return (
     (marks.length > 0 ? `<p>${marks.join(' · ')}</p>` : '') +
     table(
-      ['offered', 'achieved', 'goodput', 'TTFT p50', 'TTFT p90/p95', 'TTFT p99', 'E2E p90/p95', 'error rate'],
+      [
+        `step load (${sweep.unit})`,
+        'offered/s',
+        'sent/s',
+        'throughput (completed/s)',
+        'ok/s',
+        'goodput/s',
+        'TTFT p50',
+        'TTFT p90/p95',
+        'TTFT p99',
+        'E2E p90/p95',
+        'error rate',
+      ],
       rows,
     )
   );

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { type ZodError, z } from 'zod';
+import { checkThresholdSelectors, selectorTags } from './threshold-selectors.js';
+
+type Scenarios = Parameters<typeof checkThresholdSelectors>[0]['scenarios'];
+
+const scenarios: Scenarios = [
+  {
+    name: 'chat',
+    steps: [
+      { chat: { model: 'm' } },
+      { http: { method: 'GET', url: '/models' } },
+      { completion: { model: 'm', name: 'summarise' } },
+    ],
+  },
+  { name: 'talk', session: { chat: {} } },
+];
+const staged = {
+  executor: 'ramping-arrival-rate',
+  stages: [
+    { target: 5, duration: 1000, name: 'warm' },
+    { target: 9, duration: 1000 },
+  ],
+};
+
+/** The issues the check raises for `thresholds`, as messages keyed by path. */
+function issues(
+  thresholds: Record<string, unknown>,
+  load: Record<string, unknown> = staged,
+  s: Scenarios = scenarios,
+): string[] {
+  const schema = z
+    .unknown()
+    .superRefine((_, ctx) =>
+      checkThresholdSelectors({ scenarios: s, load: load as { executor: string }, thresholds }, ctx),
+    );
+  const r = schema.safeParse(1);
+  return r.success ? [] : (r.error as ZodError).issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+}
+
+describe('threshold selectors checked at load', () => {
+  it('reads the tags of a selector', () => {
+    expect(selectorTags('e2e_ms{scenario: "chat", step:chat:0}')).toEqual([
+      { tag: 'scenario', value: 'chat' },
+      { tag: 'step', value: 'chat:0' },
+    ]);
+    expect(selectorTags('ttft_ms')).toEqual([]);
+  });
+
+  it('accepts selectors that name what the test has', () => {
+    expect(
+      issues({
+        ttft_ms: [],
+        'ttft_ms{scenario:chat}': [],
+        'e2e_ms{scenario:chat,step:GET /models}': [],
+        'e2e_ms{step:summarise}': [],
+        'e2e_ms{step:completion:2}': [],
+        'e2e_ms{scenario:talk,step:chat:7}': [],
+        'e2e_ms{stage:warm}': [],
+        'e2e_ms{stage:stage 2}': [],
+      }),
+    ).toEqual([]);
+  });
+
+  it('names the threshold and the scenarios that exist', () => {
+    expect(issues({ 'e2e_ms{scenario:chta}': [] })).toEqual([
+      'thresholds.e2e_ms{scenario:chta}: threshold "e2e_ms{scenario:chta}" names scenario "chta", which does not exist (expected one of: "chat", "talk")',
+    ]);
+  });
+
+  it('names the steps of the scenario, and the stages', () => {
+    const [step] = issues({ 'e2e_ms{scenario:chat,step:summarize}': [] });
+    expect(step).toContain('names step "summarize" in scenario "chat", which does not exist');
+    expect(step).toContain('"chat", "chat:0", "GET /models", "http:1", "summarise", "completion:2"');
+    const [stage] = issues({ 'ttft_ms{stage:spike}': [] });
+    expect(stage).toContain('names stage "spike", which does not exist (expected one of: "warm", "stage 2")');
+    expect(issues({ 'ttft_ms{stage:spike}': [] }, { executor: 'constant-vus' })[0]).toContain(
+      'this test has no stages',
+    );
+  });
+
+  it("leaves names it cannot know ahead: a flow's steps, a sweep's stages", () => {
+    const flow: Scenarios = [{ name: 'f', flow: () => undefined }];
+    expect(issues({ 'e2e_ms{step:anything}': [] }, staged, flow)).toEqual([]);
+    expect(issues({ 'e2e_ms{stage:sweep 1 (coarse): 5/s}': [] }, { executor: 'sweep' })).toEqual([]);
+  });
+});

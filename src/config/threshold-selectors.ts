@@ -1,0 +1,118 @@
+/**
+ * @module config/threshold-selectors
+ * Checks, when a test is loaded, that every threshold selector names a
+ * scenario, stage or step the test has (`e2e_ms{scenario:chta}` is a typo the
+ * run would only report afterwards as "no data"). Each issue names the
+ * threshold and the names that exist.
+ */
+import type { z } from 'zod';
+import { stagedSchedule } from '../load/staged.js';
+
+interface StepLike {
+  chat?: { name?: string | undefined };
+  completion?: { name?: string | undefined };
+  http?: { name?: string | undefined; method?: string | undefined; url?: string | undefined };
+}
+
+interface ScenarioLike {
+  name: string;
+  steps?: readonly unknown[] | undefined;
+  session?: { chat?: { name?: string | undefined } } | undefined;
+  flow?: unknown;
+}
+
+interface TestLike {
+  scenarios: readonly ScenarioLike[];
+  load: { executor: string; stages?: unknown; shape?: unknown; duration?: number | undefined };
+  thresholds: Readonly<Record<string, unknown>>;
+}
+
+/** The `tag:value` pairs of a thresholds key's `{…}` selector (comma-separated), values unquoted. */
+export function selectorTags(key: string): { tag: string; value: string }[] {
+  const m = /\{([^}]*)\}\s*$/.exec(key);
+  if (m === null) return [];
+  const out: { tag: string; value: string }[] = [];
+  for (const part of (m[1] as string).split(',')) {
+    const colon = part.indexOf(':');
+    if (colon === -1) continue;
+    const value = part
+      .slice(colon + 1)
+      .trim()
+      .replace(/^(["'])(.*)\1$/, '$2');
+    out.push({ tag: part.slice(0, colon).trim(), value });
+  }
+  return out;
+}
+
+/**
+ * The names a step answers to: its `stepName` as records carry it (`name`, else the kind, or
+ * `METHOD url` for http — as `workload/prepared-step.ts` derives it) and `<kind>:<index>`.
+ */
+function stepNames(step: StepLike, index: number): string[] {
+  const kind = step.chat !== undefined ? 'chat' : step.completion !== undefined ? 'completion' : 'http';
+  const body = step[kind] ?? {};
+  const http = step.http;
+  const name = body.name ?? (http !== undefined ? `${String(http.method)} ${String(http.url)}` : kind);
+  return [name, `${kind}:${index}`];
+}
+
+/** A scenario's step names; undefined when they are not known ahead (a TypeScript flow). */
+function scenarioStepNames(s: ScenarioLike): { names: string[]; matches?: RegExp } | undefined {
+  if (s.flow !== undefined) return undefined;
+  if (s.session !== undefined) {
+    // A session's turns are its steps: every turn has the chat's name, index = turn − 1.
+    return { names: [s.session.chat?.name ?? 'chat'], matches: /^chat:\d+$/ };
+  }
+  return { names: (s.steps ?? []).flatMap((step, i) => stepNames(step as StepLike, i)) };
+}
+
+/** Stage names known before the run; undefined when they are not (a sweep's stages follow its measurements). */
+function stageNames(load: TestLike['load']): string[] | undefined {
+  if (load.executor === 'sweep') return undefined;
+  if (load.stages === undefined && load.shape === undefined) return [];
+  return stagedSchedule(load as Parameters<typeof stagedSchedule>[0], 0).stages.map((s) => s.name);
+}
+
+function list(names: readonly string[], what: string): string {
+  return names.length === 0
+    ? `this test has no ${what}`
+    : `expected one of: ${names.map((n) => `"${n}"`).join(', ')}`;
+}
+
+/** Adds an issue at `thresholds.<key>` for every selector naming something the test does not have. */
+export function checkThresholdSelectors(test: TestLike, ctx: z.RefinementCtx): void {
+  for (const key of Object.keys(test.thresholds)) {
+    const tags = selectorTags(key);
+    const scenarioTag = tags.find((t) => t.tag === 'scenario');
+    const scenarios = test.scenarios.map((s) => s.name);
+    const issue = (message: string) =>
+      ctx.addIssue({ code: 'custom', path: ['thresholds', key], input: key, message });
+    if (scenarioTag !== undefined && !scenarios.includes(scenarioTag.value)) {
+      issue(
+        `threshold "${key}" names scenario "${scenarioTag.value}", which does not exist (${list(scenarios, 'scenarios')})`,
+      );
+      continue;
+    }
+    for (const { tag, value } of tags) {
+      if (tag === 'stage') {
+        const names = stageNames(test.load);
+        if (names !== undefined && !names.includes(value)) {
+          issue(`threshold "${key}" names stage "${value}", which does not exist (${list(names, 'stages')})`);
+        }
+      } else if (tag === 'step') {
+        const inScope = test.scenarios.filter(
+          (s) => scenarioTag === undefined || s.name === scenarioTag.value,
+        );
+        const known = inScope.map(scenarioStepNames);
+        if (known.some((k) => k === undefined)) continue;
+        const steps = known as { names: string[]; matches?: RegExp }[];
+        if (steps.some((k) => k.names.includes(value) || k.matches?.test(value) === true)) continue;
+        const names = [...new Set(steps.flatMap((k) => k.names))];
+        const where = scenarioTag === undefined ? '' : ` in scenario "${scenarioTag.value}"`;
+        issue(
+          `threshold "${key}" names step "${value}"${where}, which does not exist (${list(names, 'steps')})`,
+        );
+      }
+    }
+  }
+}
