@@ -88,6 +88,8 @@ function thresholdLines(summary: Summary, paint: Paint): string[] {
 }
 
 function verdictLine(summary: Summary, paint: Paint): string {
+  if (summary.complete === false)
+    return paint(33, `INCOMPLETE: ${summary.incomplete ?? 'the run did not finish'}`);
   const blocking = summary.thresholds.filter((t) => t.blocking);
   const failed = blocking.filter((t) => !t.passed).length;
   if (blocking.length === 0) return paint(32, 'PASSED (no blocking thresholds)');
@@ -102,7 +104,7 @@ export function renderConsoleSummary(summary: Summary, options: ConsoleSummaryOp
   const c = summary.counts;
   const r = summary.rates;
   const lines = [
-    `tokenstorm  ${summary.name}  ${summary.passed ? paint(32, 'PASSED') : paint(31, 'FAILED')}`,
+    `tokenstorm  ${summary.name}  ${summary.complete === false ? paint(33, 'INCOMPLETE') : summary.passed ? paint(32, 'PASSED') : paint(31, 'FAILED')}`,
     `started ${summary.startedAt}, measured ${summary.durationS.toFixed(1)} s`,
     '',
     ...renderTable(

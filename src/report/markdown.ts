@@ -33,9 +33,12 @@ export function renderMarkdown(summary: Summary): string {
   const r = summary.rates;
   const blocking = summary.thresholds.filter((t) => t.blocking);
   const failed = blocking.filter((t) => !t.passed).length;
-  const verdict = summary.passed
-    ? `✅ **PASSED**${blocking.length > 0 ? ` — all ${blocking.length} blocking threshold(s) passed` : ' — no blocking thresholds'}`
-    : `❌ **FAILED** — ${failed} of ${blocking.length} blocking threshold(s) failed`;
+  const verdict =
+    summary.complete === false
+      ? `⚠️ **INCOMPLETE** — ${summary.incomplete ?? 'the run did not finish'}`
+      : summary.passed
+        ? `✅ **PASSED**${blocking.length > 0 ? ` — all ${blocking.length} blocking threshold(s) passed` : ' — no blocking thresholds'}`
+        : `❌ **FAILED** — ${failed} of ${blocking.length} blocking threshold(s) failed`;
   const lines = [
     `### tokenstorm: ${cell(summary.name)}`,
     '',

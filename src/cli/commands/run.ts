@@ -9,7 +9,7 @@ import { type RecordsMode, runTest } from '../../engine/index.js';
 import { executorFor } from '../../load/index.js';
 import { createLiveView, renderConsoleSummary } from '../../report/index.js';
 import { ExitCode } from '../exit-codes.js';
-import { summarize, writeCiFiles, writeOutputs } from '../run-outputs.js';
+import { rebuildRun, summarize, writeCiFiles, writeOutputs } from '../run-outputs.js';
 
 interface RunFlags {
   out?: string;
@@ -91,29 +91,37 @@ async function run(file: string, flags: RunFlags): Promise<number> {
   };
   const workers = numberFlag('workers', flags.workers, true);
   const records = recordsFlag(flags.records);
-  // Validated here so a bad file exits 2 before anything starts; each worker loads it again.
-  const test = await loadTest(file, { overrides });
-  // The live view owns stderr while it runs: log lines go above its frame.
-  const view = flags.quiet
-    ? undefined
-    : createLiveView(test.name, process.stderr, executorFor(test.load).plan.stages);
-  const say = view === undefined ? log : (line: string) => view.log(line);
-  const signals = interruptHandling(say);
-  view?.start();
+  // Installed before loading: an interrupt while loading ends the run with what it has (exit 130).
+  let say: (line: string) => void = log;
+  const signals = interruptHandling((line) => say(line));
+  let view: ReturnType<typeof createLiveView> | undefined;
   try {
+    // Validated here so a bad file exits 2 before anything starts; each worker loads it again.
+    const test = await loadTest(file, { overrides });
+    // The live view owns stderr while it runs: log lines go above its frame.
+    const live = flags.quiet
+      ? undefined
+      : createLiveView(test.name, process.stderr, executorFor(test.load).plan.stages);
+    view = live;
+    if (live !== undefined) say = (line: string) => live.log(line);
+    live?.start();
     const result = await runTest({ file: resolve(file), overrides }, test, {
       outDir: flags.out,
       workers,
       records,
       stop: signals.stop,
       cancel: signals.cancel,
-      log: view === undefined ? undefined : say,
-      onTally: view === undefined ? undefined : (delta, report) => view.stats.add(delta, report),
-      onDropped: view === undefined ? undefined : (n) => view.stats.dropped(n),
-      onProgress: view === undefined ? undefined : (p) => view.stats.progress(p),
+      log: live === undefined ? undefined : say,
+      onTally: live === undefined ? undefined : (delta, report) => live.stats.add(delta, report),
+      onDropped: live === undefined ? undefined : (n) => live.stats.dropped(n),
+      onProgress: live === undefined ? undefined : (p) => live.stats.progress(p),
     });
-    view?.stop();
-    const summary = summarize(result.info, result.aggregator, result.info.durationS ?? 0);
+    live?.stop();
+    // A terminated worker's last counts never arrived: its records on disk are the full account.
+    const summary =
+      result.terminated.length > 0 && result.info.records?.mode === 'full'
+        ? (await rebuildRun(result.dir)).summary
+        : summarize(result.info, result.aggregator, result.info.durationS ?? 0);
     writeOutputs(result.dir, summary);
     writeCiFiles(summary, flags);
     if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -122,7 +130,14 @@ async function run(file: string, flags: RunFlags): Promise<number> {
       for (const reason of summary.generator.reasons)
         log(`warning: generator may have limited this run: ${reason}`);
     }
-    if (result.info.aborted !== undefined) return ExitCode.aborted;
+    for (const line of result.info.ended?.terminatedWorkers === undefined ? [] : [result.info.ended.reason]) {
+      log(`tokenstorm: ${line}`);
+    }
+    if (result.interruptedWhileLoading) {
+      log(`${result.info.ended?.reason ?? 'interrupted while loading'}; run directory: ${result.dir}`);
+      return ExitCode.interrupted;
+    }
+    if (result.info.aborted !== undefined || result.terminated.length > 0) return ExitCode.aborted;
     return summary.passed ? ExitCode.ok : ExitCode.thresholdFailed;
   } finally {
     view?.stop();

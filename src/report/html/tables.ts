@@ -36,6 +36,12 @@ function table(head: readonly string[], rows: readonly string[]): string {
 }
 
 export function verdictBlock(s: Summary): string {
+  if (s.complete === false) {
+    return (
+      `<p><span class="verdict fail" data-metric="passed" data-value="false">INCOMPLETE</span> ` +
+      `<span class="muted">${escapeHtml(s.incomplete ?? 'the run did not finish')}</span></p>`
+    );
+  }
   const blocking = s.thresholds.filter((t) => t.blocking);
   const failed = blocking.filter((t) => !t.passed).length;
   const detail =
