@@ -107,14 +107,12 @@ export function incompleteReason(info: RunInfo, durationS: number): string | und
 
 /** The summary of a run from its info and aggregates; an incomplete run never reads as passed. */
 export function summarize(info: RunInfo, aggregator: RunAggregator, durationS: number): RunSummary {
-  const summary = summarizeMeasured(info, aggregator, durationS);
+  const { schema, name, passed, ...measured } = summarizeMeasured(info, aggregator, durationS);
   const incomplete = incompleteReason(info, durationS);
-  summary.complete = incomplete === undefined;
-  if (incomplete !== undefined) {
-    summary.passed = false;
-    summary.incomplete = incomplete;
-  }
-  return summary;
+  // Next to `passed` in summary.json, which an incomplete run never is.
+  return incomplete === undefined
+    ? { schema, name, passed, complete: true, ...measured }
+    : { schema, name, passed: false, complete: false, incomplete, ...measured };
 }
 
 function summarizeMeasured(info: RunInfo, aggregator: RunAggregator, durationS: number): RunSummary {

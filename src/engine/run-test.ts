@@ -255,13 +255,15 @@ export async function runTest(
       if (at >= killAt) return;
       killAt = at;
       clearTimeout(killTimer);
-      killTimer = setTimeout(async () => {
-        const late = await startPool.terminateLate();
+      killTimer = setTimeout(() => {
+        // Recorded before the terminated workers' exits can settle `finished`.
+        const late = startPool.terminateLate();
         if (late.length === 0) return;
         terminated.push(...late);
         stoppedAt.push(performance.timeOrigin + performance.now() - origin);
+        const many = late.length > 1;
         why.push(
-          `load worker${late.length > 1 ? 's' : ''} ${late.join(', ')} did not stop ${reason} and ${late.length > 1 ? 'were' : 'was'} terminated; the records it had handed over are kept`,
+          `load worker${many ? 's' : ''} ${late.join(', ')} did not stop ${reason} and ${many ? 'were' : 'was'} terminated; the records ${many ? 'they' : 'it'} had handed over are kept`,
         );
       }, ms);
     };

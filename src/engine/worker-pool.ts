@@ -28,8 +28,11 @@ export interface WorkerPool {
    */
   finished: Promise<(number | undefined)[]>;
   broadcast(message: ToWorker): void;
-  /** Terminates the workers that have not reported their end yet; resolves with their indexes. */
-  terminateLate(): Promise<number[]>;
+  /**
+   * Starts terminating the workers that have not reported their end yet and
+   * returns their indexes at once (before `finished` can resolve for them).
+   */
+  terminateLate(): number[];
   terminate(): Promise<void>;
 }
 
@@ -109,10 +112,13 @@ export function startWorkers(
     broadcast: (message) => {
       for (const worker of workers) worker.postMessage(message);
     },
-    terminateLate: async () => {
+    terminateLate: () => {
       const late = workers.map((_, i) => i).filter((i) => !done.has(i) && !stopped.has(i));
-      for (const i of late) stopped.add(i);
-      await Promise.all(late.map((i) => workers[i]?.terminate()));
+      for (const i of late) {
+        stopped.add(i);
+        // Its exit resolves its `finished` entry; an error here changes nothing the coordinator does.
+        workers[i]?.terminate().catch(() => undefined);
+      }
       return late;
     },
     terminate: async () => {
