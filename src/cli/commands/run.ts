@@ -91,32 +91,33 @@ async function run(file: string, flags: RunFlags): Promise<number> {
   };
   const workers = numberFlag('workers', flags.workers, true);
   const records = recordsFlag(flags.records);
-  // Installed before loading: an interrupt while loading ends the run with what it has (exit 130).
+  // Installed before loading: an interrupt while loading still writes the run directory (exit 130).
   let say: (line: string) => void = log;
   const signals = interruptHandling((line) => say(line));
-  let view: ReturnType<typeof createLiveView> | undefined;
+  // Validated here so a bad file exits 2 before anything starts; each worker loads it again.
+  const test = await loadTest(file, { overrides }).catch((err: unknown) => {
+    signals.dispose();
+    throw err;
+  });
+  // The live view owns stderr while it runs: log lines go above its frame.
+  const view = flags.quiet
+    ? undefined
+    : createLiveView(test.name, process.stderr, executorFor(test.load).plan.stages);
+  if (view !== undefined) say = (line: string) => view.log(line);
+  view?.start();
   try {
-    // Validated here so a bad file exits 2 before anything starts; each worker loads it again.
-    const test = await loadTest(file, { overrides });
-    // The live view owns stderr while it runs: log lines go above its frame.
-    const live = flags.quiet
-      ? undefined
-      : createLiveView(test.name, process.stderr, executorFor(test.load).plan.stages);
-    view = live;
-    if (live !== undefined) say = (line: string) => live.log(line);
-    live?.start();
     const result = await runTest({ file: resolve(file), overrides }, test, {
       outDir: flags.out,
       workers,
       records,
       stop: signals.stop,
       cancel: signals.cancel,
-      log: live === undefined ? undefined : say,
-      onTally: live === undefined ? undefined : (delta, report) => live.stats.add(delta, report),
-      onDropped: live === undefined ? undefined : (n) => live.stats.dropped(n),
-      onProgress: live === undefined ? undefined : (p) => live.stats.progress(p),
+      log: view === undefined ? undefined : say,
+      onTally: view === undefined ? undefined : (delta, report) => view.stats.add(delta, report),
+      onDropped: view === undefined ? undefined : (n) => view.stats.dropped(n),
+      onProgress: view === undefined ? undefined : (p) => view.stats.progress(p),
     });
-    live?.stop();
+    view?.stop();
     // A terminated worker's last counts never arrived: its records on disk are the full account.
     const summary =
       result.terminated.length > 0 && result.info.records?.mode === 'full'
@@ -130,9 +131,7 @@ async function run(file: string, flags: RunFlags): Promise<number> {
       for (const reason of summary.generator.reasons)
         log(`warning: generator may have limited this run: ${reason}`);
     }
-    for (const line of result.info.ended?.terminatedWorkers === undefined ? [] : [result.info.ended.reason]) {
-      log(`tokenstorm: ${line}`);
-    }
+    if (result.info.ended?.terminatedWorkers !== undefined) log(`tokenstorm: ${result.info.ended.reason}`);
     if (result.interruptedWhileLoading) {
       log(`${result.info.ended?.reason ?? 'interrupted while loading'}; run directory: ${result.dir}`);
       return ExitCode.interrupted;
