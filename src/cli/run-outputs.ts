@@ -93,12 +93,33 @@ function sweepOf(info: RunInfo, stages: StageSummary[] | undefined) {
 }
 
 /**
+ * How a run that did not end as planned ended, or undefined for a complete
+ * one. No final marker (`ended`) means it was killed; run directories written
+ * before the marker existed count as complete when they have a duration.
+ */
+export function incompleteReason(info: RunInfo, durationS: number): string | undefined {
+  const planned = info.plannedS === undefined ? '' : ` of ${info.plannedS} s`;
+  const after = `after ${Math.round(durationS * 10) / 10} s${planned}`;
+  if (info.ended !== undefined)
+    return info.ended.complete ? undefined : (info.ended.reason ?? `stopped ${after}`);
+  if (info.durationS === undefined) return `killed ${after} (no final marker in run.json)`;
+  return info.aborted === undefined ? undefined : `interrupted by ${info.aborted} ${after}`;
+}
+
+/**
  * The summary of a run from its info and aggregates, every string redacted
  * (store/redact): summary.json, the report, JUnit, Markdown and the console
- * are all made from it.
+ * are all made from it. An incomplete run never reads as passed.
  */
 export function summarize(info: RunInfo, aggregator: RunAggregator, durationS: number): RunSummary {
-  return redactStrings(summaryOf(info, aggregator, durationS));
+  const { schema, name, passed, ...measured } = summaryOf(info, aggregator, durationS);
+  const incomplete = incompleteReason(info, durationS);
+  // Next to `passed` in summary.json, which an incomplete run never is.
+  return redactStrings(
+    incomplete === undefined
+      ? { schema, name, passed, complete: true, ...measured }
+      : { schema, name, passed: false, complete: false, incomplete, ...measured },
+  );
 }
 
 function summaryOf(info: RunInfo, aggregator: RunAggregator, durationS: number): RunSummary {
@@ -147,7 +168,7 @@ export function writeCiFiles(summary: Summary, files: { junit?: string; markdown
 
 export interface Rebuilt {
   info: RunInfo;
-  summary: Summary;
+  summary: RunSummary;
   /** Lines of records.jsonl that could not be read (a torn last line after a kill). */
   skippedLines: number[];
 }

@@ -6,7 +6,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Test } from '../config/index.js';
-import type { BoundExecutor } from '../load/index.js';
+import { type BoundExecutor, ScriptBackOff } from '../load/index.js';
 import { type RequestRecord, RunAggregator, type StageSpan, slosOf } from '../metrics/index.js';
 import type { Clock, HttpTransport } from '../protocols/index.js';
 import type { Workload } from '../workload/index.js';
@@ -52,8 +52,11 @@ export async function drive(options: DriveOptions): Promise<number> {
   const { plan, run } = options.executor;
   // A load model that decides from results (the sweep) runs in one segment and measures its own records.
   const meter = plan.singleSegment ? new RunAggregator({ slos: slosOf(test.slo) }) : undefined;
+  // A VU whose iteration failed in the test's own code backs off before its next one.
+  const backOff = new ScriptBackOff();
   const sink = (record: RequestRecord): void => {
     record.id = segment.index + sequence++ * segment.count;
+    if (record.error === 'script_error') backOff.failed(record.vu);
     meter?.add(record);
     options.onRecord(record);
   };
@@ -88,6 +91,7 @@ export async function drive(options: DriveOptions): Promise<number> {
         : {}),
       segment,
       claimIteration: options.claimIteration,
+      backOff: backOff.pause,
       ...(options.onVuActive !== undefined ? { vuActive: options.onVuActive } : {}),
     },
     test.seed,

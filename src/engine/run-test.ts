@@ -5,7 +5,11 @@
  * aggregates they ship into the run's and appends their record lines to
  * `records.jsonl`. Lines reach disk as they arrive, so an interrupt or a
  * crash keeps everything completed. Log lines, run.json and events are
- * redacted (store/redact) with the test's secret values remembered.
+ * redacted (store/redact) with the test's secret values remembered. The
+ * coordinator enforces the stop and the run's deadline whatever a worker
+ * does: one that has not ended within the grace period is terminated (its
+ * event loop may never run again, e.g. a flow spinning synchronously).
+ * `run.json`'s `ended` is written last.
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -74,10 +78,25 @@ export interface RunTestResult {
   dir: string;
   info: RunInfo;
   aggregator: RunAggregator;
+  /** The stop arrived while the workers were loading: the load never started. */
+  interruptedWhileLoading: boolean;
+  /** Workers terminated because they did not stop in time (their handed-over records are on disk). */
+  terminated: number[];
 }
 
 /** Margin for every worker to receive the start message before the run clock reads 0. */
 const START_MARGIN_MS = 50;
+/**
+ * What a worker gets beyond the graceful stop to end its load and report
+ * (closing connections, shipping its last records) before the coordinator
+ * terminates it: after a stop, after a second interrupt, and past the deadline.
+ */
+export const STOP_MARGIN_MS = 5000;
+
+/** Seconds for a message: `1.4`. */
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10}`;
+}
 
 /**
  * V8's memory reducer is off while tokenstorm generates load (for the whole
@@ -89,6 +108,25 @@ const START_MARGIN_MS = 50;
  */
 function keepHeapSteady(): void {
   setFlagsFromString('--no-memory-reducer');
+}
+
+/** Resolves true once every worker is ready, false if `stop` aborts first. */
+async function readyUnlessStopped(ready: Promise<void>, stop: AbortSignal | undefined): Promise<boolean> {
+  if (stop === undefined) {
+    await ready;
+    return true;
+  }
+  if (stop.aborted) return false;
+  let onAbort: () => void = () => undefined;
+  const stopped = new Promise<boolean>((resolve) => {
+    onAbort = () => resolve(false);
+    stop.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([ready.then(() => true), stopped]);
+  } finally {
+    stop.removeEventListener('abort', onAbort);
+  }
 }
 
 /** One worker per core, leaving one core to the embedded mock when there is one. */
@@ -128,6 +166,8 @@ export async function runTest(
       records: recordsMode,
       test: redactSecrets(test),
     };
+    const { plan } = executorFor(test.load);
+    if (plan.durationMs !== undefined) info.plannedS = plan.durationMs / 1000;
     writeRunInfo(dir, info);
     const records = new JsonlWriter(join(dir, RUN_FILES.records));
     const events = new JsonlWriter(join(dir, RUN_FILES.events));
@@ -135,7 +175,6 @@ export async function runTest(
     timeline = await startTimeline(test, (line) => events.write(redactStrings(line)), log);
     let origin = 0;
     telemetry = telemetryFor(test, mock?.url, () => origin);
-    const { plan } = executorFor(test.load);
     // Stages planned ahead, plus those a sweep announces while running.
     const stages: StageSpan[] = [...(plan.stages ?? [])];
     const aggregator = new RunAggregator({ slos: slosOf(test.slo), stages });
@@ -193,12 +232,60 @@ export async function runTest(
       records: recordsMode,
       backlog: backlog.buffer as SharedArrayBuffer,
     });
-    pool = startWorkers(workerCount, init, onMessage);
-    await pool.ready;
+    const startPool = startWorkers(workerCount, init, onMessage);
+    pool = startPool;
+    // An interrupt while the workers load ends the run there: nothing was sent, the workers go.
+    if (!(await readyUnlessStopped(startPool.ready, options.stop))) {
+      const reason = String(options.stop?.reason ?? 'interrupted');
+      await startPool.terminate();
+      await timeline.close();
+      records.close();
+      events.close();
+      info.durationS = 0;
+      info.aborted = reason;
+      info.ended = {
+        at: new Date().toISOString(),
+        complete: false,
+        reason: `interrupted by ${reason} while loading: the load did not start`,
+      };
+      writeRunInfo(dir, info);
+      return { dir, info, aggregator, interruptedWhileLoading: true, terminated: [] };
+    }
 
-    const { broadcast } = pool;
-    const onStop = () => broadcast({ type: 'stop', reason: String(options.stop?.reason ?? 'interrupted') });
-    const onCancel = () => broadcast({ type: 'cancel' });
+    const { broadcast } = startPool;
+    // Workers that have not ended by a deadline are terminated; the earliest deadline armed wins.
+    const terminated: number[] = [];
+    const stoppedAt: number[] = [];
+    const why: string[] = [];
+    let killTimer: NodeJS.Timeout | undefined;
+    let killAt = Number.POSITIVE_INFINITY;
+    const killAfter = (ms: number, reason: string) => {
+      const at = performance.now() + ms;
+      if (at >= killAt) return;
+      killAt = at;
+      clearTimeout(killTimer);
+      killTimer = setTimeout(() => {
+        // Recorded before the terminated workers' exits can settle `finished`.
+        const late = startPool.terminateLate();
+        if (late.length === 0) return;
+        terminated.push(...late);
+        stoppedAt.push(performance.timeOrigin + performance.now() - origin);
+        const many = late.length > 1;
+        why.push(
+          `load worker${many ? 's' : ''} ${late.join(', ')} did not stop ${reason} and ${many ? 'were' : 'was'} terminated; the records ${many ? 'they' : 'it'} had handed over are kept`,
+        );
+      }, ms);
+    };
+    const graceMs = test.load.graceful_stop + STOP_MARGIN_MS;
+    const onStop = () => {
+      const reason = String(options.stop?.reason ?? 'interrupted');
+      broadcast({ type: 'stop', reason });
+      killAfter(graceMs, `within ${seconds(graceMs)} s of ${reason}`);
+    };
+    const onCancel = () => {
+      broadcast({ type: 'cancel' });
+      killAfter(STOP_MARGIN_MS, `within ${seconds(STOP_MARGIN_MS)} s of the second interrupt`);
+    };
     options.stop?.addEventListener('abort', onStop, { once: true });
     options.cancel?.addEventListener('abort', onCancel, { once: true });
     // An interrupt while the workers were loading must still reach them.
@@ -228,11 +315,21 @@ export async function runTest(
       });
     }, 1000);
     progress.unref();
-    let ends: number[];
+    if (plan.durationMs !== undefined) {
+      // A sweep may wait for its last step's requests beyond its duration cap.
+      const drainMs = (test.load as { drain_timeout?: number }).drain_timeout ?? 0;
+      const deadlineMs = START_MARGIN_MS + plan.durationMs + drainMs + graceMs;
+      killAfter(
+        deadlineMs,
+        `by the run's deadline (${seconds(plan.durationMs)} s${drainMs > 0 ? ` + ${seconds(drainMs)} s drain` : ''} + ${seconds(graceMs)} s)`,
+      );
+    }
+    let ends: (number | undefined)[];
     let cpuS = 0;
     try {
-      ends = await pool.finished;
+      ends = await startPool.finished;
     } finally {
+      clearTimeout(killTimer);
       clearInterval(progress);
       options.stop?.removeEventListener('abort', onStop);
       options.cancel?.removeEventListener('abort', onCancel);
@@ -246,13 +343,27 @@ export async function runTest(
       records.close();
       events.close();
     }
-    info.durationS = Math.max(0, ...ends) / 1000;
+    info.durationS = Math.max(0, ...ends.filter((e) => e !== undefined), ...stoppedAt) / 1000;
     if (stages.length > 0) info.stages = stages;
     if (plan.offered !== undefined) info.offered = plan.offered;
     info.generator = { loopDelayP99Ms, loopDelayMaxMs, cpuS: Math.round(cpuS * 1000) / 1000 };
     if (options.stop?.aborted) info.aborted = String(options.stop.reason ?? 'interrupted');
+    info.ended = {
+      at: new Date().toISOString(),
+      complete: info.aborted === undefined && terminated.length === 0,
+    };
+    if (!info.ended.complete) {
+      const planned = info.plannedS === undefined ? '' : ` of ${info.plannedS} s`;
+      const interrupted =
+        info.aborted === undefined
+          ? []
+          : [`interrupted by ${info.aborted} after ${seconds(info.durationS * 1000)} s${planned}`];
+      info.ended.reason = [...interrupted, ...why].join('; ');
+    }
+    if (terminated.length > 0) info.ended.terminatedWorkers = terminated;
+    // The final marker: a run.json without `ended` belongs to a run that was killed.
     writeRunInfo(dir, info);
-    return { dir, info, aggregator };
+    return { dir, info, aggregator, interruptedWhileLoading: false, terminated };
   } catch (err) {
     if (err instanceof WorkerFailure && err.configError) throw new ConfigError(err.message);
     throw err;

@@ -1,7 +1,9 @@
 /**
  * @module engine/worker-pool
  * The load workers of one run: started together, ready when all have loaded
- * the test, finished when all have reported the end of their load.
+ * the test, finished when all have reported the end of their load or been
+ * terminated by the coordinator (a worker stuck in a synchronous loop never
+ * reads a stop message, so stopping it is the coordinator's job).
  */
 import { Worker } from 'node:worker_threads';
 import { yieldHelperThreads } from './thread-priority.js';
@@ -20,9 +22,17 @@ export class WorkerFailure extends Error {
 export interface WorkerPool {
   /** Resolves when every worker has loaded the test; rejects with the first failure. */
   ready: Promise<void>;
-  /** Each worker's end of load on the run clock (ms); rejects with the first failure. */
-  finished: Promise<number[]>;
+  /**
+   * Each worker's end of load on the run clock (ms), undefined for a worker
+   * terminated by {@link WorkerPool.terminateLate}; rejects with the first failure.
+   */
+  finished: Promise<(number | undefined)[]>;
   broadcast(message: ToWorker): void;
+  /**
+   * Starts terminating the workers that have not reported their end yet and
+   * returns their indexes at once (before `finished` can resolve for them).
+   */
+  terminateLate(): number[];
   terminate(): Promise<void>;
 }
 
@@ -47,7 +57,10 @@ export function startWorkers(
   const ready: Promise<void>[] = [];
   /** The workers' OS thread ids, as they report ready. */
   const threads: number[] = [];
-  const finished: Promise<number>[] = [];
+  const finished: Promise<number | undefined>[] = [];
+  const done = new Set<number>();
+  /** Workers being terminated on purpose: their exit ends them, it is no failure. */
+  const stopped = new Set<number>();
   for (let i = 0; i < count; i++) {
     const worker = new Worker(new URL('./worker-main.js', import.meta.url), {
       workerData: init(i),
@@ -63,7 +76,7 @@ export function startWorkers(
       }),
     );
     finished.push(
-      new Promise<number>((resolve, reject) => {
+      new Promise<number | undefined>((resolve, reject) => {
         const fail = (err: Error) => {
           failReady(err);
           reject(err);
@@ -72,15 +85,18 @@ export function startWorkers(
           if (message.type === 'ready') {
             if (message.thread !== undefined) threads.push(message.thread);
             markReady();
-          } else if (message.type === 'done') resolve(message.endMs);
-          else if (message.type === 'failed') fail(new WorkerFailure(message.message, message.configError));
+          } else if (message.type === 'done') {
+            done.add(i);
+            resolve(message.endMs);
+          } else if (message.type === 'failed') fail(new WorkerFailure(message.message, message.configError));
           else onMessage(i, message);
         });
         worker.on('error', fail);
         // After `done` this rejects a settled promise, which is a no-op.
-        worker.on('exit', (code) =>
-          fail(new Error(`load worker ${i} exited with code ${code} before it finished`)),
-        );
+        worker.on('exit', (code) => {
+          if (stopped.has(i)) resolve(undefined);
+          else fail(new Error(`load worker ${i} exited with code ${code} before it finished`));
+        });
       }),
     );
   }
@@ -96,7 +112,17 @@ export function startWorkers(
     broadcast: (message) => {
       for (const worker of workers) worker.postMessage(message);
     },
+    terminateLate: () => {
+      const late = workers.map((_, i) => i).filter((i) => !done.has(i) && !stopped.has(i));
+      for (const i of late) {
+        stopped.add(i);
+        // Its exit resolves its `finished` entry; an error here changes nothing the coordinator does.
+        workers[i]?.terminate().catch(() => undefined);
+      }
+      return late;
+    },
     terminate: async () => {
+      for (let i = 0; i < workers.length; i++) stopped.add(i);
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };

@@ -34,6 +34,12 @@ export interface ExecutorContext {
    * `iterations` bound holds across workers). Absent: a local counter.
    */
   claimIteration?: () => number;
+  /**
+   * A pause for VU `vu` before its next iteration when its last one ended in a
+   * script error (back-off), else undefined. Closed models await it (or the
+   * next turn of the event loop) between iterations: see `users.ts`.
+   */
+  backOff?: (vu: number, stop: AbortSignal) => Promise<void> | undefined;
   /** A closed model's virtual user started (+1) or stopped (-1) running, for live views. */
   vuActive?: (delta: 1 | -1) => void;
   /**

@@ -16,6 +16,7 @@ import { Sweep } from './sweep.js';
 import { readTrace, traceExecutor } from './trace.js';
 
 export { type Arrival, ArrivalSchema, sampleGamma, unitGaps } from './arrival-process.js';
+export { BACK_OFF_MAX_MS, backOffMs, ScriptBackOff } from './back-off.js';
 export {
   arrivalTime,
   ConstantArrivalRate,

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { DistributionSchema } from '../random/index.js';
 import type { Executor } from './executor.js';
 import { durationCap, loadCommon, positiveInt } from './load-fields.js';
-import { runUsers, thinkTimeOf } from './users.js';
+import { betweenIterations, runUsers, thinkTimeOf } from './users.js';
 
 export const PerVuIterationsSchema = z.strictObject({
   executor: z.literal('per-vu-iterations'),
@@ -34,6 +34,7 @@ export const PerVuIterations = {
       for (let k = 0; k < load.iterations && !stop.aborted; k++) {
         // Numbered by VU, so a run's iterations are the same whichever worker runs them.
         await ctx.runIteration(vu, vu * load.iterations + k, ctx.clock());
+        await betweenIterations(ctx, vu, stop);
         if (think !== undefined && k + 1 < load.iterations) await think.pause(stop);
       }
     });

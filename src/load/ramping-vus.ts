@@ -13,6 +13,7 @@ import { type Executor, localCounter, WHOLE } from './executor.js';
 import { durationCap, loadCommon, nonNegativeNumber } from './load-fields.js';
 import { planSeries, vuTargets } from './rate-profile.js';
 import { endOf, oneOfStagesOrShape, stagedFields, stagedSchedule, stageSpans } from './staged.js';
+import { betweenIterations } from './users.js';
 import { waitFor, within } from './wait.js';
 
 export const RampingVusSchema = z
@@ -86,6 +87,7 @@ export const RampingVus = {
         ctx.vuActive?.(1);
         while (!ctx.stop.aborted && ctx.clock() - start < interval.toMs) {
           await ctx.runIteration(vu, claim(), ctx.clock());
+          await betweenIterations(ctx, vu, ctx.stop);
           if (think !== undefined) await think.pause(ctx.stop);
         }
         ctx.vuActive?.(-1);

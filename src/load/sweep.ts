@@ -18,6 +18,7 @@ import { type Executor, type ExecutorContext, localCounter, WHOLE } from './exec
 import { durationCap, durationMs, loadCommon, maxVus, positiveNumber } from './load-fields.js';
 import { arrivalTimes } from './rate-profile.js';
 import { nextSweepStep, type SweepResult } from './sweep-search.js';
+import { betweenIterations } from './users.js';
 import { waitFor, within } from './wait.js';
 
 export const SweepSchema = z
@@ -71,6 +72,7 @@ async function closedStep(
       const iteration = ctx.runIteration(vu, claim(), ctx.clock());
       track(iteration);
       await iteration;
+      await betweenIterations(ctx, vu, ctx.stop);
       if (think !== undefined) await think.pause(ctx.stop);
     }
   };

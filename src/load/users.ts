@@ -10,7 +10,7 @@ import type { Distribution } from '../random/index.js';
 // The file, not workload/index: the workload imports config, which imports the load schemas (a cycle).
 import { ThinkTime } from '../workload/think-time.js';
 import { type ExecutorContext, localCounter, WHOLE } from './executor.js';
-import { within } from './wait.js';
+import { nextTurn, within } from './wait.js';
 
 /** One VU's loop; it must return once `stop` aborts. */
 export type UserLoop = (vu: number, stop: AbortSignal) => Promise<void>;
@@ -36,6 +36,15 @@ export async function runUsers(
   if (durationMs === undefined) await users;
   else await within(users, durationMs, stop);
   ended.abort();
+}
+
+/**
+ * What a VU waits for between two iterations: its back-off after a script
+ * error, else the next turn of the event loop, so a loop of iterations that
+ * never wait on I/O still lets timers and messages (stop, deadline) run.
+ */
+export function betweenIterations(ctx: ExecutorContext, vu: number, stop: AbortSignal): Promise<void> {
+  return ctx.backOff?.(vu, stop) ?? nextTurn();
 }
 
 /** Marks a VU active until its loop ends, however it ends. */
@@ -74,6 +83,7 @@ export function claimingLoop(
       const iteration = claim();
       if (iteration >= limit) return;
       await ctx.runIteration(vu, iteration, ctx.clock());
+      await betweenIterations(ctx, vu, stop);
       if (think !== undefined) await think.pause(stop);
     }
   };

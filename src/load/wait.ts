@@ -1,6 +1,7 @@
 /**
  * @module load/wait
- * A timer that an abort ends early, without throwing.
+ * A timer that an abort ends early, without throwing, and the turn of the
+ * event loop every closed-model loop waits for between iterations.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -22,4 +23,23 @@ export async function within(work: Promise<unknown>, ms: number, signal: AbortSi
     timer,
   ]);
   done.abort();
+}
+
+let turn: Promise<void> | undefined;
+
+/**
+ * Resolves in the check phase of this turn of the event loop, after its I/O.
+ * A VU loop awaits it between iterations: an iteration that ends without I/O
+ * (a flow that throws at once) otherwise resolves in a microtask, and the
+ * loop never lets the worker's timers and messages (stop, the deadline) run.
+ * One promise per turn, shared by every VU awaiting it.
+ */
+export function nextTurn(): Promise<void> {
+  turn ??= new Promise((resolve) =>
+    setImmediate(() => {
+      turn = undefined;
+      resolve();
+    }),
+  );
+  return turn;
 }

@@ -16,11 +16,13 @@ export const ERROR_KINDS = [
   'stream_error',
   'truncated',
   'check_failed',
+  /** The test's own code failed before sending (a flow threw, a template or request could not be built). */
+  'script_error',
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
-/** What a step talked to: a model endpoint (chat, completion) or plain HTTP. */
-export type StepKind = 'chat' | 'completion' | 'http';
+/** What a step talked to: a model endpoint (chat, completion) or plain HTTP; `script`: nothing was sent (a `script_error`). */
+export type StepKind = 'chat' | 'completion' | 'http' | 'script';
 
 export type Outcome = 'ok' | 'error' | 'cancelled';
 

@@ -174,6 +174,8 @@ function verdictWord(summary: Summary, paint: Paint): string {
 }
 
 function verdictLine(summary: Summary, paint: Paint): string {
+  if (summary.complete === false)
+    return paint(33, `INCOMPLETE: ${summary.incomplete ?? 'the run did not finish'}`);
   const blocking = summary.thresholds.filter((t) => t.blocking);
   const failed = blocking.filter((t) => !t.passed).length;
   if (blocking.length === 0) return uncheckedVerdict(summary, paint);
@@ -192,7 +194,7 @@ export function renderConsoleSummary(summary: Summary, options: ConsoleSummaryOp
   const noSlo = summary.slo !== undefined && Object.keys(summary.slo).length === 0;
   const goodputNote = noSlo ? ['goodput (no SLO: every ok request counts)'] : [];
   const lines = [
-    `tokenstorm  ${summary.name}  ${verdictWord(summary, paint)}`,
+    `tokenstorm  ${summary.name}  ${summary.complete === false ? paint(33, 'INCOMPLETE') : verdictWord(summary, paint)}`,
     `started ${summary.startedAt}, measured ${summary.durationS.toFixed(1)} s`,
     '',
     ...(withRetries

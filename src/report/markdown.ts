@@ -36,11 +36,13 @@ export function renderMarkdown(summary: Summary): string {
   const l = summary.logical ?? { requests: c.requests, error_rate: r.error_rate };
   const unchecked = `${l.error_rate > 0.5 ? '❌' : '⚠️'} **NO THRESHOLDS** — ${formatCount(l.requests)} requests, ${formatPercent(l.error_rate)} errors${l.error_rate > 0.5 ? ': most requests failed' : ''}`;
   const verdict =
-    blocking.length === 0
-      ? unchecked
-      : summary.passed
-        ? `✅ **PASSED** — all ${blocking.length} blocking threshold(s) passed`
-        : `❌ **FAILED** — ${failed} of ${blocking.length} blocking threshold(s) failed`;
+    summary.complete === false
+      ? `⚠️ **INCOMPLETE** — ${summary.incomplete ?? 'the run did not finish'}`
+      : blocking.length === 0
+        ? unchecked
+        : summary.passed
+          ? `✅ **PASSED** — all ${blocking.length} blocking threshold(s) passed`
+          : `❌ **FAILED** — ${failed} of ${blocking.length} blocking threshold(s) failed`;
   const lines = [
     `### tokenstorm: ${cell(summary.name)}`,
     '',

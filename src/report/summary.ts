@@ -25,8 +25,12 @@ export const SUMMARY_SCHEMA = 'tokenstorm.summary/v1';
 export interface Summary {
   schema: typeof SUMMARY_SCHEMA;
   name: string;
-  /** Every blocking threshold passed (true when there are none). */
+  /** Every blocking threshold passed (true when there are none) in a complete run; false in an incomplete one. */
   passed: boolean;
+  /** The run ended as planned: not killed, interrupted or cut short by a terminated worker (set by the CLI). */
+  complete?: boolean;
+  /** How an incomplete run ended, e.g. `killed after 1.4 s of 8 s`. */
+  incomplete?: string;
   startedAt: string;
   durationS: number;
   counts: Counts;

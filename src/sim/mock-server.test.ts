@@ -278,9 +278,10 @@ describe('mock server timing and lifecycle', () => {
     const server = await startMockServer({ profile: { ttft_ms: 1, itl_ms: 50, output_tokens: 1000 } });
     const reading = timedStream(server, { model: 'm', messages, stream: true }).catch((e: unknown) => e);
     await waitFor(() => server.stats().inFlight === 1);
+    // The stream would last 50 s: closing must not wait for it (the bound is on a hang, not on speed).
     const begin = performance.now();
     await server.close();
-    expect(performance.now() - begin).toBeLessThan(500);
+    expect(performance.now() - begin).toBeLessThan(20_000);
     expect(await reading).toBeInstanceOf(Error);
     expect(server.stats().inFlight).toBe(0);
   });

@@ -53,6 +53,14 @@ export interface RunInfo {
   durationS?: number;
   /** Why the run ended early (`SIGINT`, …), when it did. */
   aborted?: string;
+  /** The planned duration of the load in seconds, when it is bounded by time (written at the start). */
+  plannedS?: number;
+  /**
+   * The final marker, written last (after the records and events files are
+   * closed): absent, the run was killed or crashed. `complete` is false when
+   * the run was interrupted or a worker had to be terminated (`reason` says how).
+   */
+  ended?: { at: string; complete: boolean; reason?: string; terminatedWorkers?: number[] };
   target: string;
   /** Scenario names, so a scenario without records still shows in the summary. */
   scenarios: string[];

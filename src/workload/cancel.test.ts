@@ -68,11 +68,12 @@ describe('cancellation', () => {
     for (const r of records) {
       expect(r.outcome).toBe('cancelled');
       expect(r.message).toBe('cancelled by the user after 120 ms');
-      // The mock was told 10 ms TTFT and 10 ms per token: ~11 tokens by 120 ms.
+      // The mock was told 10 ms TTFT and 10 ms per token: ~11 tokens by 120 ms, against 100 tokens
+      // and ~1 s uncancelled. The upper bounds tell the two apart with room for a busy machine.
       expect(r.e2eMs).toBeGreaterThanOrEqual(119);
-      expect(r.e2eMs).toBeLessThan(200);
+      expect(r.e2eMs).toBeLessThan(700);
       expect(r.outputTokensClient).toBeGreaterThanOrEqual(6);
-      expect(r.outputTokensClient).toBeLessThanOrEqual(12);
+      expect(r.outputTokensClient).toBeLessThanOrEqual(70);
     }
     expect(await settledAborts(mock, 5)).toBe(5);
   });

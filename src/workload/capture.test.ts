@@ -98,7 +98,12 @@ describe('captures and templates', () => {
     const app = await appServer();
     const workload = workloadFor({ scenarios: [{ name: 'app', steps: [chatStep] }] }, app.url);
     const records = await runWorkload(workload, { iterations: 1 });
-    expect(records[0]).toMatchObject({ outcome: 'error', error: 'check_failed' });
+    expect(records[0]).toMatchObject({
+      outcome: 'error',
+      error: 'script_error',
+      kind: 'script',
+      stepName: 'chat',
+    });
     expect(records[0]?.message).toContain('vars.token is not set');
     expect(app.seen).toHaveLength(0);
   });
@@ -126,14 +131,19 @@ describe('captures and templates', () => {
     expect(app.seen.at(-1)).toMatchObject({ auth: 'Bearer tok-2', status: 200 });
   });
 
-  it('records a flow that throws as check_failed with its message', async () => {
+  it('records a flow that throws as a script_error with its message, not as a request', async () => {
     const app = await appServer();
     const flow = async (vu: Vu) => {
       await vu.chat({ model: 'm', messages: [] });
     };
     const workload = workloadFor({ scenarios: [{ name: 'app', flow }] }, app.url);
     const records = await runWorkload(workload, { iterations: 1 });
-    expect(records[0]).toMatchObject({ outcome: 'error', error: 'check_failed', stepName: 'flow' });
+    expect(records[0]).toMatchObject({
+      outcome: 'error',
+      error: 'script_error',
+      stepName: 'flow',
+      kind: 'script',
+    });
     expect(records[0]?.message).toContain('vu.chat(): chat.messages: expected at least one message');
   });
 });

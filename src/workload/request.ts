@@ -188,25 +188,28 @@ function emit(
 }
 
 /**
- * Records a step that failed before anything was sent (a template variable
- * not set, a URL a template made invalid) as `check_failed`, and returns it.
+ * Records a step that failed before anything was sent and returns it: by
+ * default a `script_error` of kind `script` (a template variable not set, a
+ * URL a template made invalid, a flow that threw), never a request that was
+ * not made; the step's name tells which one it was.
  */
 export function failBeforeSend(
   run: IterationRun,
-  step: { index: number; name: string; kind: StepKind },
+  step: { index: number; name: string },
   message: string,
   labels: RequestLabels = {},
+  error: ErrorKind = 'script_error',
+  kind: StepKind = 'script',
 ): StepResult {
   const now = roundMs(run.ctx.clock());
-  const m: StepMeasurement = {
-    outcome: 'error',
-    error: 'check_failed',
-    message,
-    sent: now,
-    end: now,
-    e2eMs: 0,
-  };
-  emit(run, step, run.scheduled, m, labels.turn === undefined ? {} : { turn: labels.turn });
+  const m: StepMeasurement = { outcome: 'error', error, message, sent: now, end: now };
+  emit(
+    run,
+    { index: step.index, name: step.name, kind },
+    run.scheduled,
+    m,
+    labels.turn === undefined ? {} : { turn: labels.turn },
+  );
   run.scheduled = now;
   return new SentResult(m, '', {}, 1);
 }
@@ -254,9 +257,9 @@ export async function sendRequest(
         maxRedirects: run.maxRedirects,
       });
     } catch (err) {
-      const kind: StepKind = 'chat' in step ? 'chat' : 'completion' in step ? 'completion' : 'http';
+      const name = 'chat' in step ? 'chat' : 'completion' in step ? 'completion' : 'http';
       const message = `cannot build the request: ${(err as Error).message}`;
-      return failBeforeSend(run, { index, name: kind, kind }, message, labels);
+      return failBeforeSend(run, { index, name }, message, labels);
     }
   }
   const options: SendOptions = { keepBody: captures.length > 0, ...planCancel(run, compiled) };

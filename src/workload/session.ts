@@ -97,7 +97,7 @@ export class PreparedSession {
         step = { chat: { ...fields, messages: [...history, user] } } as unknown as Step;
       } catch (err) {
         if (!(err instanceof TemplateError)) throw err;
-        failBeforeSend(run, { index: turn - 1, name: this.name, kind: 'chat' }, err.message, { turn });
+        failBeforeSend(run, { index: turn - 1, name: this.name }, err.message, { turn });
         return;
       }
       const result = await sendRequest(run, step, turn - 1, this.captures, { turn });

@@ -21,7 +21,7 @@ export interface TemplateScope {
   rng: Rng;
 }
 
-/** A template that cannot be rendered (a variable is not set); the step fails with `check_failed`. */
+/** A template that cannot be rendered (a variable is not set); the step fails with `script_error`. */
 export class TemplateError extends Error {
   override readonly name = 'TemplateError';
 }

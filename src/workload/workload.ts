@@ -95,8 +95,8 @@ function runOneStep(step: PreparedStep, run: IterationRun, scope: TemplateScope)
   return request === undefined ? DONE : sendRequest(run, request, step.index, step.captures);
 }
 
-/** Where a failure that belongs to no step is recorded. */
-const FLOW_STEP = { index: 0, name: 'flow', kind: 'http' } as const;
+/** Where a failure that belongs to no step is recorded (as a `script_error`). */
+const FLOW_STEP = { index: 0, name: 'flow' } as const;
 
 /** Per-VU state: variables (captures) and think-time streams, kept across iterations. */
 interface VuState {
@@ -214,7 +214,7 @@ export class Workload {
     if (row !== undefined) return row;
     if (feeder.spec.on_exhausted === 'error') {
       const message = `feeder ${feeder.file} is exhausted (${feeder.spec.strategy}, ${feeder.used} rows used by this worker)`;
-      failBeforeSend(run, { index: 0, name: 'feeder', kind: 'http' }, message);
+      failBeforeSend(run, { index: 0, name: 'feeder' }, message, {}, 'check_failed', 'http');
     }
     this.exhaustedController.abort('feeder exhausted');
     return undefined;

@@ -84,9 +84,11 @@ describe('failover through the example circuit-breaker gateway', () => {
     expect(faults.map((l) => l.phase)).toEqual(['applied', 'reverted']);
     // The revert is due at the planned 1.5 + 2 s; the apply is stamped once the proxy answered, so on
     // a busy machine the gap between the stamps came out at 1,948.6 ms.
+    // Never early; the upper bounds tell "on time" from "when the 5 s run ended", with room for a busy
+    // machine's late timers.
     expect(faults[1].at).toBeGreaterThanOrEqual(3500);
-    expect(faults[1].at).toBeLessThan(3600);
-    expect(faults[1].at - faults[0].at).toBeLessThan(2100);
+    expect(faults[1].at).toBeLessThan(4500);
+    expect(faults[1].at - faults[0].at).toBeLessThan(2900);
     // The timeline put the proxy back as it was.
     expect(proxyA.faults().faults).toEqual([]);
     const stats = await (await fetch(`${gateway.url}/__gateway/stats`)).json();

@@ -96,8 +96,11 @@ describe('results that survive', () => {
     const path = join(out, 'records.jsonl');
     const onDisk = records(path);
     const rebuilt = await runCli(['report', out, '--quiet', '--markdown', join(dir, 'summary.md')]);
-    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    // Rebuilt, and reported as what it is: a run that did not finish (exit 98, never passed).
+    expect(rebuilt.code, rebuilt.stderr).toBe(98);
+    expect(rebuilt.stderr).toContain('incomplete: killed after');
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({ complete: false, passed: false });
     expect(summary.counts.requests).toBe(onDisk.length);
     expect(summary.counts.ok).toBe(onDisk.filter((r) => r.outcome === 'ok').length);
     expect(summary.counts.errors).toBe(onDisk.filter((r) => r.outcome === 'error').length);
@@ -110,7 +113,7 @@ describe('results that survive', () => {
     const lines = recordLines(path).length;
     appendFileSync(path, '{"id":999999,"scenario":"chat","outc');
     const torn = await runCli(['report', out, '--quiet']);
-    expect(torn.code).toBe(0);
+    expect(torn.code).toBe(98);
     expect(torn.stderr).toContain(`warning: skipped unreadable records.jsonl line(s) ${lines + 1}`);
     expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).counts).toEqual(summary.counts);
   });

@@ -76,10 +76,14 @@ recovery: { band: 3 }
       { kind: 'latency', match: '**', probability: 1, delay_ms: 300, jitter_ms: 0 },
     ]);
     expect(reverted).toMatchObject({ phase: 'reverted', label: 'slow provider' });
+    // Never early; the upper bounds tell "on time" from "at the end of the 8 s run" with room for a
+    // busy machine's late timers (they are not about tokenstorm's speed).
     expect(applied.at).toBeGreaterThanOrEqual(3000);
-    expect(applied.at).toBeLessThan(3100);
-    expect(reverted.at - applied.at).toBeGreaterThanOrEqual(950);
-    expect(reverted.at - applied.at).toBeLessThan(1100);
+    expect(applied.at).toBeLessThan(4000);
+    // The revert is due at the planned 3 + 1 s; the apply is stamped once the proxy answered (late
+    // on a busy machine), so the gap between the stamps is no bound.
+    expect(reverted.at).toBeGreaterThanOrEqual(3950);
+    expect(reverted.at).toBeLessThan(5000);
     // Requests sent well inside the event took the 300 ms more; those well outside did not.
     const records = readFileSync(join(out, 'records.jsonl'), 'utf8')
       .trim()
@@ -95,7 +99,8 @@ recovery: { band: 3 }
     const inside = ttft(applied.at + 100, reverted.at - 100);
     const outside = ttft(reverted.at + 100, 6000);
     expect(inside - outside).toBeGreaterThan(280);
-    expect(inside - outside).toBeLessThan(340);
+    // Once, not twice (600 ms).
+    expect(inside - outside).toBeLessThan(550);
     // run.json and summary.json carry the event in seconds; the recovery figures see the slow window.
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary.events).toHaveLength(1);

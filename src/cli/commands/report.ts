@@ -1,6 +1,8 @@
 /**
  * @module cli/commands/report
  * `tokenstorm report <run-dir>`: rebuilds summary.json and report.html from the records.
+ * Exit 0 for a run that ended as planned, 98 for one that did not (killed,
+ * interrupted, a worker terminated): its summary says `complete: false`.
  */
 import { Command } from 'commander';
 import { ConfigError } from '../../config/index.js';
@@ -35,7 +37,11 @@ export function reportCommand(): Command {
         writeCiFiles(rebuilt.summary, flags);
         if (flags.json) process.stdout.write(`${JSON.stringify(rebuilt.summary, null, 2)}\n`);
         else if (!flags.quiet) process.stdout.write(`${renderConsoleSummary(rebuilt.summary)}\n`);
-        process.exitCode = ExitCode.ok;
+        // A run that did not finish is reported as such, never as a pass (its thresholds saw part of it).
+        if (rebuilt.summary.complete === false) {
+          process.stderr.write(`incomplete: ${rebuilt.summary.incomplete}\n`);
+          process.exitCode = ExitCode.aborted;
+        } else process.exitCode = ExitCode.ok;
       },
     );
 }

@@ -10,7 +10,7 @@ import { executorFor } from '../../load/index.js';
 import { createLiveView, renderConsoleSummary } from '../../report/index.js';
 import { redactText } from '../../store/index.js';
 import { ExitCode } from '../exit-codes.js';
-import { summarize, writeCiFiles, writeOutputs } from '../run-outputs.js';
+import { rebuildRun, summarize, writeCiFiles, writeOutputs } from '../run-outputs.js';
 
 interface RunFlags {
   out?: string;
@@ -92,14 +92,19 @@ async function run(file: string, flags: RunFlags): Promise<number> {
   };
   const workers = numberFlag('workers', flags.workers, true);
   const records = recordsFlag(flags.records);
+  // Installed before loading: an interrupt while loading still writes the run directory (exit 130).
+  let say: (line: string) => void = log;
+  const signals = interruptHandling((line) => say(line));
   // Validated here so a bad file exits 2 before anything starts; each worker loads it again.
-  const test = await loadTest(file, { overrides });
+  const test = await loadTest(file, { overrides }).catch((err: unknown) => {
+    signals.dispose();
+    throw err;
+  });
   // The live view owns stderr while it runs: log lines go above its frame.
   const view = flags.quiet
     ? undefined
     : createLiveView(test.name, process.stderr, executorFor(test.load).plan.stages);
-  const say = view === undefined ? log : (line: string) => view.log(redactText(line));
-  const signals = interruptHandling(say);
+  if (view !== undefined) say = (line: string) => view.log(redactText(line));
   view?.start();
   try {
     const result = await runTest({ file: resolve(file), overrides }, test, {
@@ -114,7 +119,11 @@ async function run(file: string, flags: RunFlags): Promise<number> {
       onProgress: view === undefined ? undefined : (p) => view.stats.progress(p),
     });
     view?.stop();
-    const summary = summarize(result.info, result.aggregator, result.info.durationS ?? 0);
+    // A terminated worker's last counts never arrived: its records on disk are the full account.
+    const summary =
+      result.terminated.length > 0 && result.info.records?.mode === 'full'
+        ? (await rebuildRun(result.dir)).summary
+        : summarize(result.info, result.aggregator, result.info.durationS ?? 0);
     writeOutputs(result.dir, summary);
     writeCiFiles(summary, flags);
     if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -123,7 +132,12 @@ async function run(file: string, flags: RunFlags): Promise<number> {
       for (const reason of summary.generator.reasons)
         log(`warning: generator may have limited this run: ${reason}`);
     }
-    if (result.info.aborted !== undefined) return ExitCode.aborted;
+    if (result.info.ended?.terminatedWorkers !== undefined) log(`tokenstorm: ${result.info.ended.reason}`);
+    if (result.interruptedWhileLoading) {
+      log(`${result.info.ended?.reason ?? 'interrupted while loading'}; run directory: ${result.dir}`);
+      return ExitCode.interrupted;
+    }
+    if (result.info.aborted !== undefined || result.terminated.length > 0) return ExitCode.aborted;
     return summary.passed ? ExitCode.ok : ExitCode.thresholdFailed;
   } finally {
     view?.stop();

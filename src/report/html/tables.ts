@@ -46,6 +46,12 @@ function retried(s: Summary): boolean {
 }
 
 export function verdictBlock(s: Summary): string {
+  if (s.complete === false) {
+    return (
+      `<p><span class="verdict fail" data-metric="passed" data-value="false">INCOMPLETE</span> ` +
+      `<span class="muted">${escapeHtml(s.incomplete ?? 'the run did not finish')}</span></p>`
+    );
+  }
   const blocking = s.thresholds.filter((t) => t.blocking);
   const failed = blocking.filter((t) => !t.passed).length;
   if (blocking.length === 0) {
