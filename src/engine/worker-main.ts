@@ -11,7 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ConfigError, loadTest, parseTest, type Test } from '../config/index.js';
 import { executorFor } from '../load/index.js';
 import { type RequestRecord, roundMs, slosOf } from '../metrics/index.js';
-import { HttpClient } from '../protocols/index.js';
+import { HttpClient, setResponseLimits } from '../protocols/index.js';
 import { Workload } from '../workload/index.js';
 import { drive } from './drive.js';
 import { InFlight } from './in-flight.js';
@@ -45,6 +45,10 @@ function nextStart(): Promise<number> {
 
 async function main(): Promise<void> {
   const test = await loadSource(init.source);
+  setResponseLimits({
+    maxBodyBytes: test.limits.max_body_bytes,
+    maxSseEventBytes: test.limits.max_sse_event_bytes,
+  });
   const workload = new Workload(test, init.target, {
     workerIndex: init.workerIndex,
     workerCount: init.workerCount,

@@ -10,11 +10,10 @@ import { ChunkShape } from './chunk-shape.js';
 import type { Failure } from './errors.js';
 import { kindOfStatus } from './errors.js';
 import type { ResponseSink } from './exchange.js';
+import { responseLimits } from './limits.js';
 import { GapList, OutputText } from './stream-buffers.js';
 import { countTokens } from './tokens.js';
 
-/** Bodies larger than this are not read further (a misbehaving server must not exhaust memory). */
-export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const MAX_ERROR_BODY_CHARS = 300;
 
 interface Usage {
@@ -105,6 +104,8 @@ function errorText(payload: Payload): string {
  */
 class StreamReader {
   sink: OpenAISink | undefined;
+  /** The SSE line and event limit its parser enforces (a reader made under another limit is not reused). */
+  readonly maxEvent = responseLimits.maxSseEventBytes;
   readonly decoder = new StringDecoder('utf8');
   /** The stream's output text so far. */
   readonly output = new OutputText();
@@ -114,6 +115,13 @@ class StreamReader {
   shape: ChunkShape | undefined;
   readonly parser: EventSourceParser = createParser({
     onEvent: (event) => (this.sink as OpenAISink).readEvent(event),
+    // The parser compares what it buffers (an unfinished line, an event's data) with this as it
+    // feeds: a line that never ends costs this much, not all the server sends.
+    maxBufferSize: this.maxEvent,
+    onError: (error) => {
+      if ((error as { type?: string }).type === 'max-buffer-size-exceeded')
+        (this.sink as OpenAISink).eventTooLarge();
+    },
   });
 }
 
@@ -178,7 +186,9 @@ export class OpenAISink implements ResponseSink {
     const type = String(headers['content-type'] ?? '');
     this.streaming = status < 300 && type.includes('text/event-stream');
     if (this.streaming) {
-      const reader = idleReaders.pop() ?? new StreamReader();
+      let reader = idleReaders.pop();
+      if (reader === undefined || reader.maxEvent !== responseLimits.maxSseEventBytes)
+        reader = new StreamReader();
       reader.sink = this;
       this.reader = reader;
     }
@@ -188,21 +198,45 @@ export class OpenAISink implements ResponseSink {
     this.bodyBytes += chunk.length;
     const reader = this.reader;
     if (reader !== undefined) {
+      // A parser past its limit is terminated and throws if fed again.
+      if (this.failure !== undefined) return this.failure;
       this.at = at;
       reader.parser.feed(reader.decoder.write(chunk));
       return this.failure;
     }
+    const max = responseLimits.maxBodyBytes;
+    if (this.bodyBytes > max) {
+      // An error answer keeps its status kind; its body is only quoted.
+      if (this.status >= 300)
+        this.failure = this.statusFailure(`; body exceeds ${max} bytes, reading stopped`);
+      else
+        this.failure = { kind: 'truncated', message: `response body exceeds ${max} bytes; reading stopped` };
+      return this.failure;
+    }
     this.decoder ??= new StringDecoder('utf8');
-    const text = this.decoder.write(chunk);
     if (this.status >= 300) {
-      if (this.body.length < MAX_ERROR_BODY_CHARS) this.body += text;
+      if (this.body.length < MAX_ERROR_BODY_CHARS) this.body += this.decoder.write(chunk);
       return undefined;
     }
-    if (this.bodyBytes > MAX_BODY_BYTES) {
-      return { kind: 'truncated', message: `response body exceeds ${MAX_BODY_BYTES} bytes; reading stopped` };
-    }
-    this.body += text;
+    this.body += this.decoder.write(chunk);
     return undefined;
+  }
+
+  /** The stream's parser met an SSE line or event over the limit (it has stopped). */
+  eventTooLarge(): void {
+    this.failure ??= {
+      kind: 'stream_error',
+      message: `an SSE line or event exceeds ${responseLimits.maxSseEventBytes} characters; reading stopped`,
+    };
+  }
+
+  /** The failure of an answer with an error status, its body quoted. */
+  private statusFailure(note = ''): Failure {
+    const kind = kindOfStatus(this.status) ?? 'http_4xx';
+    const snippet = (this.body + (this.decoder?.end() ?? ''))
+      .slice(0, MAX_ERROR_BODY_CHARS)
+      .replace(/\s+/g, ' ');
+    return { kind, message: `HTTP ${this.status}${snippet ? `: ${snippet}` : ''}${note}` };
   }
 
   /** One SSE event of the stream (called by its reader). */
@@ -264,6 +298,12 @@ export class OpenAISink implements ResponseSink {
     this.lastTokenAt = at;
     this.chunks++;
     reader.output.append(text, from, to);
+    if (reader.output.length > responseLimits.maxBodyBytes) {
+      this.failure ??= {
+        kind: 'truncated',
+        message: `the stream's output exceeds ${responseLimits.maxBodyBytes} characters; reading stopped`,
+      };
+    }
     if (this.cancelAfterTokens !== undefined) {
       this.tokensSeen += countTokens(text.slice(from, to));
       if (this.tokensSeen >= this.cancelAfterTokens) {
@@ -278,13 +318,7 @@ export class OpenAISink implements ResponseSink {
   onEnd(at: number): Failure | undefined {
     this.releaseReader();
     if (this.failure !== undefined) return this.failure;
-    if (this.status >= 300) {
-      const kind = kindOfStatus(this.status) ?? 'http_4xx';
-      const snippet = (this.body + (this.decoder?.end() ?? ''))
-        .slice(0, MAX_ERROR_BODY_CHARS)
-        .replace(/\s+/g, ' ');
-      return { kind, message: `HTTP ${this.status}${snippet ? `: ${snippet}` : ''}` };
-    }
+    if (this.status >= 300) return this.statusFailure();
     if (this.streaming) {
       if (!this.sawDone && this.finishReason === undefined) {
         return { kind: 'stream_error', message: 'stream ended before [DONE] or a finish_reason' };
