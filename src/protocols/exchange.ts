@@ -29,6 +29,8 @@ export interface ExchangeResult {
   endAt: number;
   status?: number;
   failure?: Failure;
+  /** Why the request was sent again on a new connection (the server closed a reused one under it). */
+  retriedBecause?: string;
 }
 
 export interface ExchangeRequest {
@@ -187,6 +189,11 @@ class TimedHandler<S extends ResponseSink, C, T> implements RequestHandler, List
   onRequestQueued(controller: RequestController): void {
     this.controller = controller;
     if (this.pendingAbort !== undefined) controller.abort(this.pendingAbort);
+  }
+
+  /** Sent again: the record shows the retry's outcome, and this says why there was one. */
+  onRequestRetry(_controller: RequestController, reason: Error): void {
+    this.result.retriedBecause = reason.message;
   }
 
   onRequestStart(controller: RequestController): void {
