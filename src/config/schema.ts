@@ -187,7 +187,7 @@ export const TestSchema = z
     /** What one response may hold in memory (docs/limits.md): past a limit it ends as an error. */
     limits: z
       .strictObject({
-        /** Most bytes of a response body (a stream's output: characters); over it, `truncated`. */
+        /** Most bytes of a response body (a stream's output text: half as many characters); over it, `truncated`. */
         max_body_bytes: z
           .number()
           .int()

@@ -10,7 +10,7 @@
 const MiB = 1024 * 1024;
 
 export interface ResponseLimits {
-  /** Most bytes of a response body read (a stream's output text: that many characters). */
+  /** Most bytes of a response body read (a stream's output text: half as many characters, at 2 bytes each). */
   maxBodyBytes: number;
   /** Most characters of one SSE line, or of one event's data lines together. */
   maxSseEventBytes: number;

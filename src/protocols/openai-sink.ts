@@ -155,11 +155,13 @@ export class OpenAISink implements ResponseSink {
   private sawDone = false;
   private bodyBytes = 0;
   private body = '';
+  /** A non-streamed answer's bytes so far. */
+  private parts: Buffer[] = [];
   private at = 0;
   private failure: Failure | undefined;
   /** A streamed response's parser and decoder, from {@link idleReaders}. */
   private reader: StreamReader | undefined;
-  /** The decoder of a body that is not an event stream. */
+  /** The decoder of an error answer's body (only its start is kept). */
   private decoder: StringDecoder | undefined;
   /** Output tokens counted so far, only when a cancellation after N tokens is planned. */
   private tokensSeen = 0;
@@ -169,6 +171,11 @@ export class OpenAISink implements ResponseSink {
   /** The gaps between output chunks so far (ms): inter-token latency. */
   get itlMs(): number[] {
     return this.reader !== undefined ? this.reader.gaps.toArray() : this.finalItlMs;
+  }
+
+  /** The first `max` gaps (a failed stream's record keeps no more; copying all first would cost what the cap saves). */
+  itlMsUpTo(max: number): number[] {
+    return this.reader !== undefined ? this.reader.gaps.toArray(max) : this.finalItlMs.slice(0, max);
   }
 
   /** The output text (content, reasoning and tool-call arguments) received so far. */
@@ -213,12 +220,14 @@ export class OpenAISink implements ResponseSink {
         this.failure = { kind: 'truncated', message: `response body exceeds ${max} bytes; reading stopped` };
       return this.failure;
     }
-    this.decoder ??= new StringDecoder('utf8');
     if (this.status >= 300) {
+      this.decoder ??= new StringDecoder('utf8');
       if (this.body.length < MAX_ERROR_BODY_CHARS) this.body += this.decoder.write(chunk);
       return undefined;
     }
-    this.body += this.decoder.write(chunk);
+    // Copies of the bytes, decoded once at the end: off the JS heap while they arrive, and a body
+    // cut at the limit is never decoded (as strings, a 200 MB answer's 16 MiB took ~200 MB of heap).
+    this.parts.push(Buffer.from(chunk));
     return undefined;
   }
 
@@ -298,10 +307,11 @@ export class OpenAISink implements ResponseSink {
     this.lastTokenAt = at;
     this.chunks++;
     reader.output.append(text, from, to);
-    if (reader.output.length > responseLimits.maxBodyBytes) {
+    // The text is held at 2 bytes a character: half the body limit in characters is the limit in bytes.
+    if (reader.output.length > responseLimits.maxBodyBytes / 2) {
       this.failure ??= {
         kind: 'truncated',
-        message: `the stream's output exceeds ${responseLimits.maxBodyBytes} characters; reading stopped`,
+        message: `the stream's output exceeds ${responseLimits.maxBodyBytes / 2} characters; reading stopped`,
       };
     }
     if (this.cancelAfterTokens !== undefined) {
@@ -348,7 +358,10 @@ export class OpenAISink implements ResponseSink {
 
   /** A non-streaming response: the whole answer arrives at once, so TTFT equals E2E. */
   private readBody(at: number): Failure | undefined {
-    this.body += this.decoder?.end() ?? '';
+    const parts = this.parts;
+    this.body =
+      parts.length === 1 ? (parts[0] as Buffer).toString('utf8') : Buffer.concat(parts).toString('utf8');
+    this.parts = [];
     let payload: Payload;
     try {
       payload = JSON.parse(this.body) as Payload;

@@ -304,12 +304,9 @@ function measureModel(m: StepMeasurement, sink: OpenAISink, step: CompiledStep, 
   if (sink.firstTokenAt === undefined) return;
   m.ttftMs = roundMs(sink.firstTokenAt - sent);
   m.chunks = sink.chunks;
-  const gaps = sink.itlMs;
-  if (gaps.length > 0) {
-    // A stream that never ended well may have sent anything: its record keeps the first gaps only.
-    const kept = m.outcome === 'ok' || gaps.length <= MAX_RECORD_GAPS ? gaps : gaps.slice(0, MAX_RECORD_GAPS);
-    m.itlMs = kept.map(roundMs);
-  }
+  // A stream that never ended well may have sent anything: its record keeps the first gaps only.
+  const gaps = m.outcome === 'ok' ? sink.itlMs : sink.itlMsUpTo(MAX_RECORD_GAPS);
+  if (gaps.length > 0) m.itlMs = gaps.map(roundMs);
   m.outputTokensClient = countTokens(sink.text);
   const output = m.outputTokens ?? m.outputTokensClient;
   if (m.outcome === 'ok' && output > 1 && m.e2eMs !== undefined) {
