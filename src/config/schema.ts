@@ -195,6 +195,23 @@ export const TestSchema = z
     max_redirects: redirectCount().default(10),
     /** Seed for every random choice, so a run can be reproduced. */
     seed: z.number().int().default(1),
+    /** What one response may hold in memory (docs/limits.md): past a limit it ends as an error. */
+    limits: z
+      .strictObject({
+        /** Most bytes of a response body (a stream's output text: half as many characters); over it, `truncated`. */
+        max_body_bytes: z
+          .number()
+          .int()
+          .positive()
+          .default(16 * 1024 * 1024),
+        /** Most characters of one SSE line or event; over it, `stream_error`. */
+        max_sse_event_bytes: z
+          .number()
+          .int()
+          .positive()
+          .default(8 * 1024 * 1024),
+      })
+      .prefault({}),
     scenarios: z.array(ScenarioSchema).min(1, { error: 'expected at least one scenario' }),
     load: LoadSchema,
     /** Per-request SLOs: a request is good (goodput) when it completed and met every one. */

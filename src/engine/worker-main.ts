@@ -11,7 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ConfigError, loadTest, parseTest, type Test } from '../config/index.js';
 import { executorFor } from '../load/index.js';
 import { type RequestRecord, roundMs, slosOf } from '../metrics/index.js';
-import { HttpClient } from '../protocols/index.js';
+import { HttpClient, setResponseLimits } from '../protocols/index.js';
 import { redactText, rememberSecrets, secretsOf } from '../store/index.js';
 import { Workload } from '../workload/index.js';
 import { drive } from './drive.js';
@@ -48,6 +48,10 @@ async function main(): Promise<void> {
   const test = await loadSource(init.source);
   // The lines this worker writes itself (coordinator behind) scrub the same values the coordinator does.
   rememberSecrets(secretsOf(test));
+  setResponseLimits({
+    maxBodyBytes: test.limits.max_body_bytes,
+    maxSseEventBytes: test.limits.max_sse_event_bytes,
+  });
   const workload = new Workload(test, init.target, {
     workerIndex: init.workerIndex,
     workerCount: init.workerCount,

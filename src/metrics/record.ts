@@ -56,7 +56,10 @@ export interface RequestRecord {
   contextTokens?: number;
   outcome: Outcome;
   error?: ErrorKind;
-  /** Human-readable cause of an error or cancellation (never contains credentials). */
+  /**
+   * Human-readable cause of an error or cancellation (never contains credentials); on an ok
+   * record, why it was sent again (a reused connection the server closed under it).
+   */
   message?: string;
   status?: number;
   /** When the load model wanted the request sent. */

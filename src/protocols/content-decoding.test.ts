@@ -11,7 +11,7 @@ import { type FixtureServer, startFixtureServer } from '../../test/support/fixtu
 import { parseTest } from '../config/index.js';
 import { createClock } from './clock.js';
 import { HttpClient } from './http1/index.js';
-import { MAX_BODY_BYTES } from './openai-sink.js';
+import { DEFAULT_LIMITS } from './limits.js';
 import { type CompiledStep, compileStep, runStep, sendStep } from './steps.js';
 
 const dispatcher = new HttpClient();
@@ -142,7 +142,7 @@ describe('compressed answers', () => {
   });
 
   it('applies the body size limit to the decoded body (a zip bomb is truncated)', async () => {
-    const bomb = gzipSync(Buffer.alloc(MAX_BODY_BYTES + 1024 * 1024, 0x20));
+    const bomb = gzipSync(Buffer.alloc(DEFAULT_LIMITS.maxBodyBytes + 1024 * 1024, 0x20));
     expect(bomb.length).toBeLessThan(100_000);
     const url = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });

@@ -51,6 +51,8 @@ export interface ExchangeResult {
   redirects?: RedirectHop[];
   /** The final response's `Content-Encoding` (absent when none or `identity`). */
   encoding?: string;
+  /** Why the request was sent again on a new connection (the server closed a reused one under it). */
+  retriedBecause?: string;
 }
 
 export interface ExchangeRequest {
@@ -242,6 +244,11 @@ class TimedHandler<S extends ResponseSink, C, T> implements RequestHandler, List
   onRequestQueued(controller: RequestController): void {
     this.controller = controller;
     if (this.pendingAbort !== undefined) controller.abort(this.pendingAbort);
+  }
+
+  /** Sent again: the record shows the retry's outcome, and this says why there was one. */
+  onRequestRetry(_controller: RequestController, reason: Error): void {
+    this.result.retriedBecause = reason.message;
   }
 
   onRequestStart(controller: RequestController): void {

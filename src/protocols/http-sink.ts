@@ -6,6 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Failure } from './errors.js';
 import { isRedirect, kindOfStatus } from './errors.js';
 import type { ResponseSink } from './exchange.js';
+import { responseLimits } from './limits.js';
 
 const MAX_ERROR_BODY_CHARS = 300;
 /** Most of a body kept for captures; a capture needs a login answer, not a download. */
@@ -41,6 +42,7 @@ export class HttpSink implements ResponseSink {
 
   onData(chunk: Buffer, _at: number): Failure | undefined {
     this.bytes += chunk.length;
+    if (this.bytes > responseLimits.maxBodyBytes) return this.overLimit();
     if (this.keepBody && this.keptBytes < MAX_KEPT_BODY_BYTES) {
       // A copy: the transport may reuse its buffer after this call.
       const part = Buffer.from(chunk.subarray(0, MAX_KEPT_BODY_BYTES - this.keptBytes));
@@ -51,6 +53,14 @@ export class HttpSink implements ResponseSink {
       this.errorBody += chunk.toString('utf8', 0, Math.min(chunk.length, MAX_ERROR_BODY_CHARS));
     }
     return undefined;
+  }
+
+  /** The body passed the limit: reading stops (an error answer keeps its status kind). */
+  private overLimit(): Failure {
+    const note = `body exceeds ${responseLimits.maxBodyBytes} bytes; reading stopped`;
+    const failure = this.onEnd(0);
+    if (failure === undefined) return { kind: 'truncated', message: `response ${note}` };
+    return { kind: failure.kind, message: `${failure.message}; ${note}` };
   }
 
   onEnd(_at: number): Failure | undefined {

@@ -13,6 +13,7 @@ export {
   type ResponseSink,
 } from './exchange.js';
 export * from './http1/index.js';
+export { DEFAULT_LIMITS, type ResponseLimits, setResponseLimits } from './limits.js';
 export {
   type CompiledStep,
   compileStep,

@@ -10,11 +10,10 @@ import { ChunkShape } from './chunk-shape.js';
 import type { Failure } from './errors.js';
 import { kindOfStatus } from './errors.js';
 import type { ResponseSink } from './exchange.js';
+import { responseLimits } from './limits.js';
 import { GapList, OutputText } from './stream-buffers.js';
 import { countTokens } from './tokens.js';
 
-/** Bodies larger than this are not read further (a misbehaving server must not exhaust memory). */
-export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const MAX_ERROR_BODY_CHARS = 300;
 
 interface Usage {
@@ -118,6 +117,8 @@ function errorText(payload: Payload): string {
  */
 class StreamReader {
   sink: OpenAISink | undefined;
+  /** The SSE line and event limit its parser enforces (a reader made under another limit is not reused). */
+  readonly maxEvent = responseLimits.maxSseEventBytes;
   readonly decoder = new StringDecoder('utf8');
   /** The stream's output text so far. */
   readonly output = new OutputText();
@@ -129,6 +130,13 @@ class StreamReader {
   shapeIsReasoning = false;
   readonly parser: EventSourceParser = createParser({
     onEvent: (event) => (this.sink as OpenAISink).readEvent(event),
+    // The parser compares what it buffers (an unfinished line, an event's data) with this as it
+    // feeds: a line that never ends costs this much, not all the server sends.
+    maxBufferSize: this.maxEvent,
+    onError: (error) => {
+      if ((error as { type?: string }).type === 'max-buffer-size-exceeded')
+        (this.sink as OpenAISink).eventTooLarge();
+    },
   });
 }
 
@@ -168,11 +176,13 @@ export class OpenAISink implements ResponseSink {
   private sawDone = false;
   private bodyBytes = 0;
   private body = '';
+  /** A non-streamed answer's bytes so far. */
+  private parts: Buffer[] = [];
   private at = 0;
   private failure: Failure | undefined;
   /** A streamed response's parser and decoder, from {@link idleReaders}. */
   private reader: StreamReader | undefined;
-  /** The decoder of a body that is not an event stream. */
+  /** The decoder of an error answer's body (only its start is kept). */
   private decoder: StringDecoder | undefined;
   /** Output tokens counted so far, only when a cancellation after N tokens is planned. */
   private tokensSeen = 0;
@@ -182,6 +192,11 @@ export class OpenAISink implements ResponseSink {
   /** The gaps between output chunks so far (ms): inter-token latency. */
   get itlMs(): number[] {
     return this.reader !== undefined ? this.reader.gaps.toArray() : this.finalItlMs;
+  }
+
+  /** The first `max` gaps (a failed stream's record keeps no more; copying all first would cost what the cap saves). */
+  itlMsUpTo(max: number): number[] {
+    return this.reader !== undefined ? this.reader.gaps.toArray(max) : this.finalItlMs.slice(0, max);
   }
 
   /** The output text (content, reasoning and tool-call arguments) received so far. */
@@ -199,7 +214,9 @@ export class OpenAISink implements ResponseSink {
     const type = String(headers['content-type'] ?? '');
     this.streaming = status < 300 && type.includes('text/event-stream');
     if (this.streaming) {
-      const reader = idleReaders.pop() ?? new StreamReader();
+      let reader = idleReaders.pop();
+      if (reader === undefined || reader.maxEvent !== responseLimits.maxSseEventBytes)
+        reader = new StreamReader();
       reader.sink = this;
       this.reader = reader;
     }
@@ -209,21 +226,47 @@ export class OpenAISink implements ResponseSink {
     this.bodyBytes += chunk.length;
     const reader = this.reader;
     if (reader !== undefined) {
+      // A parser past its limit is terminated and throws if fed again.
+      if (this.failure !== undefined) return this.failure;
       this.at = at;
       reader.parser.feed(reader.decoder.write(chunk));
       return this.failure;
     }
-    this.decoder ??= new StringDecoder('utf8');
-    const text = this.decoder.write(chunk);
+    const max = responseLimits.maxBodyBytes;
+    if (this.bodyBytes > max) {
+      // An error answer keeps its status kind; its body is only quoted.
+      if (this.status >= 300)
+        this.failure = this.statusFailure(`; body exceeds ${max} bytes, reading stopped`);
+      else
+        this.failure = { kind: 'truncated', message: `response body exceeds ${max} bytes; reading stopped` };
+      return this.failure;
+    }
     if (this.status >= 300) {
-      if (this.body.length < MAX_ERROR_BODY_CHARS) this.body += text;
+      this.decoder ??= new StringDecoder('utf8');
+      if (this.body.length < MAX_ERROR_BODY_CHARS) this.body += this.decoder.write(chunk);
       return undefined;
     }
-    if (this.bodyBytes > MAX_BODY_BYTES) {
-      return { kind: 'truncated', message: `response body exceeds ${MAX_BODY_BYTES} bytes; reading stopped` };
-    }
-    this.body += text;
+    // Copies of the bytes, decoded once at the end: off the JS heap while they arrive, and a body
+    // cut at the limit is never decoded (as strings, a 200 MB answer's 16 MiB took ~200 MB of heap).
+    this.parts.push(Buffer.from(chunk));
     return undefined;
+  }
+
+  /** The stream's parser met an SSE line or event over the limit (it has stopped). */
+  eventTooLarge(): void {
+    this.failure ??= {
+      kind: 'stream_error',
+      message: `an SSE line or event exceeds ${responseLimits.maxSseEventBytes} characters; reading stopped`,
+    };
+  }
+
+  /** The failure of an answer with an error status, its body quoted. */
+  private statusFailure(note = ''): Failure {
+    const kind = kindOfStatus(this.status) ?? 'http_3xx';
+    const snippet = (this.body + (this.decoder?.end() ?? ''))
+      .slice(0, MAX_ERROR_BODY_CHARS)
+      .replace(/\s+/g, ' ');
+    return { kind, message: `HTTP ${this.status}${snippet ? `: ${snippet}` : ''}${note}` };
   }
 
   /** One SSE event of the stream (called by its reader). */
@@ -290,6 +333,13 @@ export class OpenAISink implements ResponseSink {
     } else this.firstContentAt ??= at;
     this.chunks++;
     reader.output.append(text, from, to);
+    // The text is held at 2 bytes a character: half the body limit in characters is the limit in bytes.
+    if (reader.output.length > responseLimits.maxBodyBytes / 2) {
+      this.failure ??= {
+        kind: 'truncated',
+        message: `the stream's output exceeds ${responseLimits.maxBodyBytes / 2} characters; reading stopped`,
+      };
+    }
     if (this.cancelAfterTokens !== undefined) {
       this.tokensSeen += countTokens(text.slice(from, to));
       if (this.tokensSeen >= this.cancelAfterTokens) {
@@ -304,13 +354,7 @@ export class OpenAISink implements ResponseSink {
   onEnd(at: number): Failure | undefined {
     this.releaseReader();
     if (this.failure !== undefined) return this.failure;
-    if (this.status >= 300) {
-      const kind = kindOfStatus(this.status) ?? 'http_3xx';
-      const snippet = (this.body + (this.decoder?.end() ?? ''))
-        .slice(0, MAX_ERROR_BODY_CHARS)
-        .replace(/\s+/g, ' ');
-      return { kind, message: `HTTP ${this.status}${snippet ? `: ${snippet}` : ''}` };
-    }
+    if (this.status >= 300) return this.statusFailure();
     if (this.streaming) {
       if (!this.sawDone && this.finishReason === undefined) {
         return { kind: 'stream_error', message: 'stream ended before [DONE] or a finish_reason' };
@@ -340,7 +384,10 @@ export class OpenAISink implements ResponseSink {
 
   /** A non-streaming response: the whole answer arrives at once, so TTFT equals E2E. */
   private readBody(at: number): Failure | undefined {
-    this.body += this.decoder?.end() ?? '';
+    const parts = this.parts;
+    this.body =
+      parts.length === 1 ? (parts[0] as Buffer).toString('utf8') : Buffer.concat(parts).toString('utf8');
+    this.parts = [];
     let payload: Payload;
     try {
       payload = JSON.parse(this.body) as Payload;

@@ -9,6 +9,7 @@ import { parseTest } from '../config/index.js';
 import { createClock } from './clock.js';
 import { isAborted } from './exchange.js';
 import { HttpClient } from './http1/index.js';
+import { DEFAULT_LIMITS, setResponseLimits } from './limits.js';
 import { compileStep, runStep } from './steps.js';
 
 const dispatcher = new HttpClient();
@@ -110,6 +111,42 @@ describe('runStep against misbehaving servers', () => {
     const url = closed.url;
     await closed.close();
     expect(await run(chatStep(url))).toMatchObject({ outcome: 'error', error: 'connection' });
+  });
+
+  it('passes a 1 MB SSE event at the default limits, and ends a line over a configured limit as stream_error', async () => {
+    const big = JSON.stringify({ choices: [{ index: 0, delta: { content: 'a word '.repeat(150_000) } }] });
+    server = await startFixtureServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: ${big}\n\n`);
+      res.write('data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n');
+      res.end('data: [DONE]\n\n');
+    });
+    expect(await run(chatStep(server.url))).toMatchObject({ outcome: 'ok', chunks: 1 });
+    setResponseLimits({ maxSseEventBytes: 64 * 1024 });
+    try {
+      const m = await run(chatStep(server.url));
+      expect(m).toMatchObject({ outcome: 'error', error: 'stream_error' });
+      expect(m.message).toContain('exceeds 65536 characters');
+    } finally {
+      setResponseLimits(DEFAULT_LIMITS);
+    }
+  });
+
+  it('stops reading an error body at the body limit, keeping its status kind', async () => {
+    server = await startFixtureServer((_req, res) => {
+      res.writeHead(503, { 'content-type': 'text/plain' });
+      const block = Buffer.alloc(64 * 1024, 'e');
+      for (let i = 0; i < 8; i++) res.write(block);
+      res.end();
+    });
+    setResponseLimits({ maxBodyBytes: 128 * 1024 });
+    try {
+      const m = await run(chatStep(server.url, { stream: false }));
+      expect(m).toMatchObject({ outcome: 'error', error: 'http_5xx', status: 503 });
+      expect(m.message).toContain('body exceeds 131072 bytes');
+    } finally {
+      setResponseLimits(DEFAULT_LIMITS);
+    }
   });
 
   it('stops reading a body over the size limit and calls it truncated', async () => {

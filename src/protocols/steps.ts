@@ -10,6 +10,7 @@ import type { Clock } from './clock.js';
 import { type ExchangeResult, exchangeThen } from './exchange.js';
 import { HttpSink } from './http-sink.js';
 import type { HttpMethod, HttpTransport } from './http1/index.js';
+import { MAX_RECORD_GAPS } from './limits.js';
 import { OpenAISink } from './openai-sink.js';
 import { DEFAULT_MAX_REDIRECTS } from './redirects.js';
 import { countTokens } from './tokens.js';
@@ -303,6 +304,9 @@ function measured(result: ExchangeResult, sink: HttpSink | OpenAISink, step: Com
       m.error = result.failure.kind as ErrorKind;
     }
     m.message = result.failure.message;
+  } else if (result.retriedBecause !== undefined) {
+    // The retry's outcome is the record's; the server's fault that caused it stays visible.
+    m.message = `sent again on a new connection: ${result.retriedBecause}`;
   }
   if (sink instanceof OpenAISink) {
     measureModel(m, sink, step, sent);
@@ -318,7 +322,9 @@ function measureModel(m: StepMeasurement, sink: OpenAISink, step: CompiledStep, 
   if (sink.firstTokenAt === undefined) return;
   m.ttftMs = roundMs(sink.firstTokenAt - sent);
   m.chunks = sink.chunks;
-  if (sink.itlMs.length > 0) m.itlMs = sink.itlMs.map(roundMs);
+  // A stream that never ended well may have sent anything: its record keeps the first gaps only.
+  const gaps = m.outcome === 'ok' ? sink.itlMs : sink.itlMsUpTo(MAX_RECORD_GAPS);
+  if (gaps.length > 0) m.itlMs = gaps.map(roundMs);
   m.outputTokensClient = countTokens(sink.text);
   const output = m.outputTokens ?? m.outputTokensClient;
   if (m.outcome === 'ok' && output > 1 && m.e2eMs !== undefined) {

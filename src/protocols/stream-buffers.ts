@@ -90,10 +90,11 @@ export class GapList {
     this.#gaps[this.#count++] = ms;
   }
 
-  /** The gaps as a plain array (a copy). */
-  toArray(): number[] {
-    const out = new Array<number>(this.#count);
-    for (let i = 0; i < this.#count; i++) out[i] = this.#gaps[i] as number;
+  /** The first `max` gaps (default all) as a plain array (a copy). */
+  toArray(max = this.#count): number[] {
+    const count = Math.min(max, this.#count);
+    const out = new Array<number>(count);
+    for (let i = 0; i < count; i++) out[i] = this.#gaps[i] as number;
     return out;
   }
 

@@ -18,6 +18,11 @@ const KEEP_ALIVE_MARGIN_MS = 1_000;
 const MAX_LINE_BYTES = 4 * 1024;
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 const NO_HEADERS: IncomingHttpHeaders = Object.freeze({}) as IncomingHttpHeaders;
+/** Methods a request may be sent again with (RFC 9110 §9.2.2). */
+const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
+/** Why a request on a reused connection got no answer. */
+export const REUSE_CLOSED =
+  'connection closed by the server after reuse; its keep-alive is shorter than advertised';
 
 /** Where a connection is in the response it reads. */
 enum Read {
@@ -58,6 +63,12 @@ export class Connection implements TurnWriter {
   private written = true;
   /** Bytes of an unfinished response head or line, waiting for the rest. */
   private pending: Buffer | undefined = undefined;
+  /** Responses completed on this connection: a request sent after one went on a reused connection. */
+  private served = 0;
+  /** A retried request this connection opened for; it takes it once open (see `OriginPool.retry`). */
+  reserved: PendingRequest | undefined = undefined;
+  /** Opened for a retried request (not for the queue or a warm-up). */
+  forRetry = false;
 
   constructor(readonly pool: OriginPool) {
     this.keepAliveMs = pool.keepAliveMs;
@@ -330,6 +341,7 @@ export class Connection implements TurnWriter {
   private complete(request: PendingRequest, extra: boolean): void {
     this.request = undefined;
     this.read = Read.Idle;
+    this.served++;
     request.connection = undefined;
     const reuse = this.reuse && !extra && this.usable;
     if (!reuse) {
@@ -373,23 +385,55 @@ export class Connection implements TurnWriter {
     this.onClose(undefined);
   }
 
-  /** The connection ended, failed or closed; `error` is the socket's own when it has one. */
+  /**
+   * The connection ended, failed or closed; `error` is the socket's own when it has one.
+   * A request on a reused connection that got no byte of its answer met the keep-alive race: the
+   * server closed the connection as the request went out. An idempotent one is sent again, once,
+   * on a new connection (as browsers and undici do); any other fails saying so.
+   */
   private onClose(error: Error | undefined): void {
     this.usable = false;
     if (!this.socket.destroyed) this.socket.destroy();
     const request = this.request;
+    let retry: PendingRequest | undefined;
+    const code = (error as { code?: string } | undefined)?.code;
     if (request !== undefined) {
       const started = this.read !== Read.Head || this.pending !== undefined;
-      this.fail(
-        error ??
-          new HttpClientError(
-            'SOCKET_CLOSED',
-            started
-              ? 'the server closed the connection mid-response'
-              : 'the server closed the connection before responding',
-          ),
+      const raced =
+        !started &&
+        this.written &&
+        this.served > 0 &&
+        (error === undefined || code === 'ECONNRESET' || code === 'EPIPE');
+      if (raced && !request.retried && IDEMPOTENT.has(request.options.method)) {
+        this.request = undefined;
+        this.read = Read.Idle;
+        request.connection = undefined;
+        retry = request;
+      } else {
+        this.fail(
+          raced
+            ? new HttpClientError(code ?? 'SOCKET_CLOSED', REUSE_CLOSED)
+            : (error ??
+                new HttpClientError(
+                  'SOCKET_CLOSED',
+                  started
+                    ? 'the server closed the connection mid-response'
+                    : 'the server closed the connection before responding',
+                )),
+        );
+      }
+    }
+    if (this.reserved !== undefined) {
+      // It closed before it opened: the retried request it was for fails with the reason.
+      const reserved = this.reserved;
+      this.reserved = undefined;
+      finish(
+        reserved,
+        error ?? new HttpClientError('SOCKET_CLOSED', 'the connection closed before it opened'),
       );
     }
     this.pool.onClose(this, this.connected, error);
+    if (retry !== undefined)
+      this.pool.retry(retry, new HttpClientError(code ?? 'SOCKET_CLOSED', REUSE_CLOSED));
   }
 }

@@ -123,8 +123,32 @@ export class OriginPool {
     return undefined;
   }
 
+  /**
+   * Sends `request` again on a connection of its own (the one it went on was closed under it, see
+   * `Connection.onClose`); its handler hears why first (`onRequestRetry`).
+   */
+  retry(request: PendingRequest, reason: Error): void {
+    request.retried = true;
+    if (request.done) return;
+    request.handler.onRequestRetry?.(request, reason);
+    if (request.done) return;
+    const connection = this.open();
+    connection.reserved = request;
+    connection.forRetry = true;
+  }
+
   onConnect(connection: Connection): void {
     this.opening--;
+    const reserved = connection.reserved;
+    if (reserved !== undefined) {
+      connection.reserved = undefined;
+      if (!reserved.done) {
+        connection.send(reserved);
+        return;
+      }
+      this.release(connection);
+      return;
+    }
     const warm = this.warming.shift();
     if (warm !== undefined) warm(true);
     this.release(connection);
@@ -154,10 +178,11 @@ export class OriginPool {
     if (at >= 0) this.idle.splice(at, 1);
     if (!connected) {
       this.opening--;
-      // It never connected: a warm-up hears so, else the oldest waiting request fails with the reason.
-      const warm = this.warming.shift();
+      // It never connected: a warm-up hears so, else the oldest waiting request fails with the reason
+      // (one opened for a retried request: that request has heard, see `Connection.onClose`).
+      const warm = connection.forRetry ? undefined : this.warming.shift();
       if (warm !== undefined) warm(false);
-      else {
+      else if (!connection.forRetry) {
         const request = this.nextQueued();
         if (request !== undefined) {
           finish(

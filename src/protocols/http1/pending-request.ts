@@ -10,6 +10,8 @@ export class PendingRequest implements RequestController {
   /** Set once the handler heard the end or an error: nothing more reaches it. */
   done = false;
   connection: Connection | undefined = undefined;
+  /** Sent again already, after the server closed the reused connection it first went on. */
+  retried = false;
 
   constructor(
     readonly options: RequestOptions,

@@ -15,6 +15,8 @@ export interface RequestController {
 export interface RequestHandler {
   /** The request waits for a connection (this client only): it can be aborted while it waits. */
   onRequestQueued?(controller: RequestController): void;
+  /** The request is sent again on a new connection (this client only): `reason` says why the first try failed. */
+  onRequestRetry?(controller: RequestController, reason: Error): void;
   /** The request is about to be written (its connection is open). */
   onRequestStart?(controller: RequestController, context: unknown): void;
   onResponseStart?(controller: RequestController, status: number, headers: IncomingHttpHeaders): void;
