@@ -11,7 +11,7 @@ import { type ExchangeResult, exchangeThen } from './exchange.js';
 import { HttpSink } from './http-sink.js';
 import type { HttpMethod, HttpTransport } from './http1/index.js';
 import { OpenAISink } from './openai-sink.js';
-import { countTokens } from './tokens.js';
+import { countPromptTokens, countTokensYielding } from './tokens.js';
 
 /** A step with its URL, headers and body prepared. */
 export interface CompiledStep {
@@ -147,7 +147,7 @@ export function compileStep(step: Step, index: number, defaults: Defaults): Comp
       timeoutMs: s.timeout ?? defaults.timeoutMs,
       expectStatus: undefined,
       stream: s.stream,
-      inputTokensClient: countTokens(promptText(s)),
+      inputTokensClient: countPromptTokens(promptText(s)),
     };
   }
   if ('completion' in step) {
@@ -165,7 +165,7 @@ export function compileStep(step: Step, index: number, defaults: Defaults): Comp
       timeoutMs: s.timeout ?? defaults.timeoutMs,
       expectStatus: undefined,
       stream: s.stream,
-      inputTokensClient: countTokens(s.prompt ?? ''),
+      inputTokensClient: countPromptTokens(s.prompt ?? ''),
     };
   }
   const s = step.http;
@@ -241,13 +241,14 @@ export async function runStep(step: CompiledStep, ctx: StepContext): Promise<Ste
 /**
  * Sends a compiled step, measures it and keeps its response; never rejects for a failed request.
  * Not an async function: the exchange's own promise resolves with the measurement (see
- * `exchangeThen` for why).
+ * `exchangeThen` for why), or with the promise of it while a long answer's tokens are counted.
  */
 export function sendStep(step: CompiledStep, ctx: StepContext, options: SendOptions = {}): Promise<SentStep> {
   const sink =
     step.kind === 'http'
       ? new HttpSink(step.expectStatus, options.keepBody === true)
       : new OpenAISink(options.cancelAfterTokens);
+  // A promise resolved with a promise takes on its value: this resolves with a SentStep.
   return exchangeThen(
     ctx.dispatcher,
     ctx.clock,
@@ -264,11 +265,15 @@ export function sendStep(step: CompiledStep, ctx: StepContext, options: SendOpti
     sink,
     measured,
     step,
-  );
+  ) as Promise<SentStep>;
 }
 
 /** The measurement of an ended exchange of `step` and the response it measured. */
-function measured(result: ExchangeResult, sink: HttpSink | OpenAISink, step: CompiledStep): SentStep {
+function measured(
+  result: ExchangeResult,
+  sink: HttpSink | OpenAISink,
+  step: CompiledStep,
+): SentStep | Promise<SentStep> {
   const sent = result.sentAt;
   const m: StepMeasurement = {
     outcome: 'ok',
@@ -287,23 +292,47 @@ function measured(result: ExchangeResult, sink: HttpSink | OpenAISink, step: Com
     m.message = result.failure.message;
   }
   if (sink instanceof OpenAISink) {
-    measureModel(m, sink, step, sent);
-    return { measurement: m, response: { status: result.status, headers: sink.headers, body: sink.text } };
+    const text = sink.text;
+    return measureModel(
+      { measurement: m, response: { status: result.status, headers: sink.headers, body: text } },
+      sink,
+      step,
+      sent,
+    );
   }
   return { measurement: m, response: { status: result.status, headers: sink.headers, body: sink.body() } };
 }
 
-function measureModel(m: StepMeasurement, sink: OpenAISink, step: CompiledStep, sent: number): void {
+/**
+ * Adds what a model answer says to its measurement. The output is counted on this thread when
+ * that is quick, else in slices between other work (a long answer must not stall the worker).
+ */
+function measureModel(
+  sentStep: SentStep,
+  sink: OpenAISink,
+  step: CompiledStep,
+  sent: number,
+): SentStep | Promise<SentStep> {
+  const m = sentStep.measurement;
   if (step.inputTokensClient !== undefined) m.inputTokensClient = step.inputTokensClient;
   if (sink.usage?.prompt_tokens !== undefined) m.inputTokens = sink.usage.prompt_tokens;
   if (sink.usage?.completion_tokens !== undefined) m.outputTokens = sink.usage.completion_tokens;
-  if (sink.firstTokenAt === undefined) return;
+  if (sink.firstTokenAt === undefined) return sentStep;
   m.ttftMs = roundMs(sink.firstTokenAt - sent);
   m.chunks = sink.chunks;
   if (sink.itlMs.length > 0) m.itlMs = sink.itlMs.map(roundMs);
-  m.outputTokensClient = countTokens(sink.text);
-  const output = m.outputTokens ?? m.outputTokensClient;
-  if (m.outcome === 'ok' && output > 1 && m.e2eMs !== undefined) {
+  const counted = countTokensYielding(sentStep.response.body);
+  if (typeof counted === 'number') return withOutputTokens(sentStep, counted);
+  return counted.then((n) => withOutputTokens(sentStep, n));
+}
+
+/** The client's output count and the time per output token it gives when the server's is missing. */
+function withOutputTokens(sentStep: SentStep, outputTokensClient: number): SentStep {
+  const m = sentStep.measurement;
+  m.outputTokensClient = outputTokensClient;
+  const output = m.outputTokens ?? outputTokensClient;
+  if (m.outcome === 'ok' && output > 1 && m.e2eMs !== undefined && m.ttftMs !== undefined) {
     m.tpotMs = roundMs((m.e2eMs - m.ttftMs) / (output - 1));
   }
+  return sentStep;
 }
