@@ -137,6 +137,8 @@ export async function runTest(
     const loopDelayP99Ms: number[] = [];
     let loopDelayMaxMs = 0;
     let requests = 0;
+    /** Why a worker ended the run early (a bad feeder row), when one did. */
+    let abortedBy: string | undefined;
 
     // Each worker's record batches not written yet: a worker past MAX_BACKLOG writes its own text.
     const backlog = new Int32Array(new SharedArrayBuffer(4 * workerCount));
@@ -166,6 +168,12 @@ export async function runTest(
       } else if (message.type === 'stage') {
         aggregator.addStage(message.span);
         stages.push(message.span);
+      } else if (message.type === 'abort') {
+        if (abortedBy === undefined) {
+          abortedBy = message.reason;
+          log(`stopping the run: ${message.reason}`);
+          pool?.broadcast({ type: 'stop', reason: message.reason });
+        }
       } else if (message.type === 'progress') {
         inFlight[index] = message.inFlight;
         activeVus[index] = message.activeVus;
@@ -243,6 +251,7 @@ export async function runTest(
     if (plan.offered !== undefined) info.offered = plan.offered;
     info.generator = { loopDelayP99Ms, loopDelayMaxMs, cpuS: Math.round(cpuS * 1000) / 1000 };
     if (options.stop?.aborted) info.aborted = String(options.stop.reason ?? 'interrupted');
+    else if (abortedBy !== undefined) info.aborted = abortedBy;
     writeRunInfo(dir, info);
     return { dir, info, aggregator };
   } catch (err) {

@@ -15,6 +15,8 @@ export const ERROR_KINDS = [
   'stream_error',
   'truncated',
   'check_failed',
+  /** A feeder row that cannot be read (the run then stops). */
+  'data_error',
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 

@@ -179,18 +179,19 @@ function emit(
 
 /**
  * Records a step that failed before anything was sent (a template variable
- * not set, a URL a template made invalid) as `check_failed`, and returns it.
+ * not set, a URL a template made invalid) as `check_failed` (or `error`), and returns it.
  */
 export function failBeforeSend(
   run: IterationRun,
   step: { index: number; name: string; kind: StepKind },
   message: string,
   labels: RequestLabels = {},
+  error: ErrorKind = 'check_failed',
 ): StepResult {
   const now = roundMs(run.ctx.clock());
   const m: StepMeasurement = {
     outcome: 'error',
-    error: 'check_failed',
+    error,
     message,
     sent: now,
     end: now,

@@ -122,7 +122,10 @@ async function run(file: string, flags: RunFlags): Promise<number> {
       for (const reason of summary.generator.reasons)
         log(`warning: generator may have limited this run: ${reason}`);
     }
-    if (result.info.aborted !== undefined) return ExitCode.aborted;
+    if (result.info.aborted !== undefined) {
+      log(`run aborted: ${result.info.aborted}`);
+      return ExitCode.aborted;
+    }
     return summary.passed ? ExitCode.ok : ExitCode.thresholdFailed;
   } finally {
     view?.stop();
