@@ -89,6 +89,27 @@ describe('countTokens', () => {
     expect(countTokens('')).toBe(0);
   });
 
+  it('gives the same count across the pre-tokenizer’s windows of a long ordinary text', () => {
+    const parts = [
+      "It's   here.\n\n",
+      '中文，句子。',
+      "  they'll    go ",
+      '\t\tcode(x) => x + 1;\n',
+      'URL: https://example.com/path ',
+      '1234567 ',
+      '   \r\n',
+      "O'Neil's ",
+    ];
+    const next = rng(11);
+    let text = '';
+    while (text.length < 40_000) text += parts[Math.floor(next() * parts.length)];
+    // Every cut of the text into windows of the counter lands somewhere else in a piece.
+    for (const cut of [0, 1, 5, 13]) {
+      const shifted = text.slice(cut);
+      expect(countTokens(shifted)).toBe(libraryCount(shifted));
+    }
+  });
+
   it('counts special-token text as plain text instead of throwing', () => {
     const text = 'an answer that quotes <|endoftext|> and <|im_start|>';
     expect(countTokens(text)).toBe(libraryCount(text, { disallowedSpecial: new Set() }));

@@ -22,7 +22,14 @@ export const MAX_PIECE_UNITS = 128;
 /** Longest stretch of counting between two turns of the event loop (ms). */
 export const SLICE_MS = 10;
 /** Code units counted between two looks at the clock. */
-const UNITS_PER_CHECK = 1024;
+const UNITS_PER_CHECK = 256;
+/** Code units the pre-tokenizer's regex runs over at once. */
+const WINDOW_UNITS = 8192;
+/**
+ * A piece ending this close to the end of a window is matched again in the next one: the
+ * regex looks at most a few units past the end of a match (a contraction, a lookahead).
+ */
+const WINDOW_MARGIN = 16;
 
 /**
  * The per-piece steps of gpt-tokenizer's `countNative`, on its default (o200k_base)
@@ -52,6 +59,14 @@ function countShortPiece(piece: string): number {
 class Counting {
   total = 0;
   private readonly split = new RegExp(O200K_TOKEN_SPLIT_REGEX.source, O200K_TOKEN_SPLIT_REGEX.flags);
+  /**
+   * The part of the text the pre-tokenizer runs on next: one regex match over a long run
+   * without split points is itself a long, uninterruptible step, so it never sees more.
+   */
+  private window = '';
+  private windowStart = 0;
+  /** The window reaches the end of the text. */
+  private last = false;
   /** A long pre-tokenizer piece being counted slice by slice, and where the next slice starts. */
   private long = '';
   private longAt = 0;
@@ -59,19 +74,20 @@ class Counting {
   constructor(
     private readonly text: string,
     private readonly limit: number,
-  ) {}
+  ) {
+    this.moveWindow(0);
+  }
 
   /** Counts on until the text ends, `limit` is reached or the clock passes `deadline`; true when done. */
   run(deadline: number): boolean {
-    const { split, text, limit } = this;
+    const limit = this.limit;
     let sinceCheck = 0;
     for (;;) {
       let units: number;
       if (this.longAt < this.long.length) units = this.nextSlice();
       else {
-        const m = split.exec(text);
-        if (m === null) return true;
-        const piece = m[0];
+        const piece = this.nextPiece();
+        if (piece === undefined) return true;
         units = piece.length;
         if (units <= MAX_PIECE_UNITS) this.total += countShortPiece(piece);
         else {
@@ -87,6 +103,36 @@ class Counting {
         if (performance.now() > deadline) return false;
       }
     }
+  }
+
+  /**
+   * The next pre-tokenizer piece, or undefined at the end of the text. A piece that ends
+   * near the end of the window may go on past it: it is matched again in the next window
+   * (which starts where it starts), unless it fills the window (a long run, cut there).
+   */
+  private nextPiece(): string | undefined {
+    for (;;) {
+      const m = this.split.exec(this.window);
+      if (m !== null) {
+        const end = m.index + m[0].length;
+        if (this.last || m.index === 0 || end <= this.window.length - WINDOW_MARGIN) return m[0];
+        this.moveWindow(this.windowStart + m.index);
+      } else {
+        if (this.last) return undefined;
+        this.moveWindow(this.windowStart + this.window.length);
+      }
+    }
+  }
+
+  private moveWindow(start: number): void {
+    const text = this.text;
+    let end = Math.min(text.length, start + WINDOW_UNITS);
+    const lastUnit = text.charCodeAt(end - 1);
+    if (end < text.length && lastUnit >= 0xd800 && lastUnit <= 0xdbff) end--;
+    this.window = text.slice(start, end);
+    this.windowStart = start;
+    this.last = end === text.length;
+    this.split.lastIndex = 0;
   }
 
   /** Counts the next slice of the long piece; the code units it took. */
