@@ -55,10 +55,17 @@ function countShortPiece(piece: string): number {
   return encoder.getBpeRankFromString(piece) !== undefined ? 1 : encoder.bytePairEncode(piece).length;
 }
 
+/**
+ * The pre-tokenizer, one for every count: a count that stops for a turn of the event loop
+ * keeps its own position and puts it back when it goes on.
+ */
+const split = new RegExp(O200K_TOKEN_SPLIT_REGEX.source, O200K_TOKEN_SPLIT_REGEX.flags);
+
 /** A count of one text that can stop at a deadline and go on later. */
 class Counting {
   total = 0;
-  private readonly split = new RegExp(O200K_TOKEN_SPLIT_REGEX.source, O200K_TOKEN_SPLIT_REGEX.flags);
+  /** Where the pre-tokenizer goes on in the window. */
+  private at = 0;
   /**
    * The part of the text the pre-tokenizer runs on next: one regex match over a long run
    * without split points is itself a long, uninterruptible step, so it never sees more.
@@ -80,6 +87,15 @@ class Counting {
 
   /** Counts on until the text ends, `limit` is reached or the clock passes `deadline`; true when done. */
   run(deadline: number): boolean {
+    split.lastIndex = this.at;
+    try {
+      return this.countUntil(deadline);
+    } finally {
+      this.at = split.lastIndex;
+    }
+  }
+
+  private countUntil(deadline: number): boolean {
     const limit = this.limit;
     let sinceCheck = 0;
     for (;;) {
@@ -112,7 +128,7 @@ class Counting {
    */
   private nextPiece(): string | undefined {
     for (;;) {
-      const m = this.split.exec(this.window);
+      const m = split.exec(this.window);
       if (m !== null) {
         const end = m.index + m[0].length;
         if (this.last || m.index === 0 || end <= this.window.length - WINDOW_MARGIN) return m[0];
@@ -132,7 +148,7 @@ class Counting {
     this.window = text.slice(start, end);
     this.windowStart = start;
     this.last = end === text.length;
-    this.split.lastIndex = 0;
+    split.lastIndex = 0;
   }
 
   /** Counts the next slice of the long piece; the code units it took. */
