@@ -29,6 +29,8 @@ export interface CompiledStep {
   stream: boolean;
   /** Prompt tokens by the client's tokenizer, counted once. */
   inputTokensClient: number | undefined;
+  /** The prompt's count while a long prompt is counted between turns of the event loop. */
+  inputTokensPending: Promise<number> | undefined;
 }
 
 /** The part of a `RequestRecord` a protocol measures. */
@@ -135,7 +137,7 @@ export function compileStep(step: Step, index: number, defaults: Defaults): Comp
   if ('chat' in step) {
     const s = step.chat;
     const endpoint = endpointOf(defaults.target, '/chat/completions');
-    return {
+    const compiled: CompiledStep = {
       index,
       name: s.name ?? 'chat',
       kind: 'chat',
@@ -147,13 +149,15 @@ export function compileStep(step: Step, index: number, defaults: Defaults): Comp
       timeoutMs: s.timeout ?? defaults.timeoutMs,
       expectStatus: undefined,
       stream: s.stream,
-      inputTokensClient: countPromptTokens(promptText(s)),
+      inputTokensClient: undefined,
+      inputTokensPending: undefined,
     };
+    return withPromptCount(compiled, promptText(s));
   }
   if ('completion' in step) {
     const s = step.completion;
     const endpoint = endpointOf(defaults.target, '/completions');
-    return {
+    const compiled: CompiledStep = {
       index,
       name: s.name ?? 'completion',
       kind: 'completion',
@@ -165,8 +169,10 @@ export function compileStep(step: Step, index: number, defaults: Defaults): Comp
       timeoutMs: s.timeout ?? defaults.timeoutMs,
       expectStatus: undefined,
       stream: s.stream,
-      inputTokensClient: countPromptTokens(s.prompt ?? ''),
+      inputTokensClient: undefined,
+      inputTokensPending: undefined,
     };
+    return withPromptCount(compiled, s.prompt ?? '');
   }
   const s = step.http;
   const endpoint = endpointOf(defaults.target, s.url);
@@ -191,7 +197,26 @@ export function compileStep(step: Step, index: number, defaults: Defaults): Comp
     expectStatus: expect === undefined ? undefined : Array.isArray(expect) ? expect : [expect],
     stream: false,
     inputTokensClient: undefined,
+    inputTokensPending: undefined,
   };
+}
+
+/** The step with its prompt's count, or the promise of it for a prompt too long to count at once. */
+function withPromptCount(compiled: CompiledStep, prompt: string): CompiledStep {
+  const counted = countPromptTokens(prompt);
+  if (typeof counted === 'number') compiled.inputTokensClient = counted;
+  else {
+    compiled.inputTokensPending = counted;
+    // A failed count fails the requests that wait for it (measureModel); nothing to do here.
+    counted.then(
+      (n) => {
+        compiled.inputTokensClient = n;
+        compiled.inputTokensPending = undefined;
+      },
+      () => undefined,
+    );
+  }
+  return compiled;
 }
 
 function hasHeader(headers: Record<string, string>, name: string): boolean {
@@ -317,6 +342,17 @@ function measureModel(
   if (step.inputTokensClient !== undefined) m.inputTokensClient = step.inputTokensClient;
   if (sink.usage?.prompt_tokens !== undefined) m.inputTokens = sink.usage.prompt_tokens;
   if (sink.usage?.completion_tokens !== undefined) m.outputTokens = sink.usage.completion_tokens;
+  const prompt = step.inputTokensPending;
+  if (prompt === undefined) return measureOutput(sentStep, sink, sent);
+  return prompt.then((n) => {
+    m.inputTokensClient = n;
+    return measureOutput(sentStep, sink, sent);
+  });
+}
+
+/** The output's timing and the client's count of it. */
+function measureOutput(sentStep: SentStep, sink: OpenAISink, sent: number): SentStep | Promise<SentStep> {
+  const m = sentStep.measurement;
   if (sink.firstTokenAt === undefined) return sentStep;
   m.ttftMs = roundMs(sink.firstTokenAt - sent);
   m.chunks = sink.chunks;

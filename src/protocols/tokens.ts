@@ -198,26 +198,37 @@ export function countTokensYielding(text: string): number | Promise<number> {
   });
 }
 
-/** Long prompts already counted: a templated step is compiled, and its prompt counted, per request. */
-const promptCounts = new Map<string, number>();
+/** Long prompts counted or being counted: a templated step is compiled, and its prompt counted, per request. */
+const promptCounts = new Map<string, number | Promise<number>>();
 /** Prompts shorter than this are counted every time (as cheap as a look-up). */
 const CACHED_PROMPT_UNITS = 4096;
 /** Code units of prompt text the cache may hold (16 MB). */
 const MAX_CACHED_UNITS = 8 * 1024 * 1024;
 let cachedUnits = 0;
 
-/** Tokens in a prompt; a long one is counted once and then remembered (the oldest forgotten first). */
-export function countPromptTokens(text: string): number {
-  if (text.length < CACHED_PROMPT_UNITS || text.length > MAX_CACHED_UNITS) return countTokens(text);
+/**
+ * Tokens in a prompt, as {@link countTokensYielding} gives them; a long prompt is counted
+ * once and then remembered (the oldest forgotten first), its count shared while it runs.
+ */
+export function countPromptTokens(text: string): number | Promise<number> {
+  if (text.length < CACHED_PROMPT_UNITS || text.length > MAX_CACHED_UNITS) return countTokensYielding(text);
   const known = promptCounts.get(text);
   if (known !== undefined) return known;
-  const n = countTokens(text);
+  const counted = countTokensYielding(text);
   cachedUnits += text.length;
   for (const key of promptCounts.keys()) {
     if (cachedUnits <= MAX_CACHED_UNITS) break;
     promptCounts.delete(key);
     cachedUnits -= key.length;
   }
-  promptCounts.set(text, n);
-  return n;
+  promptCounts.set(text, counted);
+  if (typeof counted !== 'number') {
+    counted.then(
+      (n) => {
+        if (promptCounts.get(text) === counted) promptCounts.set(text, n);
+      },
+      () => promptCounts.delete(text),
+    );
+  }
+  return counted;
 }
