@@ -119,6 +119,11 @@ export const FeederSchema = z.strictObject({
   on_exhausted: z.enum(['stop', 'error']).default('stop'),
   /** CSV field delimiter. */
   delimiter: z.string().length(1).default(','),
+  /**
+   * CSV: a row may have more or fewer fields than the header (missing ones read as '').
+   * Without it such a row is a bad row: an error naming the file and line.
+   */
+  relax_column_count: z.boolean().default(false),
 });
 
 const turnsSchema = z.union([z.number().int().positive(), DistributionSchema], {

@@ -184,6 +184,8 @@ export async function runTest(
     const loopDelayP99Ms: number[] = [];
     let loopDelayMaxMs = 0;
     let requests = 0;
+    /** Why a worker ended the run early (a bad feeder row), when one did. */
+    let abortedBy: string | undefined;
 
     // Each worker's record batches not written yet: a worker past MAX_BACKLOG writes its own text.
     const backlog = new Int32Array(new SharedArrayBuffer(4 * workerCount));
@@ -213,6 +215,12 @@ export async function runTest(
       } else if (message.type === 'stage') {
         aggregator.addStage(message.span);
         stages.push(message.span);
+      } else if (message.type === 'abort') {
+        if (abortedBy === undefined) {
+          abortedBy = message.reason;
+          log(`stopping the run: ${message.reason}`);
+          pool?.broadcast({ type: 'stop', reason: message.reason });
+        }
       } else if (message.type === 'progress') {
         inFlight[index] = message.inFlight;
         activeVus[index] = message.activeVus;
@@ -348,16 +356,21 @@ export async function runTest(
     if (plan.offered !== undefined) info.offered = plan.offered;
     info.generator = { loopDelayP99Ms, loopDelayMaxMs, cpuS: Math.round(cpuS * 1000) / 1000 };
     if (options.stop?.aborted) info.aborted = String(options.stop.reason ?? 'interrupted');
+    else if (abortedBy !== undefined) info.aborted = abortedBy;
     info.ended = {
       at: new Date().toISOString(),
       complete: info.aborted === undefined && terminated.length === 0,
     };
     if (!info.ended.complete) {
-      const planned = info.plannedS === undefined ? '' : ` of ${info.plannedS} s`;
+      const after = `after ${seconds(info.durationS * 1000)} s${info.plannedS === undefined ? '' : ` of ${info.plannedS} s`}`;
       const interrupted =
         info.aborted === undefined
           ? []
-          : [`interrupted by ${info.aborted} after ${seconds(info.durationS * 1000)} s${planned}`];
+          : [
+              options.stop?.aborted
+                ? `interrupted by ${info.aborted} ${after}`
+                : `stopped ${after}: ${info.aborted}`,
+            ];
       info.ended.reason = [...interrupted, ...why].join('; ');
     }
     if (terminated.length > 0) info.ended.terminatedWorkers = terminated;

@@ -56,6 +56,8 @@ async function main(): Promise<void> {
     workerIndex: init.workerIndex,
     workerCount: init.workerCount,
   });
+  // A bad feeder row found before the start is a bad test (a ConfigError: exit 2, naming the file and line).
+  await workload.ready();
   // A connection per concurrent request; the step timeout bounds every request.
   const dispatcher = new HttpClient({ keepAliveMs: 30_000 });
   const executor = executorFor(test.load);
@@ -121,6 +123,16 @@ async function main(): Promise<void> {
   setMaxListeners(0, stop.signal, cancelNow.signal);
   // An exhausted `sequential`/`unique` feeder ends the run as an interrupt would: no new iterations.
   workload.exhausted.addEventListener('abort', () => stop.abort('feeder exhausted'), { once: true });
+  // A bad feeder row found during the run stops the whole run: the coordinator stops every worker.
+  workload.dataError.addEventListener(
+    'abort',
+    () => {
+      const reason = `feeder data error: ${String(workload.dataError.reason)}`;
+      stop.abort(reason);
+      post({ type: 'abort', reason });
+    },
+    { once: true },
+  );
   port.on('message', (message: ToWorker) => {
     if (message.type === 'stop') stop.abort(message.reason);
     else if (message.type === 'cancel') cancelNow.abort('cancelled');

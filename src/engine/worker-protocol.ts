@@ -57,6 +57,8 @@ export type FromWorker =
   | { type: 'progress'; inFlight: number; activeVus: number; loopDelayP99Ms: number; loopDelayMaxMs: number }
   /** A stage the load model decided while running (a sweep step), sent before any of its records. */
   | { type: 'stage'; span: StageSpan }
+  /** Something that ends the whole run happened in this worker (a bad feeder row): stop every worker. */
+  | { type: 'abort'; reason: string }
   /** The worker's load is over: `endMs` on the run clock. */
   | { type: 'done'; endMs: number }
   | { type: 'failed'; message: string; configError: boolean };

@@ -18,6 +18,8 @@ export const ERROR_KINDS = [
   'check_failed',
   /** The test's own code failed before sending (a flow threw, a template or request could not be built). */
   'script_error',
+  /** A feeder row that cannot be read (the run then stops). */
+  'data_error',
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 

@@ -341,7 +341,7 @@ export class OpenAISink implements ResponseSink {
       };
     }
     if (this.cancelAfterTokens !== undefined) {
-      this.tokensSeen += countTokens(text.slice(from, to));
+      this.tokensSeen += countTokens(text.slice(from, to), this.cancelAfterTokens - this.tokensSeen);
       if (this.tokensSeen >= this.cancelAfterTokens) {
         this.failure = {
           kind: 'cancelled',

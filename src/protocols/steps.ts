@@ -13,7 +13,7 @@ import type { HttpMethod, HttpTransport } from './http1/index.js';
 import { MAX_RECORD_GAPS } from './limits.js';
 import { OpenAISink } from './openai-sink.js';
 import { DEFAULT_MAX_REDIRECTS } from './redirects.js';
-import { countTokens } from './tokens.js';
+import { countPromptTokens, countTokensYielding } from './tokens.js';
 
 /** A step with its URL, headers and body prepared. */
 export interface CompiledStep {
@@ -33,6 +33,8 @@ export interface CompiledStep {
   stream: boolean;
   /** Prompt tokens by the client's tokenizer, counted once. */
   inputTokensClient: number | undefined;
+  /** The prompt's count while a long prompt is counted between turns of the event loop. */
+  inputTokensPending: Promise<number> | undefined;
 }
 
 /** The part of a `RequestRecord` a protocol measures. */
@@ -148,7 +150,7 @@ export function compileStep(step: Step, index: number, defaults: Defaults): Comp
   if ('chat' in step) {
     const s = step.chat;
     const endpoint = endpointOf(defaults.target, '/chat/completions');
-    return {
+    const compiled: CompiledStep = {
       index,
       name: s.name ?? 'chat',
       kind: 'chat',
@@ -161,13 +163,15 @@ export function compileStep(step: Step, index: number, defaults: Defaults): Comp
       maxRedirects: s.max_redirects ?? defaults.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
       expectStatus: undefined,
       stream: s.stream,
-      inputTokensClient: countTokens(promptText(s)),
+      inputTokensClient: undefined,
+      inputTokensPending: undefined,
     };
+    return withPromptCount(compiled, promptText(s));
   }
   if ('completion' in step) {
     const s = step.completion;
     const endpoint = endpointOf(defaults.target, '/completions');
-    return {
+    const compiled: CompiledStep = {
       index,
       name: s.name ?? 'completion',
       kind: 'completion',
@@ -180,8 +184,10 @@ export function compileStep(step: Step, index: number, defaults: Defaults): Comp
       maxRedirects: s.max_redirects ?? defaults.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
       expectStatus: undefined,
       stream: s.stream,
-      inputTokensClient: countTokens(s.prompt ?? ''),
+      inputTokensClient: undefined,
+      inputTokensPending: undefined,
     };
+    return withPromptCount(compiled, s.prompt ?? '');
   }
   const s = step.http;
   const endpoint = endpointOf(defaults.target, s.url);
@@ -207,7 +213,26 @@ export function compileStep(step: Step, index: number, defaults: Defaults): Comp
     expectStatus: expect === undefined ? undefined : Array.isArray(expect) ? expect : [expect],
     stream: false,
     inputTokensClient: undefined,
+    inputTokensPending: undefined,
   };
+}
+
+/** The step with its prompt's count, or the promise of it for a prompt too long to count at once. */
+function withPromptCount(compiled: CompiledStep, prompt: string): CompiledStep {
+  const counted = countPromptTokens(prompt);
+  if (typeof counted === 'number') compiled.inputTokensClient = counted;
+  else {
+    compiled.inputTokensPending = counted;
+    // A failed count fails the requests that wait for it (measureModel); nothing to do here.
+    counted.then(
+      (n) => {
+        compiled.inputTokensClient = n;
+        compiled.inputTokensPending = undefined;
+      },
+      () => undefined,
+    );
+  }
+  return compiled;
 }
 
 function hasHeader(headers: Record<string, string>, name: string): boolean {
@@ -257,13 +282,14 @@ export async function runStep(step: CompiledStep, ctx: StepContext): Promise<Ste
 /**
  * Sends a compiled step, measures it and keeps its response; never rejects for a failed request.
  * Not an async function: the exchange's own promise resolves with the measurement (see
- * `exchangeThen` for why).
+ * `exchangeThen` for why), or with the promise of it while a long answer's tokens are counted.
  */
 export function sendStep(step: CompiledStep, ctx: StepContext, options: SendOptions = {}): Promise<SentStep> {
   const sink =
     step.kind === 'http'
       ? new HttpSink(step.expectStatus, options.keepBody === true)
       : new OpenAISink(options.cancelAfterTokens);
+  // A promise resolved with a promise takes on its value: this resolves with a SentStep.
   return exchangeThen(
     ctx.dispatcher,
     ctx.clock,
@@ -281,11 +307,15 @@ export function sendStep(step: CompiledStep, ctx: StepContext, options: SendOpti
     sink,
     measured,
     step,
-  );
+  ) as Promise<SentStep>;
 }
 
 /** The measurement of an ended exchange of `step` and the response it measured. */
-function measured(result: ExchangeResult, sink: HttpSink | OpenAISink, step: CompiledStep): SentStep {
+function measured(
+  result: ExchangeResult,
+  sink: HttpSink | OpenAISink,
+  step: CompiledStep,
+): SentStep | Promise<SentStep> {
   const sent = result.sentAt;
   const m: StepMeasurement = {
     outcome: 'ok',
@@ -309,30 +339,65 @@ function measured(result: ExchangeResult, sink: HttpSink | OpenAISink, step: Com
     m.message = `sent again on a new connection: ${result.retriedBecause}`;
   }
   if (sink instanceof OpenAISink) {
-    measureModel(m, sink, step, sent);
-    return { measurement: m, response: { status: result.status, headers: sink.headers, body: sink.text } };
+    const text = sink.text;
+    return measureModel(
+      { measurement: m, response: { status: result.status, headers: sink.headers, body: text } },
+      sink,
+      step,
+      sent,
+    );
   }
   return { measurement: m, response: { status: result.status, headers: sink.headers, body: sink.body() } };
 }
 
-function measureModel(m: StepMeasurement, sink: OpenAISink, step: CompiledStep, sent: number): void {
+/**
+ * Adds what a model answer says to its measurement. The output is counted on this thread when
+ * that is quick, else in slices between other work (a long answer must not stall the worker).
+ */
+function measureModel(
+  sentStep: SentStep,
+  sink: OpenAISink,
+  step: CompiledStep,
+  sent: number,
+): SentStep | Promise<SentStep> {
+  const m = sentStep.measurement;
   if (step.inputTokensClient !== undefined) m.inputTokensClient = step.inputTokensClient;
   if (sink.usage?.prompt_tokens !== undefined) m.inputTokens = sink.usage.prompt_tokens;
   if (sink.usage?.completion_tokens !== undefined) m.outputTokens = sink.usage.completion_tokens;
-  if (sink.firstTokenAt === undefined) return;
+  const prompt = step.inputTokensPending;
+  if (prompt === undefined) return measureOutput(sentStep, sink, sent);
+  return prompt.then((n) => {
+    m.inputTokensClient = n;
+    return measureOutput(sentStep, sink, sent);
+  });
+}
+
+/** The output's timing and the client's count of it. */
+function measureOutput(sentStep: SentStep, sink: OpenAISink, sent: number): SentStep | Promise<SentStep> {
+  const m = sentStep.measurement;
+  if (sink.firstTokenAt === undefined) return sentStep;
   m.ttftMs = roundMs(sink.firstTokenAt - sent);
   m.chunks = sink.chunks;
   // A stream that never ended well may have sent anything: its record keeps the first gaps only.
   const gaps = m.outcome === 'ok' ? sink.itlMs : sink.itlMsUpTo(MAX_RECORD_GAPS);
   if (gaps.length > 0) m.itlMs = gaps.map(roundMs);
-  m.outputTokensClient = countTokens(sink.text);
-  const output = m.outputTokens ?? m.outputTokensClient;
-  if (m.outcome === 'ok' && output > 1 && m.e2eMs !== undefined) {
+  if (sink.firstContentAt !== undefined) m.ttfcMs = roundMs(sink.firstContentAt - sent);
+  const counted = countTokensYielding(sentStep.response.body);
+  if (typeof counted === 'number') return withOutputTokens(sentStep, sink, counted);
+  return counted.then((n) => withOutputTokens(sentStep, sink, n));
+}
+
+/** The client's output count, the time per output token it gives when the server's is missing, and the reasoning phase. */
+function withOutputTokens(sentStep: SentStep, sink: OpenAISink, outputTokensClient: number): SentStep {
+  const m = sentStep.measurement;
+  m.outputTokensClient = outputTokensClient;
+  const output = m.outputTokens ?? outputTokensClient;
+  if (m.outcome === 'ok' && output > 1 && m.e2eMs !== undefined && m.ttftMs !== undefined) {
     m.tpotMs = roundMs((m.e2eMs - m.ttftMs) / (output - 1));
   }
-  if (sink.firstContentAt !== undefined) m.ttfcMs = roundMs(sink.firstContentAt - sent);
   const reasoning = sink.usage?.completion_tokens_details?.reasoning_tokens ?? sink.reasoningChunks;
   if (reasoning > 0) measureReasoning(m, sink, reasoning, output);
+  return sentStep;
 }
 
 /** The reasoning phase of a reasoning model's answer, and TPOT of each phase. */

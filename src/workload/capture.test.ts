@@ -102,7 +102,7 @@ describe('captures and templates', () => {
       outcome: 'error',
       error: 'script_error',
       kind: 'script',
-      stepName: 'chat',
+      stepName: 'chat:0',
     });
     expect(records[0]?.message).toContain('vars.token is not set');
     expect(app.seen).toHaveLength(0);

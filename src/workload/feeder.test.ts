@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseTest } from '../config/index.js';
 import { createRng } from '../random/index.js';
 import { Feeder, type FeederSpec } from './feeder.js';
+import { DataError } from './row-reader.js';
 import { Workload } from './workload.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ts-feeder-'));
@@ -106,5 +107,111 @@ describe('feeders', () => {
     expect(records[0]?.error).toBe('check_failed');
     expect(records[0]?.message).toContain(`feeder ${jsonl} is exhausted`);
     expect(workload.exhausted.aborted).toBe(true);
+  });
+});
+
+describe('bad rows', () => {
+  /** Settles `p` or fails after `ms`: a feeder must answer, never leave the caller waiting. */
+  async function within<T>(p: Promise<T>, ms = 10_000): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    });
+    try {
+      return await Promise.race([p, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function failure(feeder: Feeder, calls: number): Promise<unknown> {
+    const rng = createRng(1);
+    for (let i = 0; i < calls; i++) {
+      try {
+        await within(feeder.next(rng));
+      } catch (err) {
+        return err;
+      }
+    }
+    return undefined;
+  }
+
+  it('an unterminated CSV quote is a DataError naming the file and line, for every later call too', async () => {
+    const bad = file('quote.csv', 'id,q\n0,fine\n1,"never closed\n2,x\n3,y\n');
+    const feeder = new Feeder(spec({ file: bad }));
+    const err = await failure(feeder, 3);
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as Error).message).toMatch(new RegExp(`^${bad}:\\d+: Quote Not Closed.*\\(data row 2\\)`));
+    // Later calls reject at once with the same error: nothing waits on, or re-reads, a dead stream.
+    for (let i = 0; i < 3; i++) await expect(within(feeder.next(createRng(1)))).rejects.toBe(err);
+    await feeder.close();
+  });
+
+  it('a ragged CSV row is an error unless relax_column_count', async () => {
+    const ragged = file('ragged.csv', 'id,q\n0,a\n1,b,extra\n2\n');
+    const err = await failure(new Feeder(spec({ file: ragged })), 3);
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as Error).message).toBe(
+      `${ragged}:3: Invalid Record Length: expect 2, got 3 on line 3 (data row 2)`,
+    );
+    const relaxed = new Feeder(spec({ file: ragged, relax_column_count: true, strategy: 'sequential' }));
+    const rng = createRng(1);
+    const rows = [await relaxed.next(rng), await relaxed.next(rng), await relaxed.next(rng)];
+    expect(rows).toEqual([
+      { id: '0', q: 'a' },
+      { id: '1', q: 'b' },
+      { id: '2', q: '' },
+    ]);
+  });
+
+  it('a JSONL line that is not JSON is an error naming the file and line', async () => {
+    const bad = file('bad.jsonl', '{"id":0}\n\n{"id":1}\n{"id": oops}\n{"id":3}\n');
+    const err = await failure(new Feeder(spec({ file: bad })), 4);
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as Error).message).toBe(`${bad}:4: not valid JSON`);
+  });
+
+  it('ready() rejects with a bad first row, and with a bad row anywhere for random', async () => {
+    const first = file('first.jsonl', 'not json\n{"id":1}\n');
+    await expect(new Feeder(spec({ file: first })).ready()).rejects.toThrow(`${first}:1: not valid JSON`);
+    const late = file('late.csv', 'id,q\n0,a\n1,b\n2,"open\n');
+    await expect(new Feeder(spec({ file: late })).ready()).resolves.toBeUndefined();
+    await expect(new Feeder(spec({ file: late, strategy: 'random' })).ready()).rejects.toBeInstanceOf(
+      DataError,
+    );
+  });
+
+  it('a bad row met in the run is one data_error record and signals the engine to stop', async () => {
+    const bad = file('mid.jsonl', '{"id":0}\n{"id":1}\n{oops\n{"id":3}\n');
+    const test = parseTest(
+      {
+        scenarios: [
+          { name: 's', feeder: { file: bad, strategy: 'circular' }, steps: [{ http: { url: '/x' } }] },
+        ],
+        load: { executor: 'constant-vus', vus: 1, iterations: 1 },
+      },
+      'inline',
+    );
+    const workload = new Workload(test, 'http://127.0.0.1:9');
+    await workload.ready();
+    const feeder = workload.scenarios[0]?.feeder as Feeder;
+    for (let i = 0; i < 2; i++) await feeder.next(createRng(1));
+    const records: { error?: string; message?: string }[] = [];
+    const iteration = (n: number) =>
+      workload.runIteration({
+        vu: 0,
+        iteration: n,
+        scheduled: 0,
+        sink: (r) => records.push(r),
+        dispatcher: undefined as never,
+        clock: () => 0,
+      });
+    await within(Promise.all([iteration(0), iteration(1), iteration(2)]));
+    expect(records).toEqual([
+      expect.objectContaining({ error: 'data_error', message: `${bad}:3: not valid JSON` }),
+    ]);
+    expect(workload.dataError.aborted).toBe(true);
+    expect(workload.dataError.reason).toBe(`${bad}:3: not valid JSON`);
+    await workload.close();
   });
 });

@@ -16,6 +16,7 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import type { Rng } from '../random/index.js';
 import {
+  type CsvOptions,
   formatOf,
   type PositionedRow,
   type Row,
@@ -32,6 +33,8 @@ export interface FeederSpec {
   strategy: 'sequential' | 'random' | 'circular' | 'unique';
   on_exhausted: 'stop' | 'error';
   delimiter: string;
+  /** CSV: a row may have more or fewer fields than the header (missing ones read as ''). */
+  relax_column_count?: boolean | undefined;
 }
 
 /** This workload's share of the run: worker `workerIndex` of `workerCount`. */
@@ -66,6 +69,9 @@ class RowIndex {
 export class Feeder {
   readonly file: string;
   private readonly format: RowFormat;
+  private readonly csv: CsvOptions;
+  /** The bad row that ended this feeder: every later call rejects with it. */
+  private failure: Error | undefined;
   private stream: AsyncGenerator<PositionedRow> | undefined;
   /** The next row, already being read: a VU asking for a row rarely waits for the disk. */
   private ahead: Promise<IteratorResult<PositionedRow>> | undefined;
@@ -85,6 +91,7 @@ export class Feeder {
     const format = spec.format ?? formatOf(spec.file);
     if (format === undefined) throw new Error(`${spec.file}: cannot tell CSV from JSONL; set feeder.format`);
     this.format = format;
+    this.csv = { delimiter: spec.delimiter, relaxColumnCount: spec.relax_column_count === true };
     // Opening the file and parsing the first rows happens now, before the run starts, not in
     // the first iterations (where it would show as scheduling lag).
     if (spec.strategy === 'random') this.index = this.buildIndex();
@@ -92,8 +99,17 @@ export class Feeder {
     this.index?.catch(() => undefined);
   }
 
+  /**
+   * Resolves once the first row is read (or, for `random`, the whole file indexed);
+   * rejects with the first bad row found by then, so it can fail the run before its start.
+   */
+  async ready(): Promise<void> {
+    if (this.index !== undefined) await this.index;
+    else if (this.ahead !== undefined) await this.ahead;
+  }
+
   private readAhead(): void {
-    this.stream ??= readRows(this.file, this.format, this.spec.delimiter);
+    this.stream ??= readRows(this.file, this.format, this.csv);
     this.ahead = this.stream.next();
     // Awaited by the next call; this only keeps an early failure from being reported as unhandled.
     this.ahead.catch(() => undefined);
@@ -112,14 +128,24 @@ export class Feeder {
   }
 
   private async nextInOrder(): Promise<Row | undefined> {
+    if (this.failure !== undefined) throw this.failure;
     if (this.exhausted) return undefined;
     const { strategy } = this.spec;
     const own = (i: number) => strategy !== 'unique' || i % this.slice.workerCount === this.slice.workerIndex;
     let wrapped = false;
     for (;;) {
       if (this.ahead === undefined) this.readAhead();
-      const next = await (this.ahead as Promise<IteratorResult<PositionedRow>>);
+      const ahead = this.ahead as Promise<IteratorResult<PositionedRow>>;
       this.ahead = undefined;
+      let next: IteratorResult<PositionedRow>;
+      try {
+        next = await ahead;
+      } catch (err) {
+        // The stream is over (a generator that threw is done): never read or awaited again.
+        this.failure = err as Error;
+        this.stream = undefined;
+        throw err;
+      }
       if (next.done) {
         this.stream = undefined;
         this.rowNumber = 0;
@@ -154,15 +180,14 @@ export class Feeder {
       index.starts[i] as number,
       index.ends[i] as number,
       header,
-      this.spec.delimiter,
+      this.csv,
       this.file,
     );
   }
 
   private async buildIndex(): Promise<{ index: RowIndex; handle: FileHandle; header: string[] }> {
     const index = new RowIndex();
-    for await (const r of readRows(this.file, this.format, this.spec.delimiter, true))
-      index.push(r.start, r.end);
+    for await (const r of readRows(this.file, this.format, this.csv, true)) index.push(r.start, r.end);
     const header = this.format === 'csv' ? await readCsvHeader(this.file, this.spec.delimiter) : [];
     return { index, handle: await open(this.file, 'r'), header };
   }

@@ -16,7 +16,7 @@ export {
 } from './prompt-synth.js';
 export type { IterationRun, RecordSink, StepResult } from './request.js';
 export { backoffMs, parseRetryAfter, type RetryPolicy, retryDelayMs, shouldRetry } from './retry-policy.js';
-export { formatOf, type Row, type RowFormat, readRows } from './row-reader.js';
+export { DataError, formatOf, type Row, type RowFormat, readRows } from './row-reader.js';
 export {
   compileTemplate,
   renderTemplate,

@@ -2,7 +2,8 @@
  * @module workload/row-reader
  * Streams the rows of a CSV (header row) or JSONL file with the byte range
  * of each, so a feeder never holds the file in memory and can read one row
- * again by its offsets.
+ * again by its offsets. A row that cannot be read is a {@link DataError}
+ * naming the file and line, never a row made up of what could be read.
  */
 import { createReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
@@ -13,6 +14,31 @@ import { parse as parseSync } from 'csv-parse/sync';
 export type Row = Readonly<Record<string, unknown>>;
 
 export type RowFormat = 'csv' | 'jsonl';
+
+/** The longest row (bytes) read before it is an error: an unterminated quote must not read the whole file in. */
+export const MAX_ROW_BYTES = 32 * 1024 * 1024;
+
+/** A row of a feeder file that cannot be read: `file:line: what is wrong`. */
+export class DataError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    detail: string,
+  ) {
+    super(`${file}:${line}: ${detail}`);
+    this.name = 'DataError';
+  }
+}
+
+/** A csv-parse error as a DataError; anything else as it is. */
+function csvError(err: unknown, file: string): unknown {
+  const e = err as { code?: unknown; lines?: unknown; records?: unknown; message?: string };
+  if (typeof e?.code !== 'string' || !e.code.startsWith('CSV_')) return err;
+  const line = typeof e.lines === 'number' ? e.lines : 0;
+  // csv-parse counts the header as a record: the bad one is data row `records`.
+  const row = typeof e.records === 'number' && e.records > 0 ? ` (data row ${e.records})` : '';
+  return new DataError(file, line, `${e.message}${row}`);
+}
 
 /** A row and where it lies in the file: bytes `[start, end)`. */
 export interface PositionedRow {
@@ -34,21 +60,40 @@ function toRow(header: readonly string[], values: readonly string[]): Row {
   return row;
 }
 
-async function* csvRows(file: string, delimiter: string, offsets: boolean): AsyncGenerator<PositionedRow> {
+/** How a CSV file is read: its delimiter, and whether a row may have more or fewer fields than the header. */
+export interface CsvOptions {
+  delimiter: string;
+  relaxColumnCount: boolean;
+}
+
+const CSV_DEFAULTS: CsvOptions = { delimiter: ',', relaxColumnCount: false };
+
+async function* csvRows(file: string, csv: CsvOptions, offsets: boolean): AsyncGenerator<PositionedRow> {
   // Offsets cost an info object per record: asked for only when indexing.
   const parser = createReadStream(file).pipe(
-    parse({ delimiter, bom: true, info: offsets, skip_empty_lines: true, relax_column_count: true }),
+    parse({
+      delimiter: csv.delimiter,
+      bom: true,
+      info: offsets,
+      skip_empty_lines: true,
+      relax_column_count: csv.relaxColumnCount,
+      max_record_size: MAX_ROW_BYTES,
+    }),
   );
   let header: string[] | undefined;
   let start = 0;
-  for await (const item of parser as AsyncIterable<
-    string[] | { record: string[]; info: { bytes: number } }
-  >) {
-    const record = Array.isArray(item) ? item : item.record;
-    const end = Array.isArray(item) ? 0 : item.info.bytes;
-    if (header === undefined) header = record;
-    else yield { row: toRow(header, record), start, end };
-    start = end;
+  try {
+    for await (const item of parser as AsyncIterable<
+      string[] | { record: string[]; info: { bytes: number } }
+    >) {
+      const record = Array.isArray(item) ? item : item.record;
+      const end = Array.isArray(item) ? 0 : item.info.bytes;
+      if (header === undefined) header = record;
+      else yield { row: toRow(header, record), start, end };
+      start = end;
+    }
+  } catch (err) {
+    throw csvError(err, file);
   }
 }
 
@@ -57,10 +102,10 @@ function parseJsonLine(text: string, file: string, line: number): Row {
   try {
     value = JSON.parse(text);
   } catch {
-    throw new Error(`${file}:${line}: not valid JSON`);
+    throw new DataError(file, line, 'not valid JSON');
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new Error(`${file}:${line}: expected a JSON object per line`);
+    throw new DataError(file, line, 'expected a JSON object per line');
   }
   return value as Row;
 }
@@ -81,6 +126,8 @@ async function* jsonlRows(file: string): AsyncGenerator<PositionedRow> {
     }
     carry = buf.subarray(from);
     offset += from;
+    if (carry.length > MAX_ROW_BYTES)
+      throw new DataError(file, line + 1, `line longer than ${MAX_ROW_BYTES} bytes`);
   }
   const text = carry.toString('utf8').trim();
   if (text !== '')
@@ -94,10 +141,10 @@ async function* jsonlRows(file: string): AsyncGenerator<PositionedRow> {
 export function readRows(
   file: string,
   format: RowFormat,
-  delimiter = ',',
+  csv: CsvOptions = CSV_DEFAULTS,
   offsets = false,
 ): AsyncGenerator<PositionedRow> {
-  return format === 'csv' ? csvRows(file, delimiter, offsets) : jsonlRows(file);
+  return format === 'csv' ? csvRows(file, csv, offsets) : jsonlRows(file);
 }
 
 /** The header of a CSV file (its first record). */
@@ -114,12 +161,16 @@ export async function readRowAt(
   start: number,
   end: number,
   header: readonly string[],
-  delimiter = ',',
+  csv: CsvOptions = CSV_DEFAULTS,
   file = 'feeder',
 ): Promise<Row> {
   const buf = Buffer.alloc(end - start);
   await handle.read(buf, 0, buf.length, start);
   if (format === 'jsonl') return parseJsonLine(buf.toString('utf8').trim(), file, 0);
-  const records = parseSync(buf, { delimiter, relax_column_count: true }) as string[][];
+  // Read whole once already (the index), so the row is known to parse.
+  const records = parseSync(buf, {
+    delimiter: csv.delimiter,
+    relax_column_count: csv.relaxColumnCount,
+  }) as string[][];
   return toRow(header, records[0] ?? []);
 }

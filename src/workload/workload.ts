@@ -5,7 +5,7 @@
  * prepared before the run; an iteration only picks, renders and sends.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Scenario, Test } from '../config/index.js';
+import { ConfigError, type Scenario, type Test } from '../config/index.js';
 import { isAborted, type StepContext } from '../protocols/index.js';
 import {
   createRng,
@@ -27,7 +27,7 @@ import {
   sendRequest,
 } from './request.js';
 import type { RetryPolicy } from './retry-policy.js';
-import type { Row } from './row-reader.js';
+import { DataError, type Row } from './row-reader.js';
 import { PreparedSession, type SessionSpec } from './session.js';
 import { TemplateError, type TemplateScope } from './template.js';
 import { ThinkTime } from './think-time.js';
@@ -118,6 +118,7 @@ export class Workload {
   private readonly maxRedirects: number;
   private readonly vus = new Map<number, VuState>();
   private readonly exhaustedController = new AbortController();
+  private readonly dataErrorController = new AbortController();
   private synthForFlows: PromptSynth | undefined;
 
   constructor(test: Test, target: string, options: WorkloadOptions = {}) {
@@ -173,6 +174,33 @@ export class Workload {
   }
 
   /**
+   * Aborted, with the bad row's `file:line: what` as its reason, when a feeder met a row it
+   * cannot read during the run: the iteration was recorded as `data_error`, and the engine
+   * should stop the run (the policy for bad data, documented in docs/limits.md).
+   */
+  get dataError(): AbortSignal {
+    return this.dataErrorController.signal;
+  }
+
+  /**
+   * Resolves when every feeder has read its first row (`random`: indexed its whole file);
+   * a bad row found by then is a bad test: a ConfigError naming the feeder, file and line.
+   */
+  async ready(): Promise<void> {
+    await Promise.all(
+      this.scenarios.map(async (s) => {
+        try {
+          await s.feeder?.ready();
+        } catch (err) {
+          throw err instanceof DataError
+            ? new ConfigError(`scenarios[${s.position}].feeder: ${err.message}`)
+            : err;
+        }
+      }),
+    );
+  }
+
+  /**
    * The scenario of iteration `n`. Drawn from a stream seeded by the iteration
    * number, so the mix does not depend on timing or on which worker runs it.
    */
@@ -207,10 +235,24 @@ export class Workload {
     return think;
   }
 
-  /** Takes a feeder row; undefined (after recording or signalling) when the feeder is exhausted. */
+  /**
+   * Takes a feeder row; undefined (after recording or signalling) when the feeder is exhausted
+   * or met a bad row.
+   */
   private async takeRow(scenario: CompiledScenario, run: IterationRun): Promise<Row | undefined> {
     const feeder = scenario.feeder as Feeder;
-    const row = await feeder.next(run.rng);
+    let row: Row | undefined;
+    try {
+      row = await feeder.next(run.rng);
+    } catch (err) {
+      if (!(err instanceof DataError)) throw err;
+      // Recorded once: the iterations still waiting for a row when the run stops find none.
+      if (!this.dataErrorController.signal.aborted) {
+        failBeforeSend(run, { index: 0, name: 'feeder' }, err.message, {}, 'data_error');
+        this.dataErrorController.abort(err.message);
+      }
+      return undefined;
+    }
     if (row !== undefined) return row;
     if (feeder.spec.on_exhausted === 'error') {
       const message = `feeder ${feeder.file} is exhausted (${feeder.spec.strategy}, ${feeder.used} rows used by this worker)`;

@@ -137,6 +137,7 @@ async function run(file: string, flags: RunFlags): Promise<number> {
       log(`${result.info.ended?.reason ?? 'interrupted while loading'}; run directory: ${result.dir}`);
       return ExitCode.interrupted;
     }
+    if (result.info.aborted !== undefined) log(`run aborted: ${result.info.aborted}`);
     if (result.info.aborted !== undefined || result.terminated.length > 0) return ExitCode.aborted;
     return summary.passed ? ExitCode.ok : ExitCode.thresholdFailed;
   } finally {
