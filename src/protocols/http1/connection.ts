@@ -388,8 +388,9 @@ export class Connection implements TurnWriter {
   /**
    * The connection ended, failed or closed; `error` is the socket's own when it has one.
    * A request on a reused connection that got no byte of its answer met the keep-alive race: the
-   * server closed the connection as the request went out. An idempotent one is sent again, once,
-   * on a new connection (as browsers and undici do); any other fails saying so.
+   * server closed the connection as the request went out. An idempotent one, or one not written
+   * yet, is sent again, once, on a new connection (as browsers and undici do); any other fails
+   * saying so.
    */
   private onClose(error: Error | undefined): void {
     this.usable = false;
@@ -399,12 +400,13 @@ export class Connection implements TurnWriter {
     const code = (error as { code?: string } | undefined)?.code;
     if (request !== undefined) {
       const started = this.read !== Read.Head || this.pending !== undefined;
+      // Taken but not yet written (writes wait for the end of the turn): the server never saw it.
+      const unsent = !this.written;
       const raced =
         !started &&
-        this.written &&
         this.served > 0 &&
-        (error === undefined || code === 'ECONNRESET' || code === 'EPIPE');
-      if (raced && !request.retried && IDEMPOTENT.has(request.options.method)) {
+        (unsent || error === undefined || code === 'ECONNRESET' || code === 'EPIPE');
+      if (raced && !request.retried && (unsent || IDEMPOTENT.has(request.options.method))) {
         this.request = undefined;
         this.read = Read.Idle;
         request.connection = undefined;
