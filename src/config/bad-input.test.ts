@@ -33,6 +33,12 @@ const test = (scenarios: string, load = '{ executor: constant-vus, vus: 1, durat
   `scenarios:\n${scenarios}load: ${load}\n`;
 
 describe('scenarios', () => {
+  it('caps durations at what a timer can wait', async () => {
+    expect(await messageOf(test(scenario('a'), '{ executor: constant-vus, vus: 1, duration: 1e9 }'))).toBe(
+      'FILE: load.duration: expected a duration of at most 24 days, got 1000000000',
+    );
+  });
+
   it('rejects weights that are all 0, naming the field', async () => {
     expect(await messageOf(test(scenario('a', '    weight: 0\n')))).toBe(
       'FILE: scenarios[0].weight: every scenario has weight 0; expected at least one weight above 0',
@@ -74,7 +80,7 @@ describe('command-line overrides', () => {
 
   it('reports a bad --duration or --target as the flag, not as the file', async () => {
     expect(await messageOf(test(scenario('a')), { duration: '3x' })).toBe(
-      '--duration: expected a duration such as "30s", "500ms", "2m" or a number of seconds, got "3x"',
+      '--duration: expected a duration such as "30s", "500ms", "2m" or a number of seconds (at most 24 days), got "3x"',
     );
     expect(await messageOf(test(scenario('a')), { target: 'ftp://h' })).toBe(
       '--target: expected "mock" or an http(s) URL, got "ftp://h"',
@@ -249,5 +255,29 @@ describe('template variables that can never be set', () => {
       `${at}: {{ row.q }}: the feeder's first row has no column "q" (it has "question", "n")`,
     );
     await loadTest(file(withContent('{{ row.question }}', '    feeder: { file: rows.jsonl }\n')));
+  });
+
+  it('checks an empirical column and from: trace.* before the run', async () => {
+    file('ContextTokens\n12\n', 'tokens.csv');
+    const synth = (count: string, load?: string) =>
+      test(
+        `  - name: a\n    steps: [{ chat: { model: m, synthetic: { prompt_tokens: ${count} } } }]\n`,
+        load,
+      );
+    expect(await messageOf(synth('{ dist: empirical, file: tokens.csv, column: Ctx }'))).toMatch(
+      /^FILE: scenarios\[0\]\.steps\[0\]\.chat\.synthetic\.prompt_tokens\.column: .*tokens\.csv: no column "Ctx"$/,
+    );
+    await loadTest(file(synth('{ dist: empirical, file: tokens.csv, column: ContextTokens }')));
+    expect(await messageOf(synth('{ from: trace.input_tokens }'))).toBe(
+      'FILE: scenarios[0].steps[0].chat.synthetic.prompt_tokens.from: trace.input_tokens is set only by executor: trace (this test uses constant-vus)',
+    );
+  });
+
+  it('asks for the feeder format when the file name does not tell it', async () => {
+    file('q\nhello\n', 'rows.txt');
+    expect(await messageOf(withContent('{{ row.q }}', '    feeder: { file: rows.txt }\n'))).toBe(
+      'FILE: scenarios[0].feeder.format: cannot tell CSV from JSONL by the file name; expected format: csv or jsonl',
+    );
+    await loadTest(file(withContent('{{ row.q }}', '    feeder: { file: rows.txt, format: csv }\n')));
   });
 });

@@ -110,7 +110,8 @@ function gotSuffix(issue: z.core.$ZodIssue, description: string): string {
  */
 export function formatZodError(source: string, error: z.ZodError): string {
   const lines = expandUnions(error.issues, []).map((issue) => {
-    const description = describeIssue(issue);
+    // One line per problem, even when a message quotes a value with a line break.
+    const description = describeIssue(issue).replaceAll('\r', '\\r').replaceAll('\n', '\\n');
     if (issue.code === 'invalid_type' && issue.input === undefined) {
       return `${source}: ${formatPath(issue.path)}: missing, ${description}`;
     }

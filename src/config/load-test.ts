@@ -7,12 +7,12 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, relative, resolve } from 'node:path';
 import { createJiti } from 'jiti';
-import { parseDurationMs } from './duration.js';
+import { MAX_DURATION_MS, parseDurationMs } from './duration.js';
 import { substituteEnv } from './env.js';
 import { ConfigError } from './errors.js';
 import { type Test, TestSchema } from './schema.js';
 import { parseWith, parseYamlText } from './validate.js';
-import { checkFeederColumns, resolveDataFiles } from './workload-schema.js';
+import { checkDataColumns, resolveDataFiles } from './workload-schema.js';
 
 /** Command-line values that replace the file's (DESIGN.md §1). */
 export interface Overrides {
@@ -75,14 +75,14 @@ function argError(message: string): ConfigError {
 
 /** `--duration`: a duration string or a number of seconds, as in the file. */
 function durationFlag(value: string): string | number {
-  if (/^\s*\d+(?:\.\d+)?\s*$/.test(value) && Number(value) > 0) return Number(value);
-  const ms = parseDurationMs(value);
-  if (ms === undefined || ms <= 0) {
+  const seconds = /^\s*\d+(?:\.\d+)?\s*$/.test(value) ? Number(value) : undefined;
+  const ms = seconds === undefined ? parseDurationMs(value) : seconds * 1000;
+  if (ms === undefined || ms <= 0 || ms > MAX_DURATION_MS) {
     throw argError(
-      `--duration: expected a duration such as "30s", "500ms", "2m" or a number of seconds, got ${JSON.stringify(value)}`,
+      `--duration: expected a duration such as "30s", "500ms", "2m" or a number of seconds (at most 24 days), got ${JSON.stringify(value)}`,
     );
   }
-  return value;
+  return seconds ?? value;
 }
 
 function checkTargetFlag(value: string): void {
@@ -171,6 +171,6 @@ export async function loadTest(path: string, options: LoadTestOptions = {}): Pro
     }
     test.load.file = trace;
   }
-  await checkFeederColumns(test, source);
+  await checkDataColumns(test, source);
   return test;
 }

@@ -46,11 +46,9 @@ const Headers = z.record(
   z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, {
     error: "expected a header name (letters, digits and !#$%&'*+-.^_`|~; no spaces or colons)",
   }),
-  z
-    .string({ error: 'expected a string header value' })
-    .refine((v) => !/[\r\n\0]/.test(v), {
-      error: 'expected a header value without CR, LF or NUL characters',
-    }),
+  z.string({ error: 'expected a string header value' }).refine((v) => !/[\r\n\0]/.test(v), {
+    error: 'expected a header value without CR, LF or NUL characters',
+  }),
 );
 
 const Message = z.looseObject({

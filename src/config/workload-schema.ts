@@ -16,6 +16,7 @@ import {
   findTemplateReads,
   formatOf,
   readCsvHeader,
+  readEmpiricalColumn,
   readRows,
 } from '../workload/index.js';
 import { durationMs } from './duration.js';
@@ -286,6 +287,17 @@ export function checkTemplateNames(test: TemplateNamesInput, ctx: z.RefinementCt
   };
   test.scenarios.forEach((scenario, i) => {
     for (const key of ['steps', 'session'] as const) {
+      if (test.load.executor !== 'trace') {
+        for (const { path, node } of objectsIn(scenario[key], [key])) {
+          if (typeof node.from !== 'string') continue;
+          ctx.addIssue({
+            code: 'custom',
+            message: `${node.from} is set only by executor: trace (this test uses ${test.load.executor})`,
+            path: ['scenarios', i, ...path, 'from'],
+            input: undefined,
+          });
+        }
+      }
       for (const read of findTemplateReads(scenario[key])) {
         const name = String(read.keys[0] ?? '');
         let problem: string | undefined;
@@ -310,6 +322,21 @@ export function checkTemplateNames(test: TemplateNamesInput, ctx: z.RefinementCt
   });
 }
 
+/** Every object inside `value` (itself included), with its path. */
+function objectsIn(
+  value: unknown,
+  path: PropertyKey[],
+): { path: PropertyKey[]; node: Record<string, unknown> }[] {
+  if (value === null || typeof value !== 'object') return [];
+  const here = Array.isArray(value) ? [] : [{ path, node: value as Record<string, unknown> }];
+  return [
+    ...here,
+    ...Object.entries(value).flatMap(([k, v]) =>
+      objectsIn(v, [...path, Array.isArray(value) ? Number(k) : k]),
+    ),
+  ];
+}
+
 /** The column names of a feeder file, when its first row can be read; undefined when not. */
 async function feederColumns(
   file: string,
@@ -327,10 +354,11 @@ async function feederColumns(
 
 /**
  * `row.NAME` names a column of the scenario's feeder: the CSV header, or the
- * keys of a JSONL file's first row. Run after `resolveDataFiles`.
+ * keys of a JSONL file's first row; an empirical token count's column is in
+ * its file and holds numbers. Run after `resolveDataFiles`.
  * @throws ConfigError naming the field, the column and the columns there are.
  */
-export async function checkFeederColumns(
+export async function checkDataColumns(
   test: {
     scenarios: {
       feeder?: { file: string; format?: 'csv' | 'jsonl' | undefined; delimiter: string } | undefined;
@@ -342,6 +370,20 @@ export async function checkFeederColumns(
 ): Promise<void> {
   const problems: string[] = [];
   for (const [i, scenario] of test.scenarios.entries()) {
+    // Empirical token counts: the column must be there and hold numbers (read once, cached for the run).
+    for (const key of ['steps', 'session'] as const) {
+      for (const { path, node } of objectsIn(scenario[key], [key])) {
+        if (node.dist !== 'empirical' || typeof node.file !== 'string' || typeof node.column !== 'string')
+          continue;
+        try {
+          readEmpiricalColumn(node.file, node.column);
+        } catch (err) {
+          problems.push(
+            `${source}: ${formatPath(['scenarios', i, ...path, 'column'])}: ${(err as Error).message}`,
+          );
+        }
+      }
+    }
     const feeder = scenario.feeder;
     if (feeder === undefined) continue;
     const reads = (['steps', 'session'] as const).flatMap((key) =>
@@ -367,7 +409,7 @@ export async function checkFeederColumns(
 /** A test with relative data-file paths resolved against `baseDir`. */
 interface WithDataFiles {
   scenarios: {
-    feeder?: { file: string } | undefined;
+    feeder?: { file: string; format?: string | undefined } | undefined;
     steps?: unknown;
     session?: unknown;
   }[];
@@ -393,7 +435,14 @@ export function resolveDataFiles<T extends WithDataFiles>(test: T, baseDir: stri
       }
       return path;
     };
-    if (scenario.feeder !== undefined) scenario.feeder.file = check('feeder.file')(scenario.feeder.file);
+    if (scenario.feeder !== undefined) {
+      scenario.feeder.file = check('feeder.file')(scenario.feeder.file);
+      if (scenario.feeder.format === undefined && formatOf(scenario.feeder.file) === undefined) {
+        throw new ConfigError(
+          `${source}: scenarios[${i}].feeder.format: cannot tell CSV from JSONL by the file name; expected format: csv or jsonl`,
+        );
+      }
+    }
     resolveEmpirical(scenario.steps, baseDir, check('steps'));
     resolveEmpirical(scenario.session, baseDir, check('session'));
   });
