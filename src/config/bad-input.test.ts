@@ -33,9 +33,21 @@ const test = (scenarios: string, load = '{ executor: constant-vus, vus: 1, durat
   `scenarios:\n${scenarios}load: ${load}\n`;
 
 describe('scenarios', () => {
-  it('caps durations at what a timer can wait', async () => {
+  it('caps durations, stages and shapes at what a timer can wait', async () => {
     expect(await messageOf(test(scenario('a'), '{ executor: constant-vus, vus: 1, duration: 1e9 }'))).toBe(
       'FILE: load.duration: expected a duration of at most 24 days, got 1000000000',
+    );
+    const stages = '[{ target: 1, duration: 400h }, { target: 2, duration: 400h }]';
+    expect(await messageOf(test(scenario('a'), `{ executor: ramping-vus, stages: ${stages} }`))).toBe(
+      'FILE: load.stages: expected stages lasting at most 24 days in all',
+    );
+    const spike = '{ spike: { baseline: 1, before: 590h, hold: 590h, after: 590h } }';
+    expect(await messageOf(test(scenario('a'), `{ executor: ramping-arrival-rate, shape: ${spike} }`))).toBe(
+      'FILE: load.shape: expected a shape lasting at most 24 days, not 73.8 days',
+    );
+    const bursts = '{ burst: { baseline: 1, every: 1s, length: 1s, count: 1000000 } }';
+    expect(await messageOf(test(scenario('a'), `{ executor: ramping-arrival-rate, shape: ${bursts} }`))).toBe(
+      'FILE: load.shape: expected a shape of at most 100000 stages, not 4000000',
     );
   });
 
