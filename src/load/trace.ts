@@ -72,7 +72,7 @@ export function tracePlan(trace: Trace, load: TraceLoad): TracePlan {
   const last = times[times.length - 1] ?? 0;
   if (load.duration === undefined && last > MAX_DURATION_MS) {
     throw new ConfigError(
-      `${load.file}: load.${load.rate !== undefined ? 'rate' : 'speed'}: the replay would last ${(last / 86_400_000).toPrecision(3)} days; expected at most 24 days (raise it, or set load.duration)`,
+      `load.${load.rate !== undefined ? 'rate' : 'speed'}: the replay would last ${(last / 86_400_000).toPrecision(3)} days; expected at most 24 days (raise it, or set load.duration)`,
     );
   }
   const data = times.map((_, i) => ({ trace: trace.rows[first + i] as Record<string, unknown> }));

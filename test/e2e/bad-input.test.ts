@@ -56,6 +56,15 @@ const CASES: { name: string; text: string; args?: string[]; stderr: RegExp }[] =
     stderr: /^FILE: scenarios\[0\]\.steps\[0\]\.chat\.stream: expected boolean, got "yes"/,
   },
   {
+    // Found when the plan is built (before any worker), not in each worker as it draws the arrivals.
+    name: 'too many arrivals',
+    text: valid.replace(
+      '{ executor: constant-vus, vus: 1, duration: 1s }',
+      '{ executor: constant-arrival-rate, rate: 100000, duration: 24h }',
+    ),
+    stderr: /^FILE: load: the schedule plans 8\.64e\+9 arrivals; expected at most 50,000,000/,
+  },
+  {
     name: '--vus on a ramping executor',
     text: valid.replace(
       '{ executor: constant-vus, vus: 1, duration: 1s }',

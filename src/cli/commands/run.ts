@@ -93,10 +93,17 @@ async function run(file: string, flags: RunFlags): Promise<number> {
   const records = recordsFlag(flags.records);
   // Validated here so a bad file exits 2 before anything starts; each worker loads it again.
   const test = await loadTest(file, { overrides });
+  // The plan too, so a schedule that cannot be built (a trace stretched past 24 days,
+  // too many arrivals) exits 2 here rather than failing in every worker.
+  let plan: ReturnType<typeof executorFor>['plan'];
+  try {
+    plan = executorFor(test.load).plan;
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(`${file}: ${err.message}`, err.code);
+    throw err;
+  }
   // The live view owns stderr while it runs: log lines go above its frame.
-  const view = flags.quiet
-    ? undefined
-    : createLiveView(test.name, process.stderr, executorFor(test.load).plan.stages);
+  const view = flags.quiet ? undefined : createLiveView(test.name, process.stderr, plan.stages);
   const say = view === undefined ? log : (line: string) => view.log(line);
   const signals = interruptHandling(say);
   view?.start();
