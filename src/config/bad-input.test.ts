@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { executorFor } from '../load/index.js';
 import { ConfigError } from './errors.js';
 import { loadTest, type Overrides, parseTest } from './load-test.js';
 
@@ -65,6 +66,35 @@ describe('scenarios', () => {
     expect(await messageOf(test(scenario('a') + scenario('b') + scenario('a')))).toBe(
       'FILE: scenarios[2].name: duplicate scenario name "a" (scenarios[0] has it); expected a unique name',
     );
+  });
+});
+
+describe('schedules the plan cannot hold', () => {
+  const planOf = async (load: string) => {
+    const loaded = await loadTest(file(test(scenario('a'), load)));
+    try {
+      executorFor(loaded.load);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return (err as ConfigError).message;
+    }
+    return undefined;
+  };
+
+  it('refuses over 1,000,000 VUs at once or 50,000,000 planned arrivals', async () => {
+    expect(await planOf('{ executor: constant-vus, vus: 1e12, duration: 1s }')).toBe(
+      'load: the schedule needs 1.00e+12 VUs at once (vus, max_vus, or the highest target); expected at most 1,000,000',
+    );
+    expect(
+      await planOf('{ executor: constant-arrival-rate, rate: 1e6, max_vus: 1e7, duration: 1s }'),
+    ).toMatch(/^load: the schedule needs 1\.00e\+7 VUs at once/);
+    expect(await planOf('{ executor: sweep, mode: vus, start: 1, max: 1e9 }')).toMatch(
+      /^load: the schedule needs 1\.00e\+9 VUs at once/,
+    );
+    expect(await planOf('{ executor: constant-arrival-rate, rate: 100000, duration: 24h }')).toBe(
+      'load: the schedule plans 8.64e+9 arrivals; expected at most 50,000,000 (lower the rate or the duration, or set iterations)',
+    );
+    expect(await planOf('{ executor: constant-arrival-rate, rate: 1000, duration: 1h }')).toBeUndefined();
   });
 });
 

@@ -63,10 +63,18 @@ export interface BoundExecutor {
 
 /** Most arrivals an open model may plan: each is drawn before the run (8 bytes apiece). */
 export const MAX_PLANNED_ARRIVALS = 50_000_000;
+/** Most VUs at once (`vus`, `max_vus`, a stage or shape target): each is a loop in memory. */
+export const MAX_CONCURRENT_VUS = 1_000_000;
 
 export function bindExecutor<L extends Load>(executor: Executor<L>, load: L): BoundExecutor {
   let prepared: { seed: number; arrivals: Float64Array } | undefined;
   const plan = executor.plan(load);
+  const vus = load.executor === 'sweep' && load.mode === 'vus' ? load.max : plan.maxConcurrency;
+  if (vus > MAX_CONCURRENT_VUS) {
+    throw new ConfigError(
+      `load: the schedule needs ${vus.toPrecision(3)} VUs at once (vus, max_vus, or the highest target); expected at most ${MAX_CONCURRENT_VUS.toLocaleString('en-US')}`,
+    );
+  }
   if (executor.arrivals !== undefined) {
     const offered =
       plan.offered?.unit === 'iterations_per_s'
