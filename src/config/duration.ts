@@ -1,6 +1,7 @@
 /**
  * @module config/duration
- * k6-style durations: `500ms`, `10s`, `2m`, `1h`, `1m30s`, or a number of seconds.
+ * k6-style durations: `500ms`, `10s`, `2m`, `1h`, `1m30s`, or a number of seconds,
+ * at most 24 days (what a Node.js timer can wait).
  */
 import { z } from 'zod';
 
@@ -21,12 +22,19 @@ export function parseDurationMs(text: string): number | undefined {
 
 const EXPECTED = 'expected a duration such as "30s", "500ms", "2m" or a number of seconds';
 
+/** The longest timer Node.js can set (about 24.8 days); a longer one would fire at once. */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
 /** A duration field: accepts `"10s"` or `10` (seconds) and yields milliseconds. */
 export function durationMs(options: { allowZero?: boolean } = {}) {
   return z.union([z.number(), z.string()], { error: EXPECTED }).transform((value, ctx) => {
     const ms = typeof value === 'number' ? value * 1000 : parseDurationMs(value);
     if (ms === undefined || !Number.isFinite(ms) || ms < 0 || (ms === 0 && !options.allowZero)) {
       ctx.addIssue({ code: 'custom', message: EXPECTED, input: value });
+      return z.NEVER;
+    }
+    if (ms > MAX_DURATION_MS) {
+      ctx.addIssue({ code: 'custom', message: 'expected a duration of at most 24 days', input: value });
       return z.NEVER;
     }
     return ms;

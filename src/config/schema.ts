@@ -29,6 +29,7 @@ import {
 } from './timeline-schema.js';
 import {
   checkScenario,
+  checkTemplateNames,
   modelWorkloadFields,
   scenarioWorkloadFields,
   sessionSchema,
@@ -47,7 +48,15 @@ const redirectCount = () =>
     .int({ error: 'expected a number of redirects (a whole number, 0 or more)' })
     .min(0, { error: 'expected a number of redirects (a whole number, 0 or more)' });
 
-const Headers = z.record(z.string(), z.string({ error: 'expected a string header value' }));
+/** RFC 9110 field names; values may not hold CR, LF or NUL (a request with one could never be sent). */
+const Headers = z.record(
+  z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, {
+    error: "expected a header name (letters, digits and !#$%&'*+-.^_`|~; no spaces or colons)",
+  }),
+  z.string({ error: 'expected a string header value' }).refine((v) => !/[\r\n\0]/.test(v), {
+    error: 'expected a header value without CR, LF or NUL characters',
+  }),
+);
 
 const Message = z.looseObject({
   role: z.enum(['system', 'user', 'assistant', 'tool', 'developer']),
@@ -131,6 +140,31 @@ export const ScenarioSchema = z
   })
   .superRefine(checkScenario);
 
+/** Scenario names label records, reports and thresholds, so each is used once; the mix needs a positive weight. */
+function checkScenarios(scenarios: readonly { name: string; weight: number }[], ctx: z.RefinementCtx): void {
+  const first = new Map<string, number>();
+  scenarios.forEach((scenario, i) => {
+    const seen = first.get(scenario.name);
+    if (seen === undefined) first.set(scenario.name, i);
+    else {
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'name'],
+        input: scenario.name,
+        message: `duplicate scenario name "${scenario.name}" (scenarios[${seen}] has it); expected a unique name`,
+      });
+    }
+  });
+  if (scenarios.length > 0 && scenarios.every((s) => s.weight === 0)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: scenarios.length === 1 ? [0, 'weight'] : [],
+      input: undefined,
+      message: 'every scenario has weight 0; expected at least one weight above 0',
+    });
+  }
+}
+
 /** Every executor keeps its schema beside it in load/ (as k6 keeps config beside the executor). */
 export const LoadSchema = z.discriminatedUnion(
   'executor',
@@ -212,7 +246,10 @@ export const TestSchema = z
           .default(8 * 1024 * 1024),
       })
       .prefault({}),
-    scenarios: z.array(ScenarioSchema).min(1, { error: 'expected at least one scenario' }),
+    scenarios: z
+      .array(ScenarioSchema)
+      .min(1, { error: 'expected at least one scenario' })
+      .superRefine(checkScenarios),
     load: LoadSchema,
     /** Per-request SLOs: a request is good (goodput) when it completed and met every one. */
     slo: SloSchema.optional(),
@@ -227,7 +264,8 @@ export const TestSchema = z
     recovery: RecoverySchema.optional(),
   })
   .superRefine(checkTimeline)
-  .superRefine(checkThresholdSelectors);
+  .superRefine(checkThresholdSelectors)
+  .superRefine(checkTemplateNames);
 
 /** What a user writes (YAML or `defineTest`): optional fields may be left out. */
 export type TestInput = z.input<typeof TestSchema>;

@@ -55,7 +55,11 @@ describe('timeline fields', () => {
     expect(errorOf({ proxies: { A: { control: 'x' } } })).toBe(
       't.yaml: proxies.A.control: expected the proxy URL (an http(s) URL), got "x"',
     );
-    expect(errorOf({ proxies: { A: { port: 1 } } })).toMatch(
+    // `port` belongs to the upstream form only: the error is that form's.
+    expect(errorOf({ proxies: { A: { port: 1 } } })).toBe(
+      't.yaml: proxies.A.upstream: missing, expected the upstream URL (an http(s) URL)',
+    );
+    expect(errorOf({ proxies: { A: 'x' } })).toMatch(
       /^t\.yaml: proxies\.A: expected \{ upstream: URL, port\?: N \}/,
     );
     expect(

@@ -5,7 +5,7 @@
  * was expected.
  */
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, formatZodError } from './errors.js';
 
@@ -17,6 +17,44 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown, source
   const result = schema.safeParse(input ?? {}, { reportInput: true });
   if (!result.success) throw new ConfigError(formatZodError(source, result.error));
   return result.data;
+}
+
+/**
+ * Most nodes an alias may stand for, counted as the yaml library does
+ * (uses × size of the aliased node): a few hundred aliases of small anchors
+ * pass; exponential expansion ("billion laughs") stops at once.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+/**
+ * Parses YAML (or JSON) text to plain values.
+ * @throws ConfigError `file:line:col: invalid YAML: …` for a syntax error, an
+ * alias that expands too far, or nesting too deep for the parser.
+ */
+export function parseYamlText(text: string, source: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true });
+  const first = doc.errors[0];
+  if (first !== undefined) {
+    const at = first.linePos?.[0];
+    // prettyErrors adds " at line L, column C:" and an excerpt; the position is already in front.
+    const message = first.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? '';
+    throw new ConfigError(
+      `${source}${at ? `:${at.line}:${at.col}` : ''}: invalid YAML: ${describeYamlFailure(message)}`,
+    );
+  }
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    throw new ConfigError(`${source}: invalid YAML: ${describeYamlFailure((err as Error).message)}`);
+  }
+}
+
+function describeYamlFailure(message: string): string {
+  if (message.startsWith('Excessive alias count')) {
+    return `aliases expand to too much data (at most ${MAX_ALIAS_COUNT} nodes through aliases; write the values out instead)`;
+  }
+  if (message.includes('Maximum call stack size exceeded')) return 'nested too deeply';
+  return message;
 }
 
 /**
@@ -36,12 +74,5 @@ export async function loadYamlWith<S extends z.ZodType>(
     const reason = err instanceof Error && 'code' in err ? String(err.code) : String(err);
     throw new ConfigError(`${file}: cannot read ${what} (${reason})`, 'TS_CONFIG_NOT_FOUND');
   }
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (err) {
-    const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new ConfigError(`${file}: not valid YAML or JSON: ${reason}`);
-  }
-  return parseWith(schema, data, file);
+  return parseWith(schema, parseYamlText(text, file), file);
 }

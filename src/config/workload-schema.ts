@@ -9,9 +9,18 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { DistributionSchema } from '../random/index.js';
-import { compileJsonPath, type Flow, findTemplateIssues } from '../workload/index.js';
+import {
+  compileJsonPath,
+  type Flow,
+  findTemplateIssues,
+  findTemplateReads,
+  formatOf,
+  readCsvHeader,
+  readEmpiricalColumn,
+  readRows,
+} from '../workload/index.js';
 import { durationMs } from './duration.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, formatPath } from './errors.js';
 
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -223,10 +232,189 @@ export function checkScenario(s: ScenarioShape, ctx: z.RefinementCtx): void {
   }
 }
 
+/** What `checkTemplateNames` reads of a validated test. */
+interface TemplateNamesInput {
+  scenarios: {
+    name: string;
+    steps?: readonly Record<string, unknown>[] | undefined;
+    session?: unknown;
+    feeder?: unknown;
+    flow?: unknown;
+  }[];
+  load: { executor: string };
+}
+
+/** The names a step body (or a session's chat) captures into `into`. */
+function captureNames(holder: unknown, into: Set<string>): void {
+  if (holder === null || typeof holder !== 'object') return;
+  const capture = (holder as { capture?: unknown }).capture;
+  if (capture !== null && typeof capture === 'object')
+    for (const name of Object.keys(capture)) into.add(name);
+}
+
+/**
+ * Every template variable can be set when the run reaches it: `row.*` needs
+ * a feeder on the scenario, `vars.*` a capture of that name in an earlier
+ * step, in the session, or in another scenario (vars persist per VU across
+ * iterations and scenarios; a TypeScript flow may set any, so tests with a
+ * flow skip the vars check), `trace.*` the trace executor, `turn` a session. Otherwise every iteration would fail before
+ * sending anything.
+ */
+export function checkTemplateNames(test: TemplateNamesInput, ctx: z.RefinementCtx): void {
+  // Where each variable is captured: scenario index → step indexes (-1: the session).
+  const capturedAt = new Map<string, { scenario: number; step: number }[]>();
+  let hasFlow = false;
+  const note = (holder: unknown, scenario: number, step: number) => {
+    const names = new Set<string>();
+    captureNames(holder, names);
+    for (const name of names) capturedAt.set(name, [...(capturedAt.get(name) ?? []), { scenario, step }]);
+  };
+  test.scenarios.forEach((scenario, i) => {
+    if (scenario.flow !== undefined) hasFlow = true;
+    scenario.steps?.forEach((step, j) => {
+      for (const body of Object.values(step)) note(body, i, j);
+    });
+    note((scenario.session as { chat?: unknown } | undefined)?.chat, i, -1);
+  });
+  // A failed step ends its iteration, so within a scenario only an earlier step's capture
+  // can feed a step; another scenario's capture may (vars persist per VU); in a session,
+  // one turn's capture feeds the next.
+  const varsProblem = (name: string, scenario: number, key: 'steps' | 'session', step: number) => {
+    if (hasFlow) return undefined;
+    const sites = capturedAt.get(name) ?? [];
+    const usable = sites.some((site) => site.scenario !== scenario || key === 'session' || site.step < step);
+    if (usable) return undefined;
+    const later = sites.find((site) => site.scenario === scenario);
+    if (later !== undefined) {
+      return `vars.${name} is captured only by steps[${later.step}], which runs after this step (a failed step ends the iteration); capture it in an earlier step`;
+    }
+    return `no step captures "${name}", so vars.${name} is never set (add capture: { ${name}: … } to a step that runs before)`;
+  };
+  test.scenarios.forEach((scenario, i) => {
+    for (const key of ['steps', 'session'] as const) {
+      if (test.load.executor !== 'trace') {
+        for (const { path, node } of objectsIn(scenario[key], [key])) {
+          if (typeof node.from !== 'string') continue;
+          ctx.addIssue({
+            code: 'custom',
+            message: `${node.from} is set only by executor: trace (this test uses ${test.load.executor})`,
+            path: ['scenarios', i, ...path, 'from'],
+            input: undefined,
+          });
+        }
+      }
+      for (const read of findTemplateReads(scenario[key])) {
+        const name = String(read.keys[0] ?? '');
+        let problem: string | undefined;
+        if (read.root === 'row' && scenario.feeder === undefined) {
+          problem = `scenario "${scenario.name}" has no feeder, so row.${name} is never set (add feeder: { file: … })`;
+        } else if (read.root === 'vars') {
+          problem = varsProblem(name, i, key, typeof read.path[0] === 'number' ? read.path[0] : -1);
+        } else if (read.root === 'trace' && test.load.executor !== 'trace') {
+          problem = `trace.${name} is set only by executor: trace (this test uses ${test.load.executor})`;
+        } else if (read.root === 'turn' && key === 'steps') {
+          problem = 'turn is set only in a session';
+        }
+        if (problem === undefined) continue;
+        ctx.addIssue({
+          code: 'custom',
+          message: `${read.source}: ${problem}`,
+          path: ['scenarios', i, key, ...read.path],
+          input: undefined,
+        });
+      }
+    }
+  });
+}
+
+/** Every object inside `value` (itself included), with its path. */
+function objectsIn(
+  value: unknown,
+  path: PropertyKey[],
+): { path: PropertyKey[]; node: Record<string, unknown> }[] {
+  if (value === null || typeof value !== 'object') return [];
+  const here = Array.isArray(value) ? [] : [{ path, node: value as Record<string, unknown> }];
+  return [
+    ...here,
+    ...Object.entries(value).flatMap(([k, v]) =>
+      objectsIn(v, [...path, Array.isArray(value) ? Number(k) : k]),
+    ),
+  ];
+}
+
+/** The column names of a feeder file, when its first row can be read; undefined when not. */
+async function feederColumns(
+  file: string,
+  format: 'csv' | 'jsonl',
+  delimiter: string,
+): Promise<string[] | undefined> {
+  try {
+    if (format === 'csv') return await readCsvHeader(file, delimiter);
+    for await (const { row } of readRows(file, 'jsonl')) return Object.keys(row);
+  } catch {
+    // A malformed first row is the feeder's own error, reported when it is read.
+  }
+  return undefined;
+}
+
+/**
+ * `row.NAME` names a column of the scenario's feeder: the CSV header, or the
+ * keys of a JSONL file's first row; an empirical token count's column is in
+ * its file and holds numbers. Run after `resolveDataFiles`.
+ * @throws ConfigError naming the field, the column and the columns there are.
+ */
+export async function checkDataColumns(
+  test: {
+    scenarios: {
+      feeder?: { file: string; format?: 'csv' | 'jsonl' | undefined; delimiter: string } | undefined;
+      steps?: unknown;
+      session?: unknown;
+    }[];
+  },
+  source: string,
+): Promise<void> {
+  const problems: string[] = [];
+  for (const [i, scenario] of test.scenarios.entries()) {
+    // Empirical token counts: the column must be there and hold numbers (read once, cached for the run).
+    for (const key of ['steps', 'session'] as const) {
+      for (const { path, node } of objectsIn(scenario[key], [key])) {
+        if (node.dist !== 'empirical' || typeof node.file !== 'string' || typeof node.column !== 'string')
+          continue;
+        try {
+          readEmpiricalColumn(node.file, node.column);
+        } catch (err) {
+          problems.push(
+            `${source}: ${formatPath(['scenarios', i, ...path, 'column'])}: ${(err as Error).message}`,
+          );
+        }
+      }
+    }
+    const feeder = scenario.feeder;
+    if (feeder === undefined) continue;
+    const reads = (['steps', 'session'] as const).flatMap((key) =>
+      findTemplateReads(scenario[key], [key]).filter((r) => r.root === 'row'),
+    );
+    if (reads.length === 0) continue;
+    const format = feeder.format ?? formatOf(feeder.file);
+    if (format === undefined) continue;
+    const columns = await feederColumns(feeder.file, format, feeder.delimiter);
+    if (columns === undefined || columns.length === 0) continue;
+    for (const read of reads) {
+      const name = String(read.keys[0]);
+      if (columns.includes(name)) continue;
+      const what = format === 'csv' ? 'header' : 'first row';
+      problems.push(
+        `${source}: ${formatPath(['scenarios', i, ...read.path])}: ${read.source}: the feeder's ${what} has no column "${name}" (it has ${columns.map((c) => `"${c}"`).join(', ')})`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)].join('\n'));
+}
+
 /** A test with relative data-file paths resolved against `baseDir`. */
 interface WithDataFiles {
   scenarios: {
-    feeder?: { file: string } | undefined;
+    feeder?: { file: string; format?: string | undefined } | undefined;
     steps?: unknown;
     session?: unknown;
   }[];
@@ -252,7 +440,14 @@ export function resolveDataFiles<T extends WithDataFiles>(test: T, baseDir: stri
       }
       return path;
     };
-    if (scenario.feeder !== undefined) scenario.feeder.file = check('feeder.file')(scenario.feeder.file);
+    if (scenario.feeder !== undefined) {
+      scenario.feeder.file = check('feeder.file')(scenario.feeder.file);
+      if (scenario.feeder.format === undefined && formatOf(scenario.feeder.file) === undefined) {
+        throw new ConfigError(
+          `${source}: scenarios[${i}].feeder.format: cannot tell CSV from JSONL by the file name; expected format: csv or jsonl`,
+        );
+      }
+    }
     resolveEmpirical(scenario.steps, baseDir, check('steps'));
     resolveEmpirical(scenario.session, baseDir, check('session'));
   });

@@ -4,6 +4,7 @@
  * a pure plan (arrival times, VU count over time) that the engine slices
  * into segments; each keeps its zod schema beside it.
  */
+import { ConfigError } from '../config/errors.js';
 import type { Load } from '../config/index.js';
 import { ConstantArrivalRate } from './constant-arrival-rate.js';
 import { ConstantVus } from './constant-vus.js';
@@ -61,10 +62,34 @@ export interface BoundExecutor {
   run: (ctx: ExecutorContext, seed: number) => Promise<void>;
 }
 
+/** Most arrivals an open model may plan: each is drawn before the run (8 bytes apiece). */
+export const MAX_PLANNED_ARRIVALS = 50_000_000;
+/** Most VUs at once (`vus`, `max_vus`, a stage or shape target): each is a loop in memory. */
+export const MAX_CONCURRENT_VUS = 1_000_000;
+
 export function bindExecutor<L extends Load>(executor: Executor<L>, load: L): BoundExecutor {
   let prepared: { seed: number; arrivals: Float64Array } | undefined;
+  const plan = executor.plan(load);
+  const vus = load.executor === 'sweep' && load.mode === 'vus' ? load.max : plan.maxConcurrency;
+  if (vus > MAX_CONCURRENT_VUS) {
+    throw new ConfigError(
+      `load: the schedule needs ${vus.toPrecision(3)} VUs at once (vus, max_vus, or the highest target); expected at most ${MAX_CONCURRENT_VUS.toLocaleString('en-US')}`,
+    );
+  }
+  if (executor.arrivals !== undefined) {
+    const offered =
+      plan.offered?.unit === 'iterations_per_s'
+        ? plan.offered.series.reduce((sum, point) => sum + point.value, 0)
+        : Number.POSITIVE_INFINITY;
+    const planned = Math.min(plan.iterations ?? Number.POSITIVE_INFINITY, offered);
+    if (Number.isFinite(planned) && planned > MAX_PLANNED_ARRIVALS) {
+      throw new ConfigError(
+        `load: the schedule plans ${planned.toPrecision(3)} arrivals; expected at most ${MAX_PLANNED_ARRIVALS.toLocaleString('en-US')} (lower the rate or the duration, or set iterations)`,
+      );
+    }
+  }
   return {
-    plan: executor.plan(load),
+    plan,
     prepare: (seed) => {
       if (executor.arrivals !== undefined) prepared = { seed, arrivals: executor.arrivals(load, seed) };
     },

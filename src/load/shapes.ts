@@ -5,6 +5,7 @@
  * in the executor's unit (arrivals/s for ramping-arrival-rate, VUs for ramping-vus).
  */
 import { z } from 'zod';
+import { MAX_DURATION_MS } from '../config/duration.js';
 import { durationMs, nonNegativeNumber, positiveInt, positiveNumber } from './load-fields.js';
 import type { StageInput } from './rate-profile.js';
 
@@ -62,9 +63,43 @@ const StepSchema = z.strictObject({
   }),
 });
 
-export const ShapeSchema = z.union([SpikeSchema, BurstSchema, DiurnalSchema, StepSchema], {
+/** Most stages a shape may compile to (each a point of the plan). */
+const MAX_SHAPE_STAGES = 100_000;
+
+/** How long a shape lasts and how many stages it compiles to, without compiling it. */
+function shapeSpan(shape: z.output<typeof ShapeUnion>): { ms: number; stages: number } {
+  if ('spike' in shape) {
+    const s = shape.spike;
+    return { ms: s.before + 2 * s.ramp + s.hold + s.after, stages: 5 };
+  }
+  if ('burst' in shape) {
+    const b = shape.burst;
+    return { ms: b.count * Math.max(b.every, b.length), stages: 4 * b.count };
+  }
+  if ('diurnal' in shape) {
+    const d = shape.diurnal;
+    return { ms: d.period * d.days, stages: d.resolution * d.days };
+  }
+  return { ms: shape.step.steps * shape.step.hold, stages: 2 * shape.step.steps };
+}
+
+const ShapeUnion = z.union([SpikeSchema, BurstSchema, DiurnalSchema, StepSchema], {
   error:
     'expected a shape: { spike: { baseline, multiplier, before, hold, after } }, { burst: { baseline, multiplier, every, length, count } }, { diurnal: { baseline, multiplier, period } } or { step: { start, increment, steps, hold } }',
+});
+
+/** A shape the plan can hold: at most 24 days (what a timer can wait) and 100,000 stages. */
+export const ShapeSchema = ShapeUnion.superRefine((shape, ctx) => {
+  const span = shapeSpan(shape);
+  if (span.ms > MAX_DURATION_MS) {
+    const days = (span.ms / 86_400_000).toPrecision(3);
+    ctx.addIssue({ code: 'custom', message: `expected a shape lasting at most 24 days, not ${days} days` });
+  } else if (span.stages > MAX_SHAPE_STAGES) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a shape of at most ${MAX_SHAPE_STAGES} stages, not ${span.stages}`,
+    });
+  }
 });
 export type Shape = z.output<typeof ShapeSchema>;
 

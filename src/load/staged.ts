@@ -4,6 +4,7 @@
  * `target` over its `duration`) or a named `shape`, compiled to one curve.
  */
 import { z } from 'zod';
+import { MAX_DURATION_MS } from '../config/duration.js';
 import type { StageSpan } from '../metrics/index.js';
 import { durationMs, nonNegativeNumber } from './load-fields.js';
 import {
@@ -28,7 +29,14 @@ export const StageSchema = z.strictObject({
 
 /** `stages` or `shape`; exactly one. */
 export const stagedFields = {
-  stages: z.array(StageSchema).min(1, { error: 'expected at least one stage' }).optional(),
+  stages: z
+    .array(StageSchema)
+    .min(1, { error: 'expected at least one stage' })
+    // The plan has a point per second: a schedule no timer could run is refused before it is built.
+    .refine((stages) => stages.reduce((sum, s) => sum + s.duration, 0) <= MAX_DURATION_MS, {
+      error: 'expected stages lasting at most 24 days in all',
+    })
+    .optional(),
   shape: ShapeSchema.optional(),
 };
 

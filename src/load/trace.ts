@@ -7,6 +7,8 @@
  * `data.trace` (`trace.input_tokens`, `trace.output_tokens`, other fields).
  */
 import { z } from 'zod';
+import { MAX_DURATION_MS } from '../config/duration.js';
+import { ConfigError } from '../config/errors.js';
 import { runArrivals, vuPool } from './arrival-runner.js';
 import type { Executor, IterationData } from './executor.js';
 import { durationCap, durationMs, loadCommon, maxVus, positiveInt, positiveNumber } from './load-fields.js';
@@ -87,8 +89,13 @@ export function tracePlan(trace: Trace, load: TraceLoad): TracePlan {
     if (load.duration !== undefined && t >= load.duration) break;
     times.push(t);
   }
-  const data = times.map((_, i) => ({ trace: trace.rows[first + i] as Record<string, unknown> }));
   const last = times[times.length - 1] ?? 0;
+  if (load.duration === undefined && last > MAX_DURATION_MS) {
+    throw new ConfigError(
+      `load.${load.rate !== undefined ? 'rate' : 'speed'}: the replay would last ${(last / 86_400_000).toPrecision(3)} days; expected at most 24 days (raise it, or set load.duration)`,
+    );
+  }
+  const data = times.map((_, i) => ({ trace: trace.rows[first + i] as Record<string, unknown> }));
   return { times: Float64Array.from(times), data, endMs: load.duration ?? last, speed };
 }
 

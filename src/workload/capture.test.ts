@@ -94,9 +94,14 @@ describe('captures and templates', () => {
     expect(records[0]?.message).toContain('capture "csrf" (header x-csrf-token) found nothing');
   });
 
-  it('fails a step whose template reads a variable never set, naming it, without sending', async () => {
+  it('fails a step whose template reads a variable not set yet, naming it, without sending', async () => {
     const app = await appServer();
-    const workload = workloadFor({ scenarios: [{ name: 'app', steps: [chatStep] }] }, app.url);
+    // Another scenario captures the token (so the file is valid), but this VU never ran it.
+    const scenarios = [
+      { name: 'app', steps: [chatStep] },
+      { name: 'login', weight: 0, steps: [loginStep] },
+    ];
+    const workload = workloadFor({ scenarios }, app.url);
     const records = await runWorkload(workload, { iterations: 1 });
     expect(records[0]).toMatchObject({
       outcome: 'error',

@@ -16,18 +16,20 @@ export {
 } from './prompt-synth.js';
 export type { IterationRun, RecordSink, StepResult } from './request.js';
 export { backoffMs, parseRetryAfter, type RetryPolicy, retryDelayMs, shouldRetry } from './retry-policy.js';
-export { DataError, formatOf, type Row, type RowFormat, readRows } from './row-reader.js';
+export { DataError, formatOf, type Row, type RowFormat, readCsvHeader, readRows } from './row-reader.js';
 export {
   compileTemplate,
   renderTemplate,
   renderValue,
   type Template,
   TemplateError,
+  type TemplateRead,
   type TemplateScope,
 } from './template.js';
 export {
   compileValue,
   findTemplateIssues,
+  findTemplateReads,
   type TemplatedValue,
   type TemplateIssue,
 } from './templated-value.js';

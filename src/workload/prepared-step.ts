@@ -9,7 +9,7 @@ import { type CompiledStep, compileStep } from '../protocols/index.js';
 import type { Rng } from '../random/index.js';
 import { type CompiledCapture, compileCaptures } from './capture.js';
 import { PromptSynth, type SyntheticSpec, type TraceRow } from './prompt-synth.js';
-import type { TemplateScope } from './template.js';
+import { hasTemplate, TemplateError, type TemplateScope } from './template.js';
 import { compileValue, type TemplatedValue } from './templated-value.js';
 
 type StepBody = Record<string, unknown> & { synthetic?: SyntheticSpec; capture?: unknown; name?: string };
@@ -72,6 +72,8 @@ export class PreparedStep {
   readonly captures: CompiledCapture[];
   private readonly templated: TemplatedValue;
   private readonly synth: PromptSynth | undefined;
+  /** A header value is a template: checked once rendered (the schema checks literal ones). */
+  private readonly templatedHeaders: boolean;
   /** Built once when neither templates nor synthesis vary it. */
   private readonly fixed: CompiledStep | undefined;
 
@@ -85,6 +87,8 @@ export class PreparedStep {
     // Capture patterns and synthesis settings are not request fields: never templated.
     const { capture: _c, synthetic, ...fields } = body;
     this.templated = compileValue(fields);
+    const headers = fields.headers as Record<string, unknown> | undefined;
+    this.templatedHeaders = Object.values(headers ?? {}).some((v) => typeof v === 'string' && hasTemplate(v));
     this.synth = synthetic === undefined ? undefined : new PromptSynth(synthetic, seed);
     if (!this.templated.dynamic && this.synth === undefined) {
       this.fixed = compileStep(step, index, defaults);
@@ -101,8 +105,22 @@ export class PreparedStep {
   build(scope: TemplateScope): Step | CompiledStep {
     if (this.fixed !== undefined) return this.fixed;
     let body = this.templated.render(scope) as StepBody;
+    if (this.templatedHeaders) checkRenderedHeaders(body.headers);
     if (this.synth !== undefined && this.kind !== 'http')
       body = withSynthetic(this.kind, body, this.synth, scope.rng, scope.trace);
     return { [this.kind]: body } as unknown as Step;
+  }
+}
+
+/**
+ * A rendered header value with CR, LF or NUL could never be sent: the step fails
+ * with `check_failed` naming the header, instead of a `connection` error.
+ */
+function checkRenderedHeaders(headers: unknown): void {
+  if (headers === null || typeof headers !== 'object') return;
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value === 'string' && /[\r\n\0]/.test(value)) {
+      throw new TemplateError(`headers.${name}: the rendered value holds CR, LF or NUL and cannot be sent`);
+    }
   }
 }

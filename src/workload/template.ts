@@ -48,6 +48,24 @@ export interface Template {
   readonly parts: readonly Part[];
 }
 
+/** A variable a template reads: `{{ row.q }}` → `{ root: 'row', keys: ['q'] }`. */
+export interface TemplateRead {
+  readonly source: string;
+  readonly root: string;
+  readonly keys: readonly (string | number)[];
+}
+
+/** The variables `template` reads (random helpers read none), for checks at load time. */
+export function templateReads(template: Template): TemplateRead[] {
+  const reads: TemplateRead[] = [];
+  for (const part of template.parts) {
+    if (typeof part !== 'string' && part.type === 'path') {
+      reads.push({ source: part.source, root: part.root, keys: part.keys });
+    }
+  }
+  return reads;
+}
+
 /** True when `text` holds at least one `{{`, so it needs compiling. */
 export function hasTemplate(text: string): boolean {
   return text.includes('{{');

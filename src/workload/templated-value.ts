@@ -3,7 +3,15 @@
  * A request field tree (a step's body, headers, messages) with templates in
  * its strings, compiled once; rendering rebuilds only the parts that vary.
  */
-import { compileTemplate, hasTemplate, renderTemplate, renderValue, type TemplateScope } from './template.js';
+import {
+  compileTemplate,
+  hasTemplate,
+  renderTemplate,
+  renderValue,
+  type TemplateRead,
+  type TemplateScope,
+  templateReads,
+} from './template.js';
 
 /** A value with its templates compiled: `render` returns the value with every template filled in. */
 export interface TemplatedValue {
@@ -71,4 +79,26 @@ export function findTemplateIssues(value: unknown): TemplateIssue[] {
   const issues: TemplateIssue[] = [];
   compileNode(value, [], issues);
   return issues;
+}
+
+/** Every variable read by the templates inside `value`, with the path of its string; bad templates are skipped. */
+export function findTemplateReads(
+  value: unknown,
+  path: (string | number)[] = [],
+): (TemplateRead & { path: (string | number)[] })[] {
+  if (typeof value === 'string') {
+    if (!hasTemplate(value)) return [];
+    try {
+      return templateReads(compileTemplate(value)).map((read) => ({ ...read, path }));
+    } catch {
+      return [];
+    }
+  }
+  if (Array.isArray(value)) return value.flatMap((item, i) => findTemplateReads(item, [...path, i]));
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) =>
+      findTemplateReads(v, [...path, k]),
+    );
+  }
+  return [];
 }

@@ -100,10 +100,18 @@ async function run(file: string, flags: RunFlags): Promise<number> {
     signals.dispose();
     throw err;
   });
+  // The plan too, so a schedule that cannot be built (a trace stretched past 24 days,
+  // too many arrivals) exits 2 here rather than failing in every worker.
+  let plan: ReturnType<typeof executorFor>['plan'];
+  try {
+    plan = executorFor(test.load).plan;
+  } catch (err) {
+    signals.dispose();
+    if (err instanceof ConfigError) throw new ConfigError(`${file}: ${err.message}`, err.code);
+    throw err;
+  }
   // The live view owns stderr while it runs: log lines go above its frame.
-  const view = flags.quiet
-    ? undefined
-    : createLiveView(test.name, process.stderr, executorFor(test.load).plan.stages);
+  const view = flags.quiet ? undefined : createLiveView(test.name, process.stderr, plan.stages);
   if (view !== undefined) say = (line: string) => view.log(redactText(line));
   view?.start();
   try {
