@@ -129,9 +129,16 @@ function promptText(step: ChatStep): string {
  * Prepares one step of a scenario against the test's target and defaults.
  * A templated step is compiled for every iteration, so this builds each
  * object once, without spreads (they showed as a third of a chat iteration's
- * own CPU with the garbage they left).
+ * own CPU with the garbage they left). `inputTokens`, when the caller knows
+ * the prompt's count (a synthetic prompt is exact by construction), is the
+ * record's client count instead of tokenizing the prompt on every request.
  */
-export function compileStep(step: Step, index: number, defaults: Defaults): CompiledStep {
+export function compileStep(
+  step: Step,
+  index: number,
+  defaults: Defaults,
+  inputTokens?: number,
+): CompiledStep {
   if ('chat' in step) {
     const s = step.chat;
     const endpoint = endpointOf(defaults.target, '/chat/completions');
@@ -147,7 +154,7 @@ export function compileStep(step: Step, index: number, defaults: Defaults): Comp
       timeoutMs: s.timeout ?? defaults.timeoutMs,
       expectStatus: undefined,
       stream: s.stream,
-      inputTokensClient: countTokens(promptText(s)),
+      inputTokensClient: inputTokens ?? countTokens(promptText(s)),
     };
   }
   if ('completion' in step) {
@@ -165,7 +172,7 @@ export function compileStep(step: Step, index: number, defaults: Defaults): Comp
       timeoutMs: s.timeout ?? defaults.timeoutMs,
       expectStatus: undefined,
       stream: s.stream,
-      inputTokensClient: countTokens(s.prompt ?? ''),
+      inputTokensClient: inputTokens ?? countTokens(s.prompt ?? ''),
     };
   }
   const s = step.http;

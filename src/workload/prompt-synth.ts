@@ -112,6 +112,8 @@ function countSampler(count: TokenCount): { sample: CountSampler; file?: string;
 export class PromptSynth {
   private readonly corpus: string[];
   private readonly prefixes: string[];
+  /** Tokens of each group's shared prefix (0 without one). */
+  readonly prefixTokens: number;
   private readonly prompt: ReturnType<typeof countSampler>;
   private readonly max: ReturnType<typeof countSampler> | undefined;
 
@@ -120,6 +122,7 @@ export class PromptSynth {
     const v = SYNTH_VOCABULARY;
     this.corpus = Array.from({ length: CORPUS_WORDS }, () => v[Math.floor(rng() * v.length)] as string);
     const prefix = spec.shared_prefix;
+    this.prefixTokens = prefix === undefined ? 0 : prefix.tokens;
     this.prefixes =
       prefix === undefined
         ? []
