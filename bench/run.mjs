@@ -3,7 +3,7 @@
 // the anchor tools in the same run, pinned with taskset (target on CPU 1, generator on CPU 0),
 // prints ratios and writes bench/RESULTS.md (bench/RESULTS-partial.md when PARTS names only
 // some parts). Bounded: every tool runs for BENCH_SECONDS.
-//   bash bench/setup.sh && node bench/run.mjs   (PARTS=http,open,sse,memory,scaling BENCH_SECONDS=10 BENCH_REPS=3)
+//   bash bench/setup.sh && node bench/run.mjs   (PARTS=http,open,sse,memory,scaling,context BENCH_SECONDS=10 BENCH_REPS=3)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -18,7 +18,7 @@ const REPS = Math.max(1, Number(process.env.BENCH_REPS ?? 3));
 const OPEN_RATE = Number(process.env.OPEN_RATE ?? 20000);
 const OPEN_SECONDS = Number(process.env.OPEN_SECONDS ?? 30);
 const STREAMS = (process.env.STREAMS ?? '50,250,500').split(',').map(Number);
-const PARTS = new Set((process.env.PARTS ?? 'http,open,sse,memory,scaling').split(','));
+const PARTS = new Set((process.env.PARTS ?? 'http,open,sse,memory,scaling,context').split(','));
 const pinned = spawnSync('taskset', ['--version']).status === 0 && cpus().length >= 2;
 const bin = (name) => join(here, 'node_modules', '.bin', name);
 const tmp = mkdtempSync(join(tmpdir(), 'tokenstorm-bench-'));
@@ -41,10 +41,10 @@ function run(cpu, cmd, args, limitS = SECONDS + 60) {
   return r.stdout;
 }
 
-/** Starts a server on CPU 1 and waits for its port to answer. */
-async function server(cmd, args, url) {
+/** Starts a server on CPU 1 (with more environment, when given) and waits for its port to answer. */
+async function server(cmd, args, url, env = {}) {
   const [c, a] = pin(1, cmd, args);
-  const child = spawn(c, a, { cwd: root, stdio: 'ignore' });
+  const child = spawn(c, a, { cwd: root, stdio: 'ignore', env: { ...process.env, ...env } });
   for (let i = 0; i < 100; i++) {
     try {
       await fetch(url, { method: 'HEAD' });
@@ -570,6 +570,167 @@ async function scalingPart() {
   }
 }
 
+/** How long tokenstorm's prompt synthesis takes in-process: module load, a synth, one prompt (ms). */
+function synthTimes(sizes) {
+  const script = `
+    const t0 = performance.now();
+    const { PromptSynth } = await import(${JSON.stringify(join(root, 'dist/workload/prompt-synth.js'))});
+    const loaded = performance.now() - t0;
+    const out = { loaded };
+    for (const n of ${JSON.stringify(sizes)}) {
+      const t1 = performance.now();
+      const synth = new PromptSynth({ prompt_tokens: n }, 1);
+      const built = performance.now() - t1;
+      const t2 = performance.now();
+      synth.text(n, () => 0.5);
+      out[n] = { built, first: performance.now() - t2 };
+    }
+    console.log(JSON.stringify(out));`;
+  return JSON.parse(run(0, process.execPath, ['--input-type=module', '-e', script]));
+}
+
+async function contextPart() {
+  const TTFT = 50;
+  const ITL = 0.25;
+  const TOKENS = 8192;
+  const C = Number(process.env.CONTEXT_STREAMS ?? 4);
+  const S = Math.max(4, Number(process.env.CONTEXT_SECONDS ?? 5));
+  const SIZES = (process.env.CONTEXT_SIZES ?? '1024,32768,131072').split(',').map(Number);
+  const MODES = [
+    ['1 token per event', 1, 0],
+    ['a paragraph (100 tokens) per event', 100, 0],
+    ['100 tokens per event, the first padded to 1 MiB', 100, 1 << 20],
+  ];
+  const port = 18092;
+  const url = `http://127.0.0.1:${port}/v1/chat/completions`;
+  const get = async (path) => (await fetch(`http://127.0.0.1:${port}${path}`)).json();
+  say(
+    `## F. Long contexts: prompts of ${SIZES.map(int).join(', ')} tokens, ${int(TOKENS)}-token answers, ${C} streams, ${S} s per client and configuration`,
+  );
+  say();
+  say(
+    `Ground-truth SSE server on CPU 1 (TTFT ${TTFT} ms, ${ITL} ms per token = ${int(1000 / ITL)} tokens/s per stream), client on CPU 0; each client ran once per configuration, in the order tokenstorm, undici raw, Python aiohttp. The server reads each request's body whole and checks it (JSON; the words of its last message must be the prompt's tokens: "body ✓" when every request's were) before its clock starts: **TTFT truth runs from when the server has the whole request** to its write of the first event, and each request's truth is in its first event (and, for tokenstorm, kept by an id header). TTFT err = the client's TTFT (from the start of its send) − that truth, med / p99 over the requests; it holds the request's upload (the server's first byte of it to its last), shown beside it, so "err − upload" is what the client itself added. Tokens are counted by the server's stamps (each event says how many it carries), received in [1 s, ${S - 1} s) of the client's run, per second; the share is of what the server offered (streams × tokens ÷ its mean time from a request's arrival to its [DONE]). Python aiohttp reads as vLLM's benchmark client does (a default ClientSession, \`async for chunk_bytes in response.content\`); its read errors are counted, not raised.`,
+  );
+  say();
+  const synth = synthTimes(SIZES);
+  say(
+    `Prompt synthesis in-process (dist/workload/prompt-synth.js): module load (builds the vocabulary) ${f(synth.loaded)} ms; ${SIZES.map((n) => `${int(n)} tokens: PromptSynth built ${f(synth[n].built)} ms, first prompt ${f(synth[n].first)} ms`).join('; ')}.`,
+  );
+  say();
+  say(
+    '| events | prompt tokens (body) | client | requests ok / failed | TTFT err med / p99 ms | upload med ms | err − upload med / p99 ms | tokens/s steady (share of offered) | launch → first request ms | body |',
+  );
+  say('|---|---|---|---|---|---|---|---|---|---|');
+  const python = spawnSync('/usr/bin/python3', ['-c', 'import aiohttp']).status === 0;
+  const findings = [];
+  const row = (mode, n, name, o) => {
+    const net = o.ttftErr.map((e, k) => e - (o.upload[k] ?? 0));
+    const failed = Object.entries(o.errors)
+      .map(([why, k]) => `${k}× ${why.replaceAll('|', '/')}`)
+      .join('; ');
+    if (failed !== '') findings.push(`${name}, ${mode}, ${int(n)} tokens: ${failed}`);
+    const offered = (C * TOKENS * 1000) / o.server.meanStreamMs;
+    const bodyOk = o.bodies.bad === 0 && o.bodies.n > 0 && o.bodies.minWords === n && o.bodies.maxWords === n;
+    say(
+      `| ${mode} | ${int(n)} (${int(o.bodies.maxBytes / 1024)} KiB) | ${name} | ${o.requests} / ${Object.values(o.errors).reduce((a, b) => a + b, 0)} | ${f(pct(o.ttftErr, 50))} / ${f(pct(o.ttftErr, 99))} | ${f(pct(o.upload, 50))} | ${f(pct(net, 50))} / ${f(pct(net, 99))} | ${int(o.steady)} (${f(o.steady / offered, 3)}) | ${o.launch === undefined ? '' : f(o.launch, 0)} | ${bodyOk ? '✓' : `✗ ${JSON.stringify(o.bodies)}`} |`,
+    );
+  };
+  const tokenstormRun = async (n) => {
+    const test = join(tmp, `context-${n}.yaml`);
+    writeFileSync(
+      test,
+      `name: bench-context\ntarget: http://127.0.0.1:${port}/v1\ntimeout: 2m\nscenarios:\n  - name: chat\n    steps:\n      - chat: { model: m, synthetic: { prompt_tokens: ${n}, max_tokens: ${TOKENS} }, headers: { x-bench-id: "it{{ iteration }}" } }\nload: { executor: constant-vus, vus: ${C}, duration: ${S}s, graceful_stop: 5s }\n`,
+    );
+    const launched = performance.timeOrigin + performance.now();
+    const ts = tokenstorm(0, test, ['--workers', '1']);
+    const server = await get('/lateness');
+    const truth = await get('/truth');
+    const bodies = await get('/bodies');
+    const recs = readFileSync(join(ts.dir, 'records.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const origin = ts.info.clockOriginEpochMs;
+    const from = origin + 1000;
+    const to = origin + (S - 1) * 1000;
+    const ttftErr = [];
+    const upload = [];
+    const errors = {};
+    let steady = 0;
+    let requests = 0;
+    for (const r of recs) {
+      const t = truth[`it${r.iteration}`];
+      if (r.outcome !== 'ok' || r.ttftMs === undefined || t === undefined) {
+        const why = `${r.error ?? r.outcome}: ${String(r.message ?? '').slice(0, 60)}`;
+        errors[why] = (errors[why] ?? 0) + 1;
+        continue;
+      }
+      requests++;
+      ttftErr.push(r.ttftMs - t.ttft);
+      upload.push(t.upload);
+      // Each event's receive time from the record, its tokens from the server's stamps.
+      let at = origin + r.sent + r.ttftMs;
+      const gaps = r.itlMs ?? [];
+      for (let k = 0; k < t.n.length; k++) {
+        if (at >= from && at < to) steady += t.n[k];
+        at += gaps[k] ?? 0;
+      }
+    }
+    const firstSent = Math.min(...recs.map((r) => r.sent));
+    return {
+      ttftErr,
+      upload,
+      errors,
+      requests,
+      steady: steady / (S - 2),
+      server,
+      bodies,
+      launch: origin + firstSent - launched,
+    };
+  };
+  const clientRun = async (cmd, script, n) => {
+    const out = JSON.parse(
+      run(0, cmd, [join(here, script), url, String(C), String(S), String(n), String(TOKENS)], S + 120),
+    );
+    return {
+      ...out,
+      steady: out.steadyTokens / out.steadySeconds,
+      server: await get('/lateness'),
+      bodies: await get('/bodies'),
+    };
+  };
+  for (const [mode, perEvent, firstBytes] of MODES) {
+    const sse = await server(
+      process.execPath,
+      [join(here, 'sse-truth-server.mjs'), String(port), String(TTFT), String(ITL), String(TOKENS)],
+      `http://127.0.0.1:${port}/`,
+      { TOKENS_PER_EVENT: String(perEvent), FIRST_EVENT_BYTES: String(firstBytes) },
+    );
+    try {
+      // The server's code warms up first (not reported), then its counters start afresh.
+      run(0, process.execPath, [join(here, 'context-undici-client.mjs'), url, '2', '2', '1000', '2048']);
+      await get('/lateness');
+      await get('/truth');
+      await get('/bodies');
+      for (const n of SIZES) {
+        row(mode, n, 'tokenstorm', await tokenstormRun(n));
+        row(mode, n, 'undici raw', await clientRun(process.execPath, 'context-undici-client.mjs', n));
+        if (python)
+          row(mode, n, 'python aiohttp', await clientRun('/usr/bin/python3', 'context_aiohttp_client.py', n));
+      }
+    } finally {
+      sse.kill();
+    }
+  }
+  say();
+  if (findings.length > 0) {
+    say('Failed requests, by client and configuration:');
+    say();
+    for (const line of findings) say(`- ${line}`);
+    say();
+  }
+}
+
 const started = new Date();
 say('# tokenstorm generator benchmark');
 say();
@@ -580,7 +741,14 @@ say(
   'Reproduce: `bash bench/setup.sh && node bench/run.mjs` (env: PARTS, BENCH_SECONDS, BENCH_REPS, OPEN_RATE, OPEN_SECONDS, STREAMS).',
 );
 say();
-const parts = { http: httpPart, open: openPart, sse: ssePart, memory: memoryPart, scaling: scalingPart };
+const parts = {
+  http: httpPart,
+  open: openPart,
+  sse: ssePart,
+  memory: memoryPart,
+  scaling: scalingPart,
+  context: contextPart,
+};
 // A run of some parts must not replace the full run's figures: it goes to its own file.
 const all = Object.keys(parts).every((name) => PARTS.has(name));
 const results = join(here, all ? 'RESULTS.md' : 'RESULTS-partial.md');

@@ -9,6 +9,15 @@
 // meanStreamMs }) since the last such call, so a client is judged only where the server was on
 // time, and against the tokens/s the server offered.
 //
+// Long contexts (bench part F): a POST's body is read whole and checked (JSON; the words of its
+// last message counted, `GET /bodies` reports them) before its clock starts, so TTFT truth runs
+// from when the server has the whole request. Env TOKENS_PER_EVENT=K puts K tokens in each event
+// (event j due at arrival + TTFT + j·K·ITL, it says `"x_n":K`); FIRST_EVENT_BYTES=B pads the first
+// event's content to B bytes (a 1 MB event). Each request's truth — first write − whole request
+// (ms), the request's upload (its first byte to its whole, ms) and its events' token counts — is
+// in its first event (`x_truth`, `x_upload`) and, for an `x-bench-id`, in `GET /truth`
+// ({ id: { ttft, upload, n: [...] } }, forgotten once read).
+//
 // HTTP/1.1 on plain `net` sockets, not node:http: at 500 streams × 200 chunks/s node:http's
 // per-write cost made the server itself the limit (it offered 0.94 of the ideal tokens/s and
 // wrote chunks up to 34 ms late at p99). The chunks due at once for a stream go out in one
@@ -21,6 +30,14 @@ const TTFT = Number(ttft);
 const ITL = Number(itl);
 const TOKENS = Number(tokens);
 const epoch = () => performance.timeOrigin + performance.now();
+const PER_EVENT = Math.max(1, Number(process.env.TOKENS_PER_EVENT ?? 1));
+const FIRST_BYTES = Number(process.env.FIRST_EVENT_BYTES ?? 0);
+/** Whether the events carry the part F fields (x_n, x_truth); part C's stay as they were. */
+const CONTEXT_MODE = process.env.TOKENS_PER_EVENT !== undefined || FIRST_BYTES > 0;
+/** Per `x-bench-id`: the request's TTFT truth and its events' token counts. */
+let truth = {};
+/** Bodies of POSTs since the last `GET /bodies`: count, bytes, fewest and most words, bad ones. */
+let bodies = { n: 0, minBytes: 0, maxBytes: 0, minWords: 0, maxWords: 0, bad: 0 };
 
 /** Write stamps of the token chunks of requests that carried an `x-bench-id`. */
 let stamps = {};
@@ -32,6 +49,19 @@ let streams = 0;
 let streamMs = 0;
 /** A token chunk up to its stamps: only `x_due` and `x_sent` change from chunk to chunk. */
 const CHUNK_HEAD = `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: ' tok' } }] }).slice(0, -1)},"x_due":`;
+/** One HTTP chunk of `text` (ASCII: its length in characters is its length in bytes). */
+const httpChunk = (text) => `${text.length.toString(16)}\r\n${text}\r\n`;
+
+/** An event's content: `k` tokens (' tok' each), padded with more to `bytes` when asked. */
+const contentOf = (k, bytes) => ' tok'.repeat(Math.max(k, Math.ceil(bytes / 4)));
+/** A part F event up to its stamps. */
+const eventHead = (k, bytes) =>
+  `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: contentOf(k, bytes) } }] }).slice(0, -1)},"x_n":${k},"x_due":`;
+const EVENT_HEAD = eventHead(PER_EVENT, 0);
+const FIRST_HEAD = eventHead(PER_EVENT, FIRST_BYTES);
+/** The 1 MB event up to its stamps as an HTTP chunk, encoded once. */
+const FIRST_CHUNK = Buffer.from(httpChunk(FIRST_HEAD));
+
 /** The finish chunk, the usage chunk and [DONE], written together as they are due together. */
 const TAIL = [
   { choices: [{ index: 0, delta: {}, finish_reason: 'length' }] },
@@ -43,8 +73,26 @@ const TAIL = [
 const SSE_HEAD =
   'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n';
 
-/** One HTTP chunk of `text` (ASCII: its length in characters is its length in bytes). */
-const httpChunk = (text) => `${text.length.toString(16)}\r\n${text}\r\n`;
+/** Checks a POST's body (JSON with messages or a prompt) and counts its last message's words. */
+function checkBody(body) {
+  let words = -1;
+  try {
+    const request = JSON.parse(body.toString('utf8'));
+    const text = request.messages?.at(-1)?.content ?? request.prompt;
+    if (typeof text === 'string') words = text === '' ? 0 : text.split(' ').length;
+  } catch {}
+  const b = bodies;
+  if (words < 0) {
+    b.bad++;
+    return false;
+  }
+  b.minBytes = b.n === 0 ? body.length : Math.min(b.minBytes, body.length);
+  b.maxBytes = Math.max(b.maxBytes, body.length);
+  b.minWords = b.n === 0 ? words : Math.min(b.minWords, words);
+  b.maxWords = Math.max(b.maxWords, words);
+  b.n++;
+  return true;
+}
 
 function quantile(sorted, q) {
   return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
@@ -73,10 +121,11 @@ function latenessReport() {
 }
 
 /** Streams one answer on `socket`; calls `done` after its last chunk. */
-function stream(socket, id, done) {
+function stream(socket, id, arrival, upload, done) {
   const kept = typeof id === 'string' ? [] : undefined;
   if (kept !== undefined) stamps[id] = kept;
-  const arrival = epoch();
+  const told = typeof id === 'string' && CONTEXT_MODE ? { ttft: Number.NaN, upload, n: [] } : undefined;
+  if (told !== undefined) truth[id] = told;
   // Headers go out now, as an SSE server's do, not with the first token.
   socket.write(SSE_HEAD);
   let i = 0;
@@ -87,10 +136,34 @@ function stream(socket, id, done) {
     const now = epoch();
     let out = '';
     for (let due = first + i * ITL; due <= now && i < TOKENS; due = first + i * ITL) {
-      out += httpChunk(`${CHUNK_HEAD}${due},"x_sent":${now}}\n\n`);
+      if (CONTEXT_MODE) {
+        // K tokens per event (the last may have fewer); the first says the request's TTFT truth.
+        const k = Math.min(PER_EVENT, TOKENS - i);
+        if (i === 0 && FIRST_BYTES > 0) {
+          // The large event's bytes were encoded once, at start-up: its own HTTP chunk, then its
+          // stamps in the next, in one writev, so its write stamp is not a megabyte's encoding early.
+          socket.cork();
+          socket.write(FIRST_CHUNK);
+          socket.write(
+            httpChunk(`${due},"x_sent":${now},"x_truth":${now - arrival},"x_upload":${upload}}\n\n`),
+          );
+          socket.uncork();
+        } else {
+          const head = i === 0 ? FIRST_HEAD : k === PER_EVENT ? EVENT_HEAD : eventHead(k, 0);
+          const extra = i === 0 ? `,"x_truth":${now - arrival},"x_upload":${upload}` : '';
+          out += httpChunk(`${head}${due},"x_sent":${now}${extra}}\n\n`);
+        }
+        if (told !== undefined) {
+          if (i === 0) told.ttft = now - arrival;
+          told.n.push(k);
+        }
+        i += k;
+      } else {
+        out += httpChunk(`${CHUNK_HEAD}${due},"x_sent":${now}}\n\n`);
+        i++;
+      }
       kept?.push(now);
       if (late.length < MAX_LATE) late.push(now - due);
-      i++;
     }
     if (i >= TOKENS) {
       socket.write(`${out}${httpChunk(TAIL)}0\r\n\r\n`);
@@ -103,7 +176,7 @@ function stream(socket, id, done) {
     if (out !== '') socket.write(out);
     socket.timer = setTimeout(send, Math.max(0, first + i * ITL - epoch()));
   };
-  socket.timer = setTimeout(send, TTFT);
+  socket.timer = setTimeout(send, Math.max(0, first - epoch()));
 }
 
 /** Parses the head at the start of `text` (up to its blank line): method, path, lowercase headers. */
@@ -131,15 +204,28 @@ const server = createServer({ noDelay: true }, (socket) => {
       const { method, path, headers } = parseHead(input.toString('latin1', 0, end));
       const length = Number(headers['content-length'] ?? 0);
       if (input.length < end + 4 + length) return;
+      // The whole request is here: its clock starts now, before its body is checked.
+      const complete = epoch();
+      const firstByte = socket.firstByte ?? complete;
+      socket.firstByte = undefined;
+      const body = input.subarray(end + 4, end + 4 + length);
       input = input.subarray(end + 4 + length);
       if (method === 'GET' && path === '/stamps') {
         json(socket, stamps);
         stamps = {};
       } else if (method === 'GET' && path === '/lateness') {
         json(socket, latenessReport());
+      } else if (method === 'GET' && path === '/truth') {
+        json(socket, truth);
+        truth = {};
+      } else if (method === 'GET' && path === '/bodies') {
+        json(socket, bodies);
+        bodies = { n: 0, minBytes: 0, maxBytes: 0, minWords: 0, maxWords: 0, bad: 0 };
+      } else if (method === 'POST' && !checkBody(body)) {
+        socket.write('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n');
       } else if (method === 'POST') {
         busy = true;
-        stream(socket, headers['x-bench-id'], () => {
+        stream(socket, headers['x-bench-id'], complete, complete - firstByte, () => {
           busy = false;
           next();
         });
@@ -150,6 +236,8 @@ const server = createServer({ noDelay: true }, (socket) => {
     }
   };
   socket.on('data', (data) => {
+    // When the request now being read began to arrive (its upload time is in its truth).
+    if (input.length === 0 && socket.firstByte === undefined) socket.firstByte = epoch();
     input = input.length === 0 ? data : Buffer.concat([input, data]);
     next();
   });

@@ -144,9 +144,16 @@ function promptText(step: ChatStep): string {
  * Prepares one step of a scenario against the test's target and defaults.
  * A templated step is compiled for every iteration, so this builds each
  * object once, without spreads (they showed as a third of a chat iteration's
- * own CPU with the garbage they left).
+ * own CPU with the garbage they left). `inputTokens`, when the caller knows
+ * the prompt's count (a synthetic prompt is exact by construction), is the
+ * record's client count instead of tokenizing the prompt on every request.
  */
-export function compileStep(step: Step, index: number, defaults: Defaults): CompiledStep {
+export function compileStep(
+  step: Step,
+  index: number,
+  defaults: Defaults,
+  inputTokens?: number,
+): CompiledStep {
   if ('chat' in step) {
     const s = step.chat;
     const endpoint = endpointOf(defaults.target, '/chat/completions');
@@ -163,10 +170,10 @@ export function compileStep(step: Step, index: number, defaults: Defaults): Comp
       maxRedirects: s.max_redirects ?? defaults.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
       expectStatus: undefined,
       stream: s.stream,
-      inputTokensClient: undefined,
+      inputTokensClient: inputTokens,
       inputTokensPending: undefined,
     };
-    return withPromptCount(compiled, promptText(s));
+    return inputTokens === undefined ? withPromptCount(compiled, promptText(s)) : compiled;
   }
   if ('completion' in step) {
     const s = step.completion;
@@ -184,10 +191,10 @@ export function compileStep(step: Step, index: number, defaults: Defaults): Comp
       maxRedirects: s.max_redirects ?? defaults.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
       expectStatus: undefined,
       stream: s.stream,
-      inputTokensClient: undefined,
+      inputTokensClient: inputTokens,
       inputTokensPending: undefined,
     };
-    return withPromptCount(compiled, s.prompt ?? '');
+    return inputTokens === undefined ? withPromptCount(compiled, s.prompt ?? '') : compiled;
   }
   const s = step.http;
   const endpoint = endpointOf(defaults.target, s.url);

@@ -38,15 +38,20 @@ export function namedStep(step: Step, index: number): Step {
   return { [kind]: { ...body, name: `${kind}:${index}` } } as unknown as Step;
 }
 
-/** Adds a synthetic prompt (and its group's shared prefix, and drawn max_tokens) to a model step body. */
+/**
+ * Adds a synthetic prompt (and its group's shared prefix, and drawn max_tokens) to a model step body.
+ * `tokens` is the prompt's count as the client's tokenizer counts it, known by construction when the
+ * step gives no messages or prompt of its own (else undefined, and the prompt is counted).
+ */
 export function withSynthetic(
   kind: 'chat' | 'completion',
   body: StepBody,
   synth: PromptSynth,
   rng: Rng,
   trace?: TraceRow,
-): StepBody {
+): { body: StepBody; tokens: number | undefined } {
   const p = synth.draw(rng, trace);
+  const prefix = p.prefix === undefined ? 0 : synth.prefixTokens;
   const out: StepBody = { ...body };
   if (p.maxTokens !== undefined) out.max_tokens = p.maxTokens;
   if (kind === 'chat') {
@@ -56,13 +61,15 @@ export function withSynthetic(
       ...given,
       { role: 'user', content: p.text },
     ];
-  } else {
-    const parts = [p.prefix, body.prompt as string | undefined, p.text].filter(
-      (x) => x !== undefined && x !== '',
-    );
-    out.prompt = parts.join(' ');
+    // Messages are counted joined by '\n', a token of its own between two words.
+    const tokens = given.length > 0 ? undefined : p.tokens + (prefix > 0 ? prefix + 1 : 0);
+    return { body: out, tokens };
   }
-  return out;
+  const own = body.prompt as string | undefined;
+  const parts = [p.prefix, own, p.text].filter((x) => x !== undefined && x !== '');
+  out.prompt = parts.join(' ');
+  // Words joined by spaces: each word after a space is still one token.
+  return { body: out, tokens: own !== undefined && own !== '' ? undefined : p.tokens + prefix };
 }
 
 export class PreparedStep {
@@ -76,9 +83,11 @@ export class PreparedStep {
   private readonly templatedHeaders: boolean;
   /** Built once when neither templates nor synthesis vary it. */
   private readonly fixed: CompiledStep | undefined;
+  private readonly defaults: Defaults;
 
   constructor(step: Step, index: number, defaults: Defaults, seed: number) {
     this.index = index;
+    this.defaults = defaults;
     this.kind = kindOf(step);
     const body = (step as Record<string, StepBody>)[this.kind] as StepBody;
     this.name =
@@ -104,17 +113,26 @@ export class PreparedStep {
    */
   build(scope: TemplateScope): Step | CompiledStep {
     if (this.fixed !== undefined) return this.fixed;
-    let body = this.templated.render(scope) as StepBody;
+    const body = this.templated.render(scope) as StepBody;
     if (this.templatedHeaders) checkRenderedHeaders(body.headers);
-    if (this.synth !== undefined && this.kind !== 'http')
-      body = withSynthetic(this.kind, body, this.synth, scope.rng, scope.trace);
-    return { [this.kind]: body } as unknown as Step;
+    if (this.synth === undefined || this.kind === 'http') return { [this.kind]: body } as unknown as Step;
+    const drawn = withSynthetic(this.kind, body, this.synth, scope.rng, scope.trace);
+    const step = { [this.kind]: drawn.body } as unknown as Step;
+    if (drawn.tokens === undefined) return step;
+    // Compiled here with the prompt's known count: tokenizing a 128K-token prompt on every
+    // request held the worker's event loop for hundreds of ms, late for every stream it read.
+    // A step that cannot be compiled goes on as it is, to fail where every step does.
+    try {
+      return compileStep(step, this.index, this.defaults, drawn.tokens);
+    } catch {
+      return step;
+    }
   }
 }
 
 /**
  * A rendered header value with CR, LF or NUL could never be sent: the step fails
- * with `check_failed` naming the header, instead of a `connection` error.
+ * with `script_error` naming the header, instead of a `connection` error.
  */
 function checkRenderedHeaders(headers: unknown): void {
   if (headers === null || typeof headers !== 'object') return;

@@ -19,6 +19,23 @@ describe('prompt synthesis', () => {
     }
   });
 
+  it('builds prompts word for word from the corpus as they wrap round it, 128K tokens exact', () => {
+    const CORPUS = 1 << 16; // prompt-synth's corpus, in words
+    const synth = new PromptSynth({ prompt_tokens: 1 }, 11);
+    const corpus = synth.text(CORPUS, () => 0).split(' ');
+    expect(corpus).toHaveLength(CORPUS);
+    for (const r of [0, 0.5, 0.99999]) {
+      const offset = Math.floor(r * CORPUS);
+      for (const n of [1, 2, 1000, CORPUS - 1, CORPUS, CORPUS + 1, 131_072, 200_001]) {
+        const words = synth.text(n, () => r).split(' ');
+        expect(words.length, `${n} words from ${offset}`).toBe(n);
+        const wrong = words.findIndex((w, i) => w !== corpus[(offset + i) % CORPUS]);
+        expect(wrong, `${n} words from ${offset}`).toBe(-1);
+      }
+    }
+    expect(encode(synth.text(131_072, () => 0.75)).length).toBe(131_072);
+  });
+
   it('draws lengths from a distribution, deterministically under the seed', () => {
     const spec = {
       prompt_tokens: { dist: 'lognormal' as const, median: 300, sigma: 0.6 },

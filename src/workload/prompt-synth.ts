@@ -3,8 +3,9 @@
  * Synthetic prompts of an exact length in tokens. Every word of the
  * vocabulary is one gpt-tokenizer token with and without a leading space, and
  * o200k's pre-tokenizer splits text at spaces, so N space-separated words are
- * exactly N tokens. A seeded corpus of words is built once; a prompt is a
- * slice of it at a random offset (one array join per request, no tokenizing).
+ * exactly N tokens. A seeded corpus of words is built and joined once; a
+ * prompt is a substring of it at a random offset (wrapping round it), so a
+ * 128K-token prompt costs no per-word work on the worker's event loop.
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
@@ -110,16 +111,29 @@ function countSampler(count: TokenCount): { sample: CountSampler; file?: string;
 
 /** Draws synthetic prompts for one step; deterministic under the seed and the caller's random source. */
 export class PromptSynth {
-  private readonly corpus: string[];
+  /** The corpus's words joined by single spaces. */
+  private readonly joined: string;
+  /** Where word i starts in {@link joined}; entry CORPUS_WORDS is one past its end. */
+  private readonly starts: Uint32Array;
   private readonly prefixes: string[];
+  /** Tokens of each group's shared prefix (0 without one). */
+  readonly prefixTokens: number;
   private readonly prompt: ReturnType<typeof countSampler>;
   private readonly max: ReturnType<typeof countSampler> | undefined;
 
   constructor(spec: SyntheticSpec, seed: number) {
     const rng = createRng(deriveSeed(seed, 0x5e7));
     const v = SYNTH_VOCABULARY;
-    this.corpus = Array.from({ length: CORPUS_WORDS }, () => v[Math.floor(rng() * v.length)] as string);
+    const corpus = Array.from({ length: CORPUS_WORDS }, () => v[Math.floor(rng() * v.length)] as string);
+    this.joined = corpus.join(' ');
+    this.starts = new Uint32Array(CORPUS_WORDS + 1);
+    for (let i = 0, at = 0; i < CORPUS_WORDS; i++) {
+      this.starts[i] = at;
+      at += (corpus[i] as string).length + 1;
+    }
+    this.starts[CORPUS_WORDS] = this.joined.length + 1;
     const prefix = spec.shared_prefix;
+    this.prefixTokens = prefix === undefined ? 0 : prefix.tokens;
     this.prefixes =
       prefix === undefined
         ? []
@@ -133,9 +147,16 @@ export class PromptSynth {
 
   /** `tokens` words from `offset`, wrapping around the corpus. */
   private slice(offset: number, tokens: number): string {
-    const words = new Array<string>(tokens);
-    for (let i = 0; i < tokens; i++) words[i] = this.corpus[(offset + i) % CORPUS_WORDS] as string;
-    return words.join(' ');
+    const { joined, starts } = this;
+    /** Words [from, to) of the corpus, without the space after the last. */
+    const words = (from: number, to: number) =>
+      joined.slice(starts[from] as number, (starts[to] as number) - 1);
+    if (offset + tokens <= CORPUS_WORDS) return words(offset, offset + tokens);
+    const parts = [words(offset, CORPUS_WORDS)];
+    let left = tokens - (CORPUS_WORDS - offset);
+    for (; left >= CORPUS_WORDS; left -= CORPUS_WORDS) parts.push(joined);
+    if (left > 0) parts.push(words(0, left));
+    return parts.join(' ');
   }
 
   /** A prompt of exactly `tokens` tokens from the corpus at a position drawn from `rng`. */
