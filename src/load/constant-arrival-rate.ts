@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { ArrivalSchema } from './arrival-process.js';
 import { runArrivals, vuPool } from './arrival-runner.js';
-import type { Executor } from './executor.js';
+import type { Executor, ExecutorEntry } from './executor.js';
 import { boundError, bounds, loadCommon, maxVus, needsBound, positiveNumber } from './load-fields.js';
 import { arrivalTimes, type ProfilePoint, planSeries } from './rate-profile.js';
 import { waitFor } from './wait.js';
@@ -78,3 +78,10 @@ export const ConstantArrivalRate = {
     if (load.duration !== undefined) await waitFor(start + load.duration - ctx.clock(), ctx.stop);
   },
 } satisfies Executor<ConstantArrivalRateLoad>;
+
+/** Its entry in the executor list (load/executors.ts). */
+export const constantArrivalRateEntry: ExecutorEntry<typeof ConstantArrivalRateSchema> = {
+  name: 'constant-arrival-rate',
+  schema: ConstantArrivalRateSchema,
+  executor: () => ConstantArrivalRate,
+};

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { DistributionSchema } from '../random/index.js';
 // The file, not workload/index: the workload imports config, which imports these schemas (a cycle).
 import { ThinkTime } from '../workload/think-time.js';
-import { type Executor, localCounter, WHOLE } from './executor.js';
+import { type Executor, type ExecutorEntry, localCounter, WHOLE } from './executor.js';
 import { durationCap, loadCommon, nonNegativeNumber } from './load-fields.js';
 import { planSeries, vuTargets } from './rate-profile.js';
 import { endOf, oneOfStagesOrShape, stagedFields, stagedSchedule, stageSpans } from './staged.js';
@@ -98,3 +98,10 @@ export const RampingVus = {
     await within(users, start + end - ctx.clock(), ctx.stop);
   },
 } satisfies Executor<RampingVusLoad>;
+
+/** Its entry in the executor list (load/executors.ts). */
+export const rampingVusEntry: ExecutorEntry<typeof RampingVusSchema> = {
+  name: 'ramping-vus',
+  schema: RampingVusSchema,
+  executor: () => RampingVus,
+};

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { runArrivals, vuPool } from './arrival-runner.js';
-import type { Executor, IterationData } from './executor.js';
+import type { Executor, ExecutorEntry, IterationData } from './executor.js';
 import { durationCap, durationMs, loadCommon, maxVus, positiveInt, positiveNumber } from './load-fields.js';
 import { loadTrace, type Trace } from './trace-file.js';
 import { waitFor } from './wait.js';
@@ -117,3 +117,10 @@ export function traceExecutor(trace: Trace) {
 export function readTrace(load: TraceLoad): Trace {
   return loadTrace(load.file, load.format);
 }
+
+/** Its entry in the executor list (load/executors.ts). */
+export const traceEntry: ExecutorEntry<typeof TraceSchema> = {
+  name: 'trace',
+  schema: TraceSchema,
+  executor: (load) => traceExecutor(readTrace(load)),
+};
