@@ -127,7 +127,11 @@ export const Sweep = {
           load.arrival,
           deriveSeed(seed, n),
         );
-        await runArrivals(ctx, { times, startMs: t0, free, iterationBase: base, track });
+        // This segment runs the whole sweep: every arrival, not one segment's share of them.
+        await runArrivals(
+          { ...ctx, segment: WHOLE },
+          { times, startMs: t0, free, iterationBase: base, track },
+        );
         base += times.length;
         await waitFor(end - ctx.clock(), ctx.stop);
       } else {
