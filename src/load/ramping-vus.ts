@@ -77,14 +77,16 @@ export const RampingVus = {
     const segment = ctx.segment ?? WHOLE;
     const claim = ctx.claimIteration ?? localCounter();
     const start = ctx.clock();
+    // Set when run returns: a timer may fire before the clock reads the end, and no VU may start after it.
+    let ended = false;
 
     const user = async (vu: number): Promise<void> => {
       const think = load.think_time === undefined ? undefined : new ThinkTime(load.think_time, seed, vu);
       for (const interval of activeIntervals(targets, end, vu)) {
         await waitFor(start + interval.fromMs - ctx.clock(), ctx.stop);
-        if (ctx.stop.aborted) return;
+        if (ctx.stop.aborted || ended) return;
         ctx.vuActive?.(1);
-        while (!ctx.stop.aborted && ctx.clock() - start < interval.toMs) {
+        while (!ctx.stop.aborted && !ended && ctx.clock() - start < interval.toMs) {
           await ctx.runIteration(vu, claim(), ctx.clock());
           if (think !== undefined) await think.pause(ctx.stop);
         }
@@ -96,6 +98,7 @@ export const RampingVus = {
     // Resolves at the end of the plan; an iteration still running belongs to the graceful stop.
     const users = Promise.all(mine.map((vu) => user(vu)));
     await within(users, start + end - ctx.clock(), ctx.stop);
+    ended = true;
   },
 } satisfies Executor<RampingVusLoad>;
 
