@@ -99,8 +99,13 @@ export interface ExecutionPlan {
 }
 
 /**
- * A load model. `run` resolves once it will start no more iterations; the
- * engine then lets in-flight ones finish within the graceful stop.
+ * A load model. `run` runs what `plan` says (its count exactly; an open
+ * model's arrivals at their times), only its segment's share (arrival or VU
+ * `i` in segment `i % count`), and resolves once it will start no more
+ * iterations: at the end of its plan or soon after `stop` aborts, without
+ * waiting for in-flight iterations (the engine's graceful stop does) and
+ * starting none after. An arrival finding every VU busy is `dropped` at its
+ * time. Checked for every executor by load/executors.test.ts.
  */
 export interface Executor<L extends LoadSection = Load> {
   readonly name: L['executor'];
