@@ -60,7 +60,10 @@ export const ConstantArrivalRate = {
   plan(load) {
     return {
       durationMs: load.duration,
-      iterations: plannedArrivals(load),
+      // Evenly spaced arrivals are counted ahead; a Poisson or gamma count depends on the seed
+      // (the plan has none), so it is known only when `iterations` alone bounds it.
+      iterations:
+        load.arrival === 'constant' || load.duration === undefined ? plannedArrivals(load) : undefined,
       maxConcurrency: load.max_vus,
       ...(load.duration !== undefined
         ? { offered: { unit: 'iterations_per_s' as const, series: planSeries(profile(load)) } }
