@@ -374,6 +374,7 @@ function expectOnSchedule(run: Outcome, times: Float64Array): void {
 }
 
 it('the list is the config: every listed executor parses, an unknown one is told every name', () => {
+  expect(new Set(EXECUTORS.map((e) => e.name)).size, 'a name listed twice').toBe(EXECUTORS.length);
   expect(Object.keys(CASES).sort()).toEqual(EXECUTORS.map((e) => e.name).sort());
   for (const entry of EXECUTORS) expect(loadOf(entry.name, CASES[entry.name].load).executor).toBe(entry.name);
   expect(() => loadOf('nope', {})).toThrow(
@@ -391,6 +392,11 @@ describe.each(EXECUTORS.map((e) => [e.name, CASES[e.name]] as const))('executor 
     expect(run.mostInFlight).toBeLessThanOrEqual(run.plan.maxConcurrency);
     const times = plannedTimes(c, load);
     if (times !== undefined) expectOnSchedule(run, times);
+    // A planned count holds whatever the seed (the plan is made without one).
+    const arrivals = lookupExecutor(load).arrivals;
+    if (run.plan.iterations !== undefined && arrivals !== undefined) {
+      for (const seed of [1, 2, 3, 4, 5]) expect(arrivals(load, seed).length).toBe(run.plan.iterations);
+    }
     const returnedAfter = (run.returned[0] as number) - run.startMs;
     if (c.timeBound) {
       expect(run.plan.durationMs).toBeDefined();
