@@ -6,16 +6,7 @@
  */
 import { z } from 'zod';
 import { parseThreshold, parseThresholdMetric } from '../analysis/index.js';
-import {
-  ConstantArrivalRateSchema,
-  ConstantVusSchema,
-  PerVuIterationsSchema,
-  RampingArrivalRateSchema,
-  RampingVusSchema,
-  SharedIterationsSchema,
-  SweepSchema,
-  TraceSchema,
-} from '../load/index.js';
+import { executorSchemas, unknownExecutorMessage } from '../load/index.js';
 import { SloSchema } from '../metrics/index.js';
 import { MockProfileSchema } from '../sim/index.js';
 import { durationMs } from './duration.js';
@@ -165,24 +156,10 @@ function checkScenarios(scenarios: readonly { name: string; weight: number }[], 
   }
 }
 
-/** Every executor keeps its schema beside it in load/ (as k6 keeps config beside the executor). */
-export const LoadSchema = z.discriminatedUnion(
-  'executor',
-  [
-    ConstantVusSchema,
-    ConstantArrivalRateSchema,
-    RampingArrivalRateSchema,
-    RampingVusSchema,
-    PerVuIterationsSchema,
-    SharedIterationsSchema,
-    TraceSchema,
-    SweepSchema,
-  ],
-  {
-    error:
-      'expected executor "constant-vus", "constant-arrival-rate", "ramping-arrival-rate", "ramping-vus", "per-vu-iterations", "shared-iterations", "trace" or "sweep"',
-  },
-);
+/** Owned by load/: one schema per executor of its list (load/executors.ts), as k6 keeps config beside the executor. */
+export const LoadSchema = z.discriminatedUnion('executor', executorSchemas, {
+  error: unknownExecutorMessage(),
+});
 
 const ThresholdEntry = z.union([
   z.string(),

@@ -2,7 +2,8 @@
  * @module load/arrival-runner
  * Starts precomputed arrivals at their times (open models): whatever the
  * target's latency, an arrival finding every VU of its segment busy is
- * dropped and counted, never queued or delayed (no coordinated omission).
+ * dropped and counted, never queued or delayed (no coordinated omission);
+ * an aborted stop ends it at once, however far off the next arrival is.
  */
 import type { ExecutorContext, IterationData, Segment } from './executor.js';
 import { WHOLE } from './executor.js';
@@ -57,9 +58,17 @@ export function runArrivals(
   let started = 0;
   let dropped = 0;
   return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    // The stop ends the wait for the next arrival, however far off it is (a slow trace, a low rate).
+    const finish = (): void => {
+      clearTimeout(timer);
+      ctx.stop.removeEventListener('abort', finish);
+      resolve({ started, dropped });
+    };
+    ctx.stop.addEventListener('abort', finish, { once: true });
     const tick = (): void => {
       if (ctx.stop.aborted) {
-        resolve({ started, dropped });
+        finish();
         return;
       }
       const now = ctx.clock() - startMs;
@@ -84,14 +93,14 @@ export function runArrivals(
         next += segment.count;
       }
       if (next >= times.length) {
-        resolve({ started, dropped });
+        finish();
         return;
       }
       // Timers fire late, by 1-2 ms and now and then more on a busy machine: wake early and
       // finish the wait on setImmediate (I/O keeps flowing between turns), so an arrival
       // leaves within a fraction of a millisecond of its time.
       const delay = startMs + (times[next] as number) - ctx.clock();
-      if (delay > EARLY_WAKE_MS + 1) setTimeout(tick, Math.floor(delay) - EARLY_WAKE_MS);
+      if (delay > EARLY_WAKE_MS + 1) timer = setTimeout(tick, Math.floor(delay) - EARLY_WAKE_MS);
       else setImmediate(tick);
     };
     tick();

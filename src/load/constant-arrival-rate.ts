@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { ArrivalSchema } from './arrival-process.js';
 import { runArrivals, vuPool } from './arrival-runner.js';
-import type { Executor } from './executor.js';
+import type { Executor, ExecutorEntry } from './executor.js';
 import { boundError, bounds, loadCommon, maxVus, needsBound, positiveNumber } from './load-fields.js';
 import { arrivalTimes, type ProfilePoint, planSeries } from './rate-profile.js';
 import { waitFor } from './wait.js';
@@ -60,7 +60,10 @@ export const ConstantArrivalRate = {
   plan(load) {
     return {
       durationMs: load.duration,
-      iterations: plannedArrivals(load),
+      // Evenly spaced arrivals are counted ahead; a Poisson or gamma count depends on the seed
+      // (the plan has none), so it is known only when `iterations` alone bounds it.
+      iterations:
+        load.arrival === 'constant' || load.duration === undefined ? plannedArrivals(load) : undefined,
       maxConcurrency: load.max_vus,
       ...(load.duration !== undefined
         ? { offered: { unit: 'iterations_per_s' as const, series: planSeries(profile(load)) } }
@@ -78,3 +81,10 @@ export const ConstantArrivalRate = {
     if (load.duration !== undefined) await waitFor(start + load.duration - ctx.clock(), ctx.stop);
   },
 } satisfies Executor<ConstantArrivalRateLoad>;
+
+/** Its entry in the executor list (load/executors.ts). */
+export const constantArrivalRateEntry: ExecutorEntry<typeof ConstantArrivalRateSchema> = {
+  name: 'constant-arrival-rate',
+  schema: ConstantArrivalRateSchema,
+  executor: () => ConstantArrivalRate,
+};

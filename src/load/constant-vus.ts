@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { DistributionSchema } from '../random/index.js';
-import type { Executor, ExecutorContext } from './executor.js';
+import type { Executor, ExecutorContext, ExecutorEntry } from './executor.js';
 import { boundError, bounds, loadCommon, needsBound, positiveInt } from './load-fields.js';
 import { claimingLoop, runUsers } from './users.js';
 
@@ -52,3 +52,10 @@ export const ConstantVus = {
 } satisfies Executor<ConstantVusLoad>;
 
 export type { ExecutorContext };
+
+/** Its entry in the executor list (load/executors.ts). */
+export const constantVusEntry: ExecutorEntry<typeof ConstantVusSchema> = {
+  name: 'constant-vus',
+  schema: ConstantVusSchema,
+  executor: () => ConstantVus,
+};

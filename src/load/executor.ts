@@ -3,6 +3,7 @@
  * The contract every load model fulfils: when to start iterations. What an
  * iteration sends is the workload's business, not the executor's.
  */
+import type { z } from 'zod';
 import type { Load } from '../config/index.js';
 import type { StageMeasurement, StageSpan } from '../metrics/index.js';
 import type { Clock } from '../protocols/index.js';
@@ -69,6 +70,24 @@ export function localCounter(): () => number {
   return () => next++;
 }
 
+/** What every load section has: the name of its executor. */
+export interface LoadSection {
+  executor: string;
+}
+
+/**
+ * One executor of the list in load/executors.ts, the only place executors are
+ * named: the `executor:` value a test uses, the zod schema of its load section
+ * (the config's `load` union is made of these), and the executor for a parsed
+ * section. Built-in executors and, later, plugins register the same way.
+ */
+export interface ExecutorEntry<S extends z.ZodType<LoadSection> = z.ZodType<LoadSection>> {
+  readonly name: z.output<S>['executor'];
+  readonly schema: S;
+  /** The executor of a parsed section; reads what it needs once, before the run (a trace file). */
+  executor(load: z.output<S>): Executor<z.output<S>>;
+}
+
 /** What a load model will do, known before it runs. */
 export interface ExecutionPlan {
   /** Planned duration in ms, when bounded by time. */
@@ -86,10 +105,15 @@ export interface ExecutionPlan {
 }
 
 /**
- * A load model. `run` resolves once it will start no more iterations; the
- * engine then lets in-flight ones finish within the graceful stop.
+ * A load model. `run` runs what `plan` says (its count exactly; an open
+ * model's arrivals at their times), only its segment's share (arrival or VU
+ * `i` in segment `i % count`), and resolves once it will start no more
+ * iterations: at the end of its plan or soon after `stop` aborts, without
+ * waiting for in-flight iterations (the engine's graceful stop does) and
+ * starting none after. An arrival finding every VU busy is `dropped` at its
+ * time. Checked for every executor by load/executors.test.ts.
  */
-export interface Executor<L extends Load = Load> {
+export interface Executor<L extends LoadSection = Load> {
   readonly name: L['executor'];
   plan(load: L): ExecutionPlan;
   /**

@@ -2,19 +2,13 @@
  * @module load
  * Load models (executors): when iterations start. Each executor's schedule is
  * a pure plan (arrival times, VU count over time) that the engine slices
- * into segments; each keeps its zod schema beside it.
+ * into segments; each keeps its zod schema beside it and has one line in the
+ * list (load/executors.ts) that the config's `load` union and the lookup derive from.
  */
 import { ConfigError } from '../config/errors.js';
 import type { Load } from '../config/index.js';
-import { ConstantArrivalRate } from './constant-arrival-rate.js';
-import { ConstantVus } from './constant-vus.js';
 import type { ExecutionPlan, Executor, ExecutorContext, IterationData, Segment } from './executor.js';
-import { PerVuIterations } from './per-vu-iterations.js';
-import { RampingArrivalRate } from './ramping-arrival-rate.js';
-import { RampingVus } from './ramping-vus.js';
-import { SharedIterations } from './shared-iterations.js';
-import { Sweep } from './sweep.js';
-import { readTrace, traceExecutor } from './trace.js';
+import { lookupExecutor } from './executors.js';
 
 export { type Arrival, ArrivalSchema, sampleGamma, unitGaps } from './arrival-process.js';
 export { BACK_OFF_MAX_MS, backOffMs, ScriptBackOff } from './back-off.js';
@@ -26,7 +20,14 @@ export {
   plannedArrivals,
 } from './constant-arrival-rate.js';
 export { ConstantVus, ConstantVusSchema } from './constant-vus.js';
-export { localCounter, WHOLE } from './executor.js';
+export { type ExecutorEntry, type LoadSection, localCounter, WHOLE } from './executor.js';
+export {
+  EXECUTORS,
+  type ExecutorName,
+  executorSchemas,
+  lookupExecutor,
+  unknownExecutorMessage,
+} from './executors.js';
 export { PerVuIterations, PerVuIterationsSchema } from './per-vu-iterations.js';
 export {
   RampingArrivalRate,
@@ -100,22 +101,5 @@ export function bindExecutor<L extends Load>(executor: Executor<L>, load: L): Bo
 
 /** The executor of a load section with its plan (a trace is read here, once). */
 export function executorFor(load: Load): BoundExecutor {
-  switch (load.executor) {
-    case 'constant-vus':
-      return bindExecutor(ConstantVus, load);
-    case 'constant-arrival-rate':
-      return bindExecutor(ConstantArrivalRate, load);
-    case 'ramping-arrival-rate':
-      return bindExecutor(RampingArrivalRate, load);
-    case 'ramping-vus':
-      return bindExecutor(RampingVus, load);
-    case 'per-vu-iterations':
-      return bindExecutor(PerVuIterations, load);
-    case 'shared-iterations':
-      return bindExecutor(SharedIterations, load);
-    case 'trace':
-      return bindExecutor(traceExecutor(readTrace(load)), load);
-    case 'sweep':
-      return bindExecutor(Sweep, load);
-  }
+  return bindExecutor(lookupExecutor(load), load);
 }

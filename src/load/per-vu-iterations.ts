@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { DistributionSchema } from '../random/index.js';
-import type { Executor } from './executor.js';
+import type { Executor, ExecutorEntry } from './executor.js';
 import { durationCap, loadCommon, positiveInt } from './load-fields.js';
 import { betweenIterations, runUsers, thinkTimeOf } from './users.js';
 
@@ -40,3 +40,10 @@ export const PerVuIterations = {
     });
   },
 } satisfies Executor<PerVuIterationsLoad>;
+
+/** Its entry in the executor list (load/executors.ts). */
+export const perVuIterationsEntry: ExecutorEntry<typeof PerVuIterationsSchema> = {
+  name: 'per-vu-iterations',
+  schema: PerVuIterationsSchema,
+  executor: () => PerVuIterations,
+};

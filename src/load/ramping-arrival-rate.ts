@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { ArrivalSchema } from './arrival-process.js';
 import { runArrivals, vuPool } from './arrival-runner.js';
-import type { Executor } from './executor.js';
+import type { Executor, ExecutorEntry } from './executor.js';
 import { durationCap, loadCommon, maxVus, nonNegativeNumber } from './load-fields.js';
 import { arrivalTimes, planSeries } from './rate-profile.js';
 import { endOf, oneOfStagesOrShape, stagedFields, stagedSchedule, stageSpans } from './staged.js';
@@ -63,3 +63,10 @@ export const RampingArrivalRate = {
     await waitFor(start + endOf(profile) - ctx.clock(), ctx.stop);
   },
 } satisfies Executor<RampingArrivalRateLoad>;
+
+/** Its entry in the executor list (load/executors.ts). */
+export const rampingArrivalRateEntry: ExecutorEntry<typeof RampingArrivalRateSchema> = {
+  name: 'ramping-arrival-rate',
+  schema: RampingArrivalRateSchema,
+  executor: () => RampingArrivalRate,
+};

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { DistributionSchema } from '../random/index.js';
 // The file, not workload/index: the workload imports config, which imports these schemas (a cycle).
 import { ThinkTime } from '../workload/think-time.js';
-import { type Executor, localCounter, WHOLE } from './executor.js';
+import { type Executor, type ExecutorEntry, localCounter, WHOLE } from './executor.js';
 import { durationCap, loadCommon, nonNegativeNumber } from './load-fields.js';
 import { planSeries, vuTargets } from './rate-profile.js';
 import { endOf, oneOfStagesOrShape, stagedFields, stagedSchedule, stageSpans } from './staged.js';
@@ -78,14 +78,16 @@ export const RampingVus = {
     const segment = ctx.segment ?? WHOLE;
     const claim = ctx.claimIteration ?? localCounter();
     const start = ctx.clock();
+    // Set when run returns: a timer may fire before the clock reads the end, and no VU may start after it.
+    let ended = false;
 
     const user = async (vu: number): Promise<void> => {
       const think = load.think_time === undefined ? undefined : new ThinkTime(load.think_time, seed, vu);
       for (const interval of activeIntervals(targets, end, vu)) {
         await waitFor(start + interval.fromMs - ctx.clock(), ctx.stop);
-        if (ctx.stop.aborted) return;
+        if (ctx.stop.aborted || ended) return;
         ctx.vuActive?.(1);
-        while (!ctx.stop.aborted && ctx.clock() - start < interval.toMs) {
+        while (!ctx.stop.aborted && !ended && ctx.clock() - start < interval.toMs) {
           await ctx.runIteration(vu, claim(), ctx.clock());
           await betweenIterations(ctx, vu, ctx.stop);
           if (think !== undefined) await think.pause(ctx.stop);
@@ -98,5 +100,13 @@ export const RampingVus = {
     // Resolves at the end of the plan; an iteration still running belongs to the graceful stop.
     const users = Promise.all(mine.map((vu) => user(vu)));
     await within(users, start + end - ctx.clock(), ctx.stop);
+    ended = true;
   },
 } satisfies Executor<RampingVusLoad>;
+
+/** Its entry in the executor list (load/executors.ts). */
+export const rampingVusEntry: ExecutorEntry<typeof RampingVusSchema> = {
+  name: 'ramping-vus',
+  schema: RampingVusSchema,
+  executor: () => RampingVus,
+};

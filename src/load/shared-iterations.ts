@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { DistributionSchema } from '../random/index.js';
-import type { Executor } from './executor.js';
+import type { Executor, ExecutorEntry } from './executor.js';
 import { durationCap, loadCommon, positiveInt } from './load-fields.js';
 import { claimingLoop, runUsers } from './users.js';
 
@@ -37,3 +37,10 @@ export const SharedIterations = {
     await runUsers(ctx, load.vus, load.duration, claimingLoop(ctx, load.iterations, load.think_time, seed));
   },
 } satisfies Executor<SharedIterationsLoad>;
+
+/** Its entry in the executor list (load/executors.ts). */
+export const sharedIterationsEntry: ExecutorEntry<typeof SharedIterationsSchema> = {
+  name: 'shared-iterations',
+  schema: SharedIterationsSchema,
+  executor: () => SharedIterations,
+};

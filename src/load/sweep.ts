@@ -14,7 +14,7 @@ import { DistributionSchema, deriveSeed } from '../random/index.js';
 import { ThinkTime } from '../workload/think-time.js';
 import { ArrivalSchema } from './arrival-process.js';
 import { runArrivals, vuPool } from './arrival-runner.js';
-import { type Executor, type ExecutorContext, localCounter, WHOLE } from './executor.js';
+import { type Executor, type ExecutorContext, type ExecutorEntry, localCounter, WHOLE } from './executor.js';
 import { durationCap, durationMs, loadCommon, maxVus, positiveNumber } from './load-fields.js';
 import { arrivalTimes } from './rate-profile.js';
 import { nextSweepStep, type SweepResult } from './sweep-search.js';
@@ -129,7 +129,11 @@ export const Sweep = {
           load.arrival,
           deriveSeed(seed, n),
         );
-        await runArrivals(ctx, { times, startMs: t0, free, iterationBase: base, track });
+        // This segment runs the whole sweep: every arrival, not one segment's share of them.
+        await runArrivals(
+          { ...ctx, segment: WHOLE },
+          { times, startMs: t0, free, iterationBase: base, track },
+        );
         base += times.length;
         await waitFor(end - ctx.clock(), ctx.stop);
       } else {
@@ -143,3 +147,10 @@ export const Sweep = {
     }
   },
 } satisfies Executor<SweepLoad>;
+
+/** Its entry in the executor list (load/executors.ts). */
+export const sweepEntry: ExecutorEntry<typeof SweepSchema> = {
+  name: 'sweep',
+  schema: SweepSchema,
+  executor: () => Sweep,
+};

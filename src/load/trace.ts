@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { MAX_DURATION_MS } from '../config/duration.js';
 import { ConfigError } from '../config/errors.js';
 import { runArrivals, vuPool } from './arrival-runner.js';
-import type { Executor, IterationData } from './executor.js';
+import type { Executor, ExecutorEntry, IterationData } from './executor.js';
 import { durationCap, durationMs, loadCommon, maxVus, positiveInt, positiveNumber } from './load-fields.js';
 import { loadTrace, type Trace } from './trace-file.js';
 import { waitFor } from './wait.js';
@@ -144,3 +144,10 @@ export function traceExecutor(trace: Trace) {
 export function readTrace(load: TraceLoad): Trace {
   return loadTrace(load.file, load.format);
 }
+
+/** Its entry in the executor list (load/executors.ts). */
+export const traceEntry: ExecutorEntry<typeof TraceSchema> = {
+  name: 'trace',
+  schema: TraceSchema,
+  executor: (load) => traceExecutor(readTrace(load)),
+};
