@@ -38,6 +38,8 @@ interface Row {
   message?: RegExp;
   /** Pause after each iteration (ms). */
   think?: number;
+  /** A field every ok record has (what the mode is about: `redirects`, `encoding`). */
+  field?: 'redirects' | 'encoding';
 }
 
 /** One row per misbehaviour; more modes (redirects, encodings) add rows here. */
@@ -89,6 +91,11 @@ const ROWS: Row[] = [
   { mode: 'cut-mid-chunk', step: 'chat-stream', expect: 'stream_error' },
   { mode: 'bad-chunk-size', step: 'chat-stream', expect: 'stream_error', message: /invalid chunk size/ },
   { mode: 'slow-headers', step: 'chat-stream', expect: 'timeout' },
+  { mode: 'redirect', step: 'chat-stream', expect: 'ok', field: 'redirects' },
+  { mode: 'redirect', step: 'get', expect: 'ok', field: 'redirects' },
+  { mode: 'redirect-loop', step: 'get', expect: 'http_3xx', message: /redirect/ },
+  { mode: 'gzip', step: 'chat-json', expect: 'ok', field: 'encoding' },
+  { mode: 'gzip', step: 'chat-stream', expect: 'ok', field: 'encoding' },
 ];
 
 function stepYaml(step: StepKind): string {
@@ -145,6 +152,8 @@ interface RecordLine {
   error?: string;
   message?: string;
   itlMs?: number[];
+  redirects?: unknown[];
+  encoding?: string;
 }
 
 /** Runs at once, at most (the rows run concurrently; each is a CLI with its worker threads). */
@@ -219,6 +228,9 @@ describe.concurrent('a hostile server never hangs the CLI, wrongs a record or ex
       expect(tally[row.expect], report).toBeGreaterThan(0);
       if (row.message !== undefined) {
         for (const r of records) if (r.outcome !== 'ok') expect(r.message).toMatch(row.message);
+      }
+      if (row.field !== undefined) {
+        for (const r of records) if (r.outcome === 'ok') expect(r[row.field], row.field).toBeDefined();
       }
       expect(measured.peakRssMb).toBeLessThan(MAX_RSS_MB);
       // A failed stream's record holds a bounded number of gaps, whatever the stream sent.

@@ -6,6 +6,7 @@
  * sends an OpenAI-shaped stream or JSON body.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { gzipSync } from 'node:zlib';
 
 /** What a mode is given for each request read off a connection. */
 export interface HostileRequest {
@@ -94,6 +95,11 @@ function pour(socket: Socket, total: number, chunked: boolean, after = ''): void
     if (!socket.destroyed && after !== '') socket.write(after);
   };
   more();
+}
+
+/** A redirect with an empty body. */
+function redirectTo(socket: Socket, status: number, location: string): void {
+  socket.write(`HTTP/1.1 ${status} Moved\r\nlocation: ${location}\r\ncontent-length: 0\r\n\r\n`);
 }
 
 /** Writes an endless stream of valid token events until the peer goes. */
@@ -196,6 +202,30 @@ export const MODES: Record<string, HostileMode> = {
     onRequest: (s) => {
       s.write(`${sseHead()}64\r\n${'data: '.padEnd(40, 'x')}`);
       setTimeout(() => s.destroy(), 20);
+    },
+  },
+  /** Every first request redirected to `/final…` (307 for a POST, which keeps its body; 301 for a GET), then answered. */
+  redirect: {
+    onRequest: (s, r) => {
+      const path = r.path.replace('#stream', '');
+      if (path.startsWith('/final')) goodAnswer(s, r.path.includes('stream'));
+      else redirectTo(s, r.method === 'POST' ? 307 : 301, `/final${path}`);
+    },
+  },
+  /** Redirects forever, each hop to a new path. */
+  'redirect-loop': {
+    onRequest: (s, r) => redirectTo(s, 302, `/loop${r.index}${r.path.replace('#stream', '')}`),
+  },
+  /** A correct answer, gzip-compressed (as CDNs and gateways send JSON and SSE). */
+  gzip: {
+    onRequest: (s, r) => {
+      const stream = r.path.includes('stream');
+      const body = gzipSync(stream ? GOOD_STREAM : GOOD_JSON);
+      const type = stream ? 'text/event-stream' : 'application/json';
+      s.write(
+        `HTTP/1.1 200 OK\r\ncontent-type: ${type}\r\ncontent-encoding: gzip\r\ncontent-length: ${body.length}\r\n\r\n`,
+      );
+      s.write(body);
     },
   },
   /** A chunk-size line that is not hex. */
