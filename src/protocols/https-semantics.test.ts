@@ -2,15 +2,12 @@
  * Redirects and compressed answers over `https://` (undici's transport): a
  * real TLS server on 127.0.0.1 with a certificate made for the test by openssl.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { constants, createGzip } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBody } from '../../test/support/fixture-server.js';
+import { selfSignedCert } from '../../test/support/tls.js';
 import { parseTest } from '../config/index.js';
 import { createClock } from './clock.js';
 import { HttpClient } from './http1/index.js';
@@ -24,31 +21,7 @@ let tlsBefore: string | undefined;
 const client = new HttpClient();
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tokenstorm-tls-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  const key = readFileSync(join(dir, 'key.pem'));
-  const cert = readFileSync(join(dir, 'cert.pem'));
-  rmSync(dir, { recursive: true, force: true });
+  const { key, cert } = selfSignedCert();
   server = createServer({ key, cert }, async (req, res) => {
     const body = await readBody(req);
     if (req.url === '/v1/chat/completions') {
