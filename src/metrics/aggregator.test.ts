@@ -42,6 +42,42 @@ function aggregate(records: readonly RequestRecord[], options = {}): RunAggregat
   return agg;
 }
 
+/**
+ * Records of an open model with long answers, retries and every outcome, in the order they ended:
+ * an attempt is scheduled, sent up to 800 ms later (no free VU) and ends up to 4 s after that.
+ */
+function randomFlowRecords(n: number, seed: number): RequestRecord[] {
+  let s = seed;
+  const random = () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 4294967296;
+  };
+  const round = (ms: number) => Math.round(ms * 1000) / 1000;
+  const out: RequestRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    const scheduled = round(i * 10 + random() * 5);
+    const sent = round(scheduled + random() * 800);
+    const e2e = round(random() * 4000);
+    const roll = random();
+    const outcome = roll < 0.1 ? 'error' : roll < 0.15 ? 'cancelled' : 'ok';
+    // One attempt in eight is a retry (attempt 2 or 3) of a request that failed earlier.
+    const attempt = random() < 0.125 ? 2 + Math.floor(random() * 2) : random() < 0.5 ? 1 : undefined;
+    out.push(
+      rec({
+        id: i,
+        scheduled,
+        sent,
+        end: round(sent + e2e),
+        e2eMs: e2e,
+        outcome,
+        error: outcome === 'error' ? 'http_5xx' : undefined,
+        attempt,
+      }),
+    );
+  }
+  return out.sort((a, b) => a.end - b.end);
+}
+
 describe('RunAggregator', () => {
   it('keeps model metrics to model steps: an HTTP step never dilutes TTFT', () => {
     const s = aggregate([
@@ -212,6 +248,150 @@ describe('RunAggregator', () => {
     expect(s.counts.dropped).toBe(2);
     const wide = aggregate([rec({ end: 500 }), rec({ end: 3500 })], { windowMs: 2000 }).snapshot(META);
     expect(wide.windows.map((w) => w.start_s)).toEqual([0, 2]);
+  });
+
+  describe('windows: offered, sent and completed each by its own clock', () => {
+    /**
+     * An open model offers 20 arrivals/s for 5 s to a FIFO server that completes 10/s (100 ms each,
+     * one at a time): every arrival is sent at once, waits its turn, and ends 100 ms after the one
+     * before it. Six arrivals at 4.x s find no free VU and are dropped.
+     */
+    function saturated(): { agg: RunAggregator; records: RequestRecord[] } {
+      const records: RequestRecord[] = [];
+      let free = 0;
+      for (let i = 0; i < 100; i++) {
+        const scheduled = i * 50;
+        const end = Math.max(free, scheduled) + 100;
+        free = end;
+        records.push(rec({ id: i, scheduled, sent: scheduled + 1, end, e2eMs: end - scheduled - 1 }));
+      }
+      // Records reach the aggregator in the order they ended.
+      const agg = aggregate(records, { slos: [{ metric: 'e2e_ms', maxMs: 2000 }] });
+      for (let k = 0; k < 6; k++) agg.addDropped(4000 + k * 100 + 25);
+      return { agg, records };
+    }
+
+    it('a saturated server: completions lag arrivals while its queue grows, and the totals agree at the end', () => {
+      const { agg } = saturated();
+      const s = agg.snapshot({ ...META, durationS: 11 });
+      const flows = s.windows.map((w) => w.flow);
+      expect(s.windows.map((w) => w.start_s)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(flows.map((f) => f?.offered_per_s)).toEqual([20, 20, 20, 20, 26, 0, 0, 0, 0, 0, 0]);
+      expect(flows.map((f) => f?.sent_per_s)).toEqual([20, 20, 20, 20, 20, 0, 0, 0, 0, 0, 0]);
+      // The server completes 10/s from the first answer on, while arrivals stop at 5 s.
+      expect(flows.map((f) => f?.completed_per_s)).toEqual([9, 10, 10, 10, 10, 10, 10, 10, 10, 10, 1]);
+      expect(flows.map((f) => f?.ok_per_s)).toEqual(flows.map((f) => f?.completed_per_s));
+      // An answer within 2 s of its send is good: only the early ones, before the queue grew.
+      const goodput = flows.map((f) => f?.goodput_per_s ?? 0);
+      expect(goodput[0]).toBe(9);
+      expect(goodput.slice(4).every((g) => g === 0)).toBe(true);
+      // The queue (offered so far, less completed so far) grows every second the load is on.
+      let queued = 0;
+      const queue = flows.map((f) => {
+        queued += (f?.offered_per_s ?? 0) - (f?.completed_per_s ?? 0);
+        return queued;
+      });
+      for (let i = 1; i < 5; i++) expect(queue[i]).toBeGreaterThan(queue[i - 1] ?? 0);
+      // At the end everything offered was completed or dropped.
+      const sum = (k: 'offered_per_s' | 'sent_per_s' | 'completed_per_s') =>
+        flows.reduce((n, f) => n + (f?.[k] ?? 0), 0);
+      expect(sum('offered_per_s')).toBe(s.logical.requests + s.counts.dropped);
+      expect(sum('offered_per_s')).toBe(106);
+      expect(sum('sent_per_s')).toBe(s.counts.requests);
+      expect(sum('completed_per_s')).toBe(100);
+      expect(queue.at(-1)).toBe(6);
+      // The old end-time counts are kept as they were.
+      expect(s.windows.map((w) => w.requests)).toEqual([9, 10, 10, 10, 10, 10, 10, 10, 10, 10, 1]);
+    });
+
+    it('sum to the run totals, window by window as the records say, also merged from workers and rebuilt', () => {
+      const slos = [{ metric: 'e2e_ms' as const, maxMs: 1500 }];
+      const records = randomFlowRecords(3000, 7);
+      const dropped = [120.5, 7000, 7000.25, 33_999.9];
+      const one = aggregate(records, { slos });
+      for (const at of dropped) one.addDropped(at);
+      const s = one.snapshot(META);
+
+      // What each window must hold, counted straight from the records.
+      const expected = new Map<number, number[]>();
+      const count = (atMs: number, k: number) => {
+        const i = Math.floor(atMs / 1000);
+        const row = expected.get(i) ?? [0, 0, 0, 0, 0];
+        row[k] = (row[k] ?? 0) + 1;
+        expected.set(i, row);
+      };
+      for (const r of records) {
+        if ((r.attempt ?? 1) === 1) count(r.scheduled, 0);
+        count(r.sent, 1);
+        if (r.outcome !== 'cancelled') count(r.end, 2);
+        if (r.outcome === 'ok') count(r.end, 3);
+        if (r.outcome === 'ok' && (r.e2eMs ?? 0) <= 1500) count(r.end, 4);
+      }
+      for (const at of dropped) count(at, 0);
+      for (const w of s.windows) {
+        const want = expected.get(Math.round(w.start_s)) ?? [0, 0, 0, 0, 0];
+        expect([w.start_s, w.flow], `window ${w.start_s}`).toEqual([
+          w.start_s,
+          {
+            offered_per_s: want[0],
+            sent_per_s: want[1],
+            completed_per_s: want[2],
+            ok_per_s: want[3],
+            goodput_per_s: want[4],
+          },
+        ]);
+      }
+      // Offered, sent and completed follow different clocks: some windows differ.
+      expect(s.windows.some((w) => w.flow?.offered_per_s !== w.flow?.completed_per_s)).toBe(true);
+      expect(s.windows.some((w) => w.flow?.sent_per_s !== w.requests)).toBe(true);
+
+      const sum = (k: keyof NonNullable<(typeof s.windows)[number]['flow']>) =>
+        s.windows.reduce((n, w) => n + (w.flow?.[k] ?? 0), 0);
+      expect(s.counts.dropped).toBe(4);
+      expect(s.logical.requests).toBeLessThan(s.counts.requests);
+      expect(sum('offered_per_s')).toBe(s.logical.requests + s.counts.dropped);
+      expect(sum('sent_per_s')).toBe(s.counts.requests);
+      expect(sum('completed_per_s')).toBe(s.counts.ok + s.counts.errors);
+      expect(sum('ok_per_s')).toBe(s.counts.ok);
+      expect(sum('goodput_per_s')).toBe(Math.round(s.rates.goodput_per_s * META.durationS));
+
+      // Two workers, each shipping what it counted every second of run time, merge into the same windows.
+      const coordinator = new RunAggregator({ slos });
+      for (let w = 0; w < 2; w++) {
+        let part = new RunAggregator({ slos });
+        let second = 0;
+        for (const r of records.filter((_, i) => i % 2 === w)) {
+          if (Math.floor(r.end / 1000) > second) {
+            coordinator.merge(structuredClone(part.encode()));
+            part = new RunAggregator({ slos });
+            second = Math.floor(r.end / 1000);
+          }
+          part.add(r);
+        }
+        if (w === 1) for (const at of dropped) part.addDropped(at);
+        coordinator.merge(structuredClone(part.encode()));
+      }
+      expect(coordinator.snapshot(META).windows).toEqual(s.windows);
+
+      // Rebuilt from records.jsonl (a JSON round trip), the windows are the same.
+      const rebuilt = aggregate(
+        records.map((r) => JSON.parse(JSON.stringify(r)) as RequestRecord),
+        { slos },
+      );
+      for (const at of dropped) rebuilt.addDropped(at);
+      expect(JSON.stringify(rebuilt.snapshot(META).windows)).toBe(JSON.stringify(s.windows));
+    });
+
+    it('counts per second of a wider window', () => {
+      const agg = aggregate(
+        [rec({ scheduled: 100, sent: 200, end: 2500 }), rec({ scheduled: 300, sent: 400, end: 900 })],
+        { windowMs: 2000 },
+      );
+      expect(agg.snapshot(META).windows.map((w) => w.flow)).toEqual([
+        { offered_per_s: 1, sent_per_s: 1, completed_per_s: 0.5, ok_per_s: 0.5, goodput_per_s: 0.5 },
+        { offered_per_s: 0, sent_per_s: 0, completed_per_s: 0.5, ok_per_s: 0.5, goodput_per_s: 0.5 },
+      ]);
+    });
   });
 
   it('reports per scenario, declared ones included', () => {

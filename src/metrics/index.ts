@@ -71,6 +71,7 @@ export {
   type SummaryCore,
   type TokenTotals,
   unitOf,
+  type WindowFlow,
   type WindowSummary,
 } from './summary-core.js';
 export { Tally, type TallyState } from './tally.js';

@@ -166,7 +166,25 @@ export interface Quantiles {
   p99: number;
 }
 
-/** One time window of the run, `start_s` seconds after its start. */
+/**
+ * A window's load and throughput per second, named as a stage's `flow`, each by its own clock:
+ * `offered_per_s` arrivals the load model scheduled in the window (first attempts by `scheduled`,
+ * and dropped arrivals; retries are not offered load), `sent_per_s` attempts by `sent` (retries
+ * included), `completed_per_s` (the throughput: ok or error, not cancelled), `ok_per_s` and
+ * `goodput_per_s` (ok and within every SLO) by `end`. Under saturation offered runs ahead of completed.
+ */
+export interface WindowFlow {
+  offered_per_s: number;
+  sent_per_s: number;
+  completed_per_s: number;
+  ok_per_s: number;
+  goodput_per_s: number;
+}
+
+/**
+ * One time window of the run, `start_s` seconds after its start. Its counts (`requests`, `ok`,
+ * `errors`, …) and latencies are of the attempts that ended in it; `flow` counts each by its clock.
+ */
 export interface WindowSummary {
   start_s: number;
   requests: number;
@@ -176,6 +194,8 @@ export interface WindowSummary {
   dropped: number;
   /** Attempts after a logical request's first (retries): in `requests`, not arrivals of the load model. */
   retries: number;
+  /** Always written now; absent in summaries written before windows counted each flow by its own clock. */
+  flow?: WindowFlow;
   output_tokens: number;
   byError: Record<string, number>;
   ttft_ms: Quantiles;

@@ -107,6 +107,33 @@ function checkCharts(page: Page): Promise<ChartCheck[]> {
   });
 }
 
+/** Pixels of one chart drawn in each of its series' colours, by series label. */
+function pixelsBySeries(page: Page, chartId: string): Promise<Record<string, number>> {
+  return page.evaluate((id) => {
+    const data = JSON.parse(document.getElementById('report-data')?.textContent ?? '{}') as {
+      charts: { id: string; series: { label: string; color: string }[] }[];
+    };
+    const rgb = (hex: string) => [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
+    const series = data.charts.find((c) => c.id === id)?.series ?? [];
+    const out: Record<string, number> = Object.fromEntries(series.map((s) => [s.label, 0]));
+    for (const canvas of document.querySelectorAll<HTMLCanvasElement>(`[data-chart="${id}"] canvas`)) {
+      const ctx = canvas.getContext('2d');
+      if (ctx === null || canvas.width === 0) continue;
+      const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+      for (let i = 0; i < px.length; i += 4) {
+        if ((px[i + 3] ?? 0) < 200) continue;
+        for (const s of series) {
+          const [r = 0, g = 0, b = 0] = rgb(s.color);
+          const d =
+            Math.abs((px[i] ?? 0) - r) + Math.abs((px[i + 1] ?? 0) - g) + Math.abs((px[i + 2] ?? 0) - b);
+          if (d < 40) out[s.label] = (out[s.label] ?? 0) + 1;
+        }
+      }
+    }
+    return out;
+  }, chartId);
+}
+
 /** Every `data-metric` element: its path, raw value and shown text. */
 function readNumbers(page: Page): Promise<{ metric: string; value: string; text: string }[]> {
   return page.$$eval('[data-metric]', (els) =>
@@ -242,6 +269,75 @@ thresholds:
     expect(await page.textContent('.verdict')).toBe('FAILED');
     expect(await page.$$('[data-threshold]')).toHaveLength(3);
     await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
+  });
+
+  it('draws offered, sent and throughput apart when a saturated server completes less than it is offered', {
+    timeout: 90_000,
+  }, async () => {
+    const dir = tempDir();
+    const test = join(dir, 'saturated.yaml');
+    // 2 slots × 10 tokens × 10 ms: the mock completes 20 requests/s; it is offered 40/s for 3 s.
+    writeFileSync(
+      test,
+      `name: report-saturated
+mock:
+  output_tokens: 10
+  engine: { slots: 2, step_ms: 10, step_ms_per_running: 0, prefill_ms: 0, prefill_ms_per_token: 0, max_waiting: 1000 }
+scenarios:
+  - name: chat
+    steps:
+      - chat: { model: mock-model, max_tokens: 10, messages: [{ role: user, content: hi }] }
+load: { executor: constant-arrival-rate, rate: 40, duration: 3s, max_vus: 300, graceful_stop: 30s }
+`,
+    );
+    const run = join(dir, 'run');
+    const result = await runCli(['run', test, '--out', run, '--quiet']);
+    expect(result.code, result.stderr).toBe(0);
+    type Flow = Record<
+      'offered_per_s' | 'sent_per_s' | 'completed_per_s' | 'ok_per_s' | 'goodput_per_s',
+      number
+    >;
+    const live = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8')) as {
+      counts: Record<string, number>;
+      logical: { requests: number };
+      windows: { start_s: number; flow: Flow }[];
+    };
+    const flows = live.windows.map((w) => w.flow);
+    const sum = (k: keyof Flow, from = 0, to = flows.length) =>
+      flows.slice(from, to).reduce((n, f) => n + f[k], 0);
+    expect(live.counts).toMatchObject({ requests: 120, ok: 120, dropped: 0 });
+    expect(sum('offered_per_s')).toBe(live.logical.requests + (live.counts.dropped ?? 0));
+    expect(sum('sent_per_s')).toBe(120);
+    expect(sum('completed_per_s')).toBe(120);
+    // While the load is on, the server falls behind: offered (and sent) run well ahead of completed.
+    console.log(
+      `saturated windows: offered ${flows.map((f) => f.offered_per_s)}, sent ${flows.map((f) => f.sent_per_s)}, completed ${flows.map((f) => f.completed_per_s)}`,
+    );
+    expect(sum('offered_per_s', 0, 3)).toBeGreaterThanOrEqual(1.5 * sum('completed_per_s', 0, 3));
+    expect(sum('sent_per_s', 0, 3)).toBeGreaterThanOrEqual(1.5 * sum('completed_per_s', 0, 3));
+    expect(flows.length).toBeGreaterThanOrEqual(5);
+    // `tokenstorm report` rebuilds the same windows from records.jsonl.
+    const rebuilt = await runCli(['report', run, '--quiet']);
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8'))).toEqual(live);
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const opened = await open(page, join(run, 'report.html'));
+    expect(opened.consoleErrors).toEqual([]);
+    const data = JSON.parse((await page.textContent('#report-data')) ?? '{}') as {
+      charts: { id: string; series: { label: string; values: (number | null)[] }[] }[];
+    };
+    const rate = data.charts.find((c) => c.id === 'rate');
+    const values = new Map(rate?.series.map((s) => [s.label, s.values]));
+    expect(values.get('offered (scheduled)')).toEqual(flows.map((f) => f.offered_per_s));
+    expect(values.get('sent')).toEqual(flows.map((f) => f.sent_per_s));
+    expect(values.get('throughput (completed)')).toEqual(flows.map((f) => f.completed_per_s));
+    // Each of the three is drawn and visible on the canvas in its own colour.
+    const pixels = await pixelsBySeries(page, 'rate');
+    for (const label of ['offered (scheduled)', 'sent', 'throughput (completed)']) {
+      expect(pixels[label], `${label}: ${JSON.stringify(pixels)}`).toBeGreaterThan(20);
+    }
+    await page.screenshot({ path: join(ARTIFACTS, 'report-saturated.png'), fullPage: true });
   });
 
   it('draws stage bands and event lines on every time chart, the sweep curve and telemetry', async () => {

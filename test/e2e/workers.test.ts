@@ -84,6 +84,17 @@ load: ${load}
 /** `tokenstorm report` rebuilds the summary from records.jsonl alone: it must equal what the workers' merged aggregates gave. */
 async function expectRebuildEqual(out: string): Promise<void> {
   const live = readFileSync(join(out, 'summary.json'), 'utf8');
+  // The workers' windows, merged, count every arrival, attempt and completion once, each by its clock.
+  const s = JSON.parse(live) as {
+    counts: Record<string, number>;
+    logical: { requests: number };
+    windows: { flow: Record<string, number> }[];
+  };
+  const sum = (k: string) => s.windows.reduce((n, w) => n + (w.flow[k] ?? 0), 0);
+  expect(sum('offered_per_s')).toBe(s.logical.requests + (s.counts.dropped ?? 0));
+  expect(sum('sent_per_s')).toBe(s.counts.requests);
+  expect(sum('completed_per_s')).toBe((s.counts.ok ?? 0) + (s.counts.errors ?? 0));
+  expect(sum('ok_per_s')).toBe(s.counts.ok);
   const rebuilt = await runCli(['report', out, '--quiet']);
   expect(rebuilt.code).toBe(0);
   expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toEqual(JSON.parse(live));

@@ -69,12 +69,62 @@ function baseSummary(windows: WindowSummary[]): Summary {
 }
 
 describe('buildChartData', () => {
-  it("offers the load model's arrivals: retries are their own series, not offered load", () => {
+  it('draws offered by schedule, sent and throughput from each window’s flow; retries their own series', () => {
+    // A saturated second: 40 arrivals offered (2 dropped), 38 sent (8 of them retries), 20 completed.
+    const flow = (offered: number, sent: number, completed: number) => ({
+      offered_per_s: offered,
+      sent_per_s: sent,
+      completed_per_s: completed,
+      ok_per_s: completed - 1,
+      goodput_per_s: completed - 2,
+    });
+    const windows = [
+      win(0, { requests: 28, retries: 8, ok: 19, errors: 1, dropped: 2, flow: flow(40, 38, 20) }),
+      win(1, { requests: 25, retries: 0, ok: 24, errors: 1, dropped: 0, flow: flow(0, 0, 25) }),
+    ];
+    const rate = buildChartData(baseSummary(windows), readSections({})).charts[0];
+    const series = new Map(rate?.series.map((s) => [s.label, s.values]));
+    expect([...series.keys()]).toEqual([
+      'sent',
+      'throughput (completed)',
+      'offered (scheduled)',
+      'ok',
+      'retries (attempts after the first)',
+    ]);
+    expect(series.get('offered (scheduled)')).toEqual([40, 0]);
+    expect(series.get('sent')).toEqual([38, 0]);
+    expect(series.get('throughput (completed)')).toEqual([20, 25]);
+    expect(series.get('ok')).toEqual([19, 24]);
+    expect(series.get('retries (attempts after the first)')).toEqual([8, 0]);
+    // Three colours, so the three can be told apart.
+    const colors = rate?.series.slice(0, 3).map((s) => s.color);
+    expect(new Set(colors).size).toBe(3);
+  });
+
+  it('averages flow rates when windows are merged', () => {
+    const flow = (n: number) => ({
+      offered_per_s: n,
+      sent_per_s: n,
+      completed_per_s: n / 2,
+      ok_per_s: n / 2,
+      goodput_per_s: 0,
+    });
+    const windows = Array.from({ length: 7 }, (_, i) => win(i, { flow: flow(i) }));
+    const buckets = downsampleWindows(windows, 3);
+    expect(buckets.map((b) => [b.width_s, b.flow.offered_per_s, b.flow.completed_per_s])).toEqual([
+      [3, 1, 0.5],
+      [3, 4, 2],
+      [1, 6, 3],
+    ]);
+  });
+
+  it('reads a summary written before windows had a flow from their end-time counts', () => {
     const windows = [win(0, { requests: 28, retries: 18, ok: 10, errors: 18 }), win(1, { requests: 10 })];
     const rate = buildChartData(baseSummary(windows), readSections({})).charts[0];
     const series = new Map(rate?.series.map((s) => [s.label, s.values]));
-    expect(series.get('offered (started + dropped)')).toEqual([10, 11]);
-    expect(series.get('achieved (completed)')).toEqual([10, 10]);
+    expect(series.get('offered (scheduled)')).toEqual([10, 11]);
+    expect(series.get('sent')).toEqual([28, 10]);
+    expect(series.get('throughput (completed)')).toEqual([28, 10]);
     expect(series.get('retries (attempts after the first)')).toEqual([18, 0]);
   });
 
@@ -84,8 +134,9 @@ describe('buildChartData', () => {
     expect(ids).toEqual(['rate', 'ttft', 'itl', 'e2e', 'tokens', 'errors', 'lag', 'cdf-ttft_ms']);
     const rate = data.charts[0];
     expect(rate?.series.map((s) => s.values)).toEqual([
-      [10, 11],
       [10, 10],
+      [10, 10],
+      [10, 11],
       [9, 9],
     ]);
     expect(data.charts.find((c) => c.id === 'cdf-ttft_ms')).toMatchObject({ x: [1, 2, 3], kind: 'cdf' });

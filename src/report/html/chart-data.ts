@@ -4,6 +4,7 @@
  * its optional sections) at render time, embedded as JSON, drawn by uPlot in
  * the browser. Time series are downsampled to a bounded number of points.
  */
+import type { WindowFlow } from '../../metrics/index.js';
 import type { Summary } from '../summary.js';
 import { downsampleWindows, type WindowBucket } from './downsample.js';
 import type { OfferedPlan, ReportSections, SweepLatency } from './sections.js';
@@ -17,6 +18,8 @@ export interface ChartSeriesSpec {
   /** `null` where there is no value (an empty window). */
   values: (number | null)[];
   dash?: boolean;
+  /** Line width in CSS pixels (1.5 when absent): a wide line drawn first shows around one it coincides with. */
+  width?: number;
   /** `y2` puts the series on a right-hand axis. */
   scale?: 'y' | 'y2';
 }
@@ -53,6 +56,11 @@ function round3(x: number): number {
 
 function perSecond(buckets: readonly WindowBucket[], pick: (b: WindowBucket) => number): number[] {
   return buckets.map((b) => round3(pick(b) / b.width_s));
+}
+
+/** A `flow` rate of each bucket (already per second). */
+function flowSeries(buckets: readonly WindowBucket[], key: keyof WindowFlow): number[] {
+  return buckets.map((b) => round3(b.flow[key]));
 }
 
 function quantileSeries(
@@ -98,36 +106,41 @@ function timeCharts(
   const okRequests = (b: WindowBucket) => b.ok > 0;
   const kinds = Object.keys(summary.counts.byError);
   const charts: ChartSpec[] = [
+    // Each by its own clock (see WindowFlow): under saturation, offered and sent run ahead of the
+    // throughput. Below it they coincide (and offered with the plan), so the plan is a wide band
+    // drawn first, sent narrower over it, the throughput over that and the dashed ones last: each
+    // stays visible.
     time('rate', 'Offered vs achieved rate', 'requests/s', [
+      ...(plan?.unit === 'iterations_per_s'
+        ? [
+            {
+              label: 'planned arrivals/s',
+              color: PALETTE[3] ?? '',
+              width: 7,
+              values: planSeries(plan, buckets),
+            },
+          ]
+        : []),
+      { label: 'sent', color: PALETTE[4] ?? '', width: 4, values: flowSeries(buckets, 'sent_per_s') },
       {
-        // The load model's arrivals: logical requests started, and dropped. Retries are not offered load.
-        label: 'offered (started + dropped)',
+        label: 'throughput (completed)',
+        color: PALETTE[2] ?? '',
+        values: flowSeries(buckets, 'completed_per_s'),
+      },
+      {
+        // The load model's arrivals when it scheduled them: first attempts and dropped, not retries.
+        label: 'offered (scheduled)',
         color: PALETTE[0] ?? '',
         dash: true,
-        values: perSecond(buckets, (b) => b.requests - b.retries + b.dropped),
+        values: flowSeries(buckets, 'offered_per_s'),
       },
-      {
-        label: 'achieved (completed)',
-        color: PALETTE[2] ?? '',
-        values: perSecond(buckets, (b) => b.requests - b.retries),
-      },
-      { label: 'ok', color: PALETTE[6] ?? '', values: perSecond(buckets, (b) => b.ok) },
+      { label: 'ok', color: PALETTE[6] ?? '', dash: true, values: flowSeries(buckets, 'ok_per_s') },
       ...(buckets.some((b) => b.retries > 0)
         ? [
             {
               label: 'retries (attempts after the first)',
               color: PALETTE[5] ?? '',
               values: perSecond(buckets, (b) => b.retries),
-            },
-          ]
-        : []),
-      ...(plan?.unit === 'iterations_per_s'
-        ? [
-            {
-              label: 'planned arrivals/s',
-              color: PALETTE[4] ?? '',
-              dash: true,
-              values: planSeries(plan, buckets),
             },
           ]
         : []),

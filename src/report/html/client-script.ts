@@ -107,7 +107,7 @@ export const CLIENT_SCRIPT = `(function () {
         return {
           label: s.label,
           stroke: s.color,
-          width: 1.5,
+          width: s.width || 1.5,
           dash: s.dash ? [6, 3] : undefined,
           scale: s.scale || 'y',
           spanGaps: false,

@@ -2,20 +2,22 @@
  * @module report/html/downsample
  * Keeps time charts small for hours-long runs: adjacent windows are merged
  * into at most `maxPoints` buckets. Counts are summed (then shown per
- * second); a latency percentile of a bucket is the worst of its windows'
- * percentiles, an upper envelope that never hides a spike. Percentiles are
+ * second), a window's `flow` rates averaged; a latency percentile of a bucket
+ * is the worst of its windows' percentiles, an upper envelope that never
+ * hides a spike. Percentiles are
  * never recomputed from merged data; the run's percentiles come from the
  * full histograms in `summary.metrics`.
  */
-import type { WindowSummary } from '../../metrics/index.js';
+import type { WindowFlow, WindowSummary } from '../../metrics/index.js';
 
 /**
  * One bucket of merged windows: a window's fields over `width_s` seconds
- * (percentiles are the worst window's, never averaged).
+ * (percentiles are the worst window's, never averaged; `flow` per second of the bucket).
  */
 export interface WindowBucket extends WindowSummary {
   /** Seconds the bucket covers. */
   width_s: number;
+  flow: WindowFlow;
   /** Largest `active_vus` of the windows, when windows carry it. */
   active_vus?: number;
 }
@@ -34,6 +36,24 @@ function worst<K extends string>(a: Record<K, number>, b: Record<K, number>): Re
   const out = { ...a };
   for (const k of Object.keys(b) as K[]) out[k] = Math.max(a[k], b[k]);
   return out;
+}
+
+const FLOW_KEYS = ['offered_per_s', 'sent_per_s', 'completed_per_s', 'ok_per_s', 'goodput_per_s'] as const;
+
+/**
+ * A window's flow; a summary written before windows had one gets what its completion-time counts
+ * tell (every attempt as sent, first attempts and dropped as offered, when they ended; no SLO).
+ */
+function flowOf(w: WindowSummary, width: number): WindowFlow {
+  if (w.flow !== undefined) return w.flow;
+  const perSecond = (n: number) => n / width;
+  return {
+    offered_per_s: perSecond(w.requests - (w.retries ?? 0) + w.dropped),
+    sent_per_s: perSecond(w.requests),
+    completed_per_s: perSecond(w.ok + w.errors),
+    ok_per_s: perSecond(w.ok),
+    goodput_per_s: perSecond(w.ok),
+  };
 }
 
 function activeVusOf(w: WindowSummary): number | undefined {
@@ -59,6 +79,7 @@ export function downsampleWindows(windows: readonly WindowSummary[], maxPoints: 
       cancelled: 0,
       dropped: 0,
       retries: 0,
+      flow: { offered_per_s: 0, sent_per_s: 0, completed_per_s: 0, ok_per_s: 0, goodput_per_s: 0 },
       output_tokens: 0,
       byError: {},
       ttft_ms: { ...first.ttft_ms },
@@ -74,6 +95,8 @@ export function downsampleWindows(windows: readonly WindowSummary[], maxPoints: 
       b.dropped += w.dropped;
       // Absent in summaries written before retries were counted apart.
       b.retries += w.retries ?? 0;
+      const flow = flowOf(w, width);
+      for (const k of FLOW_KEYS) b.flow[k] += flow[k];
       b.output_tokens += w.output_tokens;
       for (const [kind, n] of Object.entries(w.byError)) b.byError[kind] = (b.byError[kind] ?? 0) + n;
       b.ttft_ms = worst(b.ttft_ms, w.ttft_ms);
@@ -83,6 +106,7 @@ export function downsampleWindows(windows: readonly WindowSummary[], maxPoints: 
       const vus = activeVusOf(w);
       if (vus !== undefined) b.active_vus = Math.max(b.active_vus ?? 0, vus);
     }
+    for (const k of FLOW_KEYS) b.flow[k] /= group.length;
     out.push(b);
   }
   return out;
