@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import { stagedSchedule } from '../load/staged.js';
+import { stepKindOf } from '../protocols/index.js';
 
 interface StepLike {
   chat?: { name?: string | undefined };
@@ -49,11 +50,10 @@ export function selectorTags(key: string): { tag: string; value: string }[] {
  * `METHOD url` for http — as `workload/prepared-step.ts` derives it) and `<kind>:<index>`.
  */
 function stepNames(step: StepLike, index: number): string[] {
-  const kind = step.chat !== undefined ? 'chat' : step.completion !== undefined ? 'completion' : 'http';
-  const body = step[kind] ?? {};
-  const http = step.http;
-  const name = body.name ?? (http !== undefined ? `${String(http.method)} ${String(http.url)}` : kind);
-  return [name, `${kind}:${index}`];
+  const entry = stepKindOf(step);
+  if (entry === undefined) return [];
+  const body = (step as Record<string, { name?: string }>)[entry.name] ?? {};
+  return [body.name ?? entry.defaultName(body), `${entry.name}:${index}`];
 }
 
 /** A scenario's step names; undefined when they are not known ahead (a TypeScript flow). */
