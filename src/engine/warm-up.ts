@@ -222,7 +222,8 @@ export async function warmUp(options: WarmUpOptions = {}): Promise<WarmUp> {
   const maxMs = options.maxMs ?? 1500;
   const variants: Variant[] = [...kindsOf(options.test)].map(([label, entry]) => ({ label, entry }));
   const kinds = variants.map((v) => v.label);
-  if (requests <= 0) return { sent: 0, ok: 0, kinds, close: async () => undefined };
+  // Kinds without a warm-up of their own (a plugin's may have none) are not warmed.
+  if (requests <= 0 || variants.length === 0) return { sent: 0, ok: 0, kinds, close: async () => undefined };
   const server = createServer({ keepAliveTimeout: 0 }, answerer([...new Set(variants.map((v) => v.entry))]));
   const { url } = await listen(server, 0, '127.0.0.1');
   const own = options.dispatcher === undefined ? new HttpClient() : undefined;

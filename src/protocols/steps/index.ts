@@ -54,28 +54,35 @@ export function stepSchemaOf<E extends (typeof BUILTIN_STEP_KINDS)[number]>(entr
 }
 
 const NAME = /^[a-z][a-z0-9_]*$/;
+const BUILTIN_NAMES = new Set<string>(BUILTIN_STEP_KINDS.map((e) => e.name));
 
 /**
  * Adds a kind of step to the list: its schema joins the step union, its records count as model
- * records when `model` is set, and flows get `vu.<name>()`.
- * @throws Error when the name is taken, reserved or not a lower-case identifier.
+ * records when `model` is set, and flows get `vu.<name>()`. A kind registered again under its
+ * name replaces the earlier one (a test file is evaluated again each time it is loaded); a
+ * built-in kind cannot be replaced.
+ * @throws Error when the name is a built-in kind's, reserved, or not a lower-case identifier.
  */
 export function registerStepKind(entry: StepKindEntry): void {
   if (!NAME.test(entry.name))
     throw new Error(`step kind "${entry.name}": expected a lower-case name (a-z, 0-9, _)`);
-  if (entry.name === 'script' || byName.has(entry.name)) {
-    throw new Error(
-      `step kind "${entry.name}" is already ${entry.name === 'script' ? 'reserved' : 'registered'}`,
-    );
+  const builtin = (BUILTIN_STEP_KINDS as readonly StepKindEntry[]).includes(entry);
+  if (entry.name === 'script' || (!builtin && BUILTIN_NAMES.has(entry.name))) {
+    throw new Error(`step kind "${entry.name}" is ${entry.name === 'script' ? 'reserved' : 'built in'}`);
   }
-  kinds.push(entry);
+  const wrapped = builtin ? (wrappers.get(entry.name) as z.ZodType) : wrap(entry);
+  const options = StepSchema.def.options as unknown as z.ZodType[];
+  const earlier = byName.get(entry.name);
+  if (earlier !== undefined) {
+    kinds[kinds.indexOf(earlier)] = entry;
+    options[options.indexOf(wrappers.get(entry.name) as z.ZodType)] = wrapped;
+  } else {
+    kinds.push(entry);
+    if (!builtin) options.push(wrapped);
+  }
   byName.set(entry.name, entry);
+  wrappers.set(entry.name, wrapped);
   if (entry.model) addModelKind(entry.name);
-  if (!wrappers.has(entry.name)) {
-    const wrapped = wrap(entry);
-    wrappers.set(entry.name, wrapped);
-    (StepSchema.def.options as unknown as z.ZodType[]).push(wrapped);
-  }
 }
 
 for (const entry of BUILTIN_STEP_KINDS) registerStepKind(entry);
