@@ -9,11 +9,8 @@ import type { z } from 'zod';
 import { stagedSchedule } from '../load/staged.js';
 import { stepKindOf } from '../protocols/index.js';
 
-interface StepLike {
-  chat?: { name?: string | undefined };
-  completion?: { name?: string | undefined };
-  http?: { name?: string | undefined; method?: string | undefined; url?: string | undefined };
-}
+/** A step: `{ <kind>: body }`, of a kind in protocols/steps. */
+type StepLike = Readonly<Record<string, { name?: string | undefined } | undefined>>;
 
 interface ScenarioLike {
   name: string;
@@ -46,13 +43,13 @@ export function selectorTags(key: string): { tag: string; value: string }[] {
 }
 
 /**
- * The names a step answers to: its `stepName` as records carry it (`name`, else the kind, or
- * `METHOD url` for http — as `workload/prepared-step.ts` derives it) and `<kind>:<index>`.
+ * The names a step answers to: its `stepName` as records carry it (`name`, else its kind's
+ * `defaultName`, as `workload/prepared-step.ts` derives it) and `<kind>:<index>`.
  */
 function stepNames(step: StepLike, index: number): string[] {
   const entry = stepKindOf(step);
   if (entry === undefined) return [];
-  const body = (step as Record<string, { name?: string }>)[entry.name] ?? {};
+  const body = step[entry.name] ?? {};
   return [body.name ?? entry.defaultName(body), `${entry.name}:${index}`];
 }
 

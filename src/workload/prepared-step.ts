@@ -126,7 +126,7 @@ export class PreparedStep {
     // request held the worker's event loop for hundreds of ms, late for every stream it read.
     // A step that cannot be compiled goes on as it is, to fail where every step does.
     try {
-      return compileStep(step, this.index, this.defaults, drawn.tokens);
+      return this.entry.compile(drawn.body, this.index, this.defaults, drawn.tokens);
     } catch {
       return step;
     }
