@@ -2,7 +2,8 @@
  * @module config/schema
  * The one source of a test's shape: YAML files and `defineTest()` are both
  * validated by `TestSchema`; TypeScript types and the editor JSON Schema are
- * derived from it.
+ * derived from it. It composes schemas owned by their features: each step
+ * kind's (protocols/steps/) and each executor's (load/executors.ts).
  */
 import { z } from 'zod';
 import { parseThreshold, parseThresholdMetric } from '../analysis/index.js';
