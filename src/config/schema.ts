@@ -2,12 +2,23 @@
  * @module config/schema
  * The one source of a test's shape: YAML files and `defineTest()` are both
  * validated by `TestSchema`; TypeScript types and the editor JSON Schema are
- * derived from it.
+ * derived from it. It composes schemas owned by their features: each step
+ * kind's (protocols/steps/) and each executor's (load/executors.ts).
  */
 import { z } from 'zod';
 import { parseThreshold, parseThresholdMetric } from '../analysis/index.js';
 import { executorSchemas, unknownExecutorMessage } from '../load/index.js';
 import { SloSchema } from '../metrics/index.js';
+import {
+  chatStep,
+  completionStep,
+  HeadersSchema,
+  httpStep,
+  SessionChatSchema,
+  StepSchema,
+  stepSchemaOf,
+} from '../protocols/index.js';
+import { redirectCount } from '../protocols/steps/fields.js';
 import { MockProfileSchema } from '../sim/index.js';
 import { durationMs } from './duration.js';
 import { checkThresholdSelectors } from './threshold-selectors.js';
@@ -21,103 +32,18 @@ import {
 import {
   checkScenario,
   checkTemplateNames,
-  modelWorkloadFields,
   scenarioWorkloadFields,
   sessionSchema,
-  stepWorkloadFields,
 } from './workload-schema.js';
 
-const positiveInt = () =>
-  z
-    .number({ error: 'expected a positive whole number' })
-    .int({ error: 'expected a positive whole number' })
-    .positive({ error: 'expected a positive whole number' });
-
-const redirectCount = () =>
-  z
-    .number({ error: 'expected a number of redirects (a whole number, 0 or more)' })
-    .int({ error: 'expected a number of redirects (a whole number, 0 or more)' })
-    .min(0, { error: 'expected a number of redirects (a whole number, 0 or more)' });
-
-/** RFC 9110 field names; values may not hold CR, LF or NUL (a request with one could never be sent). */
-const Headers = z.record(
-  z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, {
-    error: "expected a header name (letters, digits and !#$%&'*+-.^_`|~; no spaces or colons)",
-  }),
-  z.string({ error: 'expected a string header value' }).refine((v) => !/[\r\n\0]/.test(v), {
-    error: 'expected a header value without CR, LF or NUL characters',
-  }),
-);
-
-const Message = z.looseObject({
-  role: z.enum(['system', 'user', 'assistant', 'tool', 'developer']),
-  content: z.union([z.string(), z.array(z.unknown()), z.null()]),
-});
-
-/** Fields every step may set. */
-const stepCommon = {
-  /** Label used in records and reports; defaults to the step kind or method + path. */
-  name: z.string().min(1).optional(),
-  headers: Headers.optional(),
-  /** Per-request timeout; the test's `timeout` when absent. */
-  timeout: durationMs().optional(),
-  /** Redirects followed; the test's `max_redirects` when absent. */
-  max_redirects: redirectCount().optional(),
-  ...stepWorkloadFields,
-};
-
-/** Generation parameters shared by chat and completion steps. */
-const modelParams = {
-  model: z.string({ error: 'expected a model name' }).min(1),
-  /** Stream with SSE (default true: TTFT and ITL need a stream). */
-  stream: z.boolean().default(true),
-  max_tokens: positiveInt().optional(),
-  temperature: z.number().min(0).optional(),
-  top_p: z.number().min(0).max(1).optional(),
-  stop: z.union([z.string(), z.array(z.string())]).optional(),
-  seed: z.number().int().optional(),
-  /** Extra body fields sent as they are (provider-specific parameters). */
-  body: z.record(z.string(), z.unknown()).optional(),
-  ...modelWorkloadFields,
-};
-
-const needsPrompt = (field: 'messages' | 'prompt') => ({
-  message: `expected "${field}" (or "synthetic")`,
-  path: [field],
-});
-
-export const ChatStepSchema = z.strictObject({
-  chat: z
-    .strictObject({
-      ...stepCommon,
-      ...modelParams,
-      messages: z.array(Message).min(1, { error: 'expected at least one message' }).optional(),
-    })
-    .refine((s) => s.messages !== undefined || s.synthetic !== undefined, needsPrompt('messages')),
-});
-
-export const CompletionStepSchema = z.strictObject({
-  completion: z
-    .strictObject({ ...stepCommon, ...modelParams, prompt: z.string().optional() })
-    .refine((s) => s.prompt !== undefined || s.synthetic !== undefined, needsPrompt('prompt')),
-});
-
-export const HttpStepSchema = z.strictObject({
-  http: z.strictObject({
-    ...stepCommon,
-    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).default('GET'),
-    /** A path (appended to the target) or an absolute http(s) URL. */
-    url: z.string().min(1),
-    /** A string is sent as is; anything else as JSON. */
-    body: z.unknown().optional(),
-    /** Expected status codes; a different one fails the step with `check_failed`. 2xx when absent. */
-    expect_status: z.union([z.number().int(), z.array(z.number().int())]).optional(),
-  }),
-});
-
-export const StepSchema = z.union([ChatStepSchema, CompletionStepSchema, HttpStepSchema], {
-  error: 'expected a step: { chat: … }, { completion: … } or { http: … }',
-});
+/**
+ * Owned by protocols/: one schema per step kind of its list (protocols/steps/index.ts), each
+ * beside the code that sends it; a step is `{ <kind>: <body> }`.
+ */
+export const ChatStepSchema = stepSchemaOf(chatStep);
+export const CompletionStepSchema = stepSchemaOf(completionStep);
+export const HttpStepSchema = stepSchemaOf(httpStep);
+export { StepSchema };
 
 export const ScenarioSchema = z
   .strictObject({
@@ -126,7 +52,7 @@ export const ScenarioSchema = z
     weight: z.number().nonnegative().default(1),
     /** Exactly one of `steps`, `session` or (TypeScript) `flow`. */
     steps: z.array(StepSchema).min(1, { error: 'expected at least one step' }).optional(),
-    session: sessionSchema(z.strictObject({ ...stepCommon, ...modelParams })).optional(),
+    session: sessionSchema(SessionChatSchema).optional(),
     ...scenarioWorkloadFields,
   })
   .superRefine(checkScenario);
@@ -199,7 +125,7 @@ export const TestSchema = z
     /** Profile of the embedded mock server (used when target is `mock`). */
     mock: MockProfileSchema.optional(),
     /** Headers sent with every request, e.g. `Authorization: Bearer ${OPENAI_API_KEY}`. */
-    headers: Headers.default({}),
+    headers: HeadersSchema.default({}),
     /** Per-request timeout. */
     timeout: durationMs().default(60_000),
     /** Redirects a request follows (k6's default, 10); 0 records a redirect as `http_3xx`. */

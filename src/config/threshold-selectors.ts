@@ -7,12 +7,10 @@
  */
 import type { z } from 'zod';
 import { stagedSchedule } from '../load/staged.js';
+import { stepKindOf } from '../protocols/index.js';
 
-interface StepLike {
-  chat?: { name?: string | undefined };
-  completion?: { name?: string | undefined };
-  http?: { name?: string | undefined; method?: string | undefined; url?: string | undefined };
-}
+/** A step: `{ <kind>: body }`, of a kind in protocols/steps. */
+type StepLike = Readonly<Record<string, { name?: string | undefined } | undefined>>;
 
 interface ScenarioLike {
   name: string;
@@ -45,15 +43,14 @@ export function selectorTags(key: string): { tag: string; value: string }[] {
 }
 
 /**
- * The names a step answers to: its `stepName` as records carry it (`name`, else the kind, or
- * `METHOD url` for http — as `workload/prepared-step.ts` derives it) and `<kind>:<index>`.
+ * The names a step answers to: its `stepName` as records carry it (`name`, else its kind's
+ * `defaultName`, as `workload/prepared-step.ts` derives it) and `<kind>:<index>`.
  */
 function stepNames(step: StepLike, index: number): string[] {
-  const kind = step.chat !== undefined ? 'chat' : step.completion !== undefined ? 'completion' : 'http';
-  const body = step[kind] ?? {};
-  const http = step.http;
-  const name = body.name ?? (http !== undefined ? `${String(http.method)} ${String(http.url)}` : kind);
-  return [name, `${kind}:${index}`];
+  const entry = stepKindOf(step);
+  if (entry === undefined) return [];
+  const body = step[entry.name] ?? {};
+  return [body.name ?? entry.defaultName(body), `${entry.name}:${index}`];
 }
 
 /** A scenario's step names; undefined when they are not known ahead (a TypeScript flow). */

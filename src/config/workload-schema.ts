@@ -9,16 +9,13 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { DistributionSchema } from '../random/index.js';
-import {
-  compileJsonPath,
-  type Flow,
-  findTemplateIssues,
-  findTemplateReads,
-  formatOf,
-  readCsvHeader,
-  readEmpiricalColumn,
-  readRows,
-} from '../workload/index.js';
+// From the files, not workload/index: the step kinds' schemas (protocols/steps) import this
+// module, and the index would bring in the workload's runtime, which imports the step kinds.
+import { compileJsonPath } from '../workload/json-path.js';
+import { readEmpiricalColumn } from '../workload/prompt-synth.js';
+import { formatOf, readCsvHeader, readRows } from '../workload/row-reader.js';
+import { findTemplateIssues, findTemplateReads } from '../workload/templated-value.js';
+import type { Flow } from '../workload/vu.js';
 import { durationMs } from './duration.js';
 import { ConfigError, formatPath } from './errors.js';
 

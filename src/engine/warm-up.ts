@@ -12,7 +12,16 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { parseTest, type Test } from '../config/index.js';
 import { type ExecutionPlan, executorFor, localCounter } from '../load/index.js';
 import type { RequestRecord } from '../metrics/index.js';
-import { type Clock, createClock, HttpClient, type HttpTransport } from '../protocols/index.js';
+import {
+  type Clock,
+  createClock,
+  HttpClient,
+  type HttpTransport,
+  type StepKindEntry,
+  type StepWarmUp,
+  stepKind,
+  stepKindOf,
+} from '../protocols/index.js';
 import { listen } from '../sim/listen.js';
 import { Workload } from '../workload/index.js';
 import { drive } from './drive.js';
@@ -37,38 +46,19 @@ export interface WarmUpOptions {
   onRecord?: (record: RequestRecord) => void;
 }
 
-/** The reply bodies of a chat (`delta`/`message`) or completion (`text`) endpoint. */
-function replies(chat: boolean) {
-  const choice = (last: boolean, json: boolean) =>
-    chat
-      ? json
-        ? { index: 0, message: { role: 'assistant', content: 'warm' }, finish_reason: 'stop' }
-        : { index: 0, delta: last ? {} : { content: ' warm' }, finish_reason: last ? 'stop' : null }
-      : { index: 0, text: last ? '' : ' warm', finish_reason: last ? 'stop' : null };
-  const usage = { prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 };
-  const chunk = JSON.stringify({ id: 'warm', choices: [choice(false, false)] });
-  const last = JSON.stringify({ id: 'warm', choices: [choice(true, false)], usage });
-  return {
-    stream: `data: ${chunk}\n\ndata: ${chunk}\n\ndata: ${chunk}\n\ndata: ${last}\n\ndata: [DONE]\n\n`,
-    json: JSON.stringify({ id: 'warm', choices: [choice(false, true)], usage }),
-  };
-}
-const CHAT = replies(true);
-const COMPLETION = replies(false);
-
 /** Every this many GET answers carries a header name not sent before (see {@link answerer}). */
 const NEW_HEADER_EVERY = 64;
 
 /**
- * A loopback server's handler: GETs get a short body, chat requests an answer
- * as an OpenAI-compatible server would give. GETs carry the headers most
+ * A loopback server's handler: GETs get a short body, other requests the answer
+ * of the kind of step they are (its entry's `warmUp.answer`). GETs carry the headers most
  * servers send, and now and then a name not sent before: the client's code
  * for a header name it has not met then runs after the JIT has started
  * watching it. Met first in the run (nginx's `server` after Node's own
  * headers), it threw away the optimised response parser at the start
  * (`--trace-deopt`).
  */
-function answerer(): (req: IncomingMessage, res: ServerResponse) => void {
+function answerer(kinds: readonly StepKindEntry[]): (req: IncomingMessage, res: ServerResponse) => void {
   let answered = 0;
   return (req, res) => {
     if (req.method === 'GET') {
@@ -79,28 +69,30 @@ function answerer(): (req: IncomingMessage, res: ServerResponse) => void {
       res.end('ok');
       return;
     }
-    answerPost(req, res);
+    answerRequest(kinds, req, res);
   };
 }
 
-/** Chat and completion requests: streamed or JSON, as the body asked. */
-function answerPost(req: IncomingMessage, res: ServerResponse): void {
+/** A request of a kind of step (e.g. chat: streamed or JSON, as the body asked); 404 when no kind answers it. */
+function answerRequest(kinds: readonly StepKindEntry[], req: IncomingMessage, res: ServerResponse): void {
   let body = '';
   req.setEncoding('utf8');
   req.on('data', (chunk: string) => {
     body += chunk;
   });
   req.on('end', () => {
-    const reply = req.url?.endsWith('/chat/completions') ? CHAT : COMPLETION;
-    if (body.includes('"stream":true')) {
-      res.writeHead(200, { 'content-type': 'text/event-stream' }).end(reply.stream);
-    } else {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(reply.json);
+    for (const kind of kinds) {
+      const reply = kind.warmUp?.answer(req.method ?? 'GET', req.url ?? '/', body);
+      if (reply === undefined) continue;
+      res.writeHead(reply.status ?? 200, { 'content-type': reply.contentType }).end(reply.body);
+      return;
     }
+    res.writeHead(404).end();
   });
 }
 
-export type Kind = 'http' | 'chat' | 'chat-json' | 'completion' | 'completion-json';
+/** A kind of warm-up request: a step kind's variant, e.g. `http`, `chat` or `chat-json` (its entry's `warmUp.variant`). */
+export type Kind = string;
 
 /** Connections an open model's worker opens ahead: a fast target needs few, a slow one opens more as it goes. */
 const OPEN_WARM_CONNECTIONS = 64;
@@ -139,39 +131,45 @@ export function warmUpRequests(plan: ExecutionPlan, workers: number): number {
   return Math.min(MAX_WARM_UP_REQUESTS, Math.ceil(perSecond / workers));
 }
 
-/** The kinds of request a test sends (without a test: plain HTTP and streamed chat). */
-function kindsOf(test: Test | undefined): Set<Kind> {
-  const kinds = new Set<Kind>();
-  if (test === undefined) return kinds.add('http').add('chat');
+/** A warm-up variant and the kind of step that sends it. */
+interface Variant {
+  label: Kind;
+  entry: StepKindEntry;
+}
+
+/** The kinds of request a test sends (without a test: plain HTTP and streamed chat), by their entries' warm-up. */
+function kindsOf(test: Test | undefined): Map<Kind, StepKindEntry> {
+  const kinds = new Map<Kind, StepKindEntry>();
+  const add = (entry: StepKindEntry | undefined, body: unknown) => {
+    if (entry?.warmUp !== undefined) kinds.set(entry.warmUp.variant(body), entry);
+  };
+  const http = stepKind('http');
+  const chat = stepKind('chat');
+  // A TypeScript flow may send anything; these are what flows mostly send.
+  const flowKinds = () => {
+    add(http, {});
+    add(chat, { stream: true });
+  };
+  if (test === undefined) {
+    flowKinds();
+    return kinds;
+  }
   for (const scenario of test.scenarios) {
-    // A TypeScript flow may send anything; these are what flows mostly send.
-    if ('flow' in scenario && scenario.flow !== undefined) kinds.add('http').add('chat');
+    if ('flow' in scenario && scenario.flow !== undefined) flowKinds();
+    // A session's turns are chat steps.
     if ('session' in scenario && scenario.session !== undefined) {
-      kinds.add(scenario.session.chat.stream === false ? 'chat-json' : 'chat');
+      add(chat, { stream: scenario.session.chat.stream !== false });
     }
     for (const step of ('steps' in scenario ? scenario.steps : undefined) ?? []) {
-      if ('http' in step) kinds.add('http');
-      else if ('chat' in step) kinds.add(step.chat.stream ? 'chat' : 'chat-json');
-      else kinds.add(step.completion.stream ? 'completion' : 'completion-json');
+      const entry = stepKindOf(step);
+      add(entry, entry === undefined ? undefined : (step as Record<string, unknown>)[entry.name]);
     }
   }
   return kinds;
 }
 
-function warmScenario(kind: Kind): Record<string, unknown> {
-  const messages = [{ role: 'user', content: 'warm up' }];
-  switch (kind) {
-    case 'http':
-      return { name: kind, steps: [{ http: { url: '/' } }] };
-    case 'chat':
-    case 'chat-json':
-      return { name: kind, steps: [{ chat: { model: 'warm', messages, stream: kind === 'chat' } }] };
-    default:
-      return {
-        name: kind,
-        steps: [{ completion: { model: 'warm', prompt: 'warm up', stream: kind === 'completion' } }],
-      };
-  }
+function warmScenario({ label, entry }: Variant): Record<string, unknown> {
+  return { name: label, steps: [{ [entry.name]: (entry.warmUp as StepWarmUp<unknown>).body(label) }] };
 }
 
 /** What a warm-up sent, by outcome; `close()` ends it (call it once the run is over). */
@@ -222,9 +220,11 @@ function warmLoad(plan: ExecutionPlan | undefined, workers: number, requests: nu
 export async function warmUp(options: WarmUpOptions = {}): Promise<WarmUp> {
   const requests = options.requests ?? 3000;
   const maxMs = options.maxMs ?? 1500;
-  const kinds = [...kindsOf(options.test)];
-  if (requests <= 0) return { sent: 0, ok: 0, kinds, close: async () => undefined };
-  const server = createServer({ keepAliveTimeout: 0 }, answerer());
+  const variants: Variant[] = [...kindsOf(options.test)].map(([label, entry]) => ({ label, entry }));
+  const kinds = variants.map((v) => v.label);
+  // Kinds without a warm-up of their own (a plugin's may have none) are not warmed.
+  if (requests <= 0 || variants.length === 0) return { sent: 0, ok: 0, kinds, close: async () => undefined };
+  const server = createServer({ keepAliveTimeout: 0 }, answerer([...new Set(variants.map((v) => v.entry))]));
   const { url } = await listen(server, 0, '127.0.0.1');
   const own = options.dispatcher === undefined ? new HttpClient() : undefined;
   const dispatcher = options.dispatcher ?? (own as HttpClient);
@@ -232,7 +232,7 @@ export async function warmUp(options: WarmUpOptions = {}): Promise<WarmUp> {
     parseTest(
       {
         target: url,
-        scenarios: kinds.map(warmScenario),
+        scenarios: variants.map(warmScenario),
         load: warmLoad(options.plan, options.workers ?? 1, Math.max(1, requestsLeft), ms),
       },
       'warm-up',

@@ -30,8 +30,10 @@ export {
   type PercentileSource,
 } from './histogram.js';
 export {
+  addModelKind,
   ERROR_KINDS,
   type ErrorKind,
+  isModelKind,
   type Outcome,
   outputTokensOf,
   type RedirectHop,

@@ -23,8 +23,29 @@ export const ERROR_KINDS = [
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
-/** What a step talked to: a model endpoint (chat, completion) or plain HTTP; `script`: nothing was sent (a `script_error`). */
-export type StepKind = 'chat' | 'completion' | 'http' | 'script';
+/**
+ * What a step talked to: the name of its kind in protocols/steps (`chat`, `completion`, `http`,
+ * or a plugin's); `script`: nothing was sent (a `script_error`).
+ */
+export type StepKind = 'chat' | 'completion' | 'http' | 'script' | (string & {});
+
+/**
+ * Kinds whose records feed the model metrics: filled by the list of step kinds as they register.
+ * The built-in model kinds are here from the start, so records read where the list is not loaded
+ * (metrics alone, a report rebuilt from a run directory) count the same; a test in
+ * protocols/steps checks this agrees with the list.
+ */
+const modelKinds = new Set<string>(['chat', 'completion']);
+
+/** Called by `registerStepKind` (protocols/steps) for each model kind; metrics know no kind by name. */
+export function addModelKind(kind: string): void {
+  modelKinds.add(kind);
+}
+
+/** A model step's kind (TTFT, ITL, TPOT and token counts apply). */
+export function isModelKind(kind: string): boolean {
+  return modelKinds.has(kind);
+}
 
 export type Outcome = 'ok' | 'error' | 'cancelled';
 

@@ -3,15 +3,15 @@
  * Which values a record contributes to which metric (DESIGN.md §2). One place,
  * so totals, scenarios, windows and SLOs cannot disagree.
  */
-import { outputTokensOf, type RequestRecord } from './record.js';
+import { isModelKind, outputTokensOf, type RequestRecord } from './record.js';
 import type { MetricName } from './summary-core.js';
 
 /** Metrics with at most one value per record (all but the pooled `itl_ms`). */
 export type ScalarMetric = Exclude<MetricName, 'itl_ms'>;
 
-/** Chat and completion steps; plain HTTP steps never feed model metrics. */
+/** Records of a model kind (chat, completion, …: protocols/steps); plain HTTP steps never feed model metrics. */
 export function isModelStep(r: RequestRecord): boolean {
-  return r.kind === 'chat' || r.kind === 'completion';
+  return isModelKind(r.kind);
 }
 
 function isOkModel(r: RequestRecord): boolean {

@@ -1,7 +1,8 @@
 /**
  * @module protocols
  * Protocol clients: OpenAI-compatible chat/completions (SSE and JSON) and
- * plain HTTP, each timed at the points of DESIGN.md §2.
+ * plain HTTP, each timed at the points of DESIGN.md §2; the list of step
+ * kinds (protocols/steps/) that a plugin adds to with `registerStepKind`.
  */
 export { type Clock, createClock } from './clock.js';
 export { ClientAbort, classifyTransportError, kindOfStatus, redactMessage } from './errors.js';
@@ -12,8 +13,36 @@ export {
   isAborted,
   type ResponseSink,
 } from './exchange.js';
+export { HttpSink } from './http-sink.js';
 export * from './http1/index.js';
 export { DEFAULT_LIMITS, type ResponseLimits, setResponseLimits } from './limits.js';
+export { OpenAISink } from './openai-sink.js';
+export type {
+  DrawnPrompt,
+  HttpStepTransport,
+  OwnStepTransport,
+  StepDefaults,
+  StepKindEntry,
+  StepSink,
+  StepTransport,
+  StepWarmUp,
+} from './step-kind.js';
+export { type ChatBody, chatStep, SessionChatSchema } from './steps/chat.js';
+export { type CompletionBody, completionStep } from './steps/completion.js';
+export { Headers as HeadersSchema } from './steps/fields.js';
+export { type HttpBody, httpStep, httpTransport } from './steps/http.js';
+export {
+  BUILTIN_STEP_KINDS,
+  registerStepKind,
+  StepSchema,
+  stepKind,
+  stepKindOf,
+  stepKinds,
+  stepKindsTable,
+  stepSchemaOf,
+  unknownStepMessage,
+} from './steps/index.js';
+export { openAITransport } from './steps/model.js';
 export {
   type CompiledStep,
   compileStep,

@@ -5,7 +5,13 @@
  * it varies, the request itself built once.
  */
 import type { Step } from '../config/index.js';
-import { type CompiledStep, compileStep } from '../protocols/index.js';
+import {
+  type CompiledStep,
+  compileStep,
+  type StepKindEntry,
+  stepKindOf,
+  unknownStepMessage,
+} from '../protocols/index.js';
 import type { Rng } from '../random/index.js';
 import { type CompiledCapture, compileCaptures } from './capture.js';
 import { PromptSynth, type SyntheticSpec, type TraceRow } from './prompt-synth.js';
@@ -21,8 +27,11 @@ interface Defaults {
   maxRedirects?: number | undefined;
 }
 
-function kindOf(step: Step): 'chat' | 'completion' | 'http' {
-  return 'chat' in step ? 'chat' : 'completion' in step ? 'completion' : 'http';
+/** The entry of a step's kind (protocols/steps). */
+function entryOf(step: Step | object): StepKindEntry {
+  const entry = stepKindOf(step);
+  if (entry === undefined) throw new Error(unknownStepMessage());
+  return entry;
 }
 
 /**
@@ -32,50 +41,43 @@ function kindOf(step: Step): 'chat' | 'completion' | 'http' {
  * by iteration as a templated URL would.
  */
 export function namedStep(step: Step, index: number): Step {
-  const kind = kindOf(step);
+  const kind = entryOf(step).name;
   const body = (step as Record<string, StepBody>)[kind] as StepBody;
   if (body.name !== undefined) return step;
   return { [kind]: { ...body, name: `${kind}:${index}` } } as unknown as Step;
 }
 
 /**
- * Adds a synthetic prompt (and its group's shared prefix, and drawn max_tokens) to a model step body.
- * `tokens` is the prompt's count as the client's tokenizer counts it, known by construction when the
- * step gives no messages or prompt of its own (else undefined, and the prompt is counted).
+ * Adds a synthetic prompt (and its group's shared prefix, and drawn max_tokens) to a model step body,
+ * as its kind places it (`withPrompt` of its entry). `tokens` is the prompt's count as the client's
+ * tokenizer counts it, known by construction when the step gives no messages or prompt of its own
+ * (else undefined, and the prompt is counted).
  */
 export function withSynthetic(
-  kind: 'chat' | 'completion',
+  kind: string | StepKindEntry,
   body: StepBody,
   synth: PromptSynth,
   rng: Rng,
   trace?: TraceRow,
 ): { body: StepBody; tokens: number | undefined } {
+  const entry = typeof kind === 'string' ? entryOf({ [kind]: body }) : kind;
+  if (entry.withPrompt === undefined) throw new Error(`a ${entry.name} step takes no synthetic prompt`);
   const p = synth.draw(rng, trace);
-  const prefix = p.prefix === undefined ? 0 : synth.prefixTokens;
-  const out: StepBody = { ...body };
-  if (p.maxTokens !== undefined) out.max_tokens = p.maxTokens;
-  if (kind === 'chat') {
-    const given = (body.messages as unknown[] | undefined) ?? [];
-    out.messages = [
-      ...(p.prefix === undefined ? [] : [{ role: 'system', content: p.prefix }]),
-      ...given,
-      { role: 'user', content: p.text },
-    ];
-    // Messages are counted joined by '\n', a token of its own between two words.
-    const tokens = given.length > 0 ? undefined : p.tokens + (prefix > 0 ? prefix + 1 : 0);
-    return { body: out, tokens };
-  }
-  const own = body.prompt as string | undefined;
-  const parts = [p.prefix, own, p.text].filter((x) => x !== undefined && x !== '');
-  out.prompt = parts.join(' ');
-  // Words joined by spaces: each word after a space is still one token.
-  return { body: out, tokens: own !== undefined && own !== '' ? undefined : p.tokens + prefix };
+  return entry.withPrompt(body, {
+    text: p.text,
+    tokens: p.tokens,
+    prefix: p.prefix,
+    prefixTokens: p.prefix === undefined ? 0 : synth.prefixTokens,
+    maxTokens: p.maxTokens,
+  }) as { body: StepBody; tokens: number | undefined };
 }
 
 export class PreparedStep {
   readonly index: number;
   readonly name: string;
-  readonly kind: 'chat' | 'completion' | 'http';
+  readonly kind: string;
+  /** The entry of its kind (protocols/steps). */
+  readonly entry: StepKindEntry;
   readonly captures: CompiledCapture[];
   private readonly templated: TemplatedValue;
   private readonly synth: PromptSynth | undefined;
@@ -88,10 +90,10 @@ export class PreparedStep {
   constructor(step: Step, index: number, defaults: Defaults, seed: number) {
     this.index = index;
     this.defaults = defaults;
-    this.kind = kindOf(step);
+    this.entry = entryOf(step);
+    this.kind = this.entry.name;
     const body = (step as Record<string, StepBody>)[this.kind] as StepBody;
-    this.name =
-      body.name ?? (this.kind === 'http' ? `${String(body.method)} ${String(body.url)}` : this.kind);
+    this.name = body.name ?? this.entry.defaultName(body);
     this.captures = compileCaptures(body.capture as Parameters<typeof compileCaptures>[0]);
     // Capture patterns and synthesis settings are not request fields: never templated.
     const { capture: _c, synthetic, ...fields } = body;
@@ -115,15 +117,16 @@ export class PreparedStep {
     if (this.fixed !== undefined) return this.fixed;
     const body = this.templated.render(scope) as StepBody;
     if (this.templatedHeaders) checkRenderedHeaders(body.headers);
-    if (this.synth === undefined || this.kind === 'http') return { [this.kind]: body } as unknown as Step;
-    const drawn = withSynthetic(this.kind, body, this.synth, scope.rng, scope.trace);
+    if (this.synth === undefined || this.entry.withPrompt === undefined)
+      return { [this.kind]: body } as unknown as Step;
+    const drawn = withSynthetic(this.entry, body, this.synth, scope.rng, scope.trace);
     const step = { [this.kind]: drawn.body } as unknown as Step;
     if (drawn.tokens === undefined) return step;
     // Compiled here with the prompt's known count: tokenizing a 128K-token prompt on every
     // request held the worker's event loop for hundreds of ms, late for every stream it read.
     // A step that cannot be compiled goes on as it is, to fail where every step does.
     try {
-      return compileStep(step, this.index, this.defaults, drawn.tokens);
+      return this.entry.compile(drawn.body, this.index, this.defaults, drawn.tokens);
     } catch {
       return step;
     }

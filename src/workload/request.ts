@@ -16,6 +16,7 @@ import {
   type StepContext,
   type StepMeasurement,
   sendStep,
+  stepKindOf,
 } from '../protocols/index.js';
 import { createSampler, type Distribution, type Rng, type Sampler } from '../random/index.js';
 import { applyCaptures, type CompiledCapture } from './capture.js';
@@ -217,7 +218,7 @@ export function failBeforeSend(
 /** Cancellation applies to streamed model requests: a user stopping an answer as it appears. */
 function planCancel(run: IterationRun, step: CompiledStep): SendOptions {
   const plan = run.cancel;
-  if (plan === undefined || step.kind === 'http' || !step.stream) return {};
+  if (plan === undefined || !step.stream) return {};
   // Drawn even when not cancelling, so later draws do not depend on the outcome.
   const cancel = run.rng() < plan.probability;
   const afterMs = plan.afterMs?.(run.rng);
@@ -257,7 +258,7 @@ export async function sendRequest(
         maxRedirects: run.maxRedirects,
       });
     } catch (err) {
-      const name = 'chat' in step ? 'chat' : 'completion' in step ? 'completion' : 'http';
+      const name = stepKindOf(step)?.name ?? 'step';
       const message = `cannot build the request: ${(err as Error).message}`;
       return failBeforeSend(run, { index, name }, message, labels);
     }

@@ -1,17 +1,13 @@
 /**
  * @module workload/vu
- * What a TypeScript flow gets: `flow: async (vu) => { … }` with the same step
- * helpers as YAML steps (`vu.chat`, `vu.completion`, `vu.http`), variables,
- * the feeder row, think time and a seeded random source.
+ * What a TypeScript flow gets: `flow: async (vu) => { … }` with a helper per
+ * kind of step in the list (`vu.chat`, `vu.completion`, `vu.http`, and
+ * `vu.step(kind, body)` for any kind, a plugin's too), variables, the feeder
+ * row, think time and a seeded random source.
  */
-import {
-  type ChatStepInput,
-  type CompletionStepInput,
-  formatZodError,
-  type HttpStepInput,
-  type Step,
-  StepSchema,
-} from '../config/index.js';
+import type { z } from 'zod';
+import { formatZodError, type Step, StepSchema } from '../config/index.js';
+import { type BUILTIN_STEP_KINDS, stepKinds } from '../protocols/index.js';
 import type { Distribution } from '../random/index.js';
 import { PreparedStep } from './prepared-step.js';
 import type { PromptSynth } from './prompt-synth.js';
@@ -19,8 +15,15 @@ import { failBeforeSend, type IterationRun, type StepResult, sendRequest } from 
 import type { Row } from './row-reader.js';
 import { TemplateError, type TemplateScope } from './template.js';
 
+/** `vu.<kind>(body)` for each built-in kind of step, typed by its schema. */
+export type StepHelpers = {
+  [E in (typeof BUILTIN_STEP_KINDS)[number] as E['name']]: (
+    step: z.input<E['schema']>,
+  ) => Promise<StepResult>;
+};
+
 /** The virtual user a flow drives. */
-export interface Vu {
+export interface Vu extends StepHelpers {
   /** The VU's number. */
   readonly id: number;
   readonly iteration: number;
@@ -33,9 +36,8 @@ export interface Vu {
   readonly signal: AbortSignal | undefined;
   /** A uniform number in [0, 1) from the iteration's seeded source. */
   random(): number;
-  chat(step: ChatStepInput): Promise<StepResult>;
-  completion(step: CompletionStepInput): Promise<StepResult>;
-  http(step: HttpStepInput): Promise<StepResult>;
+  /** A step of any registered kind: `vu.step('chat', { … })` is `vu.chat({ … })`. */
+  step(kind: string, body: unknown): Promise<StepResult>;
   /** Pauses for `ms` (a number or a distribution), or the scenario's `think_time` when omitted. */
   think(ms?: Distribution): Promise<void>;
   /** Another row from the scenario's feeder; undefined when it is exhausted or there is none. */
@@ -60,7 +62,7 @@ export interface FlowHooks {
 /** Builds the `vu` object of one iteration. */
 export function createVu(run: IterationRun, hooks: FlowHooks): Vu {
   let index = 0;
-  const send = async (kind: 'chat' | 'completion' | 'http', input: unknown): Promise<StepResult> => {
+  const send = async (kind: string, input: unknown): Promise<StepResult> => {
     const stepIndex = index++;
     const parsed = StepSchema.safeParse({ [kind]: input }, { reportInput: true });
     if (!parsed.success) {
@@ -82,7 +84,7 @@ export function createVu(run: IterationRun, hooks: FlowHooks): Vu {
     }
     return sendRequest(run, request, stepIndex, prepared.captures);
   };
-  return {
+  const vu = {
     id: run.ctx.vu,
     iteration: run.ctx.iteration,
     scenario: run.scenario,
@@ -90,14 +92,17 @@ export function createVu(run: IterationRun, hooks: FlowHooks): Vu {
     row: hooks.row,
     signal: run.ctx.signal,
     random: () => run.rng(),
-    chat: (step) => send('chat', step),
-    completion: (step) => send('completion', step),
-    http: (step) => send('http', step),
-    think: async (ms) => {
+    step: send,
+    think: async (ms?: Distribution) => {
       await hooks.think(ms);
       run.scheduled = run.ctx.clock();
     },
     nextRow: hooks.nextRow,
-    prompt: (tokens) => hooks.synth.text(tokens, run.rng),
-  };
+    prompt: (tokens: number) => hooks.synth.text(tokens, run.rng),
+  } as Record<string, unknown>;
+  // A kind named as a member of the vu (`think`, `step`, …) is sent with `vu.step(kind, body)`.
+  for (const entry of stepKinds()) {
+    if (!(entry.name in vu)) vu[entry.name] = (input: unknown) => send(entry.name, input);
+  }
+  return vu as unknown as Vu;
 }

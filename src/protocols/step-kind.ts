@@ -1,0 +1,110 @@
+/**
+ * @module protocols/step-kind
+ * What a kind of step is (`chat`, `completion`, `http`, and whatever a plugin
+ * adds): its key and schema in the test file, whether it is a model step, how
+ * it is compiled once and how a request of it is sent and read. One entry per
+ * kind, listed in `protocols/steps/index.ts`; everything that differs by kind
+ * is asked of the entry, so a new kind is one file and one line there.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { z } from 'zod';
+import type { ExchangeResult, ResponseSink } from './exchange.js';
+import type { CompiledStep, SendOptions, SentStep, StepContext, StepMeasurement } from './steps.js';
+
+/** The test's defaults a step is compiled against. */
+export interface StepDefaults {
+  /** API base URL, e.g. `http://127.0.0.1:8000/v1`. */
+  target: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  /** The test's `max_redirects` (default `DEFAULT_MAX_REDIRECTS`). */
+  maxRedirects?: number | undefined;
+}
+
+/** A sink that reads one HTTP response of a step (it keeps the headers for captures). */
+export interface StepSink extends ResponseSink {
+  headers: IncomingHttpHeaders;
+}
+
+/**
+ * A kind sent as one HTTP exchange: `sink` makes the reader of one response
+ * (the only allocation per request besides the exchange's own); `read` adds
+ * what the reader saw to the measurement the exchange made (`m` holds the
+ * outcome, times, status, redirects) and returns it with the response.
+ */
+export interface HttpStepTransport<S extends StepSink = StepSink> {
+  type: 'http';
+  sink(step: CompiledStep, options: SendOptions): S;
+  read(result: ExchangeResult, sink: S, step: CompiledStep, m: StepMeasurement): SentStep | Promise<SentStep>;
+}
+
+/**
+ * A kind with a transport of its own (WebSocket, gRPC, …): it sends the compiled
+ * step itself and measures it; it must never reject for a failed request (an
+ * error is a measurement with `outcome: 'error'` and an `error` kind).
+ */
+export interface OwnStepTransport {
+  type: 'own';
+  send(step: CompiledStep, ctx: StepContext, options: SendOptions): Promise<SentStep>;
+}
+
+export type StepTransport = HttpStepTransport<StepSink> | OwnStepTransport;
+
+/** What a synthetic prompt adds to a model step body (see `workload/prompt-synth.ts`). */
+export interface DrawnPrompt {
+  /** The prompt text of the target length. */
+  text: string;
+  /** Its tokens, exact by construction. */
+  tokens: number;
+  /** The group's shared prefix, when the test has one. */
+  prefix: string | undefined;
+  prefixTokens: number;
+  maxTokens: number | undefined;
+}
+
+/** The warm-up of a kind: requests like the run's sent to the worker's own loopback server. */
+export interface StepWarmUp<B> {
+  /** The label of the requests `body` sends (e.g. `chat` or `chat-json`): one warm-up scenario each. */
+  variant(body: B): string;
+  /** The step body the warm-up sends for `variant` (against the loopback target). */
+  body(variant: string): Record<string, unknown>;
+  /** The loopback server's answer to a request of this kind, or undefined when it is not one. */
+  answer(
+    method: string,
+    url: string,
+    body: string,
+  ): { status?: number; contentType: string; body: string } | undefined;
+}
+
+/**
+ * One kind of step. `B` is its body as parsed (`z.output` of `schema`).
+ * Entries are plain objects; the plugin API registers them with
+ * `registerStepKind` as the built-in ones are.
+ */
+export interface StepKindEntry<
+  B = unknown,
+  N extends string = string,
+  S extends z.ZodType<B> = z.ZodType<B>,
+> {
+  /** The key in the test file (`{ chat: … }`), the record's `kind` and the flow helper `vu.<name>()`. */
+  name: N;
+  /** The body's schema, with the descriptions the JSON Schema and the docs show. */
+  schema: S;
+  /** One line for the docs' table of steps. */
+  summary: string;
+  /** A model step: TTFT, ITL, TPOT and token counts apply to its records. */
+  model: boolean;
+  /** The step's name when its body has none (records, reports, `{step:NAME}`). */
+  defaultName(body: B): string;
+  /**
+   * Builds the request once (a templated step: once per iteration). `inputTokens` is the
+   * prompt's count when the caller knows it. Resolve here everything the send path needs:
+   * it runs per request and must not allocate or await for the kind's sake.
+   */
+  compile(body: B, index: number, defaults: StepDefaults, inputTokens?: number): CompiledStep;
+  transport: StepTransport;
+  /** Adds a drawn synthetic prompt to a body (model kinds that take `synthetic:`). */
+  withPrompt?(body: B, prompt: DrawnPrompt): { body: B; tokens: number | undefined };
+  /** Absent: the warm-up sends nothing of this kind. */
+  warmUp?: StepWarmUp<B>;
+}

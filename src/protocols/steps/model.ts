@@ -1,0 +1,163 @@
+/**
+ * @module protocols/steps/model
+ * What the OpenAI-compatible model kinds (chat, completion) share: the request
+ * body and headers, the prompt's token count, the transport that reads an SSE
+ * or JSON answer into TTFT, ITL, TPOT and token counts, and the warm-up's
+ * answers. A kind of another API (e.g. Anthropic Messages) brings its own.
+ */
+import type { ChatStep, CompletionStep } from '../../config/index.js';
+import { roundMs } from '../../metrics/index.js';
+import type { ExchangeResult } from '../exchange.js';
+import { MAX_RECORD_GAPS } from '../limits.js';
+import { OpenAISink } from '../openai-sink.js';
+import type { HttpStepTransport } from '../step-kind.js';
+import type { CompiledStep, SendOptions, SentStep, StepMeasurement } from '../steps.js';
+import { countPromptTokens, countTokensYielding } from '../tokens.js';
+import { hasHeader } from './compile.js';
+
+const MODEL_FIELDS = ['max_tokens', 'temperature', 'top_p', 'stop', 'seed'] as const;
+
+export function modelBody(
+  step: ChatStep | CompletionStep,
+  input: 'messages' | 'prompt',
+  value: unknown,
+): string {
+  const body: Record<string, unknown> = { model: step.model };
+  body[input] = value;
+  body.stream = step.stream;
+  if (step.stream) body.stream_options = { include_usage: true };
+  for (const key of MODEL_FIELDS) {
+    if (step[key] !== undefined) body[key] = step[key];
+  }
+  if (step.body !== undefined) Object.assign(body, step.body);
+  return JSON.stringify(body);
+}
+
+export function modelHeaders(
+  base: Record<string, string>,
+  step: ChatStep | CompletionStep,
+): Record<string, string> {
+  const headers: Record<string, string> = Object.assign(
+    { 'content-type': 'application/json' },
+    base,
+    step.headers,
+  );
+  if (step.stream && !hasHeader(headers, 'accept')) headers.accept = 'text/event-stream';
+  return headers;
+}
+
+/** The step with its prompt's count, or the promise of it for a prompt too long to count at once. */
+export function withPromptCount(compiled: CompiledStep, prompt: string): CompiledStep {
+  const counted = countPromptTokens(prompt);
+  if (typeof counted === 'number') compiled.inputTokensClient = counted;
+  else {
+    compiled.inputTokensPending = counted;
+    // A failed count fails the requests that wait for it (measureModel); nothing to do here.
+    counted.then(
+      (n) => {
+        compiled.inputTokensClient = n;
+        compiled.inputTokensPending = undefined;
+      },
+      () => undefined,
+    );
+  }
+  return compiled;
+}
+
+/** An OpenAI-compatible answer, streamed (SSE) or JSON, read into the model metrics. */
+export const openAITransport: HttpStepTransport<OpenAISink> = {
+  type: 'http',
+  sink: (_step: CompiledStep, options: SendOptions) => new OpenAISink(options.cancelAfterTokens),
+  read(result: ExchangeResult, sink: OpenAISink, step: CompiledStep, m: StepMeasurement) {
+    return measureModel(
+      { measurement: m, response: { status: result.status, headers: sink.headers, body: sink.text } },
+      sink,
+      step,
+      result.sentAt,
+    );
+  },
+};
+
+/**
+ * Adds what a model answer says to its measurement. The output is counted on this thread when
+ * that is quick, else in slices between other work (a long answer must not stall the worker).
+ */
+function measureModel(
+  sentStep: SentStep,
+  sink: OpenAISink,
+  step: CompiledStep,
+  sent: number,
+): SentStep | Promise<SentStep> {
+  const m = sentStep.measurement;
+  if (step.inputTokensClient !== undefined) m.inputTokensClient = step.inputTokensClient;
+  if (sink.usage?.prompt_tokens !== undefined) m.inputTokens = sink.usage.prompt_tokens;
+  if (sink.usage?.completion_tokens !== undefined) m.outputTokens = sink.usage.completion_tokens;
+  const prompt = step.inputTokensPending;
+  if (prompt === undefined) return measureOutput(sentStep, sink, sent);
+  return prompt.then((n) => {
+    m.inputTokensClient = n;
+    return measureOutput(sentStep, sink, sent);
+  });
+}
+
+/** The output's timing and the client's count of it. */
+function measureOutput(sentStep: SentStep, sink: OpenAISink, sent: number): SentStep | Promise<SentStep> {
+  const m = sentStep.measurement;
+  if (sink.firstTokenAt === undefined) return sentStep;
+  m.ttftMs = roundMs(sink.firstTokenAt - sent);
+  m.chunks = sink.chunks;
+  // A stream that never ended well may have sent anything: its record keeps the first gaps only.
+  const gaps = m.outcome === 'ok' ? sink.itlMs : sink.itlMsUpTo(MAX_RECORD_GAPS);
+  if (gaps.length > 0) m.itlMs = gaps.map(roundMs);
+  if (sink.firstContentAt !== undefined) m.ttfcMs = roundMs(sink.firstContentAt - sent);
+  const counted = countTokensYielding(sentStep.response.body);
+  if (typeof counted === 'number') return withOutputTokens(sentStep, sink, counted);
+  return counted.then((n) => withOutputTokens(sentStep, sink, n));
+}
+
+/** The client's output count, the time per output token it gives when the server's is missing, and the reasoning phase. */
+function withOutputTokens(sentStep: SentStep, sink: OpenAISink, outputTokensClient: number): SentStep {
+  const m = sentStep.measurement;
+  m.outputTokensClient = outputTokensClient;
+  const output = m.outputTokens ?? outputTokensClient;
+  if (m.outcome === 'ok' && output > 1 && m.e2eMs !== undefined && m.ttftMs !== undefined) {
+    m.tpotMs = roundMs((m.e2eMs - m.ttftMs) / (output - 1));
+  }
+  const reasoning = sink.usage?.completion_tokens_details?.reasoning_tokens ?? sink.reasoningChunks;
+  if (reasoning > 0) measureReasoning(m, sink, reasoning, output);
+  return sentStep;
+}
+
+/** The reasoning phase of a reasoning model's answer, and TPOT of each phase. */
+function measureReasoning(m: StepMeasurement, sink: OpenAISink, reasoning: number, output: number): void {
+  m.reasoningTokens = reasoning;
+  const first = sink.firstTokenAt as number;
+  const last = sink.lastReasoningAt;
+  if (last === undefined) return;
+  m.reasoningMs = roundMs((sink.firstContentAt ?? last) - first);
+  if (m.outcome !== 'ok') return;
+  if (reasoning > 1) m.tpotReasoningMs = roundMs((last - first) / (reasoning - 1));
+  const content = output - reasoning;
+  if (content > 1 && m.ttfcMs !== undefined && m.e2eMs !== undefined) {
+    m.tpotContentMs = roundMs((m.e2eMs - m.ttfcMs) / (content - 1));
+  }
+}
+
+/** The warm-up server's answers of an OpenAI-compatible endpoint: streamed, or JSON as the body asked. */
+export function warmReplies(chat: boolean) {
+  const choice = (last: boolean, json: boolean) =>
+    chat
+      ? json
+        ? { index: 0, message: { role: 'assistant', content: 'warm' }, finish_reason: 'stop' }
+        : { index: 0, delta: last ? {} : { content: ' warm' }, finish_reason: last ? 'stop' : null }
+      : { index: 0, text: last ? '' : ' warm', finish_reason: last ? 'stop' : null };
+  const usage = { prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 };
+  const chunk = JSON.stringify({ id: 'warm', choices: [choice(false, false)] });
+  const last = JSON.stringify({ id: 'warm', choices: [choice(true, false)], usage });
+  const stream = `data: ${chunk}\n\ndata: ${chunk}\n\ndata: ${chunk}\n\ndata: ${last}\n\ndata: [DONE]\n\n`;
+  const json = JSON.stringify({ id: 'warm', choices: [choice(false, true)], usage });
+  return (body: string) =>
+    body.includes('"stream":true')
+      ? { contentType: 'text/event-stream', body: stream }
+      : { contentType: 'application/json', body: json };
+}
