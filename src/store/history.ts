@@ -28,9 +28,10 @@
  * (`MetricHistogram.decode` reads it). A run recorded without records has
  * none (`histograms.run` empty).
  *
- * Crash safety: every write is one SQLite transaction in rollback-journal
- * mode with fsync, so a kill -9 leaves the last committed state; one process
- * at a time (store/history-lock), and a dead owner's locks are broken.
+ * Crash safety: every write is one SQLite transaction in WAL mode with
+ * fsync, so a kill -9 leaves the last committed state (the WAL is replayed up
+ * to its last commit on the next open); one process at a time
+ * (store/history-lock), and a dead owner's locks are broken.
  */
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -259,7 +260,13 @@ export class History {
         'node-sqlite3-wasm',
       ) as typeof import('node-sqlite3-wasm');
       db = new sqlite.Database(file);
-      db.exec('PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
+      // WAL, not the rollback journal: node-sqlite3-wasm's file layer reports its own lock as another
+      // process's reserved lock, so SQLite never rolls a hot journal back after a kill (seen in
+      // test/e2e/history.test.ts). A WAL is replayed up to its last commit instead; without shared
+      // memory in WebAssembly, WAL needs the exclusive locking mode (our lock is exclusive anyway).
+      db.exec(
+        'PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;',
+      );
       const version = Number((db.get('PRAGMA user_version') as Row | null)?.user_version ?? 0);
       if (version > SCHEMA_VERSION) {
         throw new Error(
@@ -386,6 +393,13 @@ export class History {
       'INSERT INTO baselines (name, run_id, set_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET run_id = excluded.run_id, set_at = excluded.set_at',
       [name, run, new Date().toISOString()],
     );
+  }
+
+  /** SQLite's `PRAGMA integrity_check`: `ok` for a sound file. */
+  integrity(): string {
+    return this.#all('PRAGMA integrity_check')
+      .map((r) => str(r, 'integrity_check'))
+      .join('\n');
   }
 
   /** Named baselines, by name. */
