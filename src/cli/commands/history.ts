@@ -30,10 +30,12 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function withHistory<T>(flags: HistoryFlags, body: (history: History) => T): T {
+/** Runs `body` on the history; a reader (`orElse`) of a history not yet created gets `orElse` and creates nothing. */
+function withHistory<T>(flags: HistoryFlags, body: (history: History) => T, orElse?: () => T): T {
   const path = historyPathOf(flags.history);
   if (path === undefined)
-    throw new ConfigError('--no-history: this command needs a run history', 'TS_ARGS_INVALID');
+    throw new ConfigError('TOKENSTORM_HISTORY=off: this command needs a run history', 'TS_ARGS_INVALID');
+  if (orElse !== undefined && !existsSync(path)) return orElse();
   const history = openHistory(path);
   try {
     return body(history);
@@ -117,14 +119,22 @@ function list(
 ): void {
   const tags = parseTagArgs(flags.tag);
   const limit = flags.limit === undefined ? 50 : runId(flags.limit);
-  const rows = withHistory(flags, (h) => h.list({ test: flags.test, target: flags.target, tags, limit }));
+  const rows = withHistory(
+    flags,
+    (h) => h.list({ test: flags.test, target: flags.target, tags, limit }),
+    () => [],
+  );
   if (flags.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   else if (rows.length === 0) process.stdout.write('no runs recorded\n');
   else process.stdout.write(`${renderRows(rows)}\n`);
 }
 
 function show(id: string, flags: HistoryFlags & { json?: boolean; histograms?: boolean }): void {
-  const run = withHistory(flags, (h) => h.get(runId(id)));
+  const run = withHistory(
+    flags,
+    (h) => h.get(runId(id)),
+    () => undefined,
+  );
   if (run === undefined) throw new ConfigError(`no run #${id} in the run history`, 'TS_ARGS_INVALID');
   if (flags.json) {
     const { histograms, ...rest } = run;
@@ -245,7 +255,11 @@ export function baselineCommand(): Command {
     .description('the named baselines')
     .option(...HISTORY_OPTION)
     .action((flags: HistoryFlags) => {
-      const baselines = withHistory(flags, (h) => h.baselines());
+      const baselines = withHistory(
+        flags,
+        (h) => h.baselines(),
+        () => [],
+      );
       if (baselines.length === 0) process.stdout.write('no baselines\n');
       for (const b of baselines) process.stdout.write(`${b.name}\trun #${b.run}\tset ${b.setAt}\n`);
     });

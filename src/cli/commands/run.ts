@@ -210,7 +210,7 @@ export function runCommand(): Command {
     )
     .option('--no-history', 'do not record this run in the run history')
     .option(
-      '--tag <KEY=VALUE>',
+      '--tag <NAME=VALUE>',
       "label the run in the history (repeatable; adds to the test's tags:)",
       collect,
       [],
