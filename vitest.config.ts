@@ -11,5 +11,7 @@ export default defineConfig({
     // Memory tests collect garbage before reading RSS, so they measure what is kept, not what is pending.
     execArgv: ['--expose-gc'],
     maxWorkers: 2,
+    // No test run records itself in the repository's own .tokenstorm/history.db; history tests pass --history.
+    env: { TOKENSTORM_HISTORY: 'off' },
   },
 });

@@ -5,7 +5,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
-import { redactText } from '../store/index.js';
+import { HistoryBusyError, redactText } from '../store/index.js';
+import { baselineCommand, historyCommand } from './commands/history.js';
 import { mockCommand } from './commands/mock.js';
 import { proxyCommand } from './commands/proxy.js';
 import { reportCommand } from './commands/report.js';
@@ -22,9 +23,17 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     .addCommand(runCommand())
     .addCommand(mockCommand())
     .addCommand(proxyCommand())
-    .addCommand(reportCommand());
+    .addCommand(reportCommand())
+    .addCommand(historyCommand())
+    .addCommand(baselineCommand());
   // addCommand does not pass exitOverride on: without it a subcommand's usage error exits 1, not 2.
-  for (const command of program.commands) command.exitOverride();
+  const override = (command: Command): void => {
+    for (const sub of command.commands) {
+      sub.exitOverride();
+      override(sub);
+    }
+  };
+  override(program);
   try {
     await program.parseAsync(argv as string[]);
   } catch (err) {
@@ -36,6 +45,11 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     if (err instanceof ConfigError) {
       process.stderr.write(`${redactText(err.message)}\n`);
       process.exitCode = ExitCode.badInput;
+      return;
+    }
+    if (err instanceof HistoryBusyError) {
+      process.stderr.write(`tokenstorm: ${redactText(err.message)}\n`);
+      process.exitCode = ExitCode.internal;
       return;
     }
     process.stderr.write(`tokenstorm: internal error: ${redactText((err as Error)?.stack ?? String(err))}\n`);

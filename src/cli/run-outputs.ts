@@ -169,6 +169,8 @@ export function writeCiFiles(summary: Summary, files: { junit?: string; markdown
 export interface Rebuilt {
   info: RunInfo;
   summary: RunSummary;
+  /** What the records added up to (its histograms go to the run history). */
+  aggregator: RunAggregator;
   /** Lines of records.jsonl that could not be read (a torn last line after a kill). */
   skippedLines: number[];
 }
@@ -189,5 +191,5 @@ export async function rebuildRun(dir: string): Promise<Rebuilt> {
   }).catch(() => ({ skipped: [] }));
   // A run killed before it finished has no duration: its last completed request ends it.
   const durationS = info.durationS ?? lastEnd / 1000;
-  return { info, summary: summarize(info, aggregator, durationS), skippedLines: report.skipped };
+  return { info, summary: summarize(info, aggregator, durationS), aggregator, skippedLines: report.skipped };
 }

@@ -18,6 +18,7 @@ export {
   type Scenario,
   type Step,
   StepSchema,
+  TAG_KEY,
   type Test,
   type TestInput,
   TestSchema,

@@ -114,10 +114,16 @@ export const ThresholdsSchema = z
     }
   });
 
+/** A tag's key (`--tag KEY=VALUE`, `tags:`): a word, dots and dashes allowed after its first letter. */
+export const TAG_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const TAG_KEY_ERROR = 'expected a tag name: a letter or _, then letters, digits, _, . or -';
+
 export const TestSchema = z
   .strictObject({
     $schema: z.string().optional(),
     name: z.string().min(1).default('test'),
+    /** Labels of the run in the run history, e.g. `profile: weekday`; rolling baselines compare runs with equal tags. */
+    tags: z.record(z.string().regex(TAG_KEY, { error: TAG_KEY_ERROR }), z.string()).optional(),
     /** `mock` (the embedded mock server) or the API base URL, e.g. `http://127.0.0.1:8000/v1`. */
     target: z
       .union([z.literal('mock'), z.url({ protocol: /^https?$/, error: 'expected "mock" or an http(s) URL' })])

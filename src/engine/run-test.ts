@@ -32,6 +32,7 @@ import {
   LineEncoder,
   RUN_FILES,
   type RunInfo,
+  type RunLabels,
   redactSecrets,
   redactStrings,
   redactText,
@@ -72,6 +73,8 @@ export interface RunTestOptions {
   onProgress?: ((progress: RunProgress) => void) | undefined;
   /** Arrivals the executor could not start in time, as they are counted (live views). */
   onDropped?: ((n: number) => void) | undefined;
+  /** Written into run.json for the run history. */
+  labels?: RunLabels | undefined;
 }
 
 export interface RunTestResult {
@@ -166,6 +169,7 @@ export async function runTest(
       records: recordsMode,
       test: redactSecrets(test),
     };
+    if (options.labels !== undefined) info.labels = redactStrings(options.labels);
     const { plan } = executorFor(test.load);
     if (plan.durationMs !== undefined) info.plannedS = plan.durationMs / 1000;
     writeRunInfo(dir, info);

@@ -209,6 +209,13 @@ export class RunAggregator {
     return tally?.histogram(metric);
   }
 
+  /** Per-window histograms of `metrics`, encoded, for the run history (see WindowSeries.encodedHistograms). */
+  encodedWindows(
+    metrics: readonly MetricName[],
+  ): { start_s: number; metric: MetricName; histogram: string }[] {
+    return this.#windows.encodedHistograms(metrics);
+  }
+
   /** The measured part of summary.json. */
   snapshot(meta: RunMeta): SummaryCore {
     const order = [...(meta.scenarios ?? [])];

@@ -100,6 +100,22 @@ export class WindowSeries {
     return out;
   }
 
+  /** Each window's histogram of each of `metrics` that has values, encoded (MetricHistogram.encode), in time order. */
+  encodedHistograms(
+    metrics: readonly MetricName[],
+  ): { start_s: number; metric: MetricName; histogram: string }[] {
+    const out: { start_s: number; metric: MetricName; histogram: string }[] = [];
+    for (const index of [...this.#windows.keys()].sort((a, b) => a - b)) {
+      const tally = (this.#windows.get(index) as WindowState).tally;
+      for (const metric of metrics) {
+        const h = tally.histogram(metric);
+        if (h !== undefined && h.count > 0)
+          out.push({ start_s: Math.round(index * this.windowMs) / 1000, metric, histogram: h.encode() });
+      }
+    }
+    return out;
+  }
+
   #stateAt(atMs: number): WindowState | undefined {
     const index = Math.floor(atMs / this.windowMs);
     return Number.isFinite(index) ? this.#stateAtIndex(index) : undefined;

@@ -1,8 +1,27 @@
 /**
  * @module store
- * Run directories on disk: records, events, run info; and the redaction of secrets in everything written.
+ * Run directories on disk: records, events, run info; the run history (SQLite); and the redaction of
+ * secrets in everything written.
  */
 
+export { gitLabels } from './git-labels.js';
+export {
+  defaultHistoryPath,
+  type GitLabels,
+  History,
+  HistoryBusyError,
+  type HistoryEntry,
+  type HistoryQuery,
+  type HistoryRow,
+  type HistoryRun,
+  openHistory,
+  ROLLING_DEFAULT_RUNS,
+  ROLLING_MIN_RUNS,
+  type RollingBaseline,
+  type RunHistograms,
+  type RunLabels,
+  tagsKey,
+} from './history.js';
 export { type EncodedRecords, LineEncoder, RecordBatch, recordLines } from './record-batch.js';
 export { JsonlWriter, type ReadReport, readJsonl } from './records-file.js';
 export {

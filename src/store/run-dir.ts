@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { RunLabels } from './history.js';
 import { redactStrings } from './redact.js';
 
 /** Kept here for its importers; the rules live in store/redact. */
@@ -91,6 +92,8 @@ export interface RunInfo {
   telemetry?: RunTelemetrySeries[];
   /** When a window counts as recovered after an event (the test's `recovery`). */
   recovery?: { max_error_rate: number; band: number };
+  /** Tags (the test's `tags:` and `--tag`) and the git checkout, for the run history. */
+  labels?: RunLabels;
   /** The validated test with secrets redacted. */
   test: unknown;
 }

@@ -1,15 +1,17 @@
 /**
  * @module cli/commands/run
  * `tokenstorm run <test> [--out DIR] [--target URL] [--vus N] [--rate R] [--duration D] [-e K=V]`
+ * At its end the run is recorded in the run history (store/history); a history failure only warns.
  */
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, loadTest, parseEnvArgs } from '../../config/index.js';
 import { type RecordsMode, runTest } from '../../engine/index.js';
 import { executorFor } from '../../load/index.js';
 import { createLiveView, renderConsoleSummary } from '../../report/index.js';
-import { redactText } from '../../store/index.js';
+import { gitLabels, type RunLabels, redactText } from '../../store/index.js';
 import { ExitCode } from '../exit-codes.js';
+import { historyEntryOf, historyPathOf, parseTagArgs, recordInHistory } from '../history-record.js';
 import { rebuildRun, summarize, writeCiFiles, writeOutputs } from '../run-outputs.js';
 
 interface RunFlags {
@@ -25,6 +27,8 @@ interface RunFlags {
   records?: string;
   junit?: string;
   markdown?: string;
+  history?: string | boolean;
+  tag: string[];
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -92,6 +96,10 @@ async function run(file: string, flags: RunFlags): Promise<number> {
   };
   const workers = numberFlag('workers', flags.workers, true);
   const records = recordsFlag(flags.records);
+  const cliTags = parseTagArgs(flags.tag);
+  const historyPath = historyPathOf(flags.history);
+  // Started now, read before the load starts; bounded, and never fails the run.
+  const git = historyPath === undefined ? undefined : gitLabels(dirname(resolve(file)));
   // Installed before loading: an interrupt while loading still writes the run directory (exit 130).
   let say: (line: string) => void = log;
   const signals = interruptHandling((line) => say(line));
@@ -113,9 +121,13 @@ async function run(file: string, flags: RunFlags): Promise<number> {
   // The live view owns stderr while it runs: log lines go above its frame.
   const view = flags.quiet ? undefined : createLiveView(test.name, process.stderr, plan.stages);
   if (view !== undefined) say = (line: string) => view.log(redactText(line));
+  const labels: RunLabels = { tags: { ...test.tags, ...cliTags } };
+  const gitLabel = await git;
+  if (gitLabel !== undefined) labels.git = gitLabel;
   view?.start();
   try {
     const result = await runTest({ file: resolve(file), overrides }, test, {
+      labels,
       outDir: flags.out,
       workers,
       records,
@@ -128,10 +140,11 @@ async function run(file: string, flags: RunFlags): Promise<number> {
     });
     view?.stop();
     // A terminated worker's last counts never arrived: its records on disk are the full account.
-    const summary =
+    const rebuilt =
       result.terminated.length > 0 && result.info.records?.mode === 'full'
-        ? (await rebuildRun(result.dir)).summary
-        : summarize(result.info, result.aggregator, result.info.durationS ?? 0);
+        ? await rebuildRun(result.dir)
+        : undefined;
+    const summary = rebuilt?.summary ?? summarize(result.info, result.aggregator, result.info.durationS ?? 0);
     writeOutputs(result.dir, summary);
     writeCiFiles(summary, flags);
     if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -141,6 +154,10 @@ async function run(file: string, flags: RunFlags): Promise<number> {
         log(`warning: generator may have limited this run: ${reason}`);
     }
     if (result.info.ended?.terminatedWorkers !== undefined) log(`tokenstorm: ${result.info.ended.reason}`);
+    if (historyPath !== undefined && !result.interruptedWhileLoading) {
+      const aggregator = rebuilt?.aggregator ?? result.aggregator;
+      recordRun(historyPath, () => historyEntryOf(result.dir, result.info, summary, aggregator), log);
+    }
     if (result.interruptedWhileLoading) {
       log(`${result.info.ended?.reason ?? 'interrupted while loading'}; run directory: ${result.dir}`);
       return ExitCode.interrupted;
@@ -151,6 +168,20 @@ async function run(file: string, flags: RunFlags): Promise<number> {
   } finally {
     view?.stop();
     signals.dispose();
+  }
+}
+
+/** Records the run in the history; any failure (a busy or broken file, a full disk) is a warning only. */
+function recordRun(
+  path: string,
+  entry: () => ReturnType<typeof historyEntryOf>,
+  log: (line: string) => void,
+): void {
+  try {
+    const { id } = recordInHistory(path, entry(), 2000);
+    log(`run history: run #${id} in ${path}`);
+  } catch (err) {
+    log(`warning: run not recorded in the run history (${path}): ${(err as Error).message}`);
   }
 }
 
@@ -173,6 +204,17 @@ export function runCommand(): Command {
     .option('--json', 'print summary.json to stdout instead of the table')
     .option('--junit <file>', 'also write the thresholds as JUnit XML (one test case per threshold)')
     .option('--markdown <file>', 'also write a Markdown summary (for a GitHub step summary or PR comment)')
+    .option(
+      '--history <path>',
+      'run history database (default .tokenstorm/history.db, or $TOKENSTORM_HISTORY)',
+    )
+    .option('--no-history', 'do not record this run in the run history')
+    .option(
+      '--tag <NAME=VALUE>',
+      "label the run in the history (repeatable; adds to the test's tags:)",
+      collect,
+      [],
+    )
     .action(async (file: string, flags: RunFlags) => {
       process.exitCode = await run(file, flags);
     });
