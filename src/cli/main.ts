@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { redactText } from '../store/index.js';
+import { compareCommand } from './commands/compare.js';
 import { mockCommand } from './commands/mock.js';
 import { proxyCommand } from './commands/proxy.js';
 import { reportCommand } from './commands/report.js';
@@ -22,7 +23,8 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     .addCommand(runCommand())
     .addCommand(mockCommand())
     .addCommand(proxyCommand())
-    .addCommand(reportCommand());
+    .addCommand(reportCommand())
+    .addCommand(compareCommand());
   // addCommand does not pass exitOverride on: without it a subcommand's usage error exits 1, not 2.
   for (const command of program.commands) command.exitOverride();
   try {
