@@ -84,6 +84,17 @@ describe('compareRuns', () => {
     expect(row(compareRuns(run('a', 1), run('b', 2)), 'goodput_pct')).toBeUndefined();
   });
 
+  it("warns when a run's generator was limited (its latencies include the generator's delay)", () => {
+    const limited = run('busy', 2);
+    limited.summary.generator = { limited: true, reasons: ['event loop late in 2 worker-second(s)'] };
+    expect(compareRuns(run('a', 1), run('b', 2)).warnings).toEqual([]);
+    const [warning, ...rest] = compareRuns(run('a', 1), limited).warnings;
+    expect(rest).toEqual([]);
+    expect(warning).toContain(
+      'busy: the generator may have limited this run (event loop late in 2 worker-second(s))',
+    );
+  });
+
   it('names what differs between identities', () => {
     const id = { test: 't', target: 'mock', load: { rate: 10, duration: 2000 } };
     expect(identityDifferences(id, { ...id, load: { duration: 2000, rate: 10 } })).toEqual([]);

@@ -60,6 +60,8 @@ export interface CompareSummary {
   scenarios: Record<string, { counts: CountsLike; rates: RatesLike }>;
   windows?: { start_s: number; output_tokens: number }[];
   slo?: Record<string, number | undefined>;
+  /** The generator's own health: a limited generator's latencies include its own delay. */
+  generator?: { limited?: boolean; reasons?: string[] };
 }
 
 /** A run as compared: a label (a directory, a history id), its identity, summary and per-request values. */
@@ -129,6 +131,8 @@ export interface Comparison {
   baseline: string[];
   candidate: string;
   verdict: 'regression' | 'improvement' | 'no significant change';
+  /** Why a verdict may mislead: a run whose generator was limited (its latencies include the generator's delay). */
+  warnings: string[];
   rows: CompareRow[];
   options: Required<Omit<CompareOptions, 'bands'>> & { bands: Record<string, number> };
 }
@@ -297,6 +301,12 @@ export function compareRuns(
     baseline: baselines.map((b) => b.label),
     candidate: candidate.label,
     verdict,
+    warnings: [...baselines, candidate]
+      .filter((r) => r.summary.generator?.limited)
+      .map(
+        (r) =>
+          `${r.label}: the generator may have limited this run (${(r.summary.generator?.reasons ?? []).join('; ')}); a latency difference may be the machine's, not the target's`,
+      ),
     rows,
     options: opts,
   };

@@ -77,7 +77,15 @@ export function renderCompareConsole(c: Comparison): string {
     r.verdict,
   ]);
   const lines = renderTable([header, ...rows], ['left', 'left', 'right', 'right', 'right', 'right', 'left']);
-  return [`compare: ${heading(c)}`, '', ...lines, '', `verdict: ${c.verdict.toUpperCase()}`].join('\n');
+  const warnings = c.warnings.map((w) => `warning: ${w}`);
+  return [
+    `compare: ${heading(c)}`,
+    '',
+    ...lines,
+    '',
+    ...warnings,
+    `verdict: ${c.verdict.toUpperCase()}`,
+  ].join('\n');
 }
 
 function cell(text: string): string {
@@ -100,6 +108,7 @@ export function renderCompareMarkdown(c: Comparison): string {
       `| ${cell(r.scenario)} | ${figure(r)} | ${value(r, r.baseline)} | ${value(r, r.candidate)} | ${delta(r)} | ${ci(r)} | ${verdict} |`,
     );
   }
+  for (const w of c.warnings) out.push('', `> ⚠️ ${cell(w)}`);
   out.push(
     '',
     c.mode === 'single'
