@@ -95,6 +95,18 @@ describe('compareRuns', () => {
     );
   });
 
+  it("never judges a latency change smaller than the generator's own event-loop delay", () => {
+    const slower = run('b', 2, 70);
+    expect(row(compareRuns(run('a', 1), slower), 'ttft_ms', 'p50')?.verdict).toBe('regression');
+    const busy = (r: CompareRun) => {
+      r.summary.generator = { event_loop_delay_p99_ms: 40 };
+      return r;
+    };
+    const c = compareRuns(busy(run('a', 1)), busy(run('b', 2, 70)));
+    expect(c.resolutionMs).toBe(40);
+    expect(row(c, 'ttft_ms', 'p50')).toMatchObject({ verdict: 'no significant change', tolerance: 40 });
+  });
+
   it('names what differs between identities', () => {
     const id = { test: 't', target: 'mock', load: { rate: 10, duration: 2000 } };
     expect(identityDifferences(id, { ...id, load: { duration: 2000, rate: 10 } })).toEqual([]);

@@ -61,7 +61,7 @@ export interface CompareSummary {
   windows?: { start_s: number; output_tokens: number }[];
   slo?: Record<string, number | undefined>;
   /** The generator's own health: a limited generator's latencies include its own delay. */
-  generator?: { limited?: boolean; reasons?: string[] };
+  generator?: { limited?: boolean; reasons?: string[]; event_loop_delay_p99_ms?: number };
 }
 
 /** A run as compared: a label (a directory, a history id), its identity, summary and per-request values. */
@@ -120,7 +120,11 @@ export interface CompareOptions {
   maxSamples?: number;
   /** Rolling baseline: k in median ± k·MAD; default 3. */
   k?: number;
-  /** A latency change smaller than this (ms) is never practically significant; default 1. */
+  /**
+   * A latency change smaller than this (ms) is never practically significant;
+   * default 1. The comparison raises it to the generator's own event-loop delay
+   * (p99) when the runs report one: a smaller difference cannot be told from the generator's.
+   */
   minDeltaMs?: number;
   seed?: number;
 }
@@ -131,6 +135,8 @@ export interface Comparison {
   baseline: string[];
   candidate: string;
   verdict: 'regression' | 'improvement' | 'no significant change';
+  /** The smallest latency change judged (ms): `minDeltaMs`, or the generator's event-loop delay p99 when larger. */
+  resolutionMs: number;
   /** Why a verdict may mislead: a run whose generator was limited (its latencies include the generator's delay). */
   warnings: string[];
   rows: CompareRow[];
@@ -235,6 +241,13 @@ export function compareRuns(
   const groups = ['all', ...(scenarioNames.size > 1 ? [...scenarioNames].sort() : [])];
   const hasSlo = [...baselines, candidate].some((r) => Object.keys(r.summary.slo ?? {}).length > 0);
 
+  const loopDelay = (r: CompareRun) => r.summary.generator?.event_loop_delay_p99_ms ?? 0;
+  const resolutionMs = Math.max(
+    opts.minDeltaMs,
+    loopDelay(candidate),
+    medianAndMad(baselines.map(loopDelay)).median,
+  );
+  const judged = { ...opts, minDeltaMs: resolutionMs };
   const rows: CompareRow[] = [];
   let stream = 0;
   for (const scenario of groups) {
@@ -247,8 +260,8 @@ export function compareRuns(
       if (cand.length === 0 && bases.every((b) => b.length === 0)) continue;
       rows.push(
         ...(mode === 'single'
-          ? latencySingle(scenario, metric, bases[0] as Float64Array, cand, seed, opts)
-          : latencyRolling(scenario, metric, bases, cand, seed, opts)),
+          ? latencySingle(scenario, metric, bases[0] as Float64Array, cand, seed, judged)
+          : latencyRolling(scenario, metric, bases, cand, seed, judged)),
       );
     }
     const pick = (run: CompareRun) => (scenario === 'all' ? run.summary : run.summary.scenarios[scenario]);
@@ -301,6 +314,7 @@ export function compareRuns(
     baseline: baselines.map((b) => b.label),
     candidate: candidate.label,
     verdict,
+    resolutionMs,
     warnings: [...baselines, candidate]
       .filter((r) => r.summary.generator?.limited)
       .map(
