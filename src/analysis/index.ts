@@ -5,6 +5,19 @@
  */
 
 export {
+  type CompareIdentity,
+  type CompareOptions,
+  type CompareRequest,
+  type CompareRow,
+  type CompareRun,
+  type CompareSummary,
+  type Comparison,
+  compareRuns,
+  DEFAULT_BANDS,
+  identityDifferences,
+  type Verdict,
+} from './compare.js';
+export {
   assessGenerator,
   DEFAULT_GENERATOR_LIMITS,
   type GeneratorFigures,

@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { HistoryBusyError, redactText } from '../store/index.js';
+import { compareCommand } from './commands/compare.js';
 import { baselineCommand, historyCommand } from './commands/history.js';
 import { mockCommand } from './commands/mock.js';
 import { proxyCommand } from './commands/proxy.js';
@@ -24,6 +25,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     .addCommand(mockCommand())
     .addCommand(proxyCommand())
     .addCommand(reportCommand())
+    .addCommand(compareCommand())
     .addCommand(historyCommand())
     .addCommand(baselineCommand());
   // addCommand does not pass exitOverride on: without it a subcommand's usage error exits 1, not 2.
