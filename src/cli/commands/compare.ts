@@ -5,9 +5,16 @@
  * its own run-to-run spread). Exit 0, or 99 with `--fail-on regression` when a
  * figure regressed; runs of different tests, targets or load are refused
  * (exit 2) unless `--force`. The statistics are analysis/compare's.
+ *
+ * A run is named by its directory, or through the run history (store/history):
+ * `#ID` (an id from `tokenstorm history`), `baseline:NAME` (set by `tokenstorm
+ * baseline set`), or, as the only baseline, `rolling`: the last passing runs
+ * of the candidate's test, target and tags, judged only once there are
+ * enough of them. A history run is read from the directory it was recorded
+ * from (its records), which must still be on this machine.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { Command } from 'commander';
 import {
   type CompareRequest,
@@ -18,10 +25,20 @@ import {
 } from '../../analysis/compare.js';
 import { ConfigError } from '../../config/index.js';
 import { renderCompareConsole, renderCompareMarkdown } from '../../report/compare-format.js';
-import { hasRunFiles, RUN_FILES, readJsonl, readRunInfo } from '../../store/index.js';
+import {
+  type HistoryRun,
+  hasRunFiles,
+  openHistory,
+  ROLLING_MIN_RUNS,
+  RUN_FILES,
+  readJsonl,
+  readRunInfo,
+} from '../../store/index.js';
 import { ExitCode } from '../exit-codes.js';
+import { historyPathOf } from '../history-record.js';
 
 interface CompareFlags {
+  history?: string | boolean;
   json?: boolean;
   markdown?: string;
   quiet?: boolean;
@@ -75,12 +92,80 @@ function parseBands(specs: readonly string[]): Record<string, number> {
   return bands;
 }
 
+/** The directory a history run was recorded from, which a comparison reads its records from. */
+function dirOfHistoryRun(run: HistoryRun | undefined, what: string): string {
+  if (run === undefined) throw new ConfigError(`${what}: no such run in the history`, 'TS_ARGS_INVALID');
+  if (run.runDir === undefined || !hasRunFiles(run.runDir)) {
+    throw new ConfigError(
+      `${what}: run #${run.id} was recorded from ${run.runDir ?? 'a run without a directory'}, which is not on this machine (its records are needed)`,
+      'TS_ARGS_INVALID',
+    );
+  }
+  return run.runDir;
+}
+
+/**
+ * The run directories the arguments name (directories, `#ID`, `baseline:NAME`,
+ * `rolling`), or the rolling baseline's progress when it has too few runs to
+ * judge by.
+ */
+export function resolveRunArgs(
+  args: readonly string[],
+  historyFlag: string | boolean | undefined,
+): { dirs: string[] } | { collecting: { have: number; need: number } } {
+  const candidate = args[args.length - 1] as string;
+  const fromHistory = args.some(
+    (a) => !existsSync(a) && (/^#?\d+$/.test(a) || a.startsWith('baseline:') || a === 'rolling'),
+  );
+  if (!fromHistory) return { dirs: [...args] };
+  const path = historyPathOf(historyFlag);
+  if (path === undefined || !existsSync(path)) {
+    throw new ConfigError(
+      `compare: ${args.join(' ')} names runs of the history, and there is none${path === undefined ? ' (history is off)' : ` at ${path}`}`,
+      'TS_ARGS_INVALID',
+    );
+  }
+  const history = openHistory(path);
+  try {
+    const one = (arg: string): string => {
+      if (existsSync(arg)) return arg;
+      const id = /^#?(\d+)$/.exec(arg);
+      if (id) return dirOfHistoryRun(history.get(Number(id[1])), arg);
+      if (arg.startsWith('baseline:')) return dirOfHistoryRun(history.resolveBaseline(arg.slice(9)), arg);
+      throw new ConfigError(`compare: ${arg}: not a run directory, #ID or baseline:NAME`, 'TS_ARGS_INVALID');
+    };
+    const candidateDir = one(candidate);
+    const baselines = args.slice(0, -1);
+    if (baselines.length === 1 && baselines[0] === 'rolling' && !existsSync('rolling')) {
+      const info = readRunInfo(candidateDir);
+      const rolling = history.rollingBaseline(
+        { test: info.name, target: info.target, tags: info.labels?.tags ?? {} },
+        undefined,
+      );
+      // The candidate itself may already be recorded: it is never its own baseline.
+      const runs = rolling.runs.filter(
+        (r) => r.runDir === undefined || resolvePath(r.runDir) !== resolvePath(candidateDir),
+      );
+      if (runs.length < ROLLING_MIN_RUNS)
+        return { collecting: { have: runs.length, need: ROLLING_MIN_RUNS } };
+      return { dirs: [...runs.map((r) => dirOfHistoryRun(r, `rolling #${r.id}`)), candidateDir] };
+    }
+    return { dirs: [...baselines.map(one), candidateDir] };
+  } finally {
+    history.close();
+  }
+}
+
 export function compareCommand(): Command {
   return new Command('compare')
     .description(
       'compare a candidate run with a baseline run (or several: a rolling baseline): delta, CI and a verdict per figure',
     )
-    .argument('<runs...>', 'baseline run directories, then the candidate run directory (last)')
+    .argument(
+      '<runs...>',
+      'baseline runs, then the candidate (last): run directories, #ID from the history, baseline:NAME, or rolling (the baseline only)',
+    )
+    .option('--history <path>', 'the run history to find #ID, baseline:NAME and rolling in')
     .option('--json', 'print the comparison as JSON instead of the table')
     .option('--markdown <file>', 'also write the comparison as Markdown (a PR comment)')
     .option('-q, --quiet', 'do not print the table')
@@ -106,8 +191,16 @@ export function compareCommand(): Command {
         );
       }
       const bands = parseBands(flags.band);
+      const resolved = resolveRunArgs(dirs, flags.history);
+      if ('collecting' in resolved) {
+        // Below the minimum no verdict is given, and nothing fails.
+        const { have, need } = resolved.collecting;
+        process.stdout.write(`collecting baseline (${have} of ${need}): no verdict yet\n`);
+        process.exitCode = ExitCode.ok;
+        return;
+      }
       const runs = [];
-      for (const dir of dirs) runs.push(await loadCompareRun(dir));
+      for (const dir of resolved.dirs) runs.push(await loadCompareRun(dir));
       const candidate = runs.pop() as CompareRun;
       if (!flags.force) {
         for (const base of runs) {
