@@ -60,6 +60,17 @@ describe('detectAnomalies', () => {
       label: 'event loop late: p99 30 ms',
       at_s: 8.01,
     });
+    // …unless the target shares the generator's machine (the embedded mock): then a busy machine explains it.
+    const shared = detectAnomalies({
+      windows,
+      durationS: 20,
+      sameHost: true,
+      generator: {
+        loopDelayP99Ms: Array.from({ length: 19 }, () => 30),
+        loopDelayAtS: Array.from({ length: 19 }, (_, i) => i + 1.01),
+      },
+    });
+    expect(shared.map((a) => a.generator_limited)).toEqual([true, true]);
   });
 
   it('labels a spike that coincides with a generator stall as the generator’s', () => {

@@ -51,6 +51,12 @@ export interface AnomalyInput {
   events?: readonly AnomalyEvent[] | undefined;
   telemetry?: readonly AnomalyTelemetry[] | undefined;
   /**
+   * The target runs on the generator's machine (the embedded mock): a late
+   * generator means a busy machine, which slows the target too, so any
+   * coinciding lateness is the generator's.
+   */
+  sameHost?: boolean | undefined;
+  /**
    * The generator's event-loop delay p99 per worker-second and, when recorded,
    * when each was taken (run-clock s) and its largest delay (ms).
    */
@@ -332,7 +338,8 @@ function telemetryJumps(
 /**
  * The likely causes of flagged windows. The generator is blamed (`limited`)
  * when it was late in them by at least half the rise of a latency (its own
- * scheduling lag always is), and for any lateness when the metric is a rate.
+ * scheduling lag always is), and for any lateness when the metric is a rate
+ * or the target shares its machine.
  */
 function causesOf(
   input: AnomalyInput,
@@ -386,7 +393,7 @@ function causesOf(
   const generatorLimited =
     m.name === 'scheduling_lag_ms.p99' ||
     (late &&
-      (m.name.endsWith('_ms') || m.name.includes('_ms.') ? lateMs >= 0.5 * (peak - f.baseline) : true));
+      (m.name.includes('_ms.') && input.sameHost !== true ? lateMs >= 0.5 * (peak - f.baseline) : true));
   return { causes: causes.sort((x, y) => x.at_s - y.at_s), generatorLimited };
 }
 

@@ -167,6 +167,7 @@ function anomaliesOf(info: RunInfo, summary: Summary): Pick<Summary, 'anomalies'
       events: info.events,
       telemetry: info.telemetry,
       generator: info.generator,
+      sameHost: info.target === 'mock',
     },
     {
       loopDelayLimitMs: DEFAULT_GENERATOR_LIMITS.loopDelayP99Ms,

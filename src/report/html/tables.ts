@@ -467,7 +467,10 @@ export function anomaliesTable(s: Summary): string {
   const agree =
     c === undefined
       ? ''
-      : `<p class="muted" data-metric="anomaly_concordance.agree" data-value="${c.agree}">Advisory (the verdict comes from the thresholds): ${c.anomalies} anomal${c.anomalies === 1 ? 'y' : 'ies'} (${c.generator_limited} the generator's), ${c.thresholds_failed} of ${c.thresholds} threshold(s) failed: ${c.agree ? 'they agree' : 'they disagree'}.</p>`;
+      : `<p class="muted" data-agree="${c.agree}">Advisory (the verdict comes from the thresholds): ` +
+        `${numCell('anomaly_concordance.anomalies', c.anomalies, formatCount(c.anomalies), 'span')} anomal${c.anomalies === 1 ? 'y' : 'ies'} ` +
+        `(${numCell('anomaly_concordance.generator_limited', c.generator_limited, formatCount(c.generator_limited), 'span')} the generator's), ` +
+        `${numCell('anomaly_concordance.thresholds_failed', c.thresholds_failed, formatCount(c.thresholds_failed), 'span')} of ${formatCount(c.thresholds)} threshold(s) failed: ${c.agree ? 'they agree' : 'they disagree'}.</p>`;
   if (anomalies.length === 0) return c === undefined ? '' : `${agree}<p class="muted">No anomalies.</p>`;
   const rows = anomalies.map((a, i) => {
     const causes = a.causes.map((x) => `${x.type}: ${x.label} (${formatValue(x.at_s)} s)`).join('; ');
