@@ -249,8 +249,7 @@ function flag(windows: readonly AnomalyWindow[], m: MetricSpec, o: AnomalyOption
     run = undefined;
   };
   for (const w of windows) {
-    const v =
-      w.requests >= Math.max(1, m.minRequests) || m.minRequests === 0 ? m.value(w, o.windowS) : undefined;
+    const v = w.requests >= m.minRequests ? m.value(w, o.windowS) : undefined;
     if (v === undefined || !Number.isFinite(v)) {
       close();
       continue;
@@ -262,8 +261,8 @@ function flag(windows: readonly AnomalyWindow[], m: MetricSpec, o: AnomalyOption
     const base = run?.baseline ?? median(trail.slice(-o.trailing));
     const recent = trail.slice(-o.trailing);
     const band = Math.max(o.k * mad(recent, median(recent)), o.minRelative * base, m.minAbs);
-    const out_ = m.direction === 'up' ? v > base + band : v < base - band;
-    if (!out_) {
+    const outside = m.direction === 'up' ? v > base + band : v < base - band;
+    if (!outside) {
       close();
       trail.push(v);
       continue;
