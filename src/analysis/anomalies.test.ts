@@ -166,9 +166,12 @@ describe('detectAnomalies', () => {
     ]);
   });
 
-  it('leaves out the last window when the run ended inside it', () => {
-    const windows = steady(20).map((w) => (w.start_s === 19 ? { ...w, output_tokens: 100 } : w));
-    expect(detectAnomalies({ windows, durationS: 19.3 })).toEqual([]);
+  it('leaves out the last window when the run ended inside it, and the last whole one (the load stopping)', () => {
+    const windows = steady(21).map((w) =>
+      w.start_s >= 19 ? { ...w, output_tokens: 100, e2e_ms: { p50: 300, p95: 400, p99: 500 } } : w,
+    );
+    expect(detectAnomalies({ windows, durationS: 20.3 })).toEqual([]);
+    expect(detectAnomalies({ windows, durationS: 21 }).map((a) => a.windows)).toContainEqual([19, 20]);
   });
 });
 

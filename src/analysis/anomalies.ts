@@ -81,6 +81,8 @@ export interface AnomalyOptions {
   minRelative: number;
   /** Windows skipped after the run or a stage starts (connections opening, a planned ramp). */
   settleWindows: number;
+  /** Whole windows skipped before the run's end (the load stopping, workers reporting), besides a cut-short last one. */
+  endWindows: number;
   /** A run of flagged windows at least this long is a level shift, not a spike. */
   shiftWindows: number;
   /** A generator second whose loop delay p99 exceeds this is late (generator-health's limit). */
@@ -98,6 +100,7 @@ export const DEFAULT_ANOMALY_OPTIONS: AnomalyOptions = {
   k: 5,
   minRelative: 0.5,
   settleWindows: 2,
+  endWindows: 1,
   shiftWindows: 8,
   loopDelayLimitMs: 20,
   stallMs: 250,
@@ -231,7 +234,7 @@ function segmentsOf(input: AnomalyInput, o: AnomalyOptions): AnomalyWindow[][] {
     const n = seen.get(key) ?? 0;
     seen.set(key, n + 1);
     if (n < o.settleWindows || overlapsWarmup(w)) continue;
-    if (end !== undefined && w.start_s + o.windowS > end + 1e-6) continue;
+    if (end !== undefined && w.start_s + (1 + o.endWindows) * o.windowS > end + 1e-6) continue;
     const list = segments.get(key) ?? [];
     list.push(w);
     segments.set(key, list);
