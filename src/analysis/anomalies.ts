@@ -302,8 +302,9 @@ function stallsOf(input: AnomalyInput, o: AnomalyOptions): Stall[] {
     const at = g.loopDelayAtS?.[i];
     const max = g.loopDelaySampleMaxMs?.[i] ?? 0;
     if (at === undefined) return;
+    // The block ended in the sample's second (or just before it, when the sample was read first).
     if (max > o.stallMs)
-      out.push({ from: at - 1, to: at, ms: max, label: `event loop stalled ${round3(max)} ms` });
+      out.push({ from: at - 1 - max / 1000, to: at, ms: max, label: `event loop stalled ${round3(max)} ms` });
     else if (p99 > o.loopDelayLimitMs)
       out.push({ from: at - 1, to: at, ms: p99, label: `event loop late: p99 ${round3(p99)} ms` });
   });

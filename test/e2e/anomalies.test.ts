@@ -115,7 +115,7 @@ export default {
     const stall = anomalies.filter((a) => overlaps(a, 8, 10));
     expect(stall.length, JSON.stringify(anomalies)).toBeGreaterThan(0);
     for (const a of stall) {
-      expect(a.generator_limited, JSON.stringify(a)).toBe(true);
+      expect(a.generator_limited, `${JSON.stringify(a)} ${JSON.stringify(run.generator)}`).toBe(true);
       expect(a.causes).toContainEqual(
         expect.objectContaining({ type: 'generator', label: expect.stringMatching(/^event loop stalled/) }),
       );
