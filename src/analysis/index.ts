@@ -5,6 +5,16 @@
  */
 
 export {
+  type Anomaly,
+  type AnomalyCause,
+  type AnomalyConcordance,
+  type AnomalyInput,
+  type AnomalyOptions,
+  anomalyConcordance,
+  DEFAULT_ANOMALY_OPTIONS,
+  detectAnomalies,
+} from './anomalies.js';
+export {
   type CompareIdentity,
   type CompareOptions,
   type CompareRequest,

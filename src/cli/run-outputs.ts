@@ -7,8 +7,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   analyseSweepStages,
+  anomalyConcordance,
   assessGenerator,
   createThresholdSource,
+  DEFAULT_GENERATOR_LIMITS,
+  detectAnomalies,
   evaluateThresholds,
   type GeneratorHealth,
   type Recovery,
@@ -140,7 +143,7 @@ function summaryOf(info: RunInfo, aggregator: RunAggregator, durationS: number):
   if (info.events !== undefined) timeline.events = eventsOf(info, summary);
   if (info.telemetry !== undefined) timeline.telemetry = info.telemetry;
   Object.assign(summary, timeline);
-  if (info.generator === undefined) return summary;
+  if (info.generator === undefined) return Object.assign(summary, anomaliesOf(info, summary));
   const generator = assessGenerator({
     workers: info.workers ?? 1,
     loopDelayP99Ms: info.generator.loopDelayP99Ms,
@@ -151,7 +154,27 @@ function summaryOf(info: RunInfo, aggregator: RunAggregator, durationS: number):
     cpuS: info.generator.cpuS,
     durationS: info.durationS,
   });
-  return Object.assign(summary, { generator });
+  return Object.assign(summary, { generator }, anomaliesOf(info, summary));
+}
+
+/** Advisory anomalies over the windows, with their likely causes, and how they agree with the thresholds. */
+function anomaliesOf(info: RunInfo, summary: Summary): Pick<Summary, 'anomalies' | 'anomaly_concordance'> {
+  const anomalies = detectAnomalies(
+    {
+      windows: summary.windows,
+      durationS: summary.durationS,
+      stages: info.stages,
+      events: info.events,
+      telemetry: info.telemetry,
+      generator: info.generator,
+      sameHost: info.target === 'mock',
+    },
+    {
+      loopDelayLimitMs: DEFAULT_GENERATOR_LIMITS.loopDelayP99Ms,
+      schedulingLagLimitMs: DEFAULT_GENERATOR_LIMITS.schedulingLagP99Ms,
+    },
+  );
+  return { anomalies, anomaly_concordance: anomalyConcordance(anomalies, summary.thresholds) };
 }
 
 /** Writes `summary.json` and `report.html`. */

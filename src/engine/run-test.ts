@@ -186,6 +186,9 @@ export async function runTest(
     const inFlight = new Array<number>(workerCount).fill(0);
     const activeVus = new Array<number>(workerCount).fill(0);
     const loopDelayP99Ms: number[] = [];
+    // When each sample arrived on the run clock (s), so a stall can be placed among the windows.
+    const loopDelayAtS: number[] = [];
+    const loopDelaySampleMaxMs: number[] = [];
     let loopDelayMaxMs = 0;
     let requests = 0;
     /** Why a worker ended the run early (a bad feeder row), when one did. */
@@ -229,6 +232,8 @@ export async function runTest(
         inFlight[index] = message.inFlight;
         activeVus[index] = message.activeVus;
         loopDelayP99Ms.push(Math.round(message.loopDelayP99Ms * 1000) / 1000);
+        loopDelayAtS.push(Math.round(performance.timeOrigin + performance.now() - origin) / 1000);
+        loopDelaySampleMaxMs.push(Math.round(message.loopDelayMaxMs * 1000) / 1000);
         loopDelayMaxMs = Math.max(loopDelayMaxMs, Math.round(message.loopDelayMaxMs * 1000) / 1000);
       }
     };
@@ -358,7 +363,13 @@ export async function runTest(
     info.durationS = Math.max(0, ...ends.filter((e) => e !== undefined), ...stoppedAt) / 1000;
     if (stages.length > 0) info.stages = stages;
     if (plan.offered !== undefined) info.offered = plan.offered;
-    info.generator = { loopDelayP99Ms, loopDelayMaxMs, cpuS: Math.round(cpuS * 1000) / 1000 };
+    info.generator = {
+      loopDelayP99Ms,
+      loopDelayAtS,
+      loopDelaySampleMaxMs,
+      loopDelayMaxMs,
+      cpuS: Math.round(cpuS * 1000) / 1000,
+    };
     if (options.stop?.aborted) info.aborted = String(options.stop.reason ?? 'interrupted');
     else if (abortedBy !== undefined) info.aborted = abortedBy;
     info.ended = {

@@ -156,6 +156,35 @@ function thresholdLines(summary: Summary, paint: Paint): string[] {
   return ['', 'thresholds', ...renderTable(rows, ['left', 'left', 'left', 'right', 'left'], '  ')];
 }
 
+/** Up to five advisory anomalies, with their likely causes; nothing when there are none. */
+function anomalyLines(summary: Summary): string[] {
+  const anomalies = summary.anomalies ?? [];
+  if (anomalies.length === 0) return [];
+  const rows = anomalies
+    .slice(0, 5)
+    .map((a) => [
+      a.metric,
+      a.kind,
+      `${formatValue(a.windows[0])}-${formatValue(a.windows[1])} s`,
+      a.metric === 'error_rate' ? `+${formatPercent(a.size)}` : `x${formatValue(a.size)}`,
+      a.generator_limited ? 'generator' : 'target',
+      a.causes.map((c) => `${c.label} @${formatValue(c.at_s)} s`).join('; '),
+    ]);
+  const c = summary.anomaly_concordance;
+  const more = anomalies.length > 5 ? [`  … ${anomalies.length - 5} more in summary.json`] : [];
+  const agree =
+    c === undefined
+      ? []
+      : [`  ${c.agree ? 'agrees' : 'disagrees'} with the thresholds (${c.thresholds_failed} failed)`];
+  return [
+    '',
+    'anomalies (advisory)',
+    ...renderTable(rows, ['left', 'left', 'right', 'right', 'left', 'left'], '  '),
+    ...more,
+    ...agree,
+  ];
+}
+
 /**
  * Without blocking thresholds nothing was checked: the verdict says so and
  * what happened, in red when most requests failed (the exit code stays 0, as k6's).
@@ -244,6 +273,7 @@ export function renderConsoleSummary(summary: Summary, options: ConsoleSummaryOp
     ...scenarioLines(summary),
     ...tokenWarning(summary, paint),
     ...thresholdLines(summary, paint),
+    ...anomalyLines(summary),
     '',
     verdictLine(summary, paint),
   ];

@@ -131,3 +131,52 @@ describe('renderHtmlReport', () => {
     }
   });
 });
+
+describe('anomalies in the console and the report', () => {
+  const anomaly = {
+    metric: 'e2e_ms.p99',
+    windows: [2, 4] as [number, number],
+    kind: 'spike' as const,
+    size: 5.5,
+    baseline: 90,
+    peak: 495,
+    causes: [{ type: 'event' as const, label: 'slow <tail>', at_s: 2.01 }],
+    generator_limited: false,
+  };
+  const withAnomaly = (): Summary => ({
+    ...makeSummary(),
+    anomalies: [anomaly],
+    anomaly_concordance: {
+      anomalies: 1,
+      generator_limited: 0,
+      thresholds: 1,
+      thresholds_failed: 0,
+      agree: false,
+    },
+  });
+
+  it('lists them under the thresholds, with their causes and the concordance', () => {
+    const text = renderConsoleSummary(withAnomaly());
+    expect(text).toContain('anomalies (advisory)');
+    expect(text).toMatch(/e2e_ms\.p99\s+spike\s+2-4 s\s+x5\.50\s+target\s+slow <tail> @2\.01 s/);
+    expect(text).toContain('disagrees with the thresholds (0 failed)');
+    // Nothing when there are none.
+    expect(renderConsoleSummary(makeSummary())).not.toContain('anomalies');
+  });
+
+  it('tables them (escaped) and shades their windows on the chart of their metric', () => {
+    const html = renderHtmlReport(withAnomaly());
+    expect(html).toContain('<h2>Anomalies</h2>');
+    expect(html).toContain('data-metric="anomalies.0.size" data-value="5.5"');
+    expect(html).toContain('event: slow &lt;tail&gt; (2.01 s)');
+    expect(html).toContain('data-agree="false"');
+    expect(html).toContain('data-metric="anomaly_concordance.anomalies" data-value="1"');
+    const data = JSON.parse(
+      /<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)?.[1] ?? '{}',
+    ) as { charts: { id: string; spans?: unknown[] }[] };
+    expect(data.charts.find((c) => c.id === 'e2e')?.spans).toEqual([
+      { from: 2, to: 4, label: 'e2e_ms.p99 spike' },
+    ]);
+    expect(data.charts.find((c) => c.id === 'ttft')?.spans).toBeUndefined();
+  });
+});

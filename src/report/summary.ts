@@ -4,7 +4,13 @@
  * aggregates plus the threshold verdicts, keys in DESIGN.md §1 order, then
  * what the report draws (distributions, slowest requests).
  */
-import { type SweepAnalysis, type ThresholdResult, thresholdsPassed } from '../analysis/index.js';
+import {
+  type Anomaly,
+  type AnomalyConcordance,
+  type SweepAnalysis,
+  type ThresholdResult,
+  thresholdsPassed,
+} from '../analysis/index.js';
 import type {
   Counts,
   Distribution,
@@ -56,6 +62,10 @@ export interface Summary {
   plan?: OfferedPlan;
   /** A capacity sweep's steps, capacity, knee and what degraded first. */
   sweep?: SweepAnalysis;
+  /** Advisory: windows where a series left its recent band, with likely causes (analysis/anomalies). */
+  anomalies?: Anomaly[];
+  /** How the anomalies agree with the static thresholds. */
+  anomaly_concordance?: AnomalyConcordance;
 }
 
 /** The planned load per second (`series[i].value` in `[start_s, start_s + 1)`). */

@@ -78,8 +78,16 @@ export interface RunInfo {
   /**
    * The generator's own event-loop delay (p99 of each worker-second, and the
    * largest seen, ms) and the CPU seconds its process used while the load ran.
+   * `loopDelayAtS[i]` is when sample i arrived (run-clock s; it covers the second
+   * before) and `loopDelaySampleMaxMs[i]` its largest delay.
    */
-  generator?: { loopDelayP99Ms: number[]; loopDelayMaxMs: number; cpuS?: number };
+  generator?: {
+    loopDelayP99Ms: number[];
+    loopDelayAtS?: number[];
+    loopDelaySampleMaxMs?: number[];
+    loopDelayMaxMs: number;
+    cpuS?: number;
+  };
   /** What reached records.jsonl: a rebuild from sampled or no records cannot equal the live summary. */
   records?: { mode: 'full' } | { mode: 'sampled'; rate: number } | { mode: 'off' };
   /** Labelled stages of the load (run-clock ms), so a rebuild assigns records to the same stages. */

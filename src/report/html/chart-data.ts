@@ -37,6 +37,8 @@ export interface ChartSpec {
   series: ChartSeriesSpec[];
   /** Vertical markers of this chart only (knee, capacity). */
   vlines?: { x: number; label: string }[];
+  /** Anomalous windows of this chart's series (`summary.anomalies`), shaded. */
+  spans?: { from: number; to: number; label: string }[];
 }
 
 export interface ChartData {
@@ -346,6 +348,25 @@ function telemetryCharts(sections: ReportSections, maxPoints: number): ChartSpec
   });
 }
 
+/** The time chart each anomaly's metric is drawn on. */
+const ANOMALY_CHART: Record<string, string> = {
+  ttft_ms: 'ttft',
+  e2e_ms: 'e2e',
+  itl_ms: 'itl',
+  output_tokens_per_s: 'tokens',
+};
+
+/** Shades each anomaly's windows on the chart of its metric. */
+function markAnomalies(charts: ChartSpec[], anomalies: Summary['anomalies']): ChartSpec[] {
+  for (const a of anomalies ?? []) {
+    const chart = charts.find((c) => c.id === ANOMALY_CHART[a.metric.split('.')[0] ?? '']);
+    if (chart === undefined) continue;
+    chart.spans ??= [];
+    chart.spans.push({ from: a.windows[0], to: a.windows[1], label: `${a.metric} ${a.kind}` });
+  }
+  return charts;
+}
+
 /** All charts of the report. */
 export function buildChartData(
   summary: Summary,
@@ -356,7 +377,9 @@ export function buildChartData(
   const merged = Math.max(1, Math.ceil(summary.windows.length / Math.max(1, maxPoints)));
   return {
     charts: [
-      ...(buckets.length > 0 ? timeCharts(summary, buckets, merged, sections.plan) : []),
+      ...(buckets.length > 0
+        ? markAnomalies(timeCharts(summary, buckets, merged, sections.plan), summary.anomalies)
+        : []),
       ...distributionCharts(summary),
       ...sweepChart(sections),
       ...telemetryCharts(sections, maxPoints),

@@ -74,6 +74,19 @@ export const CLIENT_SCRIPT = `(function () {
                 drawnEvents++;
               });
             }
+            // Anomalous windows of this chart's series: an amber band, labelled at the bottom.
+            var drawnSpans = 0;
+            (spec.spans || []).forEach(function (a) {
+              var x0 = Math.max(left, u.valToPos(a.from, 'x', true));
+              var x1 = Math.min(right, u.valToPos(a.to, 'x', true));
+              if (!(x1 > x0)) return;
+              ctx.fillStyle = 'rgba(212,167,44,0.22)';
+              ctx.fillRect(x0, top, x1 - x0, height);
+              ctx.fillStyle = '#9a6700';
+              ctx.fillText(a.label, x0 + 3 * devicePixelRatio, top + height - 14 * devicePixelRatio);
+              drawnSpans++;
+            });
+            el.setAttribute('data-anomalies-drawn', String(drawnSpans));
             (spec.vlines || []).forEach(function (v) {
               var x = u.valToPos(v.x, 'x', true);
               if (!(x >= left && x <= right)) return;

@@ -13,6 +13,7 @@ import { buildChartData, type ChartSpec, MAX_TIME_POINTS } from './chart-data.js
 import { CLIENT_SCRIPT } from './client-script.js';
 import { readSections } from './sections.js';
 import {
+  anomaliesTable,
   errorsTable,
   eventsTable,
   keyNumbers,
@@ -113,6 +114,7 @@ ${verdictBlock(summary)}
 ${section('Logical requests and attempts (retries)', logicalTable(summary))}
 ${section('Over time', marks + timeNote + figures(byGroup('time')))}
 ${section('Stages and events', stagesTable(sections) + eventsTable(sections))}
+${section('Anomalies', anomaliesTable(summary))}
 ${section('Distributions', figures(byGroup('distribution'), true))}
 <section><h2>Latency and tokens</h2>${metricsTable(summary.metrics, summary.logical !== undefined && summary.logical.requests !== summary.counts.requests)}</section>
 <section><h2>Errors by kind</h2>${errorsTable(summary)}</section>

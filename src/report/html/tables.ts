@@ -459,3 +459,32 @@ export function tokensTable(s: Summary): string {
     )
   );
 }
+
+/** Advisory anomalies: the windows, how far the series left its baseline, and the likely causes. */
+export function anomaliesTable(s: Summary): string {
+  const anomalies = s.anomalies ?? [];
+  const c = s.anomaly_concordance;
+  const agree =
+    c === undefined
+      ? ''
+      : `<p class="muted" data-agree="${c.agree}">Advisory (the verdict comes from the thresholds): ` +
+        `${numCell('anomaly_concordance.anomalies', c.anomalies, formatCount(c.anomalies), 'span')} anomal${c.anomalies === 1 ? 'y' : 'ies'} ` +
+        `(${numCell('anomaly_concordance.generator_limited', c.generator_limited, formatCount(c.generator_limited), 'span')} the generator's), ` +
+        `${numCell('anomaly_concordance.thresholds_failed', c.thresholds_failed, formatCount(c.thresholds_failed), 'span')} of ${formatCount(c.thresholds)} threshold(s) failed: ${c.agree ? 'they agree' : 'they disagree'}.</p>`;
+  if (anomalies.length === 0) return c === undefined ? '' : `${agree}<p class="muted">No anomalies.</p>`;
+  const rows = anomalies.map((a, i) => {
+    const causes = a.causes.map((x) => `${x.type}: ${x.label} (${formatValue(x.at_s)} s)`).join('; ');
+    const size = a.metric === 'error_rate' ? `+${formatPercent(a.size)}` : `×${formatValue(a.size)}`;
+    return (
+      `<tr data-anomaly="${i}" data-generator="${a.generator_limited}"><td class="text">${escapeHtml(a.metric)}</td>` +
+      `<td class="text">${escapeHtml(a.kind)}</td>` +
+      `<td>${escapeHtml(`${formatValue(a.windows[0])}–${formatValue(a.windows[1])} s`)}</td>` +
+      `${numCell(`anomalies.${i}.size`, a.size, size)}${numCell(`anomalies.${i}.baseline`, a.baseline, formatValue(a.baseline))}` +
+      `<td class="text">${a.generator_limited ? '<span class="bad">generator</span>' : 'target'}</td>` +
+      `<td class="text muted">${escapeHtml(causes)}</td></tr>`
+    );
+  });
+  return (
+    agree + table(['metric', 'kind', 'windows', 'size', 'baseline', 'limited by', 'likely causes'], rows)
+  );
+}
