@@ -4,6 +4,8 @@
  * its causes (and `tokenstorm report` rebuilds the same list); a flow that
  * blocks the worker's event loop for a second is labelled the generator's;
  * a steady run has no anomalies. Anomalies never change the exit code.
+ * Solo: a steady run reads as steady only when no other test file shares the
+ * cores (beside another file's load, its windows jump and are flagged).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
