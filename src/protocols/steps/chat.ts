@@ -5,10 +5,8 @@
  */
 import { z } from 'zod';
 import type { StepKindEntry } from '../step-kind.js';
-import type { CompiledStep } from '../steps.js';
-import { endpointOf, maxRedirectsOf } from './compile.js';
 import { Message, modelParams, needsPrompt, stepCommon } from './fields.js';
-import { modelBody, modelHeaders, openAITransport, warmReplies, withPromptCount } from './model.js';
+import { compileModelStep, openAITransport, warmReplies } from './model.js';
 
 export const ChatBodySchema = z
   .strictObject({
@@ -45,25 +43,14 @@ export const chatStep: StepKindEntry<ChatBody, 'chat', typeof ChatBodySchema> = 
   model: true,
   defaultName: () => 'chat',
   compile(s, index, defaults, inputTokens) {
-    const endpoint = endpointOf(defaults.target, '/chat/completions');
-    const compiled: CompiledStep = {
+    return compileModelStep(
+      chatStep,
+      s,
+      { path: '/chat/completions', input: 'messages', value: s.messages, text: promptText(s) },
       index,
-      name: s.name ?? 'chat',
-      kind: 'chat',
-      via: chatStep,
-      origin: endpoint.origin,
-      path: endpoint.path,
-      method: 'POST',
-      headers: modelHeaders(defaults.headers, s),
-      body: modelBody(s, 'messages', s.messages),
-      timeoutMs: s.timeout ?? defaults.timeoutMs,
-      maxRedirects: maxRedirectsOf(s.max_redirects, defaults),
-      expectStatus: undefined,
-      stream: s.stream,
-      inputTokensClient: inputTokens,
-      inputTokensPending: undefined,
-    };
-    return inputTokens === undefined ? withPromptCount(compiled, promptText(s)) : compiled;
+      defaults,
+      inputTokens,
+    );
   },
   transport: openAITransport,
   /** The prompt is a user message after any given `messages`; a shared prefix is a system message. */

@@ -5,10 +5,8 @@
  */
 import { z } from 'zod';
 import type { StepKindEntry } from '../step-kind.js';
-import type { CompiledStep } from '../steps.js';
-import { endpointOf, maxRedirectsOf } from './compile.js';
 import { modelParams, needsPrompt, stepCommon } from './fields.js';
-import { modelBody, modelHeaders, openAITransport, warmReplies, withPromptCount } from './model.js';
+import { compileModelStep, openAITransport, warmReplies } from './model.js';
 
 export const CompletionBodySchema = z
   .strictObject({ ...stepCommon, ...modelParams, prompt: z.string().optional() })
@@ -25,25 +23,14 @@ export const completionStep: StepKindEntry<CompletionBody, 'completion', typeof 
   model: true,
   defaultName: () => 'completion',
   compile(s, index, defaults, inputTokens) {
-    const endpoint = endpointOf(defaults.target, '/completions');
-    const compiled: CompiledStep = {
+    return compileModelStep(
+      completionStep,
+      s,
+      { path: '/completions', input: 'prompt', value: s.prompt, text: s.prompt ?? '' },
       index,
-      name: s.name ?? 'completion',
-      kind: 'completion',
-      via: completionStep,
-      origin: endpoint.origin,
-      path: endpoint.path,
-      method: 'POST',
-      headers: modelHeaders(defaults.headers, s),
-      body: modelBody(s, 'prompt', s.prompt),
-      timeoutMs: s.timeout ?? defaults.timeoutMs,
-      maxRedirects: maxRedirectsOf(s.max_redirects, defaults),
-      expectStatus: undefined,
-      stream: s.stream,
-      inputTokensClient: inputTokens,
-      inputTokensPending: undefined,
-    };
-    return inputTokens === undefined ? withPromptCount(compiled, s.prompt ?? '') : compiled;
+      defaults,
+      inputTokens,
+    );
   },
   transport: openAITransport,
   /** The prompt follows the shared prefix and any given `prompt`, joined by spaces. */

@@ -10,10 +10,10 @@ import { roundMs } from '../../metrics/index.js';
 import type { ExchangeResult } from '../exchange.js';
 import { MAX_RECORD_GAPS } from '../limits.js';
 import { OpenAISink } from '../openai-sink.js';
-import type { HttpStepTransport } from '../step-kind.js';
+import type { HttpStepTransport, StepDefaults, StepKindEntry } from '../step-kind.js';
 import type { CompiledStep, SendOptions, SentStep, StepMeasurement } from '../steps.js';
 import { countPromptTokens, countTokensYielding } from '../tokens.js';
-import { hasHeader } from './compile.js';
+import { endpointOf, hasHeader, maxRedirectsOf } from './compile.js';
 
 const MODEL_FIELDS = ['max_tokens', 'temperature', 'top_p', 'stop', 'seed'] as const;
 
@@ -44,6 +44,51 @@ export function modelHeaders(
   );
   if (step.stream && !hasHeader(headers, 'accept')) headers.accept = 'text/event-stream';
   return headers;
+}
+
+/** Where an OpenAI-compatible model step goes and what it carries as its input. */
+export interface ModelRoute {
+  /** Path under the target, e.g. `/chat/completions`. */
+  path: string;
+  /** The body field the input goes in, and its value. */
+  input: 'messages' | 'prompt';
+  value: unknown;
+  /** The input as text, for the client's token count. */
+  text: string;
+}
+
+/**
+ * Compiles an OpenAI-compatible model step (chat, completion) once: endpoint,
+ * headers and JSON body, and its prompt's token count (`inputTokens` when the
+ * caller knows it by construction, else counted).
+ */
+export function compileModelStep(
+  entry: StepKindEntry,
+  s: ChatStep | CompletionStep,
+  route: ModelRoute,
+  index: number,
+  defaults: StepDefaults,
+  inputTokens: number | undefined,
+): CompiledStep {
+  const endpoint = endpointOf(defaults.target, route.path);
+  const compiled: CompiledStep = {
+    index,
+    name: s.name ?? entry.name,
+    kind: entry.name,
+    via: entry,
+    origin: endpoint.origin,
+    path: endpoint.path,
+    method: 'POST',
+    headers: modelHeaders(defaults.headers, s),
+    body: modelBody(s, route.input, route.value),
+    timeoutMs: s.timeout ?? defaults.timeoutMs,
+    maxRedirects: maxRedirectsOf(s.max_redirects, defaults),
+    expectStatus: undefined,
+    stream: s.stream,
+    inputTokensClient: inputTokens,
+    inputTokensPending: undefined,
+  };
+  return inputTokens === undefined ? withPromptCount(compiled, route.text) : compiled;
 }
 
 /** The step with its prompt's count, or the promise of it for a prompt too long to count at once. */
