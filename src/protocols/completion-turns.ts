@@ -1,30 +1,13 @@
 /**
  * @module protocols/completion-turns
  * Hands an ended exchange to the code waiting on it (its record, a VU's next
- * request) without letting that work hold up the responses still streaming.
- *
- * The waiting code runs when the response ends, before the event loop reads
- * the next ready socket, and every chunk read after it is timestamped late
- * by as much. Closed-model VUs that start together end their requests
- * together: at 250 streams the first few rounds ended 250 requests within a
- * few milliseconds, their code took 20-50 ms in one go, and the chunks of
- * every other stream waited that long to be timestamped (bench/, client lag
- * p99 9-11 ms over the first 2.5 s, 3-4 ms after).
- *
- * So the results handed over in one turn of the event loop may take
- * {@link TURN_BUDGET_MS}; a response that ends after that waits for a later
- * turn, after the loop has read the sockets ready meanwhile. A later turn
- * hands over held results for as long as the rest of the loop was busy since
- * the last such hand-over (at least the turn budget), at the rate the last
- * full turn showed, so held results get up to half of a saturated loop. A
- * fixed 1 ms a turn starved them when reading the streams took ~10 ms a
- * turn: at 500 streams on one core closed-model VUs waited a median
- * 160-190 ms between requests and took 0.57-0.63 of the ideal tokens/s
- * (0.83-0.86 with this share; bench/ part C). In an open model results are
- * seldom held (~200 hand-overs from the hold in 10 s at 15,000 arrivals/s),
- * and the scheduling lag with either rule was within the machine's noise.
- * Timings are taken when the response ends, so the wait is in none of them;
- * a VU's next request leaves that much later.
+ * request) without letting that work hold up the responses still streaming:
+ * one event-loop turn hands over results for at most {@link TURN_BUDGET_MS},
+ * or, after a busy loop, for as long as the rest of the loop was busy since
+ * the last hand-over; the rest wait for a later turn. Timings are taken when
+ * the response ends, so the wait is in none of them.
+ * Why: VUs that end together otherwise delay every other stream's chunk
+ * timestamps by 20-50 ms (docs/design/2026-12-07-hot-path-headers.md).
  */
 import { performance } from 'node:perf_hooks';
 

@@ -1,37 +1,15 @@
 /**
  * @module store/history
  * The run history: each run's summary, labels and encoded HDR histograms in
- * one SQLite file (default `.tokenstorm/history.db` in the working
- * directory), so later comparisons work on distributions, not on rounded
- * percentiles. SQLite is node-sqlite3-wasm: WebAssembly, so `npm ci` compiles
- * and downloads nothing (docs/design/2026-12-07-run-history.md).
- *
- * API for comparisons (`tokenstorm compare`):
- *
- *     const history = openHistory(path);   // HistoryBusyError if another process keeps it past waitMs
- *     try {
- *       history.resolveBaseline(name)       // → HistoryRun | undefined: set by `tokenstorm baseline set NAME RUN`
- *       history.rollingBaseline({ test, target, tags }, n, { before })
- *         // → { runs, enough }: the last n passing, complete runs with exactly these labels (tags
- *         //   equal as a whole: a `profile: weekday` run never meets weekend runs), newest first,
- *         //   ids below `before` if given; enough = runs.length >= ROLLING_MIN_RUNS (5):
- *         //   give no verdict otherwise
- *       history.get(id)                     // → HistoryRun | undefined
- *     } finally {
- *       history.close();
- *     }
- *
- * A {@link HistoryRun} has its labels, its `summary` (summary.json as
- * written) and `histograms`: `run[metric]` over the whole run (every metric
- * that has values) and `windows[]` per second (ttft_ms, itl_ms, e2e_ms: what
- * the aggregator keeps per window), each a `MetricHistogram.encode()` string
- * (`MetricHistogram.decode` reads it). A run recorded without records has
- * none (`histograms.run` empty).
- *
- * Crash safety: every write is one SQLite transaction in WAL mode with
- * fsync, so a kill -9 leaves the last committed state (the WAL is replayed up
- * to its last commit on the next open); one process at a time
- * (store/history-lock), and a dead owner's locks are broken.
+ * one SQLite file (node-sqlite3-wasm: nothing to compile on `npm ci`).
+ * For comparisons: `openHistory(path)` (HistoryBusyError if another process
+ * keeps it), then `resolveBaseline(name)`, `rollingBaseline({ test, target,
+ * tags }, n, { before })` → `{ runs, enough }` (no verdict unless `enough`:
+ * ROLLING_MIN_RUNS passing, complete runs with exactly these labels), and
+ * `get(id)`; `close()` when done. A run's `histograms.run[metric]` and
+ * `histograms.windows[]` decode with `MetricHistogram.decode`.
+ * Every write is one WAL transaction with fsync, so a kill -9 keeps the last
+ * committed state; why WAL and the lock: docs/design/2026-12-07-run-history.md.
  */
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -1,21 +1,13 @@
 /**
  * @module store/redact
- * Secrets out of everything tokenstorm writes: run.json, records, events,
- * summary, report, JUnit, Markdown, console and log lines, error messages.
- * Three rules, applied to copies (a request still sends the real values):
- * - by name: the value of a header named like a credential (authorization,
- *   cookie, `*key*`, `*token*`, `*secret*`, `*passw*`, `*auth*`,
- *   `*session*`, …) in any `headers` object at any depth, and of any field or
- *   URL query parameter whose name has a word such as `key`, `token`,
- *   `secret`, `password`, `sig`, `signature`, `auth`, `session`;
- * - by place: credentials in a URL (`scheme://user:pass@host`);
- * - by shape: `Bearer`/`Basic` credentials, `sk-…` (OpenAI, Anthropic),
- *   `AIza…` (Google), JWTs and a few other well-known token formats.
- * Values a name rule redacted in the test (an `x-api-key: ${KEY}` header, a
- * URL's password) are also remembered, per thread, and scrubbed wherever they
- * appear verbatim, as CI systems mask secrets: a server that echoes a key
- * back in an error body does not put it in a record.
- * Why here: one module, so every writer applies the same rules.
+ * Secrets out of everything tokenstorm writes (run.json, records, events,
+ * summary, reports, console and log lines), applied to copies: by name (a
+ * credential-like header at any depth; a field or query parameter with a
+ * word such as key, token, secret, sig), by place (`user:pass@` in a URL),
+ * by shape (Bearer/Basic, `sk-`, `AIza…`, JWTs, …), and by value: what the
+ * name rules found in the test is remembered per thread and scrubbed
+ * verbatim wherever it appears (a key a server echoes back).
+ * Why one module: every writer applies the same rules (docs/limits.md#secrets).
  */
 
 /** What stands in for a secret. */

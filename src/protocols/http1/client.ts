@@ -2,21 +2,11 @@
  * @module protocols/http1/client
  * The generator's HTTP/1.1 client for `http://` targets: keep-alive
  * connections per origin, one request at a time on each, the request head
- * written in one piece and the response parsed as it arrives (status line,
- * headers, then a body framed by `content-length`, chunked coding or the
- * connection's end). `https://` targets go through undici.
- *
- * Why not undici for plain HTTP (DESIGN.md §7 allows a swap for a measured
- * reason): against nginx on one core a closed loop on undici's Pool alone
- * reached 0.63-0.78× of autocannon's req/s (bench/), a minimal keep-alive
- * client on `net` sockets 1.3-1.5× (autocannon brings its own HTTP client
- * too). undici spends its time in layers a load generator does not use
- * (interceptors, a generic request queue, an idle-socket check deferred with
- * `setImmediate` before each reused request). Inside tokenstorm's loop this
- * client gave +1/+38/+25/+25 % req/s in four interleaved pairs.
- *
- * The handler API is a subset of undici's dispatch handler, so one handler
- * serves both clients.
+ * written in one piece and the response parsed as it arrives. `https://`
+ * targets go through undici; the handler API is a subset of undici's
+ * dispatch handler, so one handler serves both clients.
+ * Why not undici for plain HTTP: measured 0.63-0.78x autocannon's req/s
+ * against 1.3-1.5x for this client (docs/design/2026-12-07-hot-path-headers.md).
  */
 import { Agent } from 'undici';
 import { WarmConnector } from '../warm-connector.js';
