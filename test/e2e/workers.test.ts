@@ -1,6 +1,6 @@
 /**
- * One worker or several: the same plan, the same counts, and latency
- * distributions that a two-sample KS test cannot tell apart.
+ * One worker or several: the same plan and the same counts, merged exactly.
+ * The latency-distribution comparison is in workers-distribution.solo.test.ts.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
@@ -10,133 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { HELPER_NICENESS } from '../../src/engine/thread-priority.js';
 import { runCli, stderrProblems, tempDir } from '../support/cli.js';
 
-interface Rec {
-  id: number;
-  scheduled: number;
-  vu: number;
-  iteration: number;
-  outcome: string;
-  ttftMs: number;
-  e2eMs: number;
-}
-
-function records(dir: string): Rec[] {
-  return readFileSync(join(dir, 'records.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Rec);
-}
-
-/** Two-sample Kolmogorov-Smirnov statistic D. */
-function ksStatistic(a: number[], b: number[]): number {
-  const x = [...a].sort((p, q) => p - q);
-  const y = [...b].sort((p, q) => p - q);
-  let i = 0;
-  let j = 0;
-  let d = 0;
-  while (i < x.length && j < y.length) {
-    const v = Math.min(x[i] as number, y[j] as number);
-    while (i < x.length && (x[i] as number) <= v) i++;
-    while (j < y.length && (y[j] as number) <= v) j++;
-    d = Math.max(d, Math.abs(i / x.length - j / y.length));
-  }
-  return d;
-}
-
-/** Critical D at significance 0.001: c(α)·sqrt((n+m)/(n·m)), c(0.001) = 1.95. */
-function ksCritical(n: number, m: number): number {
-  return 1.95 * Math.sqrt((n + m) / (n * m));
-}
-
-async function run(
-  test: string,
-  workers: number,
-): Promise<{ summary: { counts: Record<string, number> }; recs: Rec[]; out: string }> {
-  const out = join(tempDir(), `run-${workers}`);
-  const result = await runCli(['run', test, '--out', out, '--quiet', '--workers', String(workers)]);
-  expect(stderrProblems(result.stderr)).toEqual([]);
-  expect(result.code).toBe(0);
-  return { summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')), recs: records(out), out };
-}
-
-/** Writes a test file into a fresh directory and returns its path. */
-function writeTest(name: string, yaml: string): string {
-  const file = join(tempDir(), name);
-  writeFileSync(file, yaml);
-  return file;
-}
-
-/** A test of one chat step against the embedded mock (5 ms TTFT, 1 ms ITL, 5 tokens) under `load`. */
-function fastChatTest(name: string, load: string): string {
-  return writeTest(
-    `${name}.yaml`,
-    `name: workers-${name}
-mock: { ttft_ms: 5, itl_ms: 1, output_tokens: 5 }
-scenarios:
-  - name: chat
-    steps:
-      - chat: { model: mock-model, messages: [{ role: user, content: hi }] }
-load: ${load}
-`,
-  );
-}
-
-/** `tokenstorm report` rebuilds the summary from records.jsonl alone: it must equal what the workers' merged aggregates gave. */
-async function expectRebuildEqual(out: string): Promise<void> {
-  const live = readFileSync(join(out, 'summary.json'), 'utf8');
-  // The workers' windows, merged, count every arrival, attempt and completion once, each by its clock.
-  const s = JSON.parse(live) as {
-    counts: Record<string, number>;
-    logical: { requests: number };
-    windows: { flow: Record<string, number> }[];
-  };
-  const sum = (k: string) => s.windows.reduce((n, w) => n + (w.flow[k] ?? 0), 0);
-  expect(sum('offered_per_s')).toBe(s.logical.requests + (s.counts.dropped ?? 0));
-  expect(sum('sent_per_s')).toBe(s.counts.requests);
-  expect(sum('completed_per_s')).toBe((s.counts.ok ?? 0) + (s.counts.errors ?? 0));
-  expect(sum('ok_per_s')).toBe(s.counts.ok);
-  const rebuilt = await runCli(['report', out, '--quiet']);
-  expect(rebuilt.code).toBe(0);
-  expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toEqual(JSON.parse(live));
-}
+import { expectRebuildEqual, fastChatTest, run, writeTest } from '../support/worker-runs.js';
 
 describe('worker threads', () => {
-  it('an open model gives the same arrivals and the same latency distribution with 1 or 2 workers', async () => {
-    const test = writeTest(
-      'open.yaml',
-      `name: workers-open
-mock: { ttft_ms: { dist: uniform, min: 20, max: 220 }, itl_ms: 2, output_tokens: 10 }
-scenarios:
-  - name: chat
-    steps:
-      - chat: { model: mock-model, messages: [{ role: user, content: hi }] }
-load: { executor: constant-arrival-rate, rate: 100, duration: 3s, max_vus: 300 }
-`,
-    );
-    // One VU per arrival: a stall of the busy machine (0.5 s at 100/s fills 50 VUs) must not drop an
-    // arrival, since the test is about every planned arrival running once, on either worker.
-    // TTFT spread over 200 ms: the two runs meet the suite's other files at different moments, and
-    // a busy machine that adds ~10 ms to one run's answers moved D past the critical value (0.177
-    // against 0.159) when the spread was 60 ms. With one other busy process, 60 ms: D 0.05-0.31 in
-    // 4 pairs, 2 past 0.159; 200 ms: 0.07-0.09 in 4.
-    const one = await run(test, 1);
-    const two = await run(test, 2);
-    for (const r of [one, two]) {
-      expect(r.summary.counts).toMatchObject({ requests: 300, ok: 300, dropped: 0 });
-      // Every planned arrival ran exactly once, whichever worker owned it.
-      expect(r.recs.map((x) => x.iteration).sort((a, b) => a - b)).toEqual(
-        Array.from({ length: 300 }, (_, i) => i),
-      );
-      expect(new Set(r.recs.map((x) => x.id)).size).toBe(300);
-    }
-    // Both workers took part.
-    expect(new Set(two.recs.map((x) => x.vu % 2)).size).toBe(2);
-    const a = one.recs.map((x) => x.ttftMs);
-    const b = two.recs.map((x) => x.ttftMs);
-    expect(ksStatistic(a, b)).toBeLessThan(ksCritical(a.length, b.length));
-    await expectRebuildEqual(two.out);
-  });
-
   it('stages, scenarios and errors counted in 2 workers merge into what the records say', async () => {
     const test = writeTest(
       'staged.yaml',
