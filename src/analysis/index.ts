@@ -46,14 +46,11 @@ export {
 export {
   analyseSweep,
   analyseSweepStages,
-  DEFAULT_ATTAINMENT,
   type DegradedSignal,
   kneeOf,
-  type StepVerdict,
   type SweepAnalysis,
   type SweepPoint,
   type SweepStepInput,
-  stepVerdict,
 } from './sweep-analysis.js';
 export {
   formatStat,

@@ -4,7 +4,7 @@
  * reach stderr redacted (store/redact): a message may quote a URL or a header.
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config/index.js';
+import { ConfigError } from '../core/index.js';
 import { HistoryBusyError, redactText } from '../store/index.js';
 import { compareCommand } from './commands/compare.js';
 import { baselineCommand, historyCommand } from './commands/history.js';

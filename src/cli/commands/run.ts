@@ -5,7 +5,8 @@
  */
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
-import { ConfigError, loadTest, parseEnvArgs } from '../../config/index.js';
+import { loadTest, parseEnvArgs } from '../../config/index.js';
+import { ConfigError } from '../../core/index.js';
 import { type RecordsMode, runTest } from '../../engine/index.js';
 import { executorFor } from '../../load/index.js';
 import { createLiveView, renderConsoleSummary } from '../../report/index.js';
