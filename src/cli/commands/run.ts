@@ -12,6 +12,7 @@ import { createLiveView, renderConsoleSummary } from '../../report/index.js';
 import { gitLabels, type RunLabels, redactText } from '../../store/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { historyEntryOf, historyPathOf, parseTagArgs, recordInHistory } from '../history-record.js';
+import { notifyRun } from '../run-notify.js';
 import { rebuildRun, summarize, writeCiFiles, writeOutputs } from '../run-outputs.js';
 
 interface RunFlags {
@@ -158,6 +159,8 @@ async function run(file: string, flags: RunFlags): Promise<number> {
       const aggregator = rebuilt?.aggregator ?? result.aggregator;
       recordRun(historyPath, () => historyEntryOf(result.dir, result.info, summary, aggregator), log);
     }
+    // Last, after everything that adds to summary.json; bounded (report/notify) and never fails the run.
+    if (!result.interruptedWhileLoading) await notifyRun(test, result.dir, result.info, log);
     if (result.interruptedWhileLoading) {
       log(`${result.info.ended?.reason ?? 'interrupted while loading'}; run directory: ${result.dir}`);
       return ExitCode.interrupted;
