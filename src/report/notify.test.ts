@@ -4,8 +4,8 @@
  * dead or hanging webhook ends within the deadline without throwing.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { redactText } from '../store/index.js';
 import { deadUrl, startWebhook, type WebhookServer } from '../../test/support/webhook-server.js';
+import { redactText } from '../store/index.js';
 import {
   deliverNotifications,
   type NotifyContext,
