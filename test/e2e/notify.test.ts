@@ -4,6 +4,7 @@
  * (accepts, never answers) leave the exit code as it was and the run ends;
  * retries are logged; the webhook tokens appear in no log, summary or run.json.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +25,11 @@ beforeAll(async () => {
   slack = await startWebhook();
   hanging = await startWebhook({ hang: true });
   const dead = await deadUrl();
+  // The test lives in a git checkout: the payload names its commit (without a run history too).
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: dir });
+  git('init', '-q', '-b', 'release-7');
+  git('commit', '-q', '--allow-empty', '-m', 'a release');
   const test = join(dir, 'test.yaml');
   writeFileSync(
     test,
@@ -64,7 +70,9 @@ describe('notify: in a run', () => {
     const body = generic.posts[0]?.body as Record<string, unknown>;
     expect(body).toMatchObject({ event: 'threshold', test: 'notify-e2e', target: 'mock', run_dir: out });
     expect(body.report).toBe(join(out, 'report.html'));
-    for (const key of ['commit', 'branch', 'started_at', 'passed']) expect(body).toHaveProperty(key);
+    expect(body.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(body.branch).toBe('release-7');
+    for (const key of ['started_at', 'passed', 'dirty']) expect(body).toHaveProperty(key);
     const items = body.items as Record<string, unknown>[];
     expect(items[0]).toMatchObject({ scenario: 'all', metric: 'ttft_ms', percentile: 'p50', limit: 1 });
     expect(items[0]?.value as number).toBeGreaterThan(1);

@@ -123,7 +123,8 @@ async function run(file: string, flags: RunFlags): Promise<number> {
   const view = flags.quiet ? undefined : createLiveView(test.name, process.stderr, plan.stages);
   if (view !== undefined) say = (line: string) => view.log(redactText(line));
   const labels: RunLabels = { tags: { ...test.tags, ...cliTags } };
-  const gitLabel = await git;
+  // Notifications name the commit too, with or without a history.
+  const gitLabel = await (git ?? (test.notify === undefined ? undefined : gitLabels(dirname(resolve(file)))));
   if (gitLabel !== undefined) labels.git = gitLabel;
   view?.start();
   try {
