@@ -60,6 +60,28 @@ afterAll(async () => {
 });
 
 describe('notify: in a run', () => {
+  it('keeps exit 99 of a failed blocking threshold when the webhook is dead', async () => {
+    const test = join(dir, 'blocking.yaml');
+    writeFileSync(
+      test,
+      `name: notify-blocking
+mock: { ttft_ms: 20, itl_ms: 2, output_tokens: 4 }
+scenarios:
+  - name: chat
+    steps:
+      - chat: { model: mock-model, max_tokens: 4, messages: [{ role: user, content: hi }] }
+load: { executor: constant-arrival-rate, rate: 20, duration: 1s }
+thresholds:
+  ttft_ms: ["p50 < 1"]
+notify:
+  - { webhook: "${await deadUrl()}/hook", on: [threshold] }
+`,
+    );
+    const blocking = await runCli(['run', test, '--out', join(dir, 'blocking'), '--quiet', '--no-history']);
+    expect(blocking.code, blocking.stderr).toBe(99);
+    expect(blocking.stderr).toContain('not delivered after 3 attempt(s) (connection refused)');
+  }, 60_000);
+
   it('keeps the exit code and ends although one webhook is dead and one hangs', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(hanging.arrivals).toBeGreaterThanOrEqual(1);
