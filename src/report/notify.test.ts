@@ -129,6 +129,10 @@ describe('notifyItems', () => {
     expect(items.anomaly[0]?.detail).toContain('fault slow-upstream');
     // A compare section nested as { comparison } is read the same way.
     expect(notifyItems({ compare: { comparison: summary.compare } }).regression).toHaveLength(1);
+    expect(
+      notifyItems({ compare: [summary.compare, { comparison: summary.compare }] }).regression,
+    ).toHaveLength(2);
+    expect(notifyItems({ compare: { verdict: 'collecting baseline (3 of 5)' } }).regression).toEqual([]);
   });
 });
 

@@ -144,7 +144,7 @@ function thresholdItems(summary: NotifySummary): NotifyItem[] {
   return out;
 }
 
-/** A comparison row as analysis/compare gives it (`summary.compare.rows` or `summary.compare.comparison.rows`). */
+/** A comparison row as analysis/compare gives it: `summary.compare.rows`, `.compare.comparison.rows`, or a list of either. */
 interface RowLike {
   scenario?: unknown;
   metric?: unknown;
@@ -158,6 +158,7 @@ interface RowLike {
 }
 
 function compareRows(section: unknown): RowLike[] {
+  if (Array.isArray(section)) return section.flatMap(compareRows);
   if (section === null || typeof section !== 'object') return [];
   const s = section as { rows?: unknown; comparison?: { rows?: unknown } };
   const rows = Array.isArray(s.rows) ? s.rows : Array.isArray(s.comparison?.rows) ? s.comparison.rows : [];
