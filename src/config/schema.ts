@@ -21,6 +21,7 @@ import {
 import { redirectCount } from '../protocols/steps/fields.js';
 import { MockProfileSchema } from '../sim/index.js';
 import { checkTemplateNames, ScenarioSchema } from '../workload/index.js';
+import { NotifySchema } from './notify-schema.js';
 import { checkThresholdSelectors } from './threshold-selectors.js';
 import {
   checkTimeline,
@@ -148,6 +149,8 @@ export const TestSchema = z
     telemetry: TelemetrySchema.optional(),
     /** When a window counts as recovered after an event. */
     recovery: RecoverySchema.optional(),
+    /** Webhooks told about failed thresholds, regressions and anomalies when the run ends (docs/notify.md). */
+    notify: NotifySchema.optional(),
   })
   .superRefine(checkTimeline)
   .superRefine(checkThresholdSelectors)
