@@ -61,7 +61,8 @@ module.exports = {
     ),
     {
       name: 'page-script-stands-alone',
-      comment: 'report/html/client/ runs in the browser: it imports only its own folder (and types of uplot).',
+      comment:
+        'report/html/client/ runs in the browser: it imports only its own folder (and types of uplot).',
       severity: 'error',
       from: { path: '^src/report/html/client/' },
       to: { path: '^src/', pathNot: '^src/report/html/client/' },
