@@ -60,6 +60,14 @@ module.exports = {
       "config/ composes the features' schemas; a feature owns its schema and never imports config/.",
     ),
     {
+      name: 'page-script-stands-alone',
+      comment:
+        'report/html/client/ runs in the browser: it imports only its own folder (and types of uplot).',
+      severity: 'error',
+      from: { path: '^src/report/html/client/' },
+      to: { path: '^src/', pathNot: '^src/report/html/client/' },
+    },
+    {
       name: 'nothing-imports-cli',
       comment: 'cli/ is the top: nothing imports it.',
       severity: 'error',

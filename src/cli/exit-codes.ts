@@ -1,6 +1,6 @@
 /**
  * @module cli/exit-codes
- * Exit codes of `tokenstorm run` (DESIGN.md §1), in one place.
+ * Exit codes of `tokenstorm run` (docs/architecture.md#the-run-directory), in one place.
  */
 export const ExitCode = {
   /** Every blocking threshold passed. */

@@ -48,7 +48,7 @@ export type RunSummary = Summary & {
   telemetry?: RunTelemetrySeries[];
 };
 
-/** Each timeline event with its recovery figures (DESIGN.md: `events[i].recovery`). */
+/** Each timeline event with its recovery figures (`events[i].recovery`, docs/timeline.md). */
 function eventsOf(info: RunInfo, summary: Summary): EventSummary[] {
   const options = {
     maxErrorRate: info.recovery?.max_error_rate ?? 0.01,

@@ -1,6 +1,7 @@
 /**
  * @module config
- * Test definitions: the schema, loading YAML/TypeScript files, overrides and errors.
+ * Test definitions: the test schema (composed of the features' own schemas),
+ * loading YAML/TypeScript files, environment variables and overrides.
  */
 export { defineTest } from './define-test.js';
 export { parseEnvArgs, substituteEnv } from './env.js';

@@ -31,7 +31,7 @@ load: { executor: constant-vus, vus: 2, duration: 5s }
 `;
 
 describe('loadTest', () => {
-  it('reads the canonical quickstart exactly as DESIGN.md writes it', async () => {
+  it('reads the canonical quickstart exactly as the README writes it', async () => {
     const test = await loadTest('examples/quickstart.yaml');
     expect(test).toMatchObject({
       name: 'chat-quickstart',

@@ -12,7 +12,7 @@ import { checkDataColumns, resolveDataFiles } from '../workload/index.js';
 import { substituteEnv } from './env.js';
 import { type Test, TestSchema } from './schema.js';
 
-/** Command-line values that replace the file's (DESIGN.md §1). */
+/** Command-line values that replace the file's (docs/architecture.md#the-pipeline). */
 export interface Overrides {
   target?: string | undefined;
   vus?: number | undefined;

@@ -3,7 +3,8 @@
  * The one source of a test's shape: YAML files and `defineTest()` are both
  * validated by `TestSchema`; TypeScript types and the editor JSON Schema are
  * derived from it. It composes schemas owned by their features: each step
- * kind's (protocols/steps/) and each executor's (load/executors.ts).
+ * kind's (protocols/steps/), each executor's (load/executors.ts) and the
+ * scenario's (workload/schema.ts).
  */
 import { z } from 'zod';
 import { parseThreshold, parseThresholdMetric } from '../analysis/index.js';
@@ -38,7 +39,7 @@ import {
 export const ChatStepSchema = stepSchemaOf(chatStep);
 export const CompletionStepSchema = stepSchemaOf(completionStep);
 export const HttpStepSchema = stepSchemaOf(httpStep);
-export { LoadSchema, ScenarioSchema, StepSchema };
+export { StepSchema };
 
 /** Scenario names label records, reports and thresholds, so each is used once; the mix needs a positive weight. */
 function checkScenarios(scenarios: readonly { name: string; weight: number }[], ctx: z.RefinementCtx): void {

@@ -5,7 +5,7 @@
  * records are enough to rebuild it exactly.
  */
 
-/** Error kinds of DESIGN.md §1. A client-side cancellation is not an error. */
+/** Error kinds of docs/architecture.md#the-run-directory. A client-side cancellation is not an error. */
 export const ERROR_KINDS = [
   'rate_limited',
   'http_3xx',

@@ -1,18 +1,12 @@
 /**
  * @module engine/thread-priority
- * The load workers' threads come first on a busy CPU. Node runs V8's
- * background work (optimising compiles, GC marking) on a pool of helper
- * threads. In the first seconds of a run the JIT re-optimises the request
- * path for the target's real responses, and the helpers compile on all four
- * threads at once: on a generator pinned to one core the scheduler then gave
- * the worker a fifth of the CPU for 50-100 ms (`perf sched`: four helpers and
- * the worker at 4 ms each per 20 ms), and every stream's chunks waited to be
- * timestamped (client lag 40-55 ms at 250 streams). So once the workers are
- * ready, every other thread of the process but the coordinator's is niced to
- * {@link HELPER_NICENESS}: a helper still runs whenever a worker waits, and
- * gets about a tenth of a busy core beside one. Linux only (thread ids from
- * /proc); elsewhere nothing changes. A thread can always be given a higher
- * nice value, so no privilege is needed.
+ * The load workers' threads come first on a busy CPU: once the workers are
+ * ready, every other thread of the process but the coordinator's (V8's
+ * compile and GC helpers) is niced to {@link HELPER_NICENESS}, so a helper
+ * runs whenever a worker waits. Why: helpers compiling at the start of a run
+ * delayed the workers' timestamps by tens of ms (docs/design/2026-12-07-worker-headers.md).
+ * Linux only (thread ids from /proc); elsewhere nothing changes. Raising a
+ * thread's nice value needs no privilege.
  */
 import { readdirSync, readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';

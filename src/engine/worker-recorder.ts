@@ -1,15 +1,14 @@
 /**
  * @module engine/worker-recorder
  * Where a worker's records go. Each one is added to the worker's own
- * aggregator (histograms, counts, windows, stages), which is shipped to the
- * coordinator as encoded state about once a second and then started afresh;
- * the coordinator merges those states exactly (DESIGN.md §4). Records kept on
- * disk go as numbers in a {@link RecordBatch}, transferred every ~100 ms or
- * 1,024 records, and the coordinator writes their JSONL bytes; a worker whose
- * coordinator has {@link MAX_BACKLOG} batches unwritten sends text it made
- * itself instead. No record crosses the thread boundary as an object:
- * structured-cloning them took 12 % of a worker's CPU in the plain-HTTP
- * closed loop, ~30,000 requests/s on one core (`--cpu-prof`).
+ * aggregator (histograms, counts, windows, stages), shipped to the
+ * coordinator as encoded state about once a second and started afresh; the
+ * coordinator merges those states exactly. Records kept on disk go as numbers
+ * in a {@link RecordBatch}, transferred every ~100 ms or 1,024 records, and the
+ * coordinator writes their JSONL bytes; a worker whose coordinator has
+ * {@link MAX_BACKLOG} batches unwritten sends text it made itself instead. No
+ * record crosses the thread boundary as an object: structured cloning was
+ * costly (docs/design/2026-12-07-worker-headers.md).
  */
 
 import { performance } from 'node:perf_hooks';

@@ -1,7 +1,7 @@
 /**
  * @module metrics/goodput
  * Per-request SLOs: a request is good when it is ok and meets every SLO
- * (DESIGN.md §2, `goodput_per_s`). With no SLOs, every ok request is good.
+ * (docs/architecture.md#metric-definitions, `goodput_per_s`). With no SLOs, every ok request is good.
  */
 import { z } from 'zod';
 import type { RequestRecord } from '../core/index.js';

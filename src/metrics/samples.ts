@@ -1,6 +1,6 @@
 /**
  * @module metrics/samples
- * Which values a record contributes to which metric (DESIGN.md §2). One place,
+ * Which values a record contributes to which metric (docs/architecture.md#metric-definitions). One place,
  * so totals, scenarios, windows and SLOs cannot disagree.
  */
 import { isModelKind, outputTokensOf, type RequestRecord } from '../core/index.js';

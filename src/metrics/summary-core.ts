@@ -1,7 +1,7 @@
 /**
  * @module metrics/summary-core
  * The shapes of what the aggregator reports: the measured part of
- * `summary.json` (DESIGN.md §1), before thresholds and the verdict are added.
+ * `summary.json` (docs/architecture.md#the-run-directory), before thresholds and the verdict are added.
  */
 import type { HistogramUnit, MetricStats } from './histogram.js';
 

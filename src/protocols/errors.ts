@@ -1,6 +1,6 @@
 /**
  * @module protocols/errors
- * Maps transport failures and HTTP statuses to the error kinds of DESIGN.md §1.
+ * Maps transport failures and HTTP statuses to the error kinds of docs/architecture.md#the-run-directory.
  */
 import type { ErrorKind } from '../core/index.js';
 import { redactText } from '../store/redact.js';

@@ -1,15 +1,16 @@
 /**
  * @module protocols/exchange
  * One HTTP request/response through a transport's dispatch API (ours in
- * protocols/http1, or undici's), timed at the points DESIGN.md §2 defines:
- * `sent` when the request is written to its open connection (our client
- * writes the requests of one event-loop turn together, after it), first byte when
- * the response head arrives, end at the last body byte. The code waiting on
- * an ended exchange runs within a per-turn budget (protocols/completion-turns).
- * Redirects are followed here, for both transports, up to `maxRedirects`
- * (protocols/redirects), each hop timed; `sent`, first byte and end stay
- * those the user sees: from the first request's send to the final response.
- * A compressed body reaches the sink decoded (protocols/content-decoding).
+ * protocols/http1, or undici's), timed at the points of
+ * docs/architecture.md#metric-definitions: `sent` when the request is written
+ * to its open connection (our client writes the requests of one event-loop
+ * turn together, after it), first byte when the response head arrives, end at
+ * the last body byte. The code waiting on an ended exchange runs within a
+ * per-turn budget (protocols/completion-turns). Redirects are followed here,
+ * for both transports, up to `maxRedirects` (protocols/redirects), each hop
+ * timed; `sent`, first byte and end stay those the user sees: from the first
+ * request's send to the final response. A compressed body reaches the sink
+ * decoded (protocols/content-decoding).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { type Clock, type RedirectHop, roundMs } from '../core/index.js';

@@ -1,7 +1,7 @@
 /**
  * @module protocols
  * Protocol clients: OpenAI-compatible chat/completions (SSE and JSON) and
- * plain HTTP, each timed at the points of DESIGN.md §2; the list of step
+ * plain HTTP, each timed at the points of docs/architecture.md#metric-definitions; the list of step
  * kinds (protocols/steps/) that a plugin adds to with `registerStepKind`.
  */
 export { classifyTransportError, kindOfStatus, redactMessage } from './errors.js';

@@ -1,7 +1,7 @@
 /**
  * @module protocols/openai-sink
  * Reads an OpenAI-compatible chat or completion response, streamed (SSE) or
- * not, and times the output-bearing chunks (DESIGN.md §2).
+ * not, and times the output-bearing chunks (docs/architecture.md#metric-definitions).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';

@@ -2,15 +2,10 @@
  * @module protocols/stream-buffers
  * What a streamed answer collects chunk by chunk, its output text and the
  * gaps between its chunks, kept in growable typed arrays that a stream
- * reader hands from each stream to the next.
- *
- * Kept as JS arrays, they were most of what a young-generation GC found alive
- * per stream at 500 streams × 200 chunks/s: a string per token and a growing
- * array of gaps, alive until the stream ended, so every stop copied them for
- * every stream in flight. A sampling heap profile of what survived a forced
- * GC put the strings first; with them gone the gaps' arrays were next. Code
- * units are copied as they are, lone surrogates included, so the text equals
- * the chunks' strings joined.
+ * reader hands from each stream to the next. Code units are copied as they
+ * are, lone surrogates included, so the text equals the chunks' strings
+ * joined. Why typed arrays: JS arrays of them were most of what each young-
+ * generation GC copied (docs/design/2026-12-07-worker-headers.md).
  */
 
 /** Code units the first append makes room for. */

@@ -35,7 +35,7 @@ function makeSummary(scenario = 'chat', thresholds: Thresholds = { ttft_ms: ['p9
 }
 
 describe('buildSummary', () => {
-  it('puts the DESIGN.md §1 keys first and derives passed from blocking thresholds', () => {
+  it('puts the run-directory contract keys first (docs/architecture.md) and derives passed from blocking thresholds', () => {
     const s = makeSummary();
     expect(Object.keys(s)).toEqual([
       'schema',

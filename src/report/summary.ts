@@ -1,7 +1,7 @@
 /**
  * @module report/summary
  * The `summary.json` document (schema `tokenstorm.summary/v1`): the measured
- * aggregates plus the threshold verdicts, keys in DESIGN.md §1 order, then
+ * aggregates plus the threshold verdicts, keys in the order of docs/architecture.md#the-run-directory, then
  * what the report draws (distributions, slowest requests).
  */
 import {

@@ -3,10 +3,8 @@
  * Records on their way to records.jsonl, as numbers instead of text. A worker
  * puts each kept record in a batch (a slot per field in a Float64Array, its
  * strings in a table) and transfers the batch to the coordinator, which
- * writes the JSONL lines. Making the text on the worker (`JSON.stringify`, a
- * string posted and copied) cost it ~3.4 µs a request in the plain-HTTP loop,
- * ~11 % of its time (`--cpu-prof`); a batch costs it ~0.2 µs a record, and
- * the coordinator writes the lines as bytes ({@link LineEncoder}).
+ * writes the JSONL lines as bytes ({@link LineEncoder}). Why: making the text
+ * on the worker cost it far more per request (docs/design/2026-12-07-worker-headers.md).
  *
  * A line holds the fields that are present, in the order of {@link FIELDS};
  * a number field holding NaN is left out (`JSON.stringify` wrote `null`).

@@ -1,6 +1,6 @@
 /**
  * @module store/run-dir
- * The run directory of DESIGN.md §1: `summary.json`, `records.jsonl`,
+ * The run directory of docs/architecture.md#the-run-directory: `summary.json`, `records.jsonl`,
  * `report.html`, plus `run.json` (what ran, for rebuilding) and `events.jsonl`
  * (dropped arrivals and other non-request events).
  */

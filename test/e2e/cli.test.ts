@@ -1,5 +1,5 @@
 /**
- * The CLI contract of DESIGN.md §1 from real runs: exit codes, run directory,
+ * The CLI contract of docs/architecture.md#the-run-directory from real runs: exit codes, run directory,
  * rebuild by `report`, graceful stop and interruption.
  */
 import type { ChildProcess } from 'node:child_process';

@@ -2,12 +2,10 @@
  * @module protocols/http1/turn-writes
  * Requests sent while the event loop handles one batch of ready sockets are
  * written together once it is done (a `setImmediate`, the phase after I/O),
- * rather than each from its own callback. On loopback a write also runs the
- * server's side of TCP and wakes the server; back to back, the server is
- * still awake for the second and later ones. A plain socket loop against
- * nginx with 20 µs of work per response: 24k → 28k req/s, the write
- * 13 → 8 µs (CPU 0 against nginx on CPU 1). `sent` is stamped at the write,
- * so the wait is in no latency.
+ * rather than each from its own callback. `sent` is stamped at the write, so
+ * the wait is in no latency. Why: on loopback a write also wakes the server,
+ * which is still awake for writes that follow back to back; it raised a
+ * plain socket loop's rate against nginx (docs/design/2026-12-07-worker-headers.md).
  */
 
 /** What has a request to write: a connection. */

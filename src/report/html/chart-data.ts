@@ -6,48 +6,14 @@
  */
 import type { WindowFlow } from '../../metrics/index.js';
 import type { Summary } from '../summary.js';
+import type { ChartData, ChartSeriesSpec, ChartSpec } from './client/chart-types.js';
 import { downsampleWindows, type WindowBucket } from './downsample.js';
 import type { OfferedPlan, ReportSections, SweepLatency } from './sections.js';
 
+export type { ChartData, ChartSeriesSpec, ChartSpec };
+
 /** Most points of a time chart; a one-hour run of 1 s windows is merged 6:1. */
 export const MAX_TIME_POINTS = 600;
-
-export interface ChartSeriesSpec {
-  label: string;
-  color: string;
-  /** `null` where there is no value (an empty window). */
-  values: (number | null)[];
-  dash?: boolean;
-  /** Line width in CSS pixels (1.5 when absent): a wide line drawn first shows around one it coincides with. */
-  width?: number;
-  /** `y2` puts the series on a right-hand axis. */
-  scale?: 'y' | 'y2';
-}
-
-export interface ChartSpec {
-  id: string;
-  title: string;
-  /** `time` charts get the stage bands and event lines. */
-  kind: 'time' | 'cdf' | 'sweep';
-  group: 'time' | 'distribution' | 'sweep' | 'telemetry';
-  xLabel: string;
-  yLabel: string;
-  y2Label?: string;
-  x: number[];
-  series: ChartSeriesSpec[];
-  /** Vertical markers of this chart only (knee, capacity). */
-  vlines?: { x: number; label: string }[];
-  /** Anomalous windows of this chart's series (`summary.anomalies`), shaded. */
-  spans?: { from: number; to: number; label: string }[];
-}
-
-export interface ChartData {
-  charts: ChartSpec[];
-  stages: { name: string; start: number; end: number }[];
-  events: { at: number; label: string; for_s?: number | undefined }[];
-  /** Windows merged per point (1 when not downsampled). */
-  mergedWindows: number;
-}
 
 const PALETTE = ['#0969da', '#cf222e', '#1f883d', '#9a6700', '#8250df', '#bc4c00', '#1b7c83', '#6e7781'];
 const P_COLORS = { p50: '#1f883d', p95: '#9a6700', p99: '#cf222e' } as const;
