@@ -7,6 +7,7 @@ export { parseDurationMs } from './duration.js';
 export { parseEnvArgs, substituteEnv } from './env.js';
 export { ConfigError, formatPath, formatZodError, type TokenstormErrorCode } from './errors.js';
 export { applyOverrides, type LoadTestOptions, loadTest, type Overrides, parseTest } from './load-test.js';
+export { DEFAULT_JUDGE_RUBRIC, type QualityTest, QualityTestSchema } from './quality-schema.js';
 export {
   type ChatStep,
   type ChatStepInput,

@@ -21,6 +21,7 @@ import {
 import { redirectCount } from '../protocols/steps/fields.js';
 import { MockProfileSchema } from '../sim/index.js';
 import { durationMs } from './duration.js';
+import { QualityTestSchema } from './quality-schema.js';
 import { checkThresholdSelectors } from './threshold-selectors.js';
 import {
   checkTimeline,
@@ -171,6 +172,8 @@ export const TestSchema = z
     telemetry: TelemetrySchema.optional(),
     /** When a window counts as recovered after an event. */
     recovery: RecoverySchema.optional(),
+    /** How answer quality is judged, and the after-run scorers (docs/quality.md). */
+    quality: QualityTestSchema.optional(),
   })
   .superRefine(checkTimeline)
   .superRefine(checkThresholdSelectors)

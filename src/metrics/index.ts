@@ -30,6 +30,14 @@ export {
   type PercentileSource,
 } from './histogram.js';
 export {
+  MAX_KEPT_TEXTS,
+  MAX_QUALITY_TEXT,
+  type QualityRow,
+  QualityTally,
+  rankOf,
+} from './quality-tally.js';
+export type { QualitySample } from './record.js';
+export {
   addModelKind,
   ERROR_KINDS,
   type ErrorKind,
@@ -42,6 +50,18 @@ export {
   type StepKind,
 } from './record.js';
 export { isModelStep } from './samples.js';
+export {
+  cosine,
+  DEFAULT_REFUSAL_PATTERNS,
+  lcsLength,
+  refusalMatcher,
+  rougeL,
+  rougeLWords,
+  textKey,
+  tokenF1,
+  tokenF1Words,
+  wordsOf,
+} from './similarity.js';
 export { SlowestRequests, type SlowRequest } from './slowest.js';
 export {
   type StageFlow,

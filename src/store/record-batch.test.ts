@@ -44,6 +44,15 @@ const FULL: Required<RequestRecord> = {
   reasoningMs: 200.005,
   tpotReasoningMs: 10.006,
   tpotContentMs: 13.007,
+  quality: {
+    key: 12345,
+    f1: 0.5,
+    rougeL: 0.4,
+    refusal: true,
+    finish: 'length',
+    text: 'an "answer"',
+    reference: 'ref',
+  },
 };
 
 const lines = (text: string) => {
