@@ -131,7 +131,12 @@ export function mockEmbedding(text: string, dimensions = MOCK_EMBEDDING_DIMENSIO
  * @throws MockRequestError when `input` is not a string or an array of strings.
  */
 export function embeddingsBody(body: unknown, defaultModel: string): string {
-  const b = (body ?? {}) as { input?: unknown; model?: unknown; dimensions?: unknown };
+  const b = (body ?? {}) as {
+    input?: unknown;
+    model?: unknown;
+    dimensions?: unknown;
+    encoding_format?: unknown;
+  };
   const inputs = typeof b.input === 'string' ? [b.input] : b.input;
   if (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every((x) => typeof x === 'string')) {
     throw new MockRequestError("'input' must be a string or a non-empty array of strings", 'input');
@@ -140,10 +145,18 @@ export function embeddingsBody(body: unknown, defaultModel: string): string {
   if (typeof dims !== 'number' || !Number.isInteger(dims) || dims < 1 || dims > 4096) {
     throw new MockRequestError("'dimensions' must be a whole number from 1 to 4096", 'dimensions');
   }
+  const format = b.encoding_format ?? 'float';
+  if (format !== 'float' && format !== 'base64') {
+    throw new MockRequestError('\'encoding_format\' must be "float" or "base64"', 'encoding_format');
+  }
   let tokens = 0;
   const data = (inputs as string[]).map((text, index) => {
     tokens += countPromptTokens(text);
-    return { object: 'embedding', index, embedding: mockEmbedding(text, dims) };
+    const vector = mockEmbedding(text, dims);
+    // base64: little-endian float32s, as OpenAI sends them (the openai SDK asks for it by default).
+    const embedding =
+      format === 'float' ? vector : Buffer.from(Float32Array.from(vector).buffer).toString('base64');
+    return { object: 'embedding', index, embedding };
   });
   const model = typeof b.model === 'string' && b.model !== '' ? b.model : defaultModel;
   return JSON.stringify({
