@@ -91,6 +91,15 @@ export interface EncodedRecords {
   lists: Float64Array<ArrayBuffer>;
 }
 
+/** A quality sample as JSON, its texts redacted (an answer may echo a secret it was sent). */
+function qualityJson(q: NonNullable<RequestRecord['quality']>): string {
+  if (q.text === undefined && q.reference === undefined) return JSON.stringify(q);
+  const out = { ...q };
+  if (q.text !== undefined) out.text = redactText(q.text);
+  if (q.reference !== undefined) out.reference = redactText(q.reference);
+  return JSON.stringify(out);
+}
+
 /** Records kept by a worker since its last flush. */
 export class RecordBatch {
   readonly capacity: number;
@@ -161,7 +170,7 @@ export class RecordBatch {
     s[o + 34] = r.reasoningMs ?? Number.NaN;
     s[o + 35] = r.tpotReasoningMs ?? Number.NaN;
     s[o + 36] = r.tpotContentMs ?? Number.NaN;
-    s[o + 37] = r.quality === undefined ? Number.NaN : this.#string(37, JSON.stringify(r.quality));
+    s[o + 37] = r.quality === undefined ? Number.NaN : this.#string(37, qualityJson(r.quality));
     this.#count++;
     return this.#count >= this.capacity;
   }
