@@ -174,6 +174,8 @@ describe('quality under load against the degrading mock', () => {
     const threshold = summary.thresholds.find((t: { metric: string }) => t.metric === 'quality.similarity');
     expect(threshold).toMatchObject({ passed: false });
     expect(threshold.value).toBe(q.similarity);
+    expect(full.stdout).toContain(q.verdict.note);
+    expect(full.stdout).toMatch(/^heavy +\d+ +0\.\d+ /m);
 
     // The rebuild from records.jsonl and quality-scores.json gives the same section.
     await runCli(['report', out]);
