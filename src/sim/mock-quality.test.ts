@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cosine } from '../metrics/index.js';
 import { createRng } from '../random/index.js';
 import { parseMockProfile } from './mock-profile.js';
-import { drawDegradation, mockEmbedding, referenceSet } from './mock-quality.js';
+import { drawDegradation, isDegraded, mockEmbedding, referenceSet } from './mock-quality.js';
 import { type MockServer, type MockServerOptions, startMockServer } from './mock-server.js';
 
 let servers: MockServer[] = [];
@@ -179,6 +179,39 @@ describe('mock degradation under load', () => {
       parseMockProfile({ degrade: { when: { in_flight: 1 }, refusal: 0.6, truncate: 0.6 } }),
     ).toThrow(/at most 1/);
     expect(() => parseMockProfile({ degrade: { when: {}, refusal: 0.1 } })).toThrow(/in_flight/);
+  });
+
+  it('compares each level with the load a request arrives to', () => {
+    const load = (inFlight: number, waiting?: number, kvUse?: number) => ({ inFlight, waiting, kvUse });
+    expect(isDegraded({ in_flight: 4 }, load(3))).toBe(false);
+    expect(isDegraded({ in_flight: 4 }, load(4))).toBe(true);
+    // queue_depth reads the engine's waiting requests, else the answers in progress.
+    expect(isDegraded({ queue_depth: 2 }, load(10, 1))).toBe(false);
+    expect(isDegraded({ queue_depth: 2 }, load(10, 2))).toBe(true);
+    expect(isDegraded({ queue_depth: 2 }, load(2))).toBe(true);
+    // kv_use needs a KV budget: without one it never triggers.
+    expect(isDegraded({ kv_use: 0.8 }, load(50))).toBe(false);
+    expect(isDegraded({ kv_use: 0.8 }, load(1, 0, 0.79))).toBe(false);
+    expect(isDegraded({ kv_use: 0.8 }, load(1, 0, 0.8))).toBe(true);
+  });
+
+  it('degrades a request that waits in the engine queue', async () => {
+    const server = await start({
+      profile: {
+        answers,
+        engine: { slots: 1, step_ms: 20 },
+        degrade: { when: { queue_depth: 1 }, refusal: 1 },
+      },
+    });
+    // The first arrives to an idle engine; with one slot the second waits (a ~13-token answer
+    // takes ~260 ms of 20 ms steps), so the third arrives to a queue of at least one.
+    const first = chat(server, 'q');
+    const second = chat(server, 'q');
+    await new Promise((r) => setTimeout(r, 30));
+    const third = await chat(server, 'q');
+    expect((await first).text).toBe(ANSWER);
+    await second;
+    expect(third.headers['x-mock-degraded']).toBe('refusal');
   });
 
   it('finds a reference by the whole prompt or its last line', () => {
