@@ -175,6 +175,9 @@ describe('quality under load against the degrading mock', () => {
     expect(threshold).toMatchObject({ passed: false });
     expect(threshold.value).toBe(q.similarity);
     expect(full.stdout).toContain(q.verdict.note);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<h2>Answer quality</h2>');
+    expect(html).toContain(`data-metric="quality.stages.1.similarity" data-value="${heavy?.similarity}"`);
     expect(full.stdout).toMatch(/^heavy +\d+ +0\.\d+ /m);
 
     // The rebuild from records.jsonl and quality-scores.json gives the same section.
