@@ -229,7 +229,13 @@ function withOutputTokens(
   const m = sentStep.measurement;
   m.outputTokensClient = outputTokensClient;
   const text = answerTextOf(sink, step);
-  if (text !== undefined && step.quality !== undefined && (sentStep.response.status ?? 200) < 300) {
+  // A cancelled answer was cut by the test, not the server: it says nothing of quality.
+  if (
+    text !== undefined &&
+    step.quality !== undefined &&
+    m.outcome !== 'cancelled' &&
+    (sentStep.response.status ?? 200) < 300
+  ) {
     m.quality = qualitySampleOf(step.quality, text, sink.finishReason, step.body);
   }
   const output = m.outputTokens ?? outputTokensClient;
