@@ -147,6 +147,17 @@ describe('record batches', () => {
     );
   });
 
+  it('redacts a secret an answer or its reference echoes in the quality sample', () => {
+    const batch = new RecordBatch();
+    const key = 'sk-proj-abcdefghijklmnop1234';
+    batch.add({ ...FULL, quality: { key: 1, text: `your key is ${key}`, reference: `Bearer ${key}` } });
+    const text = recordLines(batch.take() as NonNullable<ReturnType<RecordBatch['take']>>);
+    expect(text).not.toContain(key);
+    const quality = (lines(text)[0] as RequestRecord).quality;
+    expect(quality?.text).toMatch(/^your key is /);
+    expect(quality?.key).toBe(1);
+  });
+
   it('writes what JSON.stringify writes for 2,000 random records, across batches', () => {
     const seed = 20261202;
     const rng = createRng(seed);
