@@ -57,6 +57,25 @@ export {
   type StageLike,
 } from './predict.js';
 export {
+  analyseQuality,
+  consistencyOf,
+  fallsAgainst,
+  QUALITY_THRESHOLD_NAMES,
+  type QualityMeasure,
+  type QualityOptions,
+  type QualityScores,
+  type QualityScoring,
+  type QualityStage,
+  type QualityStageSpan,
+  type QualityStats,
+  type QualitySummary,
+  type QualityVerdict,
+  type QualityWindow,
+  qualityStatsOf,
+  qualityValue,
+} from './quality.js';
+
+export {
   type CounterPoints,
   type Recovery,
   type RecoveryEvent,

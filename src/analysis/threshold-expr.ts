@@ -10,6 +10,7 @@ import {
   METRIC_NAMES,
   RATE_NAMES,
 } from '../metrics/index.js';
+import { QUALITY_THRESHOLD_NAMES } from './quality.js';
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
@@ -49,6 +50,8 @@ const KINDS = new Map<string, ThresholdMetricKind>([
   ...COUNT_NAMES.map((n) => [n, 'count'] as const),
   ...LOGICAL_RATE_NAMES.map((n) => [n, 'rate'] as const),
   ...LOGICAL_COUNT_NAMES.map((n) => [n, 'count'] as const),
+  // Means and rates of the answers' quality (analysis/quality): a value each, like a rate.
+  ...QUALITY_THRESHOLD_NAMES.map((n) => [n, 'rate'] as const),
 ]);
 
 /** Writes a statistic back as a user would: `p99.9`, `mean`. */

@@ -5,6 +5,7 @@
  */
 import type { Counts, LogicalSummary, PercentileSource, Rates, SummaryCore } from '../metrics/index.js';
 import { COUNT_NAMES, RATE_NAMES } from '../metrics/index.js';
+import { type QualitySummary, qualityValue } from './quality.js';
 
 /** Histograms by metric and scenario or step; `RunAggregator` satisfies it. */
 export interface HistogramLookup {
@@ -44,8 +45,15 @@ function lookup({ counts, rates, logical }: Part, name: string): number | undefi
   return rates[name as keyof Rates];
 }
 
-/** Combines an aggregator's histograms with the summary computed from it. */
-export function createThresholdSource(histograms: HistogramLookup, core: SummaryCore): ThresholdSource {
+/**
+ * Combines an aggregator's histograms with the summary computed from it, and the quality
+ * section when the run has one (`quality.*` metrics are of the whole run).
+ */
+export function createThresholdSource(
+  histograms: HistogramLookup,
+  core: SummaryCore,
+  quality?: QualitySummary,
+): ThresholdSource {
   const part = (scenario: string | undefined, step?: string): Part | undefined =>
     step !== undefined
       ? Object.hasOwn(core.steps, step)
@@ -62,6 +70,9 @@ export function createThresholdSource(histograms: HistogramLookup, core: Summary
     hasScenario: (scenario) => part(scenario) !== undefined,
     hasStep: (step) => part(undefined, step) !== undefined,
     value: (name, scenario, step) => {
+      if (name.startsWith('quality.')) {
+        return scenario === undefined && step === undefined ? qualityValue(quality, name) : undefined;
+      }
       const p = part(scenario, step);
       return p === undefined ? undefined : lookup(p, name);
     },

@@ -3,9 +3,10 @@
  * From a run's aggregates to its files: the one path shared by `run` and
  * `report`, so a rebuild gives the same summary as the live run.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  analyseQuality,
   analyseSweepStages,
   anomalyConcordance,
   assessGenerator,
@@ -14,6 +15,9 @@ import {
   detectAnomalies,
   evaluateThresholds,
   type GeneratorHealth,
+  type QualityScores,
+  type QualityScoring,
+  type QualitySummary,
   type Recovery,
   recoveryOf,
   type Thresholds,
@@ -108,8 +112,13 @@ export function incompleteReason(info: RunInfo, durationS: number): string | und
  * (store/redact): summary.json, the report, JUnit, Markdown and the console
  * are all made from it. An incomplete run never reads as passed.
  */
-export function summarize(info: RunInfo, aggregator: RunAggregator, durationS: number): RunSummary {
-  const { schema, name, passed, ...measured } = summaryOf(info, aggregator, durationS);
+export function summarize(
+  info: RunInfo,
+  aggregator: RunAggregator,
+  durationS: number,
+  scores?: QualityScoresFile,
+): RunSummary {
+  const { schema, name, passed, ...measured } = summaryOf(info, aggregator, durationS, scores);
   const incomplete = incompleteReason(info, durationS);
   // Next to `passed` in summary.json, which an incomplete run never is.
   return redactStrings(
@@ -119,19 +128,72 @@ export function summarize(info: RunInfo, aggregator: RunAggregator, durationS: n
   );
 }
 
-function summaryOf(info: RunInfo, aggregator: RunAggregator, durationS: number): RunSummary {
+/** `quality-scores.json`: scores given after the run, by record id, and how the scoring went. */
+export interface QualityScoresFile {
+  cosine?: [number, number][];
+  judge?: [number, number][];
+  scoring?: QualityScoring;
+}
+
+/** Reads a run directory's `quality-scores.json`, when it has one. */
+export function readQualityScores(dir: string): QualityScoresFile | undefined {
+  const file = join(dir, RUN_FILES.qualityScores);
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as QualityScoresFile;
+}
+
+/** The quality section, when the run has quality samples or the test a `quality:` block. */
+function qualityOf(
+  info: RunInfo,
+  aggregator: RunAggregator,
+  file: QualityScoresFile | undefined,
+): QualitySummary | undefined {
+  const options = (info.test as { quality?: Record<string, unknown> } | undefined)?.quality;
+  const rows = aggregator.qualityRows();
+  if (rows.length === 0 && options === undefined) return undefined;
+  const scores: QualityScores = {};
+  if (file?.cosine !== undefined) scores.cosine = new Map(file.cosine);
+  if (file?.judge !== undefined) scores.judge = new Map(file.judge);
+  const judge = options?.judge as { scale?: number } | undefined;
+  const quality = analyseQuality(
+    rows,
+    info.stages ?? [],
+    aggregator.windowMs,
+    {
+      measure: options?.measure as QualitySummary['measure'] | undefined,
+      drop: options?.drop as number | undefined,
+      min_samples: options?.min_samples as number | undefined,
+      judge_scale: judge?.scale,
+    },
+    scores,
+  );
+  if (file?.scoring !== undefined) quality.scoring = file.scoring;
+  return quality;
+}
+
+function summaryOf(
+  info: RunInfo,
+  aggregator: RunAggregator,
+  durationS: number,
+  scores?: QualityScoresFile,
+): RunSummary {
   const core = aggregator.snapshot({
     name: info.name,
     startedAt: info.startedAt,
     durationS,
     scenarios: info.scenarios,
   });
-  const results = evaluateThresholds(info.thresholds as Thresholds, createThresholdSource(aggregator, core));
+  const quality = qualityOf(info, aggregator, scores);
+  const results = evaluateThresholds(
+    info.thresholds as Thresholds,
+    createThresholdSource(aggregator, core, quality),
+  );
   const summary = buildSummary(info.name, core, results, {
     distributions: distributionsOf((metric) => aggregator.histogram(metric)),
     slowest: aggregator.slowest(),
     plan: info.offered,
     sweep: sweepOf(info, core.stages),
+    quality,
   });
   const timeline: { events?: EventSummary[]; telemetry?: RunTelemetrySeries[] } = {};
   if (info.events !== undefined) timeline.events = eventsOf(info, summary);
@@ -208,5 +270,10 @@ export async function rebuildRun(dir: string): Promise<Rebuilt> {
   }).catch(() => ({ skipped: [] }));
   // A run killed before it finished has no duration: its last completed request ends it.
   const durationS = info.durationS ?? lastEnd / 1000;
-  return { info, summary: summarize(info, aggregator, durationS), aggregator, skippedLines: report.skipped };
+  return {
+    info,
+    summary: summarize(info, aggregator, durationS, readQualityScores(dir)),
+    aggregator,
+    skippedLines: report.skipped,
+  };
 }

@@ -6,6 +6,7 @@
 export { defineTest } from './define-test.js';
 export { parseEnvArgs, substituteEnv } from './env.js';
 export { applyOverrides, type LoadTestOptions, loadTest, type Overrides, parseTest } from './load-test.js';
+export { DEFAULT_JUDGE_RUBRIC, type QualityTest, QualityTestSchema } from './quality-schema.js';
 export {
   type ChatStep,
   type ChatStepInput,

@@ -23,6 +23,7 @@ import { redirectCount } from '../protocols/steps/fields.js';
 import { MockProfileSchema } from '../sim/index.js';
 import { checkTemplateNames, ScenarioSchema } from '../workload/index.js';
 import { NotifySchema } from './notify-schema.js';
+import { QualityTestSchema } from './quality-schema.js';
 import { checkThresholdSelectors } from './threshold-selectors.js';
 import {
   checkTimeline,
@@ -152,6 +153,8 @@ export const TestSchema = z
     recovery: RecoverySchema.optional(),
     /** Webhooks told about failed thresholds, regressions and anomalies when the run ends (docs/notify.md). */
     notify: NotifySchema.optional(),
+    /** How answer quality is judged, and the after-run scorers (docs/quality.md). */
+    quality: QualityTestSchema.optional(),
   })
   .superRefine(checkTimeline)
   .superRefine(checkThresholdSelectors)

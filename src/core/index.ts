@@ -15,6 +15,7 @@ export {
   isModelKind,
   type Outcome,
   outputTokensOf,
+  type QualitySample,
   type RedirectHop,
   type RequestRecord,
   roundMs,

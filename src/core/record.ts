@@ -120,6 +120,24 @@ export interface RequestRecord {
   redirects?: RedirectHop[];
   /** The response's `Content-Encoding`, when it had one (gzip, deflate and br are decoded). */
   encoding?: string;
+  /** The answer's quality sample, on a model step with `quality:` (metrics/quality-tally, analysis/quality). */
+  quality?: QualitySample;
+}
+
+/** One model answer's quality, as its record carries it (`quality`). */
+export interface QualitySample {
+  /** Hash of the request body: identical prompts share it (consistency). */
+  key: number;
+  /** Token-set F1 and ROUGE-L F1 against the step's reference, when it gave one. */
+  f1?: number;
+  rougeL?: number;
+  /** The answer matched a refusal pattern. */
+  refusal?: boolean;
+  /** The answer's `finish_reason` (`length`: cut by the token limit). */
+  finish?: string;
+  /** The answer and the reference (first `MAX_QUALITY_TEXT` characters), for consistency, embeddings and the judge. */
+  text?: string;
+  reference?: string;
 }
 
 /** One redirect followed: its status, where it pointed (query left out), and how long the hop took. */

@@ -76,6 +76,13 @@ export interface RunTestOptions {
   onDropped?: ((n: number) => void) | undefined;
   /** Written into run.json for the run history. */
   labels?: RunLabels | undefined;
+  /**
+   * Runs once the load has ended and before the embedded mock stops (after-run quality
+   * scorers may call the mock); what it throws is logged, never fails the run.
+   */
+  afterLoad?:
+    | ((ctx: { dir: string; aggregator: RunAggregator; mockUrl: string | undefined }) => Promise<void>)
+    | undefined;
 }
 
 export interface RunTestResult {
@@ -362,6 +369,11 @@ export async function runTest(
       events.close();
     }
     info.durationS = Math.max(0, ...ends.filter((e) => e !== undefined), ...stoppedAt) / 1000;
+    if (options.afterLoad !== undefined) {
+      await options.afterLoad({ dir, aggregator, mockUrl: mock?.url }).catch((err: unknown) => {
+        log(`after the load: ${err instanceof Error ? err.message : String(err)}`);
+      });
+    }
     if (stages.length > 0) info.stages = stages;
     if (plan.offered !== undefined) info.offered = plan.offered;
     info.generator = {

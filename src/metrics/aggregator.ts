@@ -10,6 +10,7 @@ import type { RequestRecord } from '../core/index.js';
 import { type ContextState, ContextTally } from './context-stats.js';
 import { isGood, isGoodLogical, type RequestSlo } from './goodput.js';
 import type { MetricHistogram } from './histogram.js';
+import { type QualityRow, QualityTally } from './quality-tally.js';
 import { SlowestRequests, type SlowRequest } from './slowest.js';
 import { type StagesState, StageTallies } from './stages.js';
 import {
@@ -39,6 +40,8 @@ export interface AggregateState {
   windows: WindowsState;
   slowest: RequestRecord[];
   stages: StagesState;
+  /** Quality samples of answers (model steps with `quality:`); absent when none. */
+  quality?: QualityRow[];
 }
 
 export interface RunAggregatorOptions {
@@ -83,6 +86,7 @@ export class RunAggregator {
   readonly #windows: WindowSeries;
   readonly #slowest = new SlowestRequests();
   readonly #stages = new StageTallies();
+  readonly #quality = new QualityTally();
 
   constructor(options: RunAggregatorOptions = {}) {
     const windowMs = options.windowMs ?? 1000;
@@ -108,6 +112,7 @@ export class RunAggregator {
     this.#slowest.add(record);
     this.#stages.at(record.scheduled)?.add(record, good);
     this.#stages.ended(record.end, record.outcome, good);
+    if (record.quality !== undefined) this.#quality.add(record);
   }
 
   /** Everything counted so far as plain data (see {@link AggregateState}). */
@@ -123,6 +128,7 @@ export class RunAggregator {
       windows: this.#windows.encode(),
       slowest: this.#slowest.encode(),
       stages: this.#stages.encode(),
+      ...(this.#quality.size > 0 ? { quality: this.#quality.encode() } : {}),
     };
   }
 
@@ -145,6 +151,7 @@ export class RunAggregator {
     this.#windows.merge(state.windows);
     this.#slowest.merge(state.slowest);
     this.#stages.merge(state.stages);
+    if (state.quality !== undefined) this.#quality.merge(state.quality);
   }
 
   /**
@@ -178,6 +185,11 @@ export class RunAggregator {
   /** The merged stages within `[fromMs, toMs)` (a sweep step's measurement). */
   measure(fromMs: number, toMs: number): StageMeasurement {
     return this.#stages.measure(fromMs, toMs);
+  }
+
+  /** The quality samples so far, by record id (analysis/quality judges them). */
+  qualityRows(): QualityRow[] {
+    return this.#quality.rows();
   }
 
   /** The slowest request attempts so far (by duration, any outcome), slowest first. */

@@ -29,7 +29,26 @@ export {
   type MetricStats,
   type PercentileSource,
 } from './histogram.js';
+export {
+  MAX_KEPT_TEXTS,
+  MAX_QUALITY_TEXT,
+  type QualityRow,
+  QualityTally,
+  rankOf,
+} from './quality-tally.js';
 export { isModelStep } from './samples.js';
+export {
+  cosine,
+  DEFAULT_REFUSAL_PATTERNS,
+  lcsLength,
+  refusalMatcher,
+  rougeL,
+  rougeLWords,
+  textKey,
+  tokenF1,
+  tokenF1Words,
+  wordsOf,
+} from './similarity.js';
 export { SlowestRequests, type SlowRequest } from './slowest.js';
 export { DEFAULT_ATTAINMENT, StageTallies, type StepVerdict, stepVerdict } from './stages.js';
 export {

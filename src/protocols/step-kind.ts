@@ -132,6 +132,14 @@ export interface CompiledStep {
   inputTokensClient: number | undefined;
   /** The prompt's count while a long prompt is counted between turns of the event loop. */
   inputTokensPending: Promise<number> | undefined;
+  /** A model step's `quality:` (its reference rendered for this request): each answer gets a quality sample. */
+  quality?: QualityAsk | undefined;
+}
+
+/** What a model step asks of its answers' quality (protocols/steps/model). */
+export interface QualityAsk {
+  reference: string | undefined;
+  isRefusal: (text: string) => boolean;
 }
 
 /** The part of a `RequestRecord` a protocol measures. */
@@ -160,6 +168,7 @@ export type StepMeasurement = Pick<
   | 'reasoningMs'
   | 'tpotReasoningMs'
   | 'tpotContentMs'
+  | 'quality'
 >;
 
 export interface StepContext {

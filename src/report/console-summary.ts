@@ -5,6 +5,7 @@
  * Under retries the logical figures (what users saw) come before the
  * per-attempt ones.
  */
+import type { QualityStats } from '../analysis/index.js';
 import { type LogicalSummary, METRIC_NAMES, type MetricName, type MetricStats } from '../metrics/index.js';
 import {
   formatCount,
@@ -213,6 +214,31 @@ function verdictLine(summary: Summary, paint: Paint): string {
 }
 
 /** The end-of-run table, aligned for a plain terminal. */
+/** Answer quality (docs/quality.md): the run's figures, by stage when staged, and the verdict. */
+function qualityLines(summary: Summary): string[] {
+  const q = summary.quality;
+  if (q === undefined || q.samples === 0) return [];
+  const num = (v: number | null | undefined) => (v === null || v === undefined ? '-' : String(v));
+  const header = ['quality', 'answers', 'similarity', 'refusals', 'truncated', 'length', 'consistency'];
+  const row = (name: string, s: QualityStats & { length_ratio?: number | null }) => [
+    name,
+    formatCount(s.samples),
+    num(s.similarity),
+    formatPercent(s.refusal_rate),
+    formatPercent(s.truncation_rate),
+    num(s.length_ratio),
+    num(s.consistency),
+  ];
+  const rows = [
+    header,
+    ...(q.stages ?? []).filter((s) => s.samples > 0).map((s) => row(s.name, s)),
+    row('run', q),
+  ];
+  const table = renderTable(rows, ['left', 'right', 'right', 'right', 'right', 'right', 'right']);
+  const failures = [q.scoring?.embeddings?.error, q.scoring?.judge?.error].filter((e) => e !== undefined);
+  return ['', ...table, q.verdict.note, ...failures.map((e) => `quality scoring failed: ${e}`)];
+}
+
 export function renderConsoleSummary(summary: Summary, options: ConsoleSummaryOptions = {}): string {
   const paint: Paint =
     options.color === true ? (code, text) => `\u001b[${code}m${text}\u001b[0m` : (_, t) => t;
@@ -272,6 +298,7 @@ export function renderConsoleSummary(summary: Summary, options: ConsoleSummaryOp
     ...stepLines(summary),
     ...scenarioLines(summary),
     ...tokenWarning(summary, paint),
+    ...qualityLines(summary),
     ...thresholdLines(summary, paint),
     ...anomalyLines(summary),
     '',

@@ -7,6 +7,7 @@
 import {
   type Anomaly,
   type AnomalyConcordance,
+  type QualitySummary,
   type SweepAnalysis,
   type ThresholdResult,
   thresholdsPassed,
@@ -59,6 +60,8 @@ export interface Summary {
   slowest: SlowRequest[];
   /** Per-stage aggregates of a staged load (ramps, shapes, sweep steps). */
   stages?: StageSummary[];
+  /** Answer quality by stage and window, and whether it fell as load rose (analysis/quality). */
+  quality?: QualitySummary;
   /** The offered load per second, planned ahead: arrivals/s or VUs. */
   plan?: OfferedPlan;
   /** A capacity sweep's steps, capacity, knee and what degraded first. */
@@ -83,6 +86,7 @@ export interface SummaryExtras {
   slowest?: SlowRequest[];
   plan?: OfferedPlan | undefined;
   sweep?: SweepAnalysis | undefined;
+  quality?: QualitySummary | undefined;
 }
 
 /** Assembles the summary; the literal's key order is the JSON key order. */
@@ -111,6 +115,7 @@ export function buildSummary(
     distributions: extras.distributions ?? {},
     slowest: extras.slowest ?? [],
     ...(core.stages !== undefined ? { stages: core.stages } : {}),
+    ...(extras.quality !== undefined ? { quality: extras.quality } : {}),
     ...(extras.plan !== undefined ? { plan: extras.plan } : {}),
     ...(extras.sweep !== undefined ? { sweep: extras.sweep } : {}),
   };

@@ -38,6 +38,8 @@ export interface MockUsage {
   total_tokens: number;
   /** A reasoning answer's reasoning tokens (part of `completion_tokens`). */
   completion_tokens_details?: { reasoning_tokens: number };
+  /** Prompt tokens served from the prefix cache, when it hit. */
+  prompt_tokens_details?: { cached_tokens: number };
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {

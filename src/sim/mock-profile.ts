@@ -105,6 +105,54 @@ export const MockFaultSchema = z.strictObject({
   after_tokens: z.number().int().nonnegative().default(1),
 });
 
+const rate = () => z.number().min(0).max(1).default(0);
+
+/**
+ * Answers degrade under load (docs/mock-server.md): while a request arrives with the server at or
+ * above any `when` level, its answer is, at the given rates (drawn from the seed, in arrival
+ * order), a refusal, invalid JSON, truncated (`finish_reason: length`) or shortened.
+ */
+export const DegradeProfileSchema = z
+  .strictObject({
+    when: z
+      .strictObject({
+        /** Answers in progress (any timing mode). */
+        in_flight: positiveInt().optional(),
+        /** Requests waiting for an engine slot; without `engine`, answers in progress. */
+        queue_depth: z.number().int().nonnegative().optional(),
+        /** Share of the engine's KV budget in use (needs `engine.kv_cache_tokens`). */
+        kv_use: z.number().min(0).max(1).optional(),
+      })
+      .refine((w) => w.in_flight !== undefined || w.queue_depth !== undefined || w.kv_use !== undefined, {
+        message: 'expected "in_flight", "queue_depth" or "kv_use"',
+      }),
+    refusal: rate(),
+    invalid_json: rate(),
+    truncate: rate(),
+    shorten: rate(),
+    /** Share of the answer's tokens a truncated answer keeps. */
+    truncate_to: z.number().gt(0).max(1).default(0.5),
+    /** Share of the answer's tokens a shortened answer keeps (it still ends with `stop`). */
+    shorten_to: z.number().gt(0).max(1).default(0.3),
+    refusal_text: z.string().min(1).default("I'm sorry, but I can't help with that request right now."),
+  })
+  .refine((d) => d.refusal + d.invalid_json + d.truncate + d.shorten <= 1 + 1e-9, {
+    message: 'refusal + invalid_json + truncate + shorten must be at most 1',
+    path: ['refusal'],
+  });
+
+const ReferencePair = z.strictObject({ prompt: z.string(), answer: z.string() });
+
+/**
+ * Answers from a reference set: a prompt (or a chat whose last message is it) gets its answer,
+ * so a similarity to the same reference measures something true. A list, or `{ file }`: JSON
+ * (an array) or JSONL of `{ prompt, answer }`, relative to the working directory.
+ */
+export const AnswersProfileSchema = z.union([
+  z.array(ReferencePair).min(1),
+  z.strictObject({ file: z.string().min(1) }),
+]);
+
 /** A mock server profile, as written in a YAML/JSON file or passed to `startMockServer`. */
 export const MockProfileSchema = z.strictObject({
   /** Seeds the answers (with a hash of the prompt) and the timing draws. */
@@ -131,6 +179,10 @@ export const MockProfileSchema = z.strictObject({
   cache: CacheProfileSchema.optional(),
   rate_limits: RateLimitProfileSchema.optional(),
   faults: z.array(MockFaultSchema).optional(),
+  /** Answers from a reference set instead of generated words (see {@link AnswersProfileSchema}). */
+  answers: AnswersProfileSchema.optional(),
+  /** Answers that degrade under load (see {@link DegradeProfileSchema}). */
+  degrade: DegradeProfileSchema.optional(),
   /** `tokenstorm mock` processes sharing the port; each is a replica with its own slots and limits. */
   workers: z.number().int().min(1).max(64).optional(),
 });
@@ -143,6 +195,8 @@ export type EngineProfile = z.infer<typeof EngineProfileSchema>;
 export type CacheProfile = z.infer<typeof CacheProfileSchema>;
 export type RateLimitProfile = z.infer<typeof RateLimitProfileSchema>;
 export type MockFault = z.infer<typeof MockFaultSchema>;
+export type DegradeProfile = z.infer<typeof DegradeProfileSchema>;
+export type AnswersProfile = z.infer<typeof AnswersProfileSchema>;
 
 /**
  * Validates a profile object; `source` names it in error messages.

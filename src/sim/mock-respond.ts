@@ -14,6 +14,7 @@ import type { MockServerStats } from './mock-metrics.js';
 import { errorBody, type MockRequest, type MockUsage } from './mock-openai.js';
 import { createMockOutput, type MockOutput } from './mock-output.js';
 import type { MockProfile } from './mock-profile.js';
+import { degradeAnswer, drawDegradation, isDegraded, referenceAnswer, referenceSet } from './mock-quality.js';
 import { countPromptTokens, createAnswer, withReasoning } from './mock-text.js';
 import { PromptCache } from './prefix-cache.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -21,6 +22,7 @@ import { RateLimiter } from './rate-limiter.js';
 /** Sub-streams of the profile seed; answers use the prompt hash instead. */
 const TIMING_STREAM = 0x71;
 const FAULT_STREAM = 0x72;
+const DEGRADE_STREAM = 0x73;
 
 /** Answers completion requests; `stop` ends everything in progress (server close). */
 export interface MockResponder {
@@ -53,6 +55,9 @@ export function createResponder(
   const limiter = profile.rate_limits && new RateLimiter(profile.rate_limits, origin);
   const cache = profile.cache && new PromptCache(profile.cache);
   const engine = profile.engine && new InferenceEngine(profile.engine, now);
+  const reference = referenceSet(profile.answers);
+  const degrade = profile.degrade;
+  const degradeRng = createRng(deriveSeed(profile.seed, DEGRADE_STREAM));
   counters.kvBudgetTokens = profile.engine?.kv_cache_tokens ?? 0;
   let completions = 0;
   /** Settles each answer in progress; run once per answer. */
@@ -63,8 +68,31 @@ export function createResponder(
     sendJson(res, status, errorBody(message, null, code, type));
   }
 
+  /** The load a request arrives to: answers in progress, the engine's queue and KV use. */
+  function loadNow() {
+    if (engine === undefined) return { inFlight: counters.inFlight, waiting: undefined, kvUse: undefined };
+    const state = engine.state();
+    const budget = profile.engine?.kv_cache_tokens;
+    return {
+      inFlight: counters.inFlight,
+      waiting: state.waiting,
+      kvUse: budget === undefined ? undefined : state.kvUsedTokens / budget,
+    };
+  }
+
   function respond(req: MockRequest, res: ServerResponse, arrival: number): void {
-    const plain = createAnswer(profile.seed, req.prompt, outputTokens, req.maxTokens);
+    const known = reference?.(req.prompt);
+    let plain =
+      known === undefined
+        ? createAnswer(profile.seed, req.prompt, outputTokens, req.maxTokens)
+        : referenceAnswer(known, req.maxTokens);
+    if (degrade !== undefined && isDegraded(degrade.when, loadNow())) {
+      const how = drawDegradation(degrade, degradeRng);
+      if (how !== undefined) {
+        plain = degradeAnswer(plain, how, degrade);
+        res.setHeader('x-mock-degraded', how);
+      }
+    }
     // Reasoning is a chat model's: completions answer without it.
     const answer =
       reasoningTokens !== undefined && req.endpoint === 'chat'
@@ -125,6 +153,7 @@ export function createResponder(
       total_tokens: promptTokens + tokens.length,
     };
     if (answer.reasoning) usage.completion_tokens_details = { reasoning_tokens: answer.reasoning };
+    if (cachedTokens > 0) usage.prompt_tokens_details = { cached_tokens: cachedTokens };
     completions++;
     const id = `${req.endpoint === 'chat' ? 'chatcmpl' : 'cmpl'}-mock-${completions}`;
     const created = Math.floor(Date.now() / 1000);

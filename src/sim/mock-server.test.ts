@@ -316,11 +316,11 @@ describe('mock server errors', () => {
 
   it('answers an unknown route with 404 in OpenAI error shape', async () => {
     const server = await start();
-    const res = await post(server, '/v1/embeddings', '{}');
+    const res = await post(server, '/v1/images/generations', '{}');
     expect(res.status).toBe(404);
     expect(res.json).toEqual({
       error: {
-        message: 'Invalid URL (POST /v1/embeddings)',
+        message: 'Invalid URL (POST /v1/images/generations)',
         type: 'invalid_request_error',
         param: null,
         code: null,

@@ -18,6 +18,7 @@ import {
   parseMockRequest,
 } from './mock-openai.js';
 import { type MockProfile, type MockProfileInput, parseMockProfile } from './mock-profile.js';
+import { embeddingsBody } from './mock-quality.js';
 import { createResponder } from './mock-respond.js';
 import { warmUpMock } from './mock-warm-up.js';
 
@@ -207,6 +208,17 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
         },
         (err: unknown) => sendJson(res, 500, errorBody(String(err), null, null, 'server_error')),
       );
+      return;
+    }
+    if (req.method === 'POST' && path === '/v1/embeddings') {
+      readBody(req, res, (text) => {
+        try {
+          sendJson(res, 200, embeddingsBody(JSON.parse(text), defaultModel));
+        } catch (err) {
+          if (err instanceof MockRequestError) sendError(res, 400, err.message, err.param);
+          else sendError(res, 400, 'We could not parse the JSON body of your request: expected valid JSON.');
+        }
+      });
       return;
     }
     const endpoint = req.method === 'POST' ? ROUTES[path] : undefined;

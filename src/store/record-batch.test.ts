@@ -44,6 +44,15 @@ const FULL: Required<RequestRecord> = {
   reasoningMs: 200.005,
   tpotReasoningMs: 10.006,
   tpotContentMs: 13.007,
+  quality: {
+    key: 12345,
+    f1: 0.5,
+    rougeL: 0.4,
+    refusal: true,
+    finish: 'length',
+    text: 'an "answer"',
+    reference: 'ref',
+  },
 };
 
 const lines = (text: string) => {
@@ -136,6 +145,17 @@ describe('record batches', () => {
     expect(Object.keys(lines(recordLines(taken as NonNullable<typeof taken>))[0] as object)).toEqual(
       Object.keys(FIELDS),
     );
+  });
+
+  it('redacts a secret an answer or its reference echoes in the quality sample', () => {
+    const batch = new RecordBatch();
+    const key = 'sk-proj-abcdefghijklmnop1234';
+    batch.add({ ...FULL, quality: { key: 1, text: `your key is ${key}`, reference: `Bearer ${key}` } });
+    const text = recordLines(batch.take() as NonNullable<ReturnType<RecordBatch['take']>>);
+    expect(text).not.toContain(key);
+    const quality = (lines(text)[0] as RequestRecord).quality;
+    expect(quality?.text).toMatch(/^your key is /);
+    expect(quality?.key).toBe(1);
   });
 
   it('writes what JSON.stringify writes for 2,000 random records, across batches', () => {

@@ -22,7 +22,7 @@ type KindOf<T> = T extends number
     ? 'string'
     : T extends readonly number[]
       ? 'numbers'
-      : T extends readonly object[]
+      : T extends object
         ? 'json'
         : never;
 
@@ -68,6 +68,7 @@ export const FIELDS = {
   reasoningMs: 'number',
   tpotReasoningMs: 'number',
   tpotContentMs: 'number',
+  quality: 'json',
 } as const satisfies { [K in keyof Required<RequestRecord>]: KindOf<Required<RequestRecord>[K]> };
 
 const NAMES = Object.keys(FIELDS) as (keyof typeof FIELDS)[];
@@ -86,6 +87,15 @@ export interface EncodedRecords {
   strings: string[];
   /** The numbers of every list field, end to end. */
   lists: Float64Array<ArrayBuffer>;
+}
+
+/** A quality sample as JSON, its texts redacted (an answer may echo a secret it was sent). */
+function qualityJson(q: NonNullable<RequestRecord['quality']>): string {
+  if (q.text === undefined && q.reference === undefined) return JSON.stringify(q);
+  const out = { ...q };
+  if (q.text !== undefined) out.text = redactText(q.text);
+  if (q.reference !== undefined) out.reference = redactText(q.reference);
+  return JSON.stringify(out);
 }
 
 /** Records kept by a worker since its last flush. */
@@ -158,6 +168,7 @@ export class RecordBatch {
     s[o + 34] = r.reasoningMs ?? Number.NaN;
     s[o + 35] = r.tpotReasoningMs ?? Number.NaN;
     s[o + 36] = r.tpotContentMs ?? Number.NaN;
+    s[o + 37] = r.quality === undefined ? Number.NaN : this.#string(37, qualityJson(r.quality));
     this.#count++;
     return this.#count >= this.capacity;
   }

@@ -18,6 +18,8 @@ export const RUN_FILES = {
   events: 'events.jsonl',
   report: 'report.html',
   run: 'run.json',
+  /** Scores given after the run (embeddings' cosine, a judge's grades), when the test asked for them. */
+  qualityScores: 'quality-scores.json',
 } as const;
 
 /** A non-request event of the run (kept apart so records stay one line per attempt). */

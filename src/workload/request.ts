@@ -174,6 +174,7 @@ export function recordOf(
   if (m.reasoningMs !== undefined) record.reasoningMs = m.reasoningMs;
   if (m.tpotReasoningMs !== undefined) record.tpotReasoningMs = m.tpotReasoningMs;
   if (m.tpotContentMs !== undefined) record.tpotContentMs = m.tpotContentMs;
+  if (m.quality !== undefined) record.quality = m.quality;
   return record;
 }
 

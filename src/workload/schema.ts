@@ -317,6 +317,8 @@ export async function checkDataColumns(
 
 /** A test with relative data-file paths resolved against `baseDir`. */
 interface WithDataFiles {
+  /** The embedded mock's reference answers file (`mock.answers.file`). */
+  mock?: { answers?: unknown } | undefined;
   scenarios: {
     feeder?: { file: string; format?: string | undefined } | undefined;
     steps?: unknown;
@@ -336,6 +338,14 @@ function resolveEmpirical(node: unknown, baseDir: string, check: (file: string) 
  * directory and checks they exist, so a wrong path fails before the run (exit 2).
  */
 export function resolveDataFiles<T extends WithDataFiles>(test: T, baseDir: string, source: string): T {
+  const answers = test.mock?.answers as { file?: unknown } | undefined;
+  if (answers !== undefined && !Array.isArray(answers) && typeof answers.file === 'string') {
+    const path = isAbsolute(answers.file) ? answers.file : resolve(baseDir, answers.file);
+    if (!existsSync(path)) {
+      throw new ConfigError(`${source}: mock.answers.file: cannot read data file "${answers.file}"`);
+    }
+    answers.file = path;
+  }
   test.scenarios.forEach((scenario, i) => {
     const check = (field: string) => (file: string) => {
       const path = isAbsolute(file) ? file : resolve(baseDir, file);

@@ -3,18 +3,20 @@
  * `tokenstorm run <test> [--out DIR] [--target URL] [--vus N] [--rate R] [--duration D] [-e K=V]`
  * At its end the run is recorded in the run history (store/history); a history failure only warns.
  */
-import { dirname, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { loadTest, parseEnvArgs } from '../../config/index.js';
+import { loadTest, parseEnvArgs, type QualityTest } from '../../config/index.js';
 import { ConfigError } from '../../core/index.js';
 import { type RecordsMode, runTest } from '../../engine/index.js';
 import { executorFor } from '../../load/index.js';
 import { createLiveView, renderConsoleSummary } from '../../report/index.js';
-import { gitLabels, type RunLabels, redactText } from '../../store/index.js';
+import { gitLabels, RUN_FILES, type RunLabels, redactText } from '../../store/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { historyEntryOf, historyPathOf, parseTagArgs, recordInHistory } from '../history-record.js';
+import { scoreQuality } from '../quality-scoring.js';
 import { notifyRun } from '../run-notify.js';
-import { rebuildRun, summarize, writeCiFiles, writeOutputs } from '../run-outputs.js';
+import { type QualityScoresFile, rebuildRun, summarize, writeCiFiles, writeOutputs } from '../run-outputs.js';
 
 interface RunFlags {
   out?: string;
@@ -128,6 +130,7 @@ async function run(file: string, flags: RunFlags): Promise<number> {
   const gitLabel = await (git ?? (test.notify === undefined ? undefined : gitLabels(dirname(resolve(file)))));
   if (gitLabel !== undefined) labels.git = gitLabel;
   view?.start();
+  let scores: QualityScoresFile | undefined;
   try {
     const result = await runTest({ file: resolve(file), overrides }, test, {
       labels,
@@ -140,6 +143,15 @@ async function run(file: string, flags: RunFlags): Promise<number> {
       onTally: view === undefined ? undefined : (delta, report) => view.stats.add(delta, report),
       onDropped: view === undefined ? undefined : (n) => view.stats.dropped(n),
       onProgress: view === undefined ? undefined : (p) => view.stats.progress(p),
+      afterLoad:
+        test.quality === undefined
+          ? undefined
+          : async ({ dir, aggregator, mockUrl }) => {
+              scores = await scoreQuality(aggregator.qualityRows(), test.quality as QualityTest, mockUrl);
+              if (scores !== undefined) {
+                writeFileSync(join(dir, RUN_FILES.qualityScores), `${JSON.stringify(scores)}\n`);
+              }
+            },
     });
     view?.stop();
     // A terminated worker's last counts never arrived: its records on disk are the full account.
@@ -147,7 +159,8 @@ async function run(file: string, flags: RunFlags): Promise<number> {
       result.terminated.length > 0 && result.info.records?.mode === 'full'
         ? await rebuildRun(result.dir)
         : undefined;
-    const summary = rebuilt?.summary ?? summarize(result.info, result.aggregator, result.info.durationS ?? 0);
+    const summary =
+      rebuilt?.summary ?? summarize(result.info, result.aggregator, result.info.durationS ?? 0, scores);
     writeOutputs(result.dir, summary);
     writeCiFiles(summary, flags);
     if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

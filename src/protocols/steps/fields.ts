@@ -47,6 +47,28 @@ export const stepCommon = {
   ...stepWorkloadFields,
 };
 
+function checkPattern(source: string, ctx: z.RefinementCtx): void {
+  try {
+    new RegExp(source, 'iu');
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `invalid regex: ${(err as Error).message}`, input: source });
+  }
+}
+
+/**
+ * `quality:` on a model step: each answer gets a quality sample (docs/quality.md): similarity to
+ * `reference` (usually a feeder column, `{{row.answer}}`), a refusal check, its finish reason,
+ * and its text for consistency across identical prompts, embeddings and the judge.
+ */
+export const QualityStepSchema = z.strictObject({
+  reference: z.string().optional(),
+  /** Regexes (case-insensitive) matched against the answer's start; the defaults catch common refusals. */
+  refusal_patterns: z.array(z.string().min(1).superRefine(checkPattern)).min(1).optional(),
+});
+
+/** A model step's `quality:` block, as validated. */
+export type QualityStep = z.output<typeof QualityStepSchema>;
+
 /** Generation parameters shared by chat and completion steps. */
 export const modelParams = {
   model: z.string({ error: 'expected a model name' }).min(1),
@@ -59,6 +81,7 @@ export const modelParams = {
   seed: z.number().int().optional(),
   /** Extra body fields sent as they are (provider-specific parameters). */
   body: z.record(z.string(), z.unknown()).optional(),
+  quality: QualityStepSchema.optional(),
   ...modelWorkloadFields,
 };
 

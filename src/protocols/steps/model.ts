@@ -5,13 +5,22 @@
  * or JSON answer into TTFT, ITL, TPOT and token counts, and the warm-up's
  * answers. A kind of another API (e.g. Anthropic Messages) brings its own.
  */
-import { roundMs } from '../../core/index.js';
+import { type QualitySample, roundMs } from '../../core/index.js';
+import {
+  MAX_QUALITY_TEXT,
+  refusalMatcher,
+  rougeLWords,
+  textKey,
+  tokenF1Words,
+  wordsOf,
+} from '../../metrics/index.js';
 import type { ExchangeResult } from '../exchange.js';
 import { MAX_RECORD_GAPS } from '../limits.js';
 import { OpenAISink } from '../openai-sink.js';
 import type {
   CompiledStep,
   HttpStepTransport,
+  QualityAsk,
   SendOptions,
   SentStep,
   StepDefaults,
@@ -20,7 +29,7 @@ import type {
 } from '../step-kind.js';
 import { countPromptTokens, countTokensYielding } from '../tokens.js';
 import { endpointOf, hasHeader, maxRedirectsOf } from './compile.js';
-import type { ModelStepBody } from './fields.js';
+import type { ModelStepBody, QualityStep } from './fields.js';
 
 const MODEL_FIELDS = ['max_tokens', 'temperature', 'top_p', 'stop', 'seed'] as const;
 
@@ -87,8 +96,53 @@ export function compileModelStep(
     stream: s.stream,
     inputTokensClient: inputTokens,
     inputTokensPending: undefined,
+    quality: qualityAskOf(s.quality),
   };
   return inputTokens === undefined ? withPromptCount(compiled, route.text) : compiled;
+}
+
+/** Refusal matchers by their patterns: a templated step is compiled per request, its regexes once. */
+const matchers = new Map<string, (text: string) => boolean>();
+
+function qualityAskOf(q: QualityStep | undefined): QualityAsk | undefined {
+  if (q === undefined) return undefined;
+  const patterns = q.refusal_patterns;
+  const key = patterns === undefined ? '' : JSON.stringify(patterns);
+  let isRefusal = matchers.get(key);
+  if (isRefusal === undefined) {
+    isRefusal = refusalMatcher(patterns);
+    matchers.set(key, isRefusal);
+  }
+  return { reference: q.reference, isRefusal };
+}
+
+/**
+ * The answer's text when the step needs it (`quality:`), else undefined: the one place a
+ * model step reads its answer as text for what judges it.
+ */
+export function answerTextOf(sink: OpenAISink, step: CompiledStep): string | undefined {
+  return step.quality === undefined ? undefined : sink.text;
+}
+
+/** The quality sample of an answer (metrics/quality-tally): scores against the reference, refusal, finish reason. */
+export function qualitySampleOf(
+  ask: QualityAsk,
+  text: string,
+  finish: string | undefined,
+  body: string | undefined,
+): QualitySample {
+  const sample: QualitySample = { key: textKey(body ?? '') };
+  const words = wordsOf(text);
+  if (ask.reference !== undefined) {
+    const ref = wordsOf(ask.reference);
+    sample.f1 = Math.round(tokenF1Words(words, ref) * 1e4) / 1e4;
+    sample.rougeL = Math.round(rougeLWords(words, ref) * 1e4) / 1e4;
+    sample.reference = ask.reference.slice(0, MAX_QUALITY_TEXT);
+  }
+  if (ask.isRefusal(text)) sample.refusal = true;
+  if (finish !== undefined) sample.finish = finish;
+  sample.text = text.slice(0, MAX_QUALITY_TEXT);
+  return sample;
 }
 
 /** The step with its prompt's count, or the promise of it for a prompt too long to count at once. */
@@ -138,15 +192,20 @@ function measureModel(
   if (sink.usage?.prompt_tokens !== undefined) m.inputTokens = sink.usage.prompt_tokens;
   if (sink.usage?.completion_tokens !== undefined) m.outputTokens = sink.usage.completion_tokens;
   const prompt = step.inputTokensPending;
-  if (prompt === undefined) return measureOutput(sentStep, sink, sent);
+  if (prompt === undefined) return measureOutput(sentStep, sink, step, sent);
   return prompt.then((n) => {
     m.inputTokensClient = n;
-    return measureOutput(sentStep, sink, sent);
+    return measureOutput(sentStep, sink, step, sent);
   });
 }
 
 /** The output's timing and the client's count of it. */
-function measureOutput(sentStep: SentStep, sink: OpenAISink, sent: number): SentStep | Promise<SentStep> {
+function measureOutput(
+  sentStep: SentStep,
+  sink: OpenAISink,
+  step: CompiledStep,
+  sent: number,
+): SentStep | Promise<SentStep> {
   const m = sentStep.measurement;
   if (sink.firstTokenAt === undefined) return sentStep;
   m.ttftMs = roundMs(sink.firstTokenAt - sent);
@@ -156,14 +215,29 @@ function measureOutput(sentStep: SentStep, sink: OpenAISink, sent: number): Sent
   if (gaps.length > 0) m.itlMs = gaps.map(roundMs);
   if (sink.firstContentAt !== undefined) m.ttfcMs = roundMs(sink.firstContentAt - sent);
   const counted = countTokensYielding(sentStep.response.body);
-  if (typeof counted === 'number') return withOutputTokens(sentStep, sink, counted);
-  return counted.then((n) => withOutputTokens(sentStep, sink, n));
+  if (typeof counted === 'number') return withOutputTokens(sentStep, sink, step, counted);
+  return counted.then((n) => withOutputTokens(sentStep, sink, step, n));
 }
 
 /** The client's output count, the time per output token it gives when the server's is missing, and the reasoning phase. */
-function withOutputTokens(sentStep: SentStep, sink: OpenAISink, outputTokensClient: number): SentStep {
+function withOutputTokens(
+  sentStep: SentStep,
+  sink: OpenAISink,
+  step: CompiledStep,
+  outputTokensClient: number,
+): SentStep {
   const m = sentStep.measurement;
   m.outputTokensClient = outputTokensClient;
+  const text = answerTextOf(sink, step);
+  // A cancelled answer was cut by the test, not the server: it says nothing of quality.
+  if (
+    text !== undefined &&
+    step.quality !== undefined &&
+    m.outcome !== 'cancelled' &&
+    (sentStep.response.status ?? 200) < 300
+  ) {
+    m.quality = qualitySampleOf(step.quality, text, sink.finishReason, step.body);
+  }
   const output = m.outputTokens ?? outputTokensClient;
   if (m.outcome === 'ok' && output > 1 && m.e2eMs !== undefined && m.ttftMs !== undefined) {
     m.tpotMs = roundMs((m.e2eMs - m.ttftMs) / (output - 1));

@@ -19,6 +19,7 @@ import {
   keyNumbers,
   logicalTable,
   metricsTable,
+  qualityTable,
   scenariosTable,
   slowestTable,
   stagesTable,
@@ -115,6 +116,7 @@ ${verdictBlock(summary)}
 ${section('Logical requests and attempts (retries)', logicalTable(summary))}
 ${section('Over time', marks + timeNote + figures(byGroup('time')))}
 ${section('Stages and events', stagesTable(sections) + eventsTable(sections))}
+${section('Answer quality', qualityTable(summary))}
 ${section('Anomalies', anomaliesTable(summary))}
 ${section('Distributions', figures(byGroup('distribution'), true))}
 <section><h2>Latency and tokens</h2>${metricsTable(summary.metrics, summary.logical !== undefined && summary.logical.requests !== summary.counts.requests)}</section>

@@ -488,3 +488,44 @@ export function anomaliesTable(s: Summary): string {
     agree + table(['metric', 'kind', 'windows', 'size', 'baseline', 'limited by', 'likely causes'], rows)
   );
 }
+
+/** Answer quality by stage and for the run (docs/quality.md), then the verdict; empty without samples. */
+export function qualityTable(summary: Summary): string {
+  const q = summary.quality;
+  if (q === undefined || q.samples === 0) return '';
+  const cell = (path: string, v: number | null | undefined, percent = false) =>
+    v === null || v === undefined
+      ? '<td class="num">-</td>'
+      : numCell(path, v, percent ? `${(v * 100).toFixed(1)}%` : formatValue(v), 'td', 'num');
+  const stats = [
+    'similarity',
+    'refusal_rate',
+    'truncation_rate',
+    'length_ratio',
+    'consistency',
+    'cosine',
+    'judge_score',
+  ];
+  const row = (name: string, prefix: string, s: Record<string, unknown>) =>
+    `<tr><td>${escapeHtml(name)}</td>${cell(`${prefix}samples`, s.samples as number)}${stats
+      .map((k) => cell(`${prefix}${k}`, s[k] as number | null | undefined, k.endsWith('_rate')))
+      .join('')}</tr>`;
+  const rows = [
+    ...(q.stages ?? []).map((st, i) =>
+      row(st.name, `quality.stages.${i}.`, st as unknown as Record<string, unknown>),
+    ),
+    row('run', 'quality.', q as unknown as Record<string, unknown>),
+  ];
+  const head = [
+    'stage',
+    'answers',
+    'similarity',
+    'refusals',
+    'truncated',
+    'length',
+    'consistency',
+    'cosine',
+    'judge',
+  ];
+  return `${table(head, rows)}<p class="muted">${escapeHtml(q.verdict.note)}</p>`;
+}
