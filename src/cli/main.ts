@@ -12,6 +12,7 @@ import { mockCommand } from './commands/mock.js';
 import { proxyCommand } from './commands/proxy.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
+import { validateCommand } from './commands/validate.js';
 import { ExitCode } from './exit-codes.js';
 
 const VERSION = '0.1.0';
@@ -22,6 +23,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     .version(VERSION)
     .exitOverride()
     .addCommand(runCommand())
+    .addCommand(validateCommand())
     .addCommand(mockCommand())
     .addCommand(proxyCommand())
     .addCommand(reportCommand())

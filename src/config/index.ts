@@ -6,7 +6,15 @@ export { defineTest } from './define-test.js';
 export { parseDurationMs } from './duration.js';
 export { parseEnvArgs, substituteEnv } from './env.js';
 export { ConfigError, formatPath, formatZodError, type TokenstormErrorCode } from './errors.js';
-export { applyOverrides, type LoadTestOptions, loadTest, type Overrides, parseTest } from './load-test.js';
+export {
+  applyOverrides,
+  type LoadTestOptions,
+  loadTest,
+  type Overrides,
+  parseTest,
+  prepareTest,
+  readTestFile,
+} from './load-test.js';
 export {
   type ChatStep,
   type ChatStepInput,

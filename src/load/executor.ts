@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { Load } from '../config/index.js';
 import type { StageMeasurement, StageSpan } from '../metrics/index.js';
 import type { Clock } from '../protocols/index.js';
+import type { ExecutorDescription } from './describe.js';
 
 /**
  * Per-iteration values from the load model for the workload, e.g. a trace's
@@ -123,4 +124,9 @@ export interface Executor<L extends LoadSection = Load> {
    */
   arrivals?(load: L, seed: number): Float64Array;
   run(load: L, ctx: ExecutorContext, seed: number, arrivals?: Float64Array): Promise<void>;
+  /**
+   * What `plan` cannot say ahead, for `tokenstorm validate` (load/describe.ts):
+   * an executor that decides while running (the sweep) bounds its count and duration here.
+   */
+  describe?(load: L): ExecutorDescription;
 }
