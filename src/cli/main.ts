@@ -8,6 +8,7 @@ import { ConfigError } from '../config/index.js';
 import { HistoryBusyError, redactText } from '../store/index.js';
 import { compareCommand } from './commands/compare.js';
 import { baselineCommand, historyCommand } from './commands/history.js';
+import { initCommand } from './commands/init.js';
 import { mockCommand } from './commands/mock.js';
 import { proxyCommand } from './commands/proxy.js';
 import { reportCommand } from './commands/report.js';
@@ -22,6 +23,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     .description('Load testing for AI applications: LLM endpoints, chat apps, RAG services and agents')
     .version(VERSION)
     .exitOverride()
+    .addCommand(initCommand())
     .addCommand(runCommand())
     .addCommand(validateCommand())
     .addCommand(mockCommand())
