@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { HistoryBusyError, redactText } from '../store/index.js';
+import { benchCommand } from './commands/bench.js';
 import { compareCommand } from './commands/compare.js';
 import { baselineCommand, historyCommand } from './commands/history.js';
 import { initCommand } from './commands/init.js';
@@ -26,6 +27,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     .addCommand(initCommand())
     .addCommand(runCommand())
     .addCommand(validateCommand())
+    .addCommand(benchCommand())
     .addCommand(mockCommand())
     .addCommand(proxyCommand())
     .addCommand(reportCommand())

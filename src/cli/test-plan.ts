@@ -12,7 +12,7 @@ import type { Test } from '../config/index.js';
 import { describeLoad, type LoadDescription } from '../load/index.js';
 import { nominalMean } from '../random/index.js';
 import { redactText } from '../store/index.js';
-import { formatOf, readRows } from '../workload/row-reader.js';
+import { formatOf, type RowFormat, readRows } from '../workload/row-reader.js';
 
 export interface ScenarioPlan {
   name: string;
@@ -40,10 +40,21 @@ export interface TestPlan {
   slo?: Record<string, number> | undefined;
 }
 
-async function countRows(file: string, format: 'csv' | 'jsonl', delimiter: string): Promise<number> {
+/** Rows of a feeder file and, when a session reads whole conversations from `column`, their mean length. */
+async function countRows(
+  file: string,
+  format: RowFormat,
+  delimiter: string,
+  column: string | undefined,
+): Promise<{ rows: number; meanTurns: number }> {
   let rows = 0;
-  for await (const _ of readRows(file, format, { delimiter, relaxColumnCount: true })) rows++;
-  return rows;
+  let turns = 0;
+  for await (const { row } of readRows(file, format, { delimiter, relaxColumnCount: true })) {
+    rows++;
+    const list = column === undefined ? undefined : row[column];
+    if (Array.isArray(list)) turns += list.length;
+  }
+  return { rows, meanTurns: rows === 0 ? 0 : turns / rows };
 }
 
 type ScenarioOf = Test['scenarios'][number];
@@ -57,6 +68,10 @@ function scenarioShape(
   }
   if (s.session !== undefined) {
     const turns = s.session.turns;
+    if (turns === undefined || s.session.user_messages_from !== undefined) {
+      // Each feeder row is a conversation: filled in from the rows (planOf).
+      return { form: 'session', steps: ['chat'], requests_per_iteration: undefined, requests_mean: true };
+    }
     const fixed = typeof turns === 'number';
     return {
       form: 'session',
@@ -74,18 +89,30 @@ export async function planOf(test: Test, baseDir = process.cwd()): Promise<TestP
   const total = test.scenarios.reduce((sum, s) => sum + s.weight, 0);
   const scenarios: ScenarioPlan[] = [];
   for (const s of test.scenarios) {
-    const feeder =
+    const from = s.session?.user_messages_from;
+    const counted =
       s.feeder === undefined
+        ? undefined
+        : await countRows(
+            s.feeder.file,
+            s.feeder.format ?? formatOf(s.feeder.file) ?? 'jsonl',
+            s.feeder.delimiter,
+            from,
+          );
+    const feeder =
+      s.feeder === undefined || counted === undefined
         ? undefined
         : {
             file: relative(baseDir, s.feeder.file) || s.feeder.file,
-            rows: await countRows(
-              s.feeder.file,
-              s.feeder.format ?? formatOf(s.feeder.file) ?? 'jsonl',
-              s.feeder.delimiter,
-            ),
+            rows: counted.rows,
             strategy: s.feeder.strategy,
           };
+    const shape = scenarioShape(s);
+    if (from !== undefined && counted !== undefined) {
+      const cap = s.session?.turns;
+      shape.requests_per_iteration =
+        typeof cap === 'number' ? Math.min(cap, counted.meanTurns) : counted.meanTurns;
+    }
     scenarios.push({
       name: s.name,
       weight: s.weight,

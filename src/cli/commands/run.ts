@@ -235,18 +235,10 @@ function recordRun(
   }
 }
 
-export function runCommand(): Command {
-  return new Command('run')
-    .description('run a load test (YAML or TypeScript) and write its run directory')
-    .argument('<test>', 'test file: .yaml, .yml, .json or .ts')
+/** The options `run` and `bench` share: where results go, workers, records, history. */
+export function addRunOutputOptions(command: Command): Command {
+  return command
     .option('--out <dir>', 'run directory (default: runs/<timestamp>-<name>)')
-    .option(
-      '--target <url>',
-      'replace the test target: "mock" or an API base URL such as http://127.0.0.1:8000/v1',
-    )
-    .option('--vus <n>', 'closed model with N virtual users (replaces the load section executor)')
-    .option('--rate <r>', 'open model at R iterations per second (replaces the load section executor)')
-    .option('--duration <d>', 'replace the load duration, e.g. 30s or 2m')
     .option('-e, --env <KEY=VALUE>', 'set a variable for ${KEY} in the test (repeatable)', collect, [])
     .option('--workers <n>', 'load worker threads (default: one per core, less one for the embedded mock)')
     .option('--records <mode>', 'what reaches records.jsonl: full (default), off, or sampled:RATE')
@@ -264,8 +256,21 @@ export function runCommand(): Command {
       "label the run in the history (repeatable; adds to the test's tags:)",
       collect,
       [],
+    );
+}
+
+export function runCommand(): Command {
+  const command = new Command('run')
+    .description('run a load test (YAML or TypeScript) and write its run directory')
+    .argument('<test>', 'test file: .yaml, .yml, .json or .ts')
+    .option(
+      '--target <url>',
+      'replace the test target: "mock" or an API base URL such as http://127.0.0.1:8000/v1',
     )
-    .action(async (file: string, flags: RunFlags) => {
-      process.exitCode = await run(file, flags);
-    });
+    .option('--vus <n>', 'closed model with N virtual users (replaces the load section executor)')
+    .option('--rate <r>', 'open model at R iterations per second (replaces the load section executor)')
+    .option('--duration <d>', 'replace the load duration, e.g. 30s or 2m');
+  return addRunOutputOptions(command).action(async (file: string, flags: RunFlags) => {
+    process.exitCode = await run(file, flags);
+  });
 }
