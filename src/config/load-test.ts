@@ -53,8 +53,12 @@ async function readYaml(file: string, source: string, env: LoadTestOptions['env'
  * lives, as k6 provides its `k6/*` modules, so a test needs no install of its own.
  */
 function ownEntry(): string {
-  const built = fileURLToPath(new URL('../index.js', import.meta.url));
-  return existsSync(built) ? built : fileURLToPath(new URL('../index.ts', import.meta.url));
+  // Built: dist/config → dist/index.js. From src/ (the tests): the built dist beside it, loaded
+  // natively; src/index.ts only when nothing is built (jiti then transpiles the whole tree).
+  const candidates = ['../index.js', '../../dist/index.js', '../index.ts'].map((p) =>
+    fileURLToPath(new URL(p, import.meta.url)),
+  );
+  return candidates.find((c) => existsSync(c)) ?? (candidates[0] as string);
 }
 
 async function readModule(file: string, source: string): Promise<unknown> {
