@@ -8,7 +8,7 @@
  * (the sweep) tells its bounds with its own `describe`.
  */
 import type { Load } from '../config/index.js';
-import type { ExecutionPlan } from './executor.js';
+import type { ExecutionPlan, ExecutorDescription } from './executor.js';
 import { lookupExecutor } from './executors.js';
 
 /**
@@ -22,6 +22,8 @@ import { lookupExecutor } from './executors.js';
  *   bound (`iterations`) is known.
  */
 export type CountKind = 'exact' | 'up_to' | 'at_least';
+
+export type { ExecutorDescription };
 
 /** A load section's forecast. */
 export interface LoadDescription {
@@ -39,11 +41,6 @@ export interface LoadDescription {
   /** One line on what the count depends on, when it is not exact. */
   note?: string | undefined;
 }
-
-/** What an executor may tell of itself when its plan alone does not say (load/executor.ts `describe`). */
-export type ExecutorDescription = Partial<
-  Pick<LoadDescription, 'model' | 'iterations' | 'iterations_kind' | 'duration_s' | 'duration_kind' | 'note'>
->;
 
 const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
 

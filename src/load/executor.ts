@@ -7,7 +7,6 @@ import type { z } from 'zod';
 import type { Load } from '../config/index.js';
 import type { StageMeasurement, StageSpan } from '../metrics/index.js';
 import type { Clock } from '../protocols/index.js';
-import type { ExecutorDescription } from './describe.js';
 
 /**
  * Per-iteration values from the load model for the workload, e.g. a trace's
@@ -87,6 +86,20 @@ export interface ExecutorEntry<S extends z.ZodType<LoadSection> = z.ZodType<Load
   readonly schema: S;
   /** The executor of a parsed section; reads what it needs once, before the run (a trace file). */
   executor(load: z.output<S>): Executor<z.output<S>>;
+}
+
+/**
+ * What an executor whose plan is decided while running (the sweep) tells of
+ * itself for `tokenstorm validate` (load/describe.ts): its model, and bounds
+ * on its count and duration (`up_to`), with a note on what they depend on.
+ */
+export interface ExecutorDescription {
+  model?: 'open' | 'closed';
+  iterations?: number;
+  iterations_kind?: 'exact' | 'up_to' | 'at_least';
+  duration_s?: number;
+  duration_kind?: 'exact' | 'up_to' | 'unknown';
+  note?: string;
 }
 
 /** What a load model will do, known before it runs. */

@@ -48,7 +48,7 @@ export function renderBenchHeader(summary: RunSummary, target: string): string {
   const m = summary.metrics as Record<string, Record<string, number> | undefined>;
   const r = summary.rates as unknown as Record<string, number | undefined>;
   const lines = [
-    `tokenstorm bench  ${target}  (${summary.counts.ok} ok, ${summary.counts.errors} errors in ${f(summary.durationS, 1)} s)`,
+    `tokenstorm bench  ${target === 'mock' ? 'the embedded mock' : target}  (${summary.counts.ok} ok, ${summary.counts.errors} errors in ${f(summary.durationS, 1)} s)`,
     '',
     `request throughput   ${f(r.requests_per_s)} req/s`,
     `output throughput    ${f(r.output_tokens_per_s, 1)} tokens/s`,
@@ -69,7 +69,7 @@ export function renderBenchHeader(summary: RunSummary, target: string): string {
   if (sweep !== undefined) {
     const bound = sweep.capacityBound === 'at_least' ? 'at least ' : '';
     lines.push(
-      `capacity             ${sweep.capacity == null ? 'none found' : `${bound}${sweep.capacity} ${sweep.unit ?? 'req/s'}`} (the highest step that met the SLOs; ${sweep.steps?.length ?? 0} steps)${sweep.knee == null ? '' : `, knee at ${sweep.knee}`}`,
+      `capacity             ${sweep.capacity == null ? 'none found' : `${bound}${sweep.capacity} ${sweep.unit ?? 'req/s'}`} (the highest step that met ${Object.keys(summary.slo ?? {}).length > 0 ? 'the SLOs' : 'its success rate (no --slo given)'}; ${sweep.steps?.length ?? 0} steps)${sweep.knee == null ? '' : `, knee at ${sweep.knee}`}`,
     );
   }
   lines.push('', `${'ms'.padEnd(20)}${['mean', 'p50', 'p90', 'p99'].map((h) => h.padStart(10)).join('')}`);
