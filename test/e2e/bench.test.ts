@@ -245,6 +245,55 @@ describe('tokenstorm bench', () => {
     expect(plan.stdout).toContain('format: sharegpt');
   });
 
+  it("--dataset of JSONL prompts sends them in order; an Azure trace sends its rows' lengths", async () => {
+    const dir = tempDir('tokenstorm-bench-');
+    const prompts = join(dir, 'prompts.jsonl');
+    writeFileSync(prompts, '{"prompt":"one"}\n{"prompt":"two words here and more"}\n');
+    const out = join(dir, 'prompts');
+    const ran = await runCli([
+      'bench',
+      url,
+      '--model',
+      'mock-model',
+      '--concurrency',
+      '1',
+      '--requests',
+      '3',
+      '--dataset',
+      prompts,
+      '--output-tokens',
+      '4',
+      '--out',
+      out,
+      ...quiet,
+    ]);
+    expect(ran.code, ran.stderr).toBe(0);
+    const sent = records(out).sort((a, b) => a.iteration - b.iteration);
+    const lengths = sent.map((r) => r.inputTokensClient);
+    expect(lengths[0]).toBe(lengths[2]);
+    expect(lengths[1]).toBeGreaterThan(lengths[0]);
+    const trace = join(dir, 'trace');
+    const replay = await runCli([
+      'bench',
+      url,
+      '--model',
+      'mock-model',
+      '--rate',
+      '20',
+      '--requests',
+      '4',
+      '--dataset',
+      join(ROOT, 'examples/data/azure-conv-2023-slice.csv'),
+      '--out',
+      trace,
+      ...quiet,
+    ]);
+    expect(replay.code, replay.stderr).toBe(0);
+    // The slice's first row: 374 context tokens, 44 generated (the mock server caps answers at 64).
+    const first = records(trace).find((r) => r.iteration === 0);
+    expect(first).toMatchObject({ inputTokens: 374, outputTokens: 44, outcome: 'ok' });
+  });
+
   it('refuses a bench it cannot build: exit 2 naming the flag', async () => {
     const none = await runCli(['bench', url, '--model', 'mock-model']);
     expect(none.code).toBe(2);
