@@ -59,6 +59,12 @@ async function countRows(
 
 type ScenarioOf = Test['scenarios'][number];
 
+/** A file as messages name it: relative to `baseDir` when inside it. */
+function shown(baseDir: string, file: string): string {
+  const rel = relative(baseDir, file);
+  return rel === '' || rel.startsWith('..') ? file : rel;
+}
+
 function scenarioShape(
   s: ScenarioOf,
 ): Pick<ScenarioPlan, 'form' | 'steps' | 'requests_per_iteration' | 'requests_mean'> {
@@ -103,7 +109,7 @@ export async function planOf(test: Test, baseDir = process.cwd()): Promise<TestP
       s.feeder === undefined || counted === undefined
         ? undefined
         : {
-            file: relative(baseDir, s.feeder.file) || s.feeder.file,
+            file: shown(baseDir, s.feeder.file),
             rows: counted.rows,
             strategy: s.feeder.strategy,
           };
@@ -117,7 +123,7 @@ export async function planOf(test: Test, baseDir = process.cwd()): Promise<TestP
       name: s.name,
       weight: s.weight,
       share: total > 0 ? s.weight / total : 0,
-      ...scenarioShape(s),
+      ...shape,
       feeder,
     });
   }

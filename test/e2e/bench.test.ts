@@ -243,6 +243,14 @@ describe('tokenstorm bench', () => {
     ]);
     expect(plan.stdout).toContain('user_messages_from: turns');
     expect(plan.stdout).toContain('format: sharegpt');
+    // Its plan: 2 conversations of 3 and 2 turns, so about 5 requests, the 5 the run sent.
+    const file = join(dir, 'sharegpt.yaml');
+    writeFileSync(file, plan.stdout);
+    const validated = await runCli(['validate', file, '--json']);
+    expect(validated.code, validated.stderr).toBe(0);
+    const planned = JSON.parse(validated.stdout);
+    expect(planned.scenarios[0].feeder).toMatchObject({ rows: 2 });
+    expect(planned.requests).toEqual({ count: sent.length, kind: 'about' });
   });
 
   it("--dataset of JSONL prompts sends them in order; an Azure trace sends its rows' lengths", async () => {
