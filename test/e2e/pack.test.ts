@@ -33,7 +33,11 @@ describe('npm pack', () => {
       timeout: 90_000,
     });
     const installed = join(user, 'node_modules', 'tokenstorm');
-    expect(readdirSync(installed).sort()).toEqual(['README.md', 'bin', 'dist', 'package.json', 'schema']);
+    // What `files` ships: the CLI, the compiled code and the editor schema; no sources or tests.
+    const shipped = readdirSync(installed);
+    expect(shipped).toEqual(expect.arrayContaining(['bin', 'dist', 'package.json', 'schema']));
+    expect(shipped).not.toContain('src');
+    expect(shipped).not.toContain('test');
     const npx = (args: string[]) =>
       exec('npx', ['--no-install', 'tokenstorm', ...args], { cwd: user, timeout: 90_000 });
     await npx(['init', '--ts']);
