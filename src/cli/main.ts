@@ -6,13 +6,16 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/index.js';
 import { HistoryBusyError, redactText } from '../store/index.js';
+import { benchCommand } from './commands/bench.js';
 import { compareCommand } from './commands/compare.js';
 import { baselineCommand, historyCommand } from './commands/history.js';
+import { initCommand } from './commands/init.js';
 import { mockCommand } from './commands/mock.js';
 import { predictCheckCommand } from './commands/predict-check.js';
 import { proxyCommand } from './commands/proxy.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
+import { validateCommand } from './commands/validate.js';
 import { ExitCode } from './exit-codes.js';
 
 const VERSION = '0.1.0';
@@ -22,7 +25,10 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     .description('Load testing for AI applications: LLM endpoints, chat apps, RAG services and agents')
     .version(VERSION)
     .exitOverride()
+    .addCommand(initCommand())
     .addCommand(runCommand())
+    .addCommand(validateCommand())
+    .addCommand(benchCommand())
     .addCommand(mockCommand())
     .addCommand(proxyCommand())
     .addCommand(reportCommand())

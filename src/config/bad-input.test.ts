@@ -318,7 +318,7 @@ describe('template variables that can never be set', () => {
   it('asks for the feeder format when the file name does not tell it', async () => {
     file('q\nhello\n', 'rows.txt');
     expect(await messageOf(withContent('{{ row.q }}', '    feeder: { file: rows.txt }\n'))).toBe(
-      'FILE: scenarios[0].feeder.format: cannot tell CSV from JSONL by the file name; expected format: csv or jsonl',
+      'FILE: scenarios[0].feeder.format: cannot tell CSV from JSONL by the file name; expected format: csv, jsonl or sharegpt',
     );
     await loadTest(file(withContent('{{ row.q }}', '    feeder: { file: rows.txt, format: csv }\n')));
   });

@@ -5,7 +5,15 @@
  */
 export { defineTest } from './define-test.js';
 export { parseEnvArgs, substituteEnv } from './env.js';
-export { applyOverrides, type LoadTestOptions, loadTest, type Overrides, parseTest } from './load-test.js';
+export {
+  applyOverrides,
+  type LoadTestOptions,
+  loadTest,
+  type Overrides,
+  parseTest,
+  prepareTest,
+  readTestFile,
+} from './load-test.js';
 export { DEFAULT_JUDGE_RUBRIC, type QualityTest, QualityTestSchema } from './quality-schema.js';
 export {
   type ChatStep,

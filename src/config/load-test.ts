@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createJiti } from 'jiti';
 import { ConfigError, MAX_DURATION_MS, parseDurationMs, parseWith, parseYamlText } from '../core/index.js';
 import { checkDataColumns, resolveDataFiles } from '../workload/index.js';
@@ -44,8 +45,22 @@ async function readYaml(file: string, source: string, env: LoadTestOptions['env'
   return substituteEnv(parseYamlText(text, source), env ?? process.env, source);
 }
 
+/**
+ * The running tokenstorm's entry (dist/index.js, or src/index.ts under the tests):
+ * a test file's `import … from 'tokenstorm'` resolves to it wherever the file
+ * lives, as k6 provides its `k6/*` modules, so a test needs no install of its own.
+ */
+function ownEntry(): string {
+  // Built: dist/config → dist/index.js. From src/ (the tests): the built dist beside it, loaded
+  // natively; src/index.ts only when nothing is built (jiti then transpiles the whole tree).
+  const candidates = ['../index.js', '../../dist/index.js', '../index.ts'].map((p) =>
+    fileURLToPath(new URL(p, import.meta.url)),
+  );
+  return candidates.find((c) => existsSync(c)) ?? (candidates[0] as string);
+}
+
 async function readModule(file: string, source: string): Promise<unknown> {
-  const jiti = createJiti(import.meta.url, { moduleCache: false });
+  const jiti = createJiti(import.meta.url, { moduleCache: false, alias: { tokenstorm: ownEntry() } });
   try {
     return await jiti.import(file, { default: true });
   } catch (err) {
@@ -149,21 +164,30 @@ export function parseTest(raw: unknown, source: string): Test {
   return parseWith(TestSchema, raw, source);
 }
 
-/** Loads, overrides and validates a YAML or TypeScript test file. */
-export async function loadTest(path: string, options: LoadTestOptions = {}): Promise<Test> {
+/** Reads a YAML or TypeScript test file into its raw object (before overrides and validation). */
+export async function readTestFile(path: string, env?: LoadTestOptions['env']): Promise<unknown> {
   const file = resolve(path);
   const source = displayName(file);
-  const raw = TS_EXTENSIONS.has(extname(file))
+  return TS_EXTENSIONS.has(extname(file))
     ? await readModule(file, source)
-    : await readYaml(file, source, options.env);
+    : await readYaml(file, source, env);
+}
+
+/**
+ * Overrides, validates and checks a raw test object: the one path from a test's
+ * object to a runnable `Test`, shared by `run`, `validate` and `bench` (whose
+ * test is built in memory). Data files are named relative to `baseDir`.
+ */
+export async function prepareTest(
+  raw: unknown,
+  baseDir: string,
+  source: string,
+  overrides: Overrides = {},
+): Promise<Test> {
   // Feeder and trace files are named relative to the test file, as a user reads it.
-  const test = resolveDataFiles(
-    parseTest(applyOverrides(raw, options.overrides ?? {}), source),
-    dirname(file),
-    source,
-  );
+  const test = resolveDataFiles(parseTest(applyOverrides(raw, overrides), source), baseDir, source);
   if (test.load.executor === 'trace') {
-    const trace = resolve(dirname(file), test.load.file);
+    const trace = resolve(baseDir, test.load.file);
     if (!existsSync(trace)) {
       throw new ConfigError(`${source}: load.file: cannot read the trace file "${test.load.file}"`);
     }
@@ -171,4 +195,11 @@ export async function loadTest(path: string, options: LoadTestOptions = {}): Pro
   }
   await checkDataColumns(test, source);
   return test;
+}
+
+/** Loads, overrides and validates a YAML or TypeScript test file. */
+export async function loadTest(path: string, options: LoadTestOptions = {}): Promise<Test> {
+  const file = resolve(path);
+  const raw = await readTestFile(file, options.env);
+  return prepareTest(raw, dirname(file), displayName(file), options.overrides ?? {});
 }

@@ -87,6 +87,20 @@ export interface ExecutorEntry<S extends z.ZodType<LoadSection> = z.ZodType<Load
   executor(load: z.output<S>): Executor<z.output<S>>;
 }
 
+/**
+ * What an executor whose plan is decided while running (the sweep) tells of
+ * itself for `tokenstorm validate` (load/describe.ts): its model, and bounds
+ * on its count and duration (`up_to`), with a note on what they depend on.
+ */
+export interface ExecutorDescription {
+  model?: 'open' | 'closed';
+  iterations?: number;
+  iterations_kind?: 'exact' | 'up_to' | 'at_least';
+  duration_s?: number;
+  duration_kind?: 'exact' | 'up_to' | 'unknown';
+  note?: string;
+}
+
 /** What a load model will do, known before it runs. */
 export interface ExecutionPlan {
   /** Planned duration in ms, when bounded by time. */
@@ -122,4 +136,9 @@ export interface Executor<L extends LoadSection = LoadSection> {
    */
   arrivals?(load: L, seed: number): Float64Array;
   run(load: L, ctx: ExecutorContext, seed: number, arrivals?: Float64Array): Promise<void>;
+  /**
+   * What `plan` cannot say ahead, for `tokenstorm validate` (load/describe.ts):
+   * an executor that decides while running (the sweep) bounds its count and duration here.
+   */
+  describe?(load: L): ExecutorDescription;
 }

@@ -19,6 +19,7 @@ export {
   plannedArrivals,
 } from './constant-arrival-rate.js';
 export { ConstantVus, ConstantVusSchema } from './constant-vus.js';
+export { type CountKind, describeLoad, type ExecutorDescription, type LoadDescription } from './describe.js';
 export { type ExecutorEntry, type LoadSection, localCounter, WHOLE } from './executor.js';
 export {
   EXECUTORS,

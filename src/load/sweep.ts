@@ -144,6 +144,27 @@ export const Sweep = {
       results.push({ offered: step.offered, passed: stepVerdict(measured, load.attainment).passed });
     }
   },
+
+  describe(load) {
+    // Decided while running: bounded by the longest search, every coarse step then every refining one.
+    const search = { ...load, integer: load.mode === 'vus' };
+    const coarse: SweepResult[] = [];
+    for (let step = nextSweepStep(search, coarse); step !== undefined; step = nextSweepStep(search, coarse)) {
+      coarse.push({ offered: step.offered, passed: true });
+    }
+    const steps = coarse.length + load.refine;
+    const stepS = (load.warmup + load.step_duration) / 1000;
+    const longest = steps * stepS;
+    const durationS = load.duration === undefined ? longest : Math.min(longest, load.duration / 1000);
+    const offered = coarse.reduce((sum, r) => sum + r.offered, 0) + load.refine * load.max;
+    return {
+      model: load.mode === 'rate' ? 'open' : 'closed',
+      duration_s: durationS,
+      duration_kind: 'up_to',
+      ...(load.mode === 'rate' ? { iterations: Math.ceil(offered * stepS), iterations_kind: 'up_to' } : {}),
+      note: `a search of up to ${steps} steps (${coarse.length} coarse from ${load.start} × ${load.factor} to ${load.max}, then up to ${load.refine} refining), each ${stepS} s plus its drain; where it stops depends on what it measures`,
+    };
+  },
 } satisfies Executor<SweepLoad>;
 
 /** Its entry in the executor list (load/executors.ts). */

@@ -6,14 +6,15 @@
  * naming the file and line, never a row made up of what could be read.
  */
 import { createReadStream } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { type FileHandle, readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 
 /** One row: column → value (CSV values are strings; JSONL keeps its types). */
 export type Row = Readonly<Record<string, unknown>>;
 
-export type RowFormat = 'csv' | 'jsonl';
+/** `sharegpt`: a ShareGPT JSON array of conversations, one row per conversation (see `sharegptRows`). */
+export type RowFormat = 'csv' | 'jsonl' | 'sharegpt';
 
 /** The longest row (bytes) read before it is an error: an unterminated quote must not read the whole file in. */
 export const MAX_ROW_BYTES = 32 * 1024 * 1024;
@@ -134,6 +135,64 @@ async function* jsonlRows(file: string): AsyncGenerator<PositionedRow> {
     yield { row: parseJsonLine(text, file, line + 1), start: offset, end: offset + carry.length };
 }
 
+/** ShareGPT files read whole, by path: a row is read back by its index (`start`). */
+const SHAREGPT_CACHE = new Map<string, Row[]>();
+
+/**
+ * A ShareGPT file (`[{ id, conversations: [{ from: human|gpt, value }] }]`, the
+ * format vLLM's and SGLang's benchmarks load) as one row per conversation:
+ * `{ id, turns: [the user's messages], replies: [the recorded answers] }`, so a
+ * session sends every turn of it, not only the first. Read whole (JSON has no
+ * line boundaries to stream by); a conversation with no user message is skipped.
+ */
+export function sharegptConversations(file: string, text: string): Row[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new DataError(file, 1, `not valid JSON: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(value))
+    throw new DataError(file, 1, 'expected a JSON array of conversations (ShareGPT)');
+  const rows: Row[] = [];
+  value.forEach((item, i) => {
+    const turns = (item as { conversations?: unknown } | null)?.conversations;
+    if (!Array.isArray(turns)) {
+      throw new DataError(
+        file,
+        1,
+        `conversation ${i}: expected "conversations": [{ "from": "human", "value": … }]`,
+      );
+    }
+    const said = (who: string[]) =>
+      turns
+        .filter((t) => who.includes(String((t as { from?: unknown })?.from)))
+        .map((t) => String((t as { value?: unknown }).value ?? ''));
+    const user = said(['human', 'user']);
+    if (user.length === 0) return;
+    rows.push({
+      id: String((item as { id?: unknown }).id ?? i),
+      turns: user,
+      replies: said(['gpt', 'assistant']),
+    });
+  });
+  return rows;
+}
+
+async function sharegptRowsOf(file: string): Promise<Row[]> {
+  let rows = SHAREGPT_CACHE.get(file);
+  if (rows === undefined) {
+    rows = sharegptConversations(file, await readFile(file, 'utf8'));
+    SHAREGPT_CACHE.set(file, rows);
+  }
+  return rows;
+}
+
+async function* sharegptRows(file: string): AsyncGenerator<PositionedRow> {
+  const rows = await sharegptRowsOf(file);
+  for (let i = 0; i < rows.length; i++) yield { row: rows[i] as Row, start: i, end: i + 1 };
+}
+
 /**
  * Rows of the file in order, streamed with backpressure (pulled, never
  * buffered whole). CSV byte offsets are filled in only when `offsets` is set.
@@ -144,6 +203,7 @@ export function readRows(
   csv: CsvOptions = CSV_DEFAULTS,
   offsets = false,
 ): AsyncGenerator<PositionedRow> {
+  if (format === 'sharegpt') return sharegptRows(file);
   return format === 'csv' ? csvRows(file, csv, offsets) : jsonlRows(file);
 }
 
@@ -164,6 +224,7 @@ export async function readRowAt(
   csv: CsvOptions = CSV_DEFAULTS,
   file = 'feeder',
 ): Promise<Row> {
+  if (format === 'sharegpt') return (await sharegptRowsOf(file))[start] as Row;
   const buf = Buffer.alloc(end - start);
   await handle.read(buf, 0, buf.length, start);
   if (format === 'jsonl') return parseJsonLine(buf.toString('utf8').trim(), file, 0);

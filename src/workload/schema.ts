@@ -17,11 +17,17 @@ import { formatOf, readCsvHeader, readRows } from './row-reader.js';
 import { findTemplateIssues, findTemplateReads } from './templated-value.js';
 import type { Flow } from './vu.js';
 
+/** A feeder column's name, as templates can read it (`row.NAME`). */
+const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 export const FeederSchema = z.strictObject({
   /** CSV (header row) or JSONL file; a relative path is relative to the test file. */
   file: z.string().min(1),
-  /** From the extension when absent: `.csv`, `.jsonl`/`.ndjson`. */
-  format: z.enum(['csv', 'jsonl']).optional(),
+  /**
+   * From the extension when absent: `.csv`, `.jsonl`/`.ndjson`. `sharegpt`: a ShareGPT JSON
+   * file, one row per conversation `{ id, turns, replies }` (for `session.user_messages_from: turns`).
+   */
+  format: z.enum(['csv', 'jsonl', 'sharegpt']).optional(),
   /**
    * `circular`: file order, wrapping; `sequential`: file order once, then `on_exhausted`;
    * `random`: a uniformly random row each time; `unique`: every row at most once across
@@ -100,23 +106,49 @@ export const scenarioWorkloadFields = {
 export function sessionSchema<T extends z.ZodType>(chat: T) {
   return z
     .strictObject({
-      turns: turnsSchema,
+      /** Turns per conversation; with `user_messages_from`, at most this many (default: all of the row's). */
+      turns: turnsSchema.optional(),
       /** Optional system prompt (a template). */
       system: z.string().optional(),
       /** The user's message per turn (templates), used in order and cycled. */
       user_messages: z.array(z.string()).min(1).optional(),
+      /**
+       * A feeder column holding the whole conversation's user messages (a list): each
+       * row is one conversation sent turn by turn (e.g. `turns` of a `format: sharegpt` feeder).
+       */
+      user_messages_from: z.string().regex(VARIABLE, { error: 'expected a feeder column name' }).optional(),
       chat,
     })
     .refine(
       (s) => {
-        const session = s as { user_messages?: unknown; chat?: { synthetic?: unknown } };
-        return session.user_messages !== undefined || session.chat?.synthetic !== undefined;
+        const session = s as {
+          user_messages?: unknown;
+          user_messages_from?: unknown;
+          chat?: { synthetic?: unknown };
+        };
+        return (
+          session.user_messages !== undefined ||
+          session.user_messages_from !== undefined ||
+          session.chat?.synthetic !== undefined
+        );
       },
-      { message: 'expected "user_messages" (or chat.synthetic)', path: ['user_messages'] },
+      {
+        message: 'expected "user_messages" (or user_messages_from, or chat.synthetic)',
+        path: ['user_messages'],
+      },
+    )
+    .refine(
+      (s) =>
+        (s as { turns?: unknown }).turns !== undefined ||
+        (s as { user_messages_from?: unknown }).user_messages_from !== undefined,
+      {
+        message: 'expected turns: a number of turns or a distribution',
+        path: ['turns'],
+      },
     );
 }
 
-type ScenarioShape = { steps?: unknown; session?: unknown; flow?: unknown };
+type ScenarioShape = { steps?: unknown; session?: unknown; flow?: unknown; feeder?: unknown };
 
 /** Exactly one of steps, session or flow; templates in steps and sessions compile. */
 export function checkScenario(s: ScenarioShape, ctx: z.RefinementCtx): void {
@@ -126,6 +158,18 @@ export function checkScenario(s: ScenarioShape, ctx: z.RefinementCtx): void {
       code: 'custom',
       message: `expected exactly one of "steps", "session" or "flow"${forms.length > 1 ? `, got ${forms.join(' and ')}` : ''}`,
       path: forms.length > 1 ? [forms[1] as string] : ['steps'],
+      input: undefined,
+    });
+  }
+  if (
+    (s.session as { user_messages_from?: unknown } | undefined)?.user_messages_from !== undefined &&
+    s.feeder === undefined
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'user_messages_from reads a feeder column, and this scenario has no feeder (add feeder: { file: … })',
+      path: ['session', 'user_messages_from'],
       input: undefined,
     });
   }
@@ -249,9 +293,10 @@ function objectsIn(
 /** The column names of a feeder file, when its first row can be read; undefined when not. */
 async function feederColumns(
   file: string,
-  format: 'csv' | 'jsonl',
+  format: 'csv' | 'jsonl' | 'sharegpt',
   delimiter: string,
 ): Promise<string[] | undefined> {
+  if (format === 'sharegpt') return ['id', 'turns', 'replies'];
   try {
     if (format === 'csv') return await readCsvHeader(file, delimiter);
     for await (const { row } of readRows(file, 'jsonl')) return Object.keys(row);
@@ -270,7 +315,9 @@ async function feederColumns(
 export async function checkDataColumns(
   test: {
     scenarios: {
-      feeder?: { file: string; format?: 'csv' | 'jsonl' | undefined; delimiter: string } | undefined;
+      feeder?:
+        | { file: string; format?: 'csv' | 'jsonl' | 'sharegpt' | undefined; delimiter: string }
+        | undefined;
       steps?: unknown;
       session?: unknown;
     }[];
@@ -358,7 +405,7 @@ export function resolveDataFiles<T extends WithDataFiles>(test: T, baseDir: stri
       scenario.feeder.file = check('feeder.file')(scenario.feeder.file);
       if (scenario.feeder.format === undefined && formatOf(scenario.feeder.file) === undefined) {
         throw new ConfigError(
-          `${source}: scenarios[${i}].feeder.format: cannot tell CSV from JSONL by the file name; expected format: csv or jsonl`,
+          `${source}: scenarios[${i}].feeder.format: cannot tell CSV from JSONL by the file name; expected format: csv, jsonl or sharegpt`,
         );
       }
     }

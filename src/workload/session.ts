@@ -21,7 +21,8 @@ import { compileValue, type TemplatedValue } from './templated-value.js';
 
 /** The `session` block of a scenario, as validated. */
 export interface SessionSpec {
-  turns: number | Distribution;
+  turns?: number | Distribution | undefined;
+  user_messages_from?: string | undefined;
   system?: string | undefined;
   user_messages?: string[] | undefined;
   chat: Record<string, unknown> & { synthetic?: SyntheticSpec; capture?: unknown; name?: string };
@@ -43,7 +44,9 @@ export interface SessionHooks {
 
 export class PreparedSession {
   readonly name: string;
-  private readonly turns: Sampler;
+  private readonly turns: Sampler | undefined;
+  /** The feeder column holding a whole conversation's user messages, when each row is one. */
+  private readonly from: string | undefined;
   private readonly system: Template | undefined;
   private readonly users: Template[];
   private readonly chat: TemplatedValue;
@@ -51,7 +54,8 @@ export class PreparedSession {
   private readonly captures: CompiledCapture[];
 
   constructor(spec: SessionSpec, seed: number) {
-    this.turns = createSampler(spec.turns);
+    this.turns = spec.turns === undefined ? undefined : createSampler(spec.turns);
+    this.from = spec.user_messages_from;
     this.system = spec.system === undefined ? undefined : compileTemplate(spec.system);
     this.users = (spec.user_messages ?? []).map(compileTemplate);
     const { capture, synthetic, ...fields } = spec.chat;
@@ -61,12 +65,24 @@ export class PreparedSession {
     this.captures = compileCaptures(capture as Parameters<typeof compileCaptures>[0]);
   }
 
-  /** Turns of one conversation, drawn from `rng` (at least 1). */
+  /** Turns of one conversation, drawn from `rng` (at least 1); unbounded when the row's conversation decides. */
   turnCount(rng: Rng): number {
-    return Math.max(1, Math.round(this.turns(rng)));
+    return this.turns === undefined ? Number.POSITIVE_INFINITY : Math.max(1, Math.round(this.turns(rng)));
   }
 
-  private userMessage(turn: number, scope: TemplateScope): string {
+  /** The user messages of the row's conversation (`user_messages_from`), as text. */
+  private conversationOf(row: Row | undefined | null): string[] {
+    const value = row?.[this.from as string];
+    if (!Array.isArray(value)) {
+      throw new TemplateError(
+        `user_messages_from: the feeder row's "${this.from}" is not a list of messages`,
+      );
+    }
+    return value.map((m) => (typeof m === 'string' ? m : JSON.stringify(m)));
+  }
+
+  private userMessage(turn: number, scope: TemplateScope, conversation?: string[]): string {
+    if (conversation !== undefined) return conversation[turn - 1] as string;
     if (this.users.length > 0)
       return renderTemplate(this.users[(turn - 1) % this.users.length] as Template, scope);
     const p = (this.synth as PromptSynth).draw(scope.rng);
@@ -75,24 +91,31 @@ export class PreparedSession {
 
   /** Runs the conversation; ends early at a turn that fails or is cancelled. */
   async run(run: IterationRun, hooks: SessionHooks): Promise<void> {
-    const turns = this.turnCount(run.rng);
+    let turns = this.turnCount(run.rng);
     const history: Message[] = [];
+    // One row per conversation: the first turn's row holds every user message of it.
+    let conversation: string[] | undefined;
     for (let turn = 1; turn <= turns; turn++) {
       if (run.ctx.signal?.aborted) return;
       if (turn > 1) {
         await hooks.think();
         run.scheduled = run.ctx.clock();
       }
-      const row = await hooks.nextRow(turn);
+      const row = conversation === undefined ? await hooks.nextRow(turn) : hooks.scope.row;
       if (row === undefined) return;
       const scope: TemplateScope = { ...hooks.scope, turn, row: row ?? hooks.scope.row };
       let step: Step;
       let user: Message;
       try {
+        if (this.from !== undefined && conversation === undefined) {
+          conversation = this.conversationOf(row);
+          turns = Math.min(turns, conversation.length);
+          if (turns === 0) return;
+        }
         if (turn === 1 && this.system !== undefined) {
           history.push({ role: 'system', content: renderTemplate(this.system, scope) });
         }
-        user = { role: 'user', content: this.userMessage(turn, scope) };
+        user = { role: 'user', content: this.userMessage(turn, scope, conversation) };
         const fields = this.chat.render(scope) as Record<string, unknown>;
         step = { chat: { ...fields, messages: [...history, user] } } as unknown as Step;
       } catch (err) {

@@ -6,9 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { loadTest, parseEnvArgs, type QualityTest } from '../../config/index.js';
+import { loadTest, type Overrides, parseEnvArgs, type QualityTest, type Test } from '../../config/index.js';
 import { ConfigError } from '../../core/index.js';
-import { type RecordsMode, runTest } from '../../engine/index.js';
+import { type RecordsMode, runTest, type TestSource } from '../../engine/index.js';
 import { executorFor } from '../../load/index.js';
 import { createLiveView, renderConsoleSummary } from '../../report/index.js';
 import { gitLabels, RUN_FILES, type RunLabels, redactText } from '../../store/index.js';
@@ -16,7 +16,14 @@ import { ExitCode } from '../exit-codes.js';
 import { historyEntryOf, historyPathOf, parseTagArgs, recordInHistory } from '../history-record.js';
 import { scoreQuality } from '../quality-scoring.js';
 import { notifyRun } from '../run-notify.js';
-import { type QualityScoresFile, rebuildRun, summarize, writeCiFiles, writeOutputs } from '../run-outputs.js';
+import {
+  type QualityScoresFile,
+  type RunSummary,
+  rebuildRun,
+  summarize,
+  writeCiFiles,
+  writeOutputs,
+} from '../run-outputs.js';
 
 interface RunFlags {
   out?: string;
@@ -87,52 +94,102 @@ function interruptHandling(log: (line: string) => void) {
   return { stop: stop.signal, cancel: cancel.signal, dispose };
 }
 
-async function run(file: string, flags: RunFlags): Promise<number> {
-  const log = (line: string) => process.stderr.write(`${redactText(line)}\n`);
-  const env = parseEnvArgs(flags.env);
-  // -e values are seen by ${VAR} in YAML and by process.env in TypeScript tests.
-  Object.assign(process.env, env);
-  const overrides = {
+/**
+ * Loads and validates a test file and builds its load plan, as `run` does
+ * before anything starts (and `validate` without running it): a bad file, or a
+ * schedule that cannot be built (a trace stretched past 24 days, too many
+ * arrivals), is a ConfigError naming the file (exit 2).
+ */
+export async function loadRunnable(
+  file: string,
+  overrides: Overrides,
+): Promise<{ test: Test; plan: ReturnType<typeof executorFor>['plan'] }> {
+  const test = await loadTest(file, { overrides });
+  try {
+    return { test, plan: executorFor(test.load).plan };
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(`${file}: ${err.message}`, err.code);
+    throw err;
+  }
+}
+
+/** The load flags `run` and `validate` share, checked. */
+export function overridesOf(flags: {
+  target?: string;
+  vus?: string;
+  rate?: string;
+  duration?: string;
+}): Overrides {
+  return {
     target: flags.target,
     vus: numberFlag('vus', flags.vus, true),
     rate: numberFlag('rate', flags.rate, false),
     duration: flags.duration,
   };
+}
+
+/** A test ready to run: validated, its plan built, and where each worker gets it. */
+export interface Runnable {
+  test: Test;
+  plan: ReturnType<typeof executorFor>['plan'];
+  source: TestSource;
+}
+
+/** The flags `run` and `bench` share: outputs, workers, records, history. */
+export type RunOutputFlags = Omit<RunFlags, 'target' | 'vus' | 'rate' | 'duration'>;
+
+async function run(file: string, flags: RunFlags): Promise<number> {
+  const overrides = overridesOf(flags);
+  return runLoaded(flags, dirname(resolve(file)), async () => ({
+    ...(await loadRunnable(file, overrides)),
+    source: { file: resolve(file), overrides },
+  }));
+}
+
+/**
+ * Runs a test and writes its run directory, summary and CI files: the one path
+ * behind `run` and `bench` (whose test is built in memory). `present` renders
+ * the console summary (default: the summary table); git labels are read in `dir`.
+ */
+export async function runLoaded(
+  flags: RunOutputFlags,
+  dir: string,
+  load: () => Promise<Runnable>,
+  present: (summary: RunSummary) => string = renderConsoleSummary,
+): Promise<number> {
+  const log = (line: string) => process.stderr.write(`${redactText(line)}\n`);
+  const env = parseEnvArgs(flags.env);
+  // -e values are seen by ${VAR} in YAML and by process.env in TypeScript tests.
+  Object.assign(process.env, env);
   const workers = numberFlag('workers', flags.workers, true);
   const records = recordsFlag(flags.records);
   const cliTags = parseTagArgs(flags.tag);
   const historyPath = historyPathOf(flags.history);
   // Started now, read before the load starts; bounded, and never fails the run.
-  const git = historyPath === undefined ? undefined : gitLabels(dirname(resolve(file)));
+  const git = historyPath === undefined ? undefined : gitLabels(dir);
   // Installed before loading: an interrupt while loading still writes the run directory (exit 130).
   let say: (line: string) => void = log;
   const signals = interruptHandling((line) => say(line));
   // Validated here so a bad file exits 2 before anything starts; each worker loads it again.
-  const test = await loadTest(file, { overrides }).catch((err: unknown) => {
-    signals.dispose();
-    throw err;
-  });
-  // The plan too, so a schedule that cannot be built (a trace stretched past 24 days,
-  // too many arrivals) exits 2 here rather than failing in every worker.
-  let plan: ReturnType<typeof executorFor>['plan'];
+  let loaded: Runnable;
   try {
-    plan = executorFor(test.load).plan;
+    loaded = await load();
   } catch (err) {
     signals.dispose();
-    if (err instanceof ConfigError) throw new ConfigError(`${file}: ${err.message}`, err.code);
     throw err;
   }
+  const { test, plan } = loaded;
   // The live view owns stderr while it runs: log lines go above its frame.
   const view = flags.quiet ? undefined : createLiveView(test.name, process.stderr, plan.stages);
   if (view !== undefined) say = (line: string) => view.log(redactText(line));
   const labels: RunLabels = { tags: { ...test.tags, ...cliTags } };
   // Notifications name the commit too, with or without a history.
-  const gitLabel = await (git ?? (test.notify === undefined ? undefined : gitLabels(dirname(resolve(file)))));
+  const gitLabel = await (git ?? (test.notify === undefined ? undefined : gitLabels(dir)));
   if (gitLabel !== undefined) labels.git = gitLabel;
   view?.start();
   let scores: QualityScoresFile | undefined;
   try {
-    const result = await runTest({ file: resolve(file), overrides }, test, {
+    const result = await runTest(loaded.source, test, {
       labels,
       outDir: flags.out,
       workers,
@@ -164,7 +221,7 @@ async function run(file: string, flags: RunFlags): Promise<number> {
     writeOutputs(result.dir, summary);
     writeCiFiles(summary, flags);
     if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-    else process.stdout.write(`${renderConsoleSummary(summary)}\nrun directory: ${result.dir}\n`);
+    else process.stdout.write(`${present(summary)}\nrun directory: ${result.dir}\n`);
     if (summary.generator?.limited) {
       for (const reason of summary.generator.reasons)
         log(`warning: generator may have limited this run: ${reason}`);
@@ -203,18 +260,10 @@ function recordRun(
   }
 }
 
-export function runCommand(): Command {
-  return new Command('run')
-    .description('run a load test (YAML or TypeScript) and write its run directory')
-    .argument('<test>', 'test file: .yaml, .yml, .json or .ts')
+/** The options `run` and `bench` share: where results go, workers, records, history. */
+export function addRunOutputOptions(command: Command): Command {
+  return command
     .option('--out <dir>', 'run directory (default: runs/<timestamp>-<name>)')
-    .option(
-      '--target <url>',
-      'replace the test target: "mock" or an API base URL such as http://127.0.0.1:8000/v1',
-    )
-    .option('--vus <n>', 'closed model with N virtual users (replaces the load section executor)')
-    .option('--rate <r>', 'open model at R iterations per second (replaces the load section executor)')
-    .option('--duration <d>', 'replace the load duration, e.g. 30s or 2m')
     .option('-e, --env <KEY=VALUE>', 'set a variable for ${KEY} in the test (repeatable)', collect, [])
     .option('--workers <n>', 'load worker threads (default: one per core, less one for the embedded mock)')
     .option('--records <mode>', 'what reaches records.jsonl: full (default), off, or sampled:RATE')
@@ -232,8 +281,21 @@ export function runCommand(): Command {
       "label the run in the history (repeatable; adds to the test's tags:)",
       collect,
       [],
+    );
+}
+
+export function runCommand(): Command {
+  const command = new Command('run')
+    .description('run a load test (YAML or TypeScript) and write its run directory')
+    .argument('<test>', 'test file: .yaml, .yml, .json or .ts')
+    .option(
+      '--target <url>',
+      'replace the test target: "mock" or an API base URL such as http://127.0.0.1:8000/v1',
     )
-    .action(async (file: string, flags: RunFlags) => {
-      process.exitCode = await run(file, flags);
-    });
+    .option('--vus <n>', 'closed model with N virtual users (replaces the load section executor)')
+    .option('--rate <r>', 'open model at R iterations per second (replaces the load section executor)')
+    .option('--duration <d>', 'replace the load duration, e.g. 30s or 2m');
+  return addRunOutputOptions(command).action(async (file: string, flags: RunFlags) => {
+    process.exitCode = await run(file, flags);
+  });
 }
