@@ -15,6 +15,7 @@ export {
   detectAnomalies,
 } from './anomalies.js';
 export {
+  COMPARE_FIGURE_HELP,
   type CompareIdentity,
   type CompareOptions,
   type CompareRequest,
@@ -24,7 +25,11 @@ export {
   type Comparison,
   compareRuns,
   DEFAULT_BANDS,
+  failingFigures,
   identityDifferences,
+  isCompareFigure,
+  type RunComparison,
+  rowMatches,
   type Verdict,
 } from './compare.js';
 export {

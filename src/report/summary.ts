@@ -7,6 +7,7 @@
 import {
   type Anomaly,
   type AnomalyConcordance,
+  type RunComparison,
   type SweepAnalysis,
   type ThresholdResult,
   thresholdsPassed,
@@ -66,6 +67,8 @@ export interface Summary {
   anomalies?: Anomaly[];
   /** How the anomalies agree with the static thresholds. */
   anomaly_concordance?: AnomalyConcordance;
+  /** The test's `compare:` verdict against its baseline from the run history (set by `tokenstorm run`). */
+  compare?: RunComparison;
 }
 
 /** The planned load per second (`series[i].value` in `[start_s, start_s + 1)`). */

@@ -12,6 +12,7 @@ import { createLiveView, renderConsoleSummary } from '../../report/index.js';
 import { gitLabels, type RunLabels, redactText } from '../../store/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { historyEntryOf, historyPathOf, parseTagArgs, recordInHistory } from '../history-record.js';
+import { compareAtEnd, renderRunComparison } from '../run-compare.js';
 import { rebuildRun, summarize, writeCiFiles, writeOutputs } from '../run-outputs.js';
 
 interface RunFlags {
@@ -145,10 +146,35 @@ async function run(file: string, flags: RunFlags): Promise<number> {
         ? await rebuildRun(result.dir)
         : undefined;
     const summary = rebuilt?.summary ?? summarize(result.info, result.aggregator, result.info.durationS ?? 0);
+    // The test's compare: block, on a run that ended as planned; a regression of a fail_on figure fails it.
+    const finished =
+      !result.interruptedWhileLoading && result.info.aborted === undefined && result.terminated.length === 0;
+    if (test.compare !== undefined && finished && summary.complete !== false) {
+      const block = test.compare;
+      summary.compare = await compareAtEnd(block, historyPath, {
+        dir: result.dir,
+        name: test.name,
+        target: result.info.target,
+        labels,
+        summary,
+      }).catch((err: unknown) => ({
+        // A busy history or a broken baseline directory: no verdict, never a failed run.
+        baseline: block.baseline,
+        status: 'unavailable' as const,
+        baseline_runs: [],
+        fail_on: [...block.fail_on],
+        failed: [],
+        reason: redactText((err as Error).message),
+      }));
+      if (summary.compare.failed.length > 0) summary.passed = false;
+    }
     writeOutputs(result.dir, summary);
     writeCiFiles(summary, flags);
     if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-    else process.stdout.write(`${renderConsoleSummary(summary)}\nrun directory: ${result.dir}\n`);
+    else {
+      const compared = summary.compare === undefined ? '' : `${renderRunComparison(summary.compare)}\n`;
+      process.stdout.write(`${renderConsoleSummary(summary)}\n${compared}run directory: ${result.dir}\n`);
+    }
     if (summary.generator?.limited) {
       for (const reason of summary.generator.reasons)
         log(`warning: generator may have limited this run: ${reason}`);
