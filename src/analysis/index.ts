@@ -40,6 +40,17 @@ export {
   type GeneratorLimits,
 } from './generator-health.js';
 export {
+  type CheckAgreement,
+  type CheckObservation,
+  type CheckSummary,
+  GRADUATION_AGREEMENT,
+  GRADUATION_MIN_RUNS,
+  type GraduationOptions,
+  graduation,
+  type RunChecks,
+  runChecks,
+} from './graduation.js';
+export {
   type CounterPoints,
   type Recovery,
   type RecoveryEvent,

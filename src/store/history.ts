@@ -321,6 +321,18 @@ export class History {
 
   /** Runs matching `query`, newest first. */
   list(query: HistoryQuery = {}): HistoryRow[] {
+    return this.#select(ROW_COLUMNS, query).map(rowOf);
+  }
+
+  /** Runs matching `query` with their summaries (no histograms), newest first. */
+  listWithSummaries(query: HistoryQuery = {}): (HistoryRow & { summary: Summary })[] {
+    return this.#select(`${ROW_COLUMNS}, summary`, query).map((row) => ({
+      ...rowOf(row),
+      summary: JSON.parse(str(row, 'summary')) as Summary,
+    }));
+  }
+
+  #select(columns: string, query: HistoryQuery): Row[] {
     const where: string[] = [];
     const values: SqlValue[] = [];
     if (query.test !== undefined) {
@@ -336,9 +348,9 @@ export class History {
       values.push(key, value);
     }
     values.push(query.limit ?? 50);
-    const sql = `SELECT ${ROW_COLUMNS} FROM runs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+    const sql = `SELECT ${columns} FROM runs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY id DESC LIMIT ?`;
-    return this.#all(sql, values).map(rowOf);
+    return this.#all(sql, values);
   }
 
   /** One run with its summary and histograms. */
