@@ -84,6 +84,8 @@ export interface HistoryRow {
     ttftP99: number;
     e2eP99: number;
     outputTokensPerS: number;
+    /** The test's `compare:` verdict (`regression`, …), or `collecting k/N`; absent without one. */
+    compare?: string;
   };
 }
 
@@ -174,7 +176,15 @@ export function tagsKey(tags: Record<string, string>): string {
   );
 }
 
+function compareFigure(summary: Summary): string | undefined {
+  const c = summary.compare;
+  if (c === undefined) return undefined;
+  if (c.status === 'collecting') return `collecting ${c.collecting?.have ?? 0}/${c.collecting?.need ?? 0}`;
+  return c.status === 'judged' ? c.verdict : 'unavailable';
+}
+
 function figuresOf(summary: Summary): HistoryRow['figures'] {
+  const compare = compareFigure(summary);
   return {
     requests: summary.counts?.requests ?? 0,
     errorRate: summary.rates?.error_rate ?? 0,
@@ -182,6 +192,7 @@ function figuresOf(summary: Summary): HistoryRow['figures'] {
     ttftP99: summary.metrics?.ttft_ms?.p99 ?? 0,
     e2eP99: summary.metrics?.e2e_ms?.p99 ?? 0,
     outputTokensPerS: summary.rates?.output_tokens_per_s ?? 0,
+    ...(compare === undefined ? {} : { compare }),
   };
 }
 
