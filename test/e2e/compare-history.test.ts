@@ -126,6 +126,10 @@ compare: ${compare}
     expect(named.stdout).toMatch(/compare: [A-Z ]+ against baseline "main" \(#1\)/);
     const listed = await runCli(['history', '--limit', '1'], { env });
     expect(listed.stdout).toContain(named.compare.verdict);
+    // `tokenstorm report` rebuilds the summary from the records and keeps the run's verdict.
+    const rebuilt = await runCli(['report', join(dir, 'gated-named'), '--json'], { env });
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect(JSON.parse(rebuilt.stdout).compare).toEqual(named.compare);
 
     const missing = await run('gated-missing', '-e', 'BASE=nope');
     expect(missing.code, missing.stderr).toBe(0);
