@@ -101,7 +101,7 @@ compare: ${compare}
       expect(result.code, block).toBe(2);
       expect(result.stderr).toContain(message);
     }
-  });
+  }, 120_000);
 
   it('collects a rolling baseline without failing, even with fail_on: [regression]', async () => {
     write('{ baseline: rolling, fail_on: [regression] }');
@@ -110,7 +110,7 @@ compare: ${compare}
     // run-1 and run-2 carry the tag profile=ci and the same test, target and load.
     expect(result.stdout).toContain('compare: collecting baseline (2 of 5): no verdict yet');
     expect(result.compare).toMatchObject({ status: 'collecting', baseline_runs: [2, 1], failed: [] });
-  });
+  }, 120_000);
 
   it('judges against a named baseline, and says why when it cannot', async () => {
     write('{ baseline: "${BASE}", fail_on: [error_rate] }');
@@ -139,5 +139,5 @@ compare: ${compare}
     const off = await run('gated-off', '-e', 'BASE=main', '--no-history');
     expect(off.code, off.stderr).toBe(0);
     expect(off.compare.reason).toContain('the run history is off');
-  });
+  }, 240_000);
 });
