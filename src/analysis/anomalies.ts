@@ -129,6 +129,11 @@ export interface Anomaly {
   generator_limited: boolean;
 }
 
+/** The series anomalies are looked for in (`Anomaly.metric`). */
+export function anomalySeries(): string[] {
+  return METRICS.map((m) => m.name);
+}
+
 /** How the anomalies agree with the static thresholds (`summary.anomaly_concordance`). */
 export interface AnomalyConcordance {
   anomalies: number;

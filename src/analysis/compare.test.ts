@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { mockRun } from '../../test/support/mock-samples.js';
-import { type CompareRun, compareRuns, identityDifferences } from './compare.js';
+import {
+  type CompareRow,
+  type CompareRun,
+  type Comparison,
+  compareRuns,
+  failingFigures,
+  identityDifferences,
+  isCompareFigure,
+} from './compare.js';
 
 const profile = (median: number) => ({
   ttft_ms: { dist: 'lognormal' as const, median, sigma: 0.3 },
@@ -117,5 +125,52 @@ describe('compareRuns', () => {
       'target "mock" vs "http://x"',
       'load {"duration":2000,"rate":10} vs {"duration":2000,"rate":20}',
     ]);
+  });
+});
+
+describe('compare figures (fail_on, --band names)', () => {
+  it('accepts metric.stat, a percentile, a latency and the rates; nothing else', () => {
+    for (const ok of [
+      'ttft_ms.p99',
+      'e2e_ms.p50',
+      'p95',
+      'itl_ms',
+      'error_rate',
+      'goodput_pct',
+      'output_tokens_per_s',
+    ]) {
+      expect(isCompareFigure(ok), ok).toBe(true);
+    }
+    for (const bad of [
+      'ttft_ms.p98',
+      'error_rate.value',
+      'p99.ttft_ms',
+      'ttft',
+      'ttft_ms.p99.x',
+      'regression',
+    ]) {
+      expect(isCompareFigure(bad), bad).toBe(false);
+    }
+  });
+
+  it('fails only on the named figures that regressed', () => {
+    const mk = (
+      metric: CompareRow['metric'],
+      stat: string,
+      verdict: CompareRow['verdict'],
+      scenario = 'all',
+    ) => ({ scenario, metric, stat, verdict }) as CompareRow;
+    const comparison = {
+      rows: [
+        mk('ttft_ms', 'p99', 'regression'),
+        mk('ttft_ms', 'p50', 'no significant change'),
+        mk('e2e_ms', 'p90', 'regression', 'chat'),
+        mk('error_rate', 'value', 'improvement'),
+      ],
+    } as Comparison;
+    expect(failingFigures(comparison, ['ttft_ms.p99', 'error_rate'])).toEqual(['all ttft_ms.p99']);
+    expect(failingFigures(comparison, ['error_rate', 'ttft_ms.p50'])).toEqual([]);
+    expect(failingFigures(comparison, ['p90'])).toEqual(['chat e2e_ms.p90']);
+    expect(failingFigures(comparison, ['regression'])).toEqual(['all ttft_ms.p99', 'chat e2e_ms.p90']);
   });
 });

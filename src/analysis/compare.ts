@@ -623,3 +623,68 @@ function tokensRow(baselines: CompareRun[], candidate: CompareRun, opts: Opts): 
 function zFor(confidence: number): number {
   return -inverseNormalTail((1 - confidence) / 2);
 }
+
+const RATE_METRICS = ['error_rate', 'goodput_pct', 'output_tokens_per_s'] as const;
+
+/**
+ * Whether `name` names compared figures, as `--band` and a test's
+ * `compare.fail_on` write them: `metric.stat` (`ttft_ms.p99`), `stat` (`p99`:
+ * every latency's) or `metric` (`ttft_ms`: each of its percentiles;
+ * `error_rate`, `goodput_pct`, `output_tokens_per_s`).
+ */
+export function isCompareFigure(name: string): boolean {
+  const stats = PERCENTILES.map(([s]) => s as string);
+  if ((RATE_METRICS as readonly string[]).includes(name)) return true;
+  if ((LATENCY_METRICS as readonly string[]).includes(name) || stats.includes(name)) return true;
+  const [metric, stat, ...rest] = name.split('.');
+  return (
+    rest.length === 0 &&
+    (LATENCY_METRICS as readonly string[]).includes(metric as string) &&
+    stats.includes(stat as string)
+  );
+}
+
+/** What a figure name may be, for messages. */
+export const COMPARE_FIGURE_HELP =
+  'metric.stat (e.g. ttft_ms.p99), a percentile (p50, p90, p95, p99), a latency (ttft_ms, itl_ms, tpot_ms, e2e_ms), error_rate, goodput_pct or output_tokens_per_s';
+
+/** Whether a row is one of the figures `name` (see {@link isCompareFigure}; `regression`: every row). */
+export function rowMatches(row: CompareRow, name: string): boolean {
+  return (
+    name === 'regression' ||
+    name === row.metric ||
+    (row.stat !== 'value' && (name === row.stat || name === `${row.metric}.${row.stat}`))
+  );
+}
+
+/** The rows that regressed among the figures `failOn` names (any scenario), as `scenario metric.stat`. */
+export function failingFigures(comparison: Comparison, failOn: readonly string[]): string[] {
+  return comparison.rows
+    .filter((r) => r.verdict === 'regression' && failOn.some((n) => rowMatches(r, n)))
+    .map((r) => `${r.scenario} ${r.stat === 'value' ? r.metric : `${r.metric}.${r.stat}`}`);
+}
+
+/**
+ * `summary.json` → `compare`: how `tokenstorm run` judged the run against the
+ * baseline its test's `compare:` names.
+ */
+export interface RunComparison {
+  /** As the test wrote it: `rolling` or a baseline name. */
+  baseline: string;
+  /**
+   * `judged`: there is a verdict; `collecting`: a rolling baseline with too few
+   * runs yet (never fails); `unavailable`: no history, no such baseline, or
+   * runs not comparable (`reason`; never fails).
+   */
+  status: 'judged' | 'collecting' | 'unavailable';
+  /** The history ids of the baseline runs. */
+  baseline_runs: number[];
+  /** Rolling baseline below its minimum: runs so far and runs needed. */
+  collecting?: { have: number; need: number };
+  reason?: string;
+  fail_on: string[];
+  /** The `fail_on` figures that regressed (`scenario metric.stat`): non-empty fails the run. */
+  failed: string[];
+  verdict?: Comparison['verdict'];
+  comparison?: Comparison;
+}

@@ -15,6 +15,7 @@ export {
   detectAnomalies,
 } from './anomalies.js';
 export {
+  COMPARE_FIGURE_HELP,
   type CompareIdentity,
   type CompareOptions,
   type CompareRequest,
@@ -24,7 +25,11 @@ export {
   type Comparison,
   compareRuns,
   DEFAULT_BANDS,
+  failingFigures,
   identityDifferences,
+  isCompareFigure,
+  type RunComparison,
+  rowMatches,
   type Verdict,
 } from './compare.js';
 export {
@@ -34,6 +39,17 @@ export {
   type GeneratorHealth,
   type GeneratorLimits,
 } from './generator-health.js';
+export {
+  type CheckAgreement,
+  type CheckObservation,
+  type CheckSummary,
+  GRADUATION_AGREEMENT,
+  GRADUATION_MIN_RUNS,
+  type GraduationOptions,
+  graduation,
+  type RunChecks,
+  runChecks,
+} from './graduation.js';
 export {
   type CurvePoint,
   curveOf,
@@ -74,7 +90,6 @@ export {
   qualityStatsOf,
   qualityValue,
 } from './quality.js';
-
 export {
   type CounterPoints,
   type Recovery,

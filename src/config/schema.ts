@@ -7,7 +7,12 @@
  * scenario's (workload/schema.ts).
  */
 import { z } from 'zod';
-import { parseThreshold, parseThresholdMetric } from '../analysis/index.js';
+import {
+  COMPARE_FIGURE_HELP,
+  isCompareFigure,
+  parseThreshold,
+  parseThresholdMetric,
+} from '../analysis/index.js';
 import { durationMs } from '../core/index.js';
 import { LoadSchema } from '../load/index.js';
 import { SloSchema } from '../metrics/index.js';
@@ -94,6 +99,37 @@ export const ThresholdsSchema = z
     }
   });
 
+const figure = (extra: string[] = []) =>
+  z.string().refine((name) => extra.includes(name) || isCompareFigure(name), {
+    error: `expected ${extra.length > 0 ? `${extra.map((e) => `"${e}"`).join(', ')} or ` : ''}${COMPARE_FIGURE_HELP}`,
+  });
+
+/** `compare:`: at the end of `tokenstorm run`, the run is compared with a baseline from the run history (docs/compare.md). */
+export const CompareSchema = z
+  .strictObject({
+    baseline: z
+      .string()
+      .min(1, { error: 'expected "rolling" or the name of a baseline (tokenstorm baseline set NAME RUN)' })
+      .describe(
+        '"rolling": the last passing runs of this test, target and tags in the run history (no verdict until there are 5); or the name given to a run by `tokenstorm baseline set NAME RUN`.',
+      ),
+    fail_on: z
+      .array(figure(['regression']))
+      .default([])
+      .describe(
+        'Figures whose regression fails the run (exit 99), e.g. [ttft_ms.p99, error_rate]; "regression": any figure. Names as `tokenstorm compare --band` takes them. Empty: the verdict is advisory.',
+      ),
+    bands: z
+      .record(figure(), z.number().nonnegative())
+      .optional()
+      .describe(
+        'Practical-significance bands, as `tokenstorm compare --band`: relative for latencies and tokens/s (p99: 0.2 is 20%), points for error_rate (0.01) and goodput_pct.',
+      ),
+  })
+  .describe(
+    'Compare the finished run with a baseline from the run history: console verdict, summary.json "compare", exit 99 when a fail_on figure regressed.',
+  );
+
 /** A tag's key (`--tag KEY=VALUE`, `tags:`): a word, dots and dashes allowed after its first letter. */
 export const TAG_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const TAG_KEY_ERROR = 'expected a tag name: a letter or _, then letters, digits, _, . or -';
@@ -155,6 +191,8 @@ export const TestSchema = z
     notify: NotifySchema.optional(),
     /** How answer quality is judged, and the after-run scorers (docs/quality.md). */
     quality: QualityTestSchema.optional(),
+    /** Judge the run against a baseline from the run history at its end. */
+    compare: CompareSchema.optional(),
   })
   .superRefine(checkTimeline)
   .superRefine(checkThresholdSelectors)

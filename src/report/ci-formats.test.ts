@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createThresholdSource, evaluateThresholds, type Thresholds } from '../analysis/index.js';
 import type { RequestRecord } from '../core/index.js';
 import { RunAggregator } from '../metrics/index.js';
+import { renderConsoleSummary } from './console-summary.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 import { buildSummary, type Summary } from './summary.js';
@@ -99,5 +100,24 @@ describe('renderMarkdown', () => {
     const unchecked = renderMarkdown(summaryWith({}));
     expect(unchecked).not.toContain('PASSED');
     expect(unchecked).toContain('⚠️ **NO THRESHOLDS** — 20 requests, 5.00% errors');
+  });
+});
+
+describe("a run failed by its compare: block's fail_on", () => {
+  it('reads FAILED in Markdown and on the console, naming the figures, though every threshold passed', () => {
+    const summary = summaryWith({ ttft_ms: ['p99 < 2000'] });
+    summary.passed = false;
+    summary.compare = {
+      baseline: 'rolling',
+      status: 'judged',
+      baseline_runs: [5, 4, 3, 2, 1],
+      fail_on: ['ttft_ms.p99'],
+      failed: ['all ttft_ms.p99'],
+      verdict: 'regression',
+    };
+    expect(renderMarkdown(summary)).toContain('❌ **FAILED** — compare.fail_on regressed: all ttft_ms.p99');
+    const text = renderConsoleSummary(summary);
+    expect(text).toContain('FAILED: compare.fail_on regressed (all ttft_ms.p99)');
+    expect(text).not.toContain('PASSED');
   });
 });

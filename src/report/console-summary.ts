@@ -197,7 +197,7 @@ function uncheckedVerdict(summary: Summary, paint: Paint): string {
 }
 
 function verdictWord(summary: Summary, paint: Paint): string {
-  if (!summary.thresholds.some((t) => t.blocking)) {
+  if (!summary.thresholds.some((t) => t.blocking) && (summary.compare?.failed.length ?? 0) === 0) {
     return paint(logicalOf(summary).error_rate > 0.5 ? 31 : 33, 'NO THRESHOLDS');
   }
   return summary.passed ? paint(32, 'PASSED') : paint(31, 'FAILED');
@@ -208,6 +208,9 @@ function verdictLine(summary: Summary, paint: Paint): string {
     return paint(33, `INCOMPLETE: ${summary.incomplete ?? 'the run did not finish'}`);
   const blocking = summary.thresholds.filter((t) => t.blocking);
   const failed = blocking.filter((t) => !t.passed).length;
+  const regressed = summary.compare?.failed ?? [];
+  if (failed === 0 && regressed.length > 0)
+    return paint(31, `FAILED: compare.fail_on regressed (${regressed.join(', ')})`);
   if (blocking.length === 0) return uncheckedVerdict(summary, paint);
   if (failed === 0) return paint(32, `PASSED: all ${blocking.length} blocking threshold(s) passed`);
   return paint(31, `FAILED: ${failed} of ${blocking.length} blocking threshold(s) failed`);

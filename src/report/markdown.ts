@@ -38,11 +38,13 @@ export function renderMarkdown(summary: Summary): string {
   const verdict =
     summary.complete === false
       ? `⚠️ **INCOMPLETE** — ${summary.incomplete ?? 'the run did not finish'}`
-      : blocking.length === 0
-        ? unchecked
-        : summary.passed
-          ? `✅ **PASSED** — all ${blocking.length} blocking threshold(s) passed`
-          : `❌ **FAILED** — ${failed} of ${blocking.length} blocking threshold(s) failed`;
+      : failed === 0 && (summary.compare?.failed.length ?? 0) > 0
+        ? `❌ **FAILED** — compare.fail_on regressed: ${cell((summary.compare?.failed ?? []).join(', '))}`
+        : blocking.length === 0
+          ? unchecked
+          : summary.passed
+            ? `✅ **PASSED** — all ${blocking.length} blocking threshold(s) passed`
+            : `❌ **FAILED** — ${failed} of ${blocking.length} blocking threshold(s) failed`;
   const lines = [
     `### tokenstorm: ${cell(summary.name)}`,
     '',

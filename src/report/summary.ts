@@ -8,6 +8,7 @@ import {
   type Anomaly,
   type AnomalyConcordance,
   type QualitySummary,
+  type RunComparison,
   type SweepAnalysis,
   type ThresholdResult,
   thresholdsPassed,
@@ -72,6 +73,8 @@ export interface Summary {
   anomaly_concordance?: AnomalyConcordance;
   /** Webhook deliveries of the test's `notify:` (added at the end of `tokenstorm run`; webhooks by redacted label). */
   notifications?: NotificationResult[];
+  /** The test's `compare:` verdict against its baseline from the run history (set by `tokenstorm run`). */
+  compare?: RunComparison;
 }
 
 /** The planned load per second (`series[i].value` in `[start_s, start_s + 1)`). */

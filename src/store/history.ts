@@ -84,6 +84,8 @@ export interface HistoryRow {
     ttftP99: number;
     e2eP99: number;
     outputTokensPerS: number;
+    /** The test's `compare:` verdict (`regression`, …), or `collecting k/N`; absent without one. */
+    compare?: string;
   };
 }
 
@@ -215,7 +217,15 @@ export function tagsKey(tags: Record<string, string>): string {
   );
 }
 
+function compareFigure(summary: Summary): string | undefined {
+  const c = summary.compare;
+  if (c === undefined) return undefined;
+  if (c.status === 'collecting') return `collecting ${c.collecting?.have ?? 0}/${c.collecting?.need ?? 0}`;
+  return c.status === 'judged' ? c.verdict : 'unavailable';
+}
+
 function figuresOf(summary: Summary): HistoryRow['figures'] {
+  const compare = compareFigure(summary);
   return {
     requests: summary.counts?.requests ?? 0,
     errorRate: summary.rates?.error_rate ?? 0,
@@ -223,6 +233,7 @@ function figuresOf(summary: Summary): HistoryRow['figures'] {
     ttftP99: summary.metrics?.ttft_ms?.p99 ?? 0,
     e2eP99: summary.metrics?.e2e_ms?.p99 ?? 0,
     outputTokensPerS: summary.rates?.output_tokens_per_s ?? 0,
+    ...(compare === undefined ? {} : { compare }),
   };
 }
 
@@ -362,6 +373,18 @@ export class History {
 
   /** Runs matching `query`, newest first. */
   list(query: HistoryQuery = {}): HistoryRow[] {
+    return this.#select(ROW_COLUMNS, query).map(rowOf);
+  }
+
+  /** Runs matching `query` with their summaries (no histograms), newest first. */
+  listWithSummaries(query: HistoryQuery = {}): (HistoryRow & { summary: Summary })[] {
+    return this.#select(`${ROW_COLUMNS}, summary`, query).map((row) => ({
+      ...rowOf(row),
+      summary: JSON.parse(str(row, 'summary')) as Summary,
+    }));
+  }
+
+  #select(columns: string, query: HistoryQuery): Row[] {
     const where: string[] = [];
     const values: SqlValue[] = [];
     if (query.test !== undefined) {
@@ -377,9 +400,9 @@ export class History {
       values.push(key, value);
     }
     values.push(query.limit ?? 50);
-    const sql = `SELECT ${ROW_COLUMNS} FROM runs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+    const sql = `SELECT ${columns} FROM runs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY id DESC LIMIT ?`;
-    return this.#all(sql, values).map(rowOf);
+    return this.#all(sql, values);
   }
 
   /** One run with its summary and histograms. */

@@ -17,11 +17,14 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { Command } from 'commander';
 import {
+  COMPARE_FIGURE_HELP,
   type CompareRequest,
   type CompareRun,
   type CompareSummary,
   compareRuns,
+  failingFigures,
   identityDifferences,
+  isCompareFigure,
 } from '../../analysis/compare.js';
 import { ConfigError } from '../../core/index.js';
 import { renderCompareConsole, renderCompareMarkdown } from '../../report/compare-format.js';
@@ -47,9 +50,12 @@ interface CompareFlags {
   band: string[];
 }
 
-/** Reads a run directory into what a comparison needs: identity, summary and per-request values. */
-export async function loadCompareRun(dir: string): Promise<CompareRun> {
-  if (!hasRunFiles(dir) || !existsSync(join(dir, RUN_FILES.summary))) {
+/**
+ * Reads a run directory into what a comparison needs: identity, summary and
+ * per-request values; `summary` instead of its summary.json (a run being finished).
+ */
+export async function loadCompareRun(dir: string, summaryOfRun?: CompareSummary): Promise<CompareRun> {
+  if (!hasRunFiles(dir) || (summaryOfRun === undefined && !existsSync(join(dir, RUN_FILES.summary)))) {
     throw new ConfigError(
       `${dir}: not a run directory (expected run.json, summary.json and records.jsonl)`,
       'TS_ARGS_INVALID',
@@ -61,7 +67,8 @@ export async function loadCompareRun(dir: string): Promise<CompareRun> {
       `warning: ${dir}: records.jsonl holds ${info.records.mode === 'off' ? 'no' : 'sampled'} records: percentiles are judged on what it holds\n`,
     );
   }
-  const summary = JSON.parse(readFileSync(join(dir, RUN_FILES.summary), 'utf8')) as CompareSummary;
+  const summary =
+    summaryOfRun ?? (JSON.parse(readFileSync(join(dir, RUN_FILES.summary), 'utf8')) as CompareSummary);
   const requests: CompareRequest[] = [];
   await readJsonl<CompareRequest & Record<string, unknown>>(join(dir, RUN_FILES.records), (r) => {
     requests.push({
@@ -169,7 +176,10 @@ export function compareCommand(): Command {
     .option('--json', 'print the comparison as JSON instead of the table')
     .option('--markdown <file>', 'also write the comparison as Markdown (a PR comment)')
     .option('-q, --quiet', 'do not print the table')
-    .option('--fail-on <verdict>', 'exit 99 when any figure has this verdict (only "regression")')
+    .option(
+      '--fail-on <figures>',
+      'exit 99 on a regression: "regression" (any figure) or figures, comma-separated (ttft_ms.p99,error_rate)',
+    )
     .option('--force', 'compare runs of different tests, targets or load')
     .option(
       '--band <name=value>',
@@ -184,9 +194,10 @@ export function compareCommand(): Command {
           'TS_ARGS_INVALID',
         );
       }
-      if (flags.failOn !== undefined && flags.failOn !== 'regression') {
+      const failOn = flags.failOn?.split(',').map((f) => f.trim());
+      if (failOn?.some((f) => f !== 'regression' && !isCompareFigure(f))) {
         throw new ConfigError(
-          `--fail-on ${JSON.stringify(flags.failOn)}: expected "regression"`,
+          `--fail-on ${JSON.stringify(flags.failOn)}: expected "regression" or figures separated by commas: ${COMPARE_FIGURE_HELP}`,
           'TS_ARGS_INVALID',
         );
       }
@@ -220,7 +231,7 @@ export function compareCommand(): Command {
       if (flags.json) process.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);
       else if (!flags.quiet) process.stdout.write(`${renderCompareConsole(comparison)}\n`);
       process.exitCode =
-        flags.failOn === 'regression' && comparison.verdict === 'regression'
+        failOn !== undefined && failingFigures(comparison, failOn).length > 0
           ? ExitCode.thresholdFailed
           : ExitCode.ok;
     });

@@ -8,6 +8,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import {
+  type CheckAgreement,
+  type CheckSummary,
+  GRADUATION_AGREEMENT,
+  GRADUATION_MIN_RUNS,
+  graduation,
+  type RunChecks,
+  runChecks,
+} from '../../analysis/index.js';
 import { ConfigError } from '../../core/index.js';
 import { renderConsoleSummary, type Summary } from '../../report/index.js';
 import {
@@ -18,6 +27,7 @@ import {
   openHistory,
   RUN_FILES,
   readRunInfo,
+  tagsKey,
 } from '../../store/index.js';
 import { historyEntryOf, historyPathOf, parseTagArgs } from '../history-record.js';
 import { rebuildRun } from '../run-outputs.js';
@@ -80,6 +90,7 @@ function renderRows(rows: HistoryRow[]): string {
     'target',
     'tags',
     'verdict',
+    'compare',
     'requests',
     'err%',
     'ttft p50',
@@ -95,6 +106,7 @@ function renderRows(rows: HistoryRow[]): string {
     r.target,
     tagsText(r.tags),
     verdict(r),
+    r.figures.compare ?? '-',
     String(r.figures.requests),
     fixed(r.figures.errorRate * 100, 2),
     fixed(r.figures.ttftP50, 1),
@@ -194,6 +206,98 @@ async function add(dirs: string[], flags: HistoryFlags & { tag: string[] }): Pro
   });
 }
 
+interface CheckGroup {
+  test: string;
+  target: string;
+  tags: Record<string, string>;
+  /** Runs looked at, and of those the ones without a blocking threshold (or incomplete): nothing to agree with. */
+  runs: number;
+  skipped: number;
+  checks: CheckAgreement[];
+}
+
+/** Agreement of each advisory check with the blocking thresholds, per test, target and tags: the last `last` runs of each. */
+function checkGroups(
+  rows: { test: string; target: string; tags: Record<string, string>; summary: unknown }[],
+  last: number,
+): CheckGroup[] {
+  const groups = new Map<string, { group: Omit<CheckGroup, 'checks'>; runs: RunChecks[] }>();
+  for (const row of rows) {
+    const key = JSON.stringify([row.test, row.target, tagsKey(row.tags)]);
+    let g = groups.get(key);
+    if (g === undefined) {
+      g = { group: { test: row.test, target: row.target, tags: row.tags, runs: 0, skipped: 0 }, runs: [] };
+      groups.set(key, g);
+    }
+    if (g.group.runs >= last) continue;
+    g.group.runs++;
+    const checks = runChecks(row.summary as CheckSummary);
+    if (checks === undefined) g.group.skipped++;
+    else g.runs.push(checks);
+  }
+  return [...groups.values()].map(({ group, runs }) => ({ ...group, checks: graduation(runs) }));
+}
+
+function renderCheckGroups(groups: CheckGroup[], last: number): string {
+  const out: string[] = [];
+  for (const g of groups) {
+    out.push(
+      `${g.test} @ ${g.target}, tags ${tagsText(g.tags)}: ${g.runs} runs (the last ${last} at most)${g.skipped > 0 ? `, ${g.skipped} without a blocking threshold or incomplete (not counted)` : ''}`,
+    );
+    if (g.checks.length === 0) {
+      out.push('  no run with a blocking threshold to agree with', '');
+      continue;
+    }
+    const header = ['check', 'runs', 'agreed', 'rate', 'false alarms', 'misses', 'suggestion'];
+    const lines = g.checks.map((c) => [
+      c.check,
+      String(c.runs),
+      String(c.agreed),
+      `${(c.rate * 100).toFixed(1)}%`,
+      String(c.false_alarms),
+      String(c.misses),
+      c.suggestion === 'collecting' ? `collecting (${c.runs} of ${GRADUATION_MIN_RUNS} runs)` : c.suggestion,
+    ]);
+    const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
+    for (const cells of [header, ...lines]) {
+      out.push(
+        `  ${cells
+          .map((c, i) => c.padEnd(widths[i] as number))
+          .join('  ')
+          .trimEnd()}`,
+      );
+    }
+    out.push('');
+  }
+  out.push(
+    `A check agrees in a run when it raised an alarm exactly when a blocking threshold failed; promote it once it agreed in >= ${GRADUATION_AGREEMENT * 100}% of at least ${GRADUATION_MIN_RUNS} runs.`,
+  );
+  return out.join('\n');
+}
+
+function checks(
+  flags: HistoryFlags & { test?: string; target?: string; tag: string[]; last?: string; json?: boolean },
+): void {
+  const tags = parseTagArgs(flags.tag);
+  const last = flags.last === undefined ? 50 : Number(flags.last);
+  if (!Number.isSafeInteger(last) || last <= 0) {
+    throw new ConfigError(
+      `--last: expected a whole number of runs, got ${JSON.stringify(flags.last)}`,
+      'TS_ARGS_INVALID',
+    );
+  }
+  // Newest first; enough rows for `last` runs of each group the filter leaves.
+  const rows = withHistory(
+    flags,
+    (h) => h.listWithSummaries({ test: flags.test, target: flags.target, tags, limit: 100_000 }),
+    () => [],
+  );
+  const groups = checkGroups(rows, last);
+  if (flags.json) process.stdout.write(`${JSON.stringify(groups, null, 2)}\n`);
+  else if (groups.length === 0) process.stdout.write('no runs recorded\n');
+  else process.stdout.write(`${renderCheckGroups(groups, last)}\n`);
+}
+
 const HISTORY_OPTION = [
   '--history <path>',
   'run history database (default .tokenstorm/history.db, or $TOKENSTORM_HISTORY)',
@@ -222,6 +326,14 @@ export function historyCommand(): Command {
     .option('--json', 'print the run as JSON')
     .option('--histograms', 'with --json: include the encoded histograms')
     .action((id: string, _flags, self: Command) => show(id, self.optsWithGlobals()));
+  command
+    .command('checks')
+    .description(
+      'agreement of each advisory check (anomaly series, comparison verdicts) with the blocking thresholds, and which to promote',
+    )
+    .option('--last <n>', 'the last N runs of each test, target and tags (default 50)')
+    .option('--json', 'print the agreement as JSON')
+    .action((_flags, self: Command) => checks(self.optsWithGlobals()));
   command
     .command('add')
     .description('record run directories (e.g. copied from another machine) in the history')

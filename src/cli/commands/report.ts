@@ -4,10 +4,12 @@
  * Exit 0 for a run that ended as planned, 98 for one that did not (killed,
  * interrupted, a worker terminated): its summary says `complete: false`.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError } from '../../core/index.js';
-import { renderConsoleSummary } from '../../report/index.js';
-import { hasRunFiles } from '../../store/index.js';
+import { renderConsoleSummary, type Summary } from '../../report/index.js';
+import { hasRunFiles, RUN_FILES } from '../../store/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { rebuildRun, writeCiFiles, writeOutputs } from '../run-outputs.js';
 
@@ -32,6 +34,13 @@ export function reportCommand(): Command {
           process.stderr.write(
             `warning: skipped unreadable records.jsonl line(s) ${rebuilt.skippedLines.join(', ')} (a torn write after a kill)\n`,
           );
+        }
+        // The run's compare: verdict came from the history at its end, not from the records: kept.
+        const file = join(dir, RUN_FILES.summary);
+        const before = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<Summary>) : {};
+        if (before.compare !== undefined && rebuilt.summary.complete !== false) {
+          rebuilt.summary.compare = before.compare;
+          if (before.compare.failed.length > 0) rebuilt.summary.passed = false;
         }
         writeOutputs(dir, rebuilt.summary);
         writeCiFiles(rebuilt.summary, flags);

@@ -15,6 +15,7 @@ import { gitLabels, RUN_FILES, type RunLabels, redactText } from '../../store/in
 import { ExitCode } from '../exit-codes.js';
 import { historyEntryOf, historyPathOf, parseTagArgs, recordInHistory } from '../history-record.js';
 import { scoreQuality } from '../quality-scoring.js';
+import { compareAtEnd, renderRunComparison } from '../run-compare.js';
 import { notifyRun } from '../run-notify.js';
 import {
   type QualityScoresFile,
@@ -218,10 +219,35 @@ export async function runLoaded(
         : undefined;
     const summary =
       rebuilt?.summary ?? summarize(result.info, result.aggregator, result.info.durationS ?? 0, scores);
+    // The test's compare: block, on a run that ended as planned; a regression of a fail_on figure fails it.
+    const finished =
+      !result.interruptedWhileLoading && result.info.aborted === undefined && result.terminated.length === 0;
+    if (test.compare !== undefined && finished && summary.complete !== false) {
+      const block = test.compare;
+      summary.compare = await compareAtEnd(block, historyPath, {
+        dir: result.dir,
+        name: test.name,
+        target: result.info.target,
+        labels,
+        summary,
+      }).catch((err: unknown) => ({
+        // A busy history or a broken baseline directory: no verdict, never a failed run.
+        baseline: block.baseline,
+        status: 'unavailable' as const,
+        baseline_runs: [],
+        fail_on: [...block.fail_on],
+        failed: [],
+        reason: redactText((err as Error).message),
+      }));
+      if (summary.compare.failed.length > 0) summary.passed = false;
+    }
     writeOutputs(result.dir, summary);
     writeCiFiles(summary, flags);
     if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-    else process.stdout.write(`${present(summary)}\nrun directory: ${result.dir}\n`);
+    else {
+      const compared = summary.compare === undefined ? '' : `${renderRunComparison(summary.compare)}\n`;
+      process.stdout.write(`${present(summary)}\n${compared}run directory: ${result.dir}\n`);
+    }
     if (summary.generator?.limited) {
       for (const reason of summary.generator.reasons)
         log(`warning: generator may have limited this run: ${reason}`);
