@@ -8,6 +8,7 @@
 import { type ContextState, ContextTally } from './context-stats.js';
 import { isGood, isGoodLogical, type RequestSlo } from './goodput.js';
 import type { MetricHistogram } from './histogram.js';
+import { type ModelSummary, type ModelsState, ModelTallies, type StageModels } from './models.js';
 import type { RequestRecord } from './record.js';
 import { SlowestRequests, type SlowRequest } from './slowest.js';
 import { type StageMeasurement, type StageSpan, type StagesState, StageTallies } from './stages.js';
@@ -36,6 +37,8 @@ export interface AggregateState {
   windows: WindowsState;
   slowest: RequestRecord[];
   stages: StagesState;
+  /** By the model that answered (absent from states made before records had a model). */
+  models?: ModelsState;
 }
 
 export interface RunAggregatorOptions {
@@ -80,6 +83,7 @@ export class RunAggregator {
   readonly #windows: WindowSeries;
   readonly #slowest = new SlowestRequests();
   readonly #stages = new StageTallies();
+  readonly #models = new ModelTallies();
 
   constructor(options: RunAggregatorOptions = {}) {
     const windowMs = options.windowMs ?? 1000;
@@ -105,6 +109,7 @@ export class RunAggregator {
     this.#slowest.add(record);
     this.#stages.at(record.scheduled)?.add(record, good);
     this.#stages.ended(record.end, record.outcome, good);
+    if (record.model !== undefined) this.#models.add(record, good, this.#stages.startAt(record.scheduled));
   }
 
   /** Everything counted so far as plain data (see {@link AggregateState}). */
@@ -120,6 +125,7 @@ export class RunAggregator {
       windows: this.#windows.encode(),
       slowest: this.#slowest.encode(),
       stages: this.#stages.encode(),
+      models: this.#models.encode(),
     };
   }
 
@@ -142,6 +148,7 @@ export class RunAggregator {
     this.#windows.merge(state.windows);
     this.#slowest.merge(state.slowest);
     this.#stages.merge(state.stages);
+    if (state.models !== undefined) this.#models.merge(state.models);
   }
 
   /**
@@ -265,7 +272,15 @@ export class RunAggregator {
       steps,
       windows: this.#windows.summaries(),
       ...(this.#stages.size > 0 ? { stages: this.#stages.summaries() } : {}),
+      ...(this.#models.empty ? {} : this.#modelsPart()),
     };
+  }
+
+  /** Per model, and each stage's traffic by model (summary.json `models`, `model_stages`). */
+  #modelsPart(): { models: Record<string, ModelSummary>; model_stages?: StageModels[] } {
+    const models = this.#models.summaries();
+    if (this.#stages.size === 0) return { models };
+    return { models, model_stages: this.#models.byStage(this.#stages.spans()) };
   }
 
   /** The run's total (see the note on `#total`), kept until the next change. */

@@ -120,6 +120,17 @@ export interface RequestRecord {
   redirects?: RedirectHop[];
   /** The response's `Content-Encoding`, when it had one (gzip, deflate and br are decoded). */
   encoding?: string;
+  /**
+   * The model that answered: the response's `model` field, or the test's `model_header` response
+   * header (a gateway naming its upstream), else the model the request asked for (model steps only).
+   */
+  model?: string;
+  /** Prompt tokens the server served from its prefix cache (`usage.prompt_tokens_details.cached_tokens`). */
+  cachedInputTokens?: number;
+  /** What the request cost in USD by the run's price table (metrics/cost); absent when not charged or not priced. */
+  costUsd?: number;
+  /** True when `costUsd` counts tokens by the client's tokenizer because the server reported no `usage`. */
+  costEstimated?: boolean;
 }
 
 /** One redirect followed: its status, where it pointed (query left out), and how long the hop took. */

@@ -4,6 +4,7 @@
  * `summary.json` (DESIGN.md §1), before thresholds and the verdict are added.
  */
 import type { HistogramUnit, MetricStats } from './histogram.js';
+import type { ModelSummary, StageModels } from './models.js';
 import type { StageSummary } from './stages.js';
 
 /** Histogram-backed metrics, in the order `summary.json` lists them. */
@@ -27,6 +28,8 @@ export const METRIC_NAMES = [
   'input_tokens',
   'output_tokens',
   'reasoning_tokens',
+  /** What each request cost in USD (metrics/cost): requests of a priced model that were charged. */
+  'cost_usd',
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
@@ -34,6 +37,7 @@ export type MetricName = (typeof METRIC_NAMES)[number];
 export const CORE_METRICS: readonly MetricName[] = ['ttft_ms', 'itl_ms', 'tpot_ms', 'e2e_ms'];
 
 export function unitOf(metric: MetricName): HistogramUnit {
+  if (metric.endsWith('_usd')) return 'usd';
   return metric.endsWith('_tokens') ? 'count' : 'ms';
 }
 
@@ -220,4 +224,8 @@ export interface SummaryCore {
   windows: WindowSummary[];
   /** Per-stage aggregates, when the load has stages (records by their `scheduled` time). */
   stages?: StageSummary[];
+  /** By the model that answered (records' `model`), most traffic first; absent when no record has one. */
+  models?: Record<string, ModelSummary>;
+  /** Each stage's requests, share and cost by model (routing under load), when the load has stages. */
+  model_stages?: StageModels[];
 }

@@ -19,6 +19,10 @@ export interface StepDefaults {
   timeoutMs: number;
   /** The test's `max_redirects` (default `DEFAULT_MAX_REDIRECTS`). */
   maxRedirects?: number | undefined;
+  /** Replaces every model step's model (`--model`, the test's `model_override`). */
+  model?: string | undefined;
+  /** A response header naming the model that answered (a gateway's upstream), e.g. `x-upstream-model`. */
+  modelHeader?: string | undefined;
 }
 
 /** A sink that reads one HTTP response of a step (it keeps the headers for captures). */

@@ -36,6 +36,12 @@ export interface CompiledStep {
   inputTokensClient: number | undefined;
   /** The prompt's count while a long prompt is counted between turns of the event loop. */
   inputTokensPending: Promise<number> | undefined;
+  /** Model steps: the model the request asks for (after any override). */
+  model?: string | undefined;
+  /** Model steps: the `max_tokens` the request asks for, when it sets one (a budget's worst case). */
+  maxTokens?: number | undefined;
+  /** Model steps: the response header that names the model that answered (lower case). */
+  modelHeader?: string | undefined;
 }
 
 /** The part of a `RequestRecord` a protocol measures. */
@@ -64,6 +70,8 @@ export type StepMeasurement = Pick<
   | 'reasoningMs'
   | 'tpotReasoningMs'
   | 'tpotContentMs'
+  | 'model'
+  | 'cachedInputTokens'
 >;
 
 export interface StepContext {

@@ -7,6 +7,8 @@
 import {
   type Anomaly,
   type AnomalyConcordance,
+  type CapacityPlan,
+  type CostSummary,
   type SweepAnalysis,
   type ThresholdResult,
   thresholdsPassed,
@@ -16,9 +18,11 @@ import type {
   Distribution,
   LogicalSummary,
   MetricsSummary,
+  ModelSummary,
   Rates,
   ScenarioSummary,
   SlowRequest,
+  StageModels,
   StageSummary,
   StepSummary,
   SummaryCore,
@@ -66,6 +70,14 @@ export interface Summary {
   anomalies?: Anomaly[];
   /** How the anomalies agree with the static thresholds. */
   anomaly_concordance?: AnomalyConcordance;
+  /** By the model that answered: counts, latency, tokens and cost (docs/cost.md). */
+  models?: Record<string, ModelSummary>;
+  /** Each stage's traffic by model: routing under load. */
+  model_stages?: StageModels[];
+  /** What the run cost by the price table, and whether cost per request grows with load (docs/cost.md). */
+  cost?: CostSummary;
+  /** Replicas and cost for the test's `plan:` target load. */
+  capacity_plan?: CapacityPlan;
 }
 
 /** The planned load per second (`series[i].value` in `[start_s, start_s + 1)`). */
@@ -80,6 +92,8 @@ export interface SummaryExtras {
   slowest?: SlowRequest[];
   plan?: OfferedPlan | undefined;
   sweep?: SweepAnalysis | undefined;
+  cost?: CostSummary | undefined;
+  capacity_plan?: CapacityPlan | undefined;
 }
 
 /** Assembles the summary; the literal's key order is the JSON key order. */
@@ -110,5 +124,9 @@ export function buildSummary(
     ...(core.stages !== undefined ? { stages: core.stages } : {}),
     ...(extras.plan !== undefined ? { plan: extras.plan } : {}),
     ...(extras.sweep !== undefined ? { sweep: extras.sweep } : {}),
+    ...(core.models !== undefined ? { models: core.models } : {}),
+    ...(core.model_stages !== undefined ? { model_stages: core.model_stages } : {}),
+    ...(extras.cost !== undefined ? { cost: extras.cost } : {}),
+    ...(extras.capacity_plan !== undefined ? { capacity_plan: extras.capacity_plan } : {}),
   };
 }

@@ -20,6 +20,8 @@ interface RunFlags {
   vus?: string;
   rate?: string;
   duration?: string;
+  model?: string;
+  sample?: string;
   env: string[];
   quiet?: boolean;
   json?: boolean;
@@ -41,6 +43,24 @@ function numberFlag(name: string, value: string | undefined, integer: boolean): 
   if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
     throw new ConfigError(
       `--${name}: expected a positive ${integer ? 'whole ' : ''}number, got ${JSON.stringify(value)}`,
+      'TS_ARGS_INVALID',
+    );
+  }
+  return n;
+}
+
+function modelFlag(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === '') throw new ConfigError('--model: expected a model name, got ""', 'TS_ARGS_INVALID');
+  return value;
+}
+
+function sampleFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(Number.isFinite(n) && n > 0 && n <= 1)) {
+    throw new ConfigError(
+      `--sample: expected a fraction of iterations, 0 < F <= 1 (e.g. 0.1), got ${JSON.stringify(value)}`,
       'TS_ARGS_INVALID',
     );
   }
@@ -93,6 +113,8 @@ async function run(file: string, flags: RunFlags): Promise<number> {
     vus: numberFlag('vus', flags.vus, true),
     rate: numberFlag('rate', flags.rate, false),
     duration: flags.duration,
+    model: modelFlag(flags.model),
+    sample: sampleFlag(flags.sample),
   };
   const workers = numberFlag('workers', flags.workers, true);
   const records = recordsFlag(flags.records);
@@ -197,6 +219,8 @@ export function runCommand(): Command {
     .option('--vus <n>', 'closed model with N virtual users (replaces the load section executor)')
     .option('--rate <r>', 'open model at R iterations per second (replaces the load section executor)')
     .option('--duration <d>', 'replace the load duration, e.g. 30s or 2m')
+    .option('--model <name>', "replace every model step's model (e.g. a cheap one for a shape run)")
+    .option('--sample <fraction>', 'run only this fraction of iterations, chosen by the seed (e.g. 0.1)')
     .option('-e, --env <KEY=VALUE>', 'set a variable for ${KEY} in the test (repeatable)', collect, [])
     .option('--workers <n>', 'load worker threads (default: one per core, less one for the embedded mock)')
     .option('--records <mode>', 'what reaches records.jsonl: full (default), off, or sampled:RATE')
