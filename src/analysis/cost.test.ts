@@ -73,3 +73,46 @@ describe('capacity plan', () => {
     expect(p.replicas).toBe(3);
   });
 });
+
+describe('cost thresholds', () => {
+  it('gates on cost_usd per request and cost_total_usd over the run, by scenario too', async () => {
+    const { RunAggregator } = await import('../metrics/index.js');
+    const { createThresholdSource } = await import('./threshold-source.js');
+    const { evaluateThresholds } = await import('./thresholds.js');
+    const agg = new RunAggregator();
+    const costs = [0.001, 0.002, 0.003, 0.004];
+    costs.forEach((costUsd, i) =>
+      agg.add({
+        id: i,
+        scenario: i < 2 ? 'a' : 'b',
+        step: 0,
+        stepName: 'chat',
+        kind: 'chat',
+        vu: 0,
+        iteration: i,
+        outcome: 'ok',
+        scheduled: i,
+        sent: i,
+        end: i + 1,
+        schedulingLagMs: 0,
+        model: 'm',
+        costUsd,
+      }),
+    );
+    const core = agg.snapshot({ name: 't', startedAt: '', durationS: 1, scenarios: ['a', 'b'] });
+    const results = evaluateThresholds(
+      {
+        cost_usd: ['max < 0.0045', 'avg < 0.002'],
+        cost_total_usd: ['< 0.01'],
+        'cost_total_usd{scenario:a}': ['< 0.0031'],
+      },
+      createThresholdSource(agg, core),
+    );
+    expect(results.map((r) => [r.metric, r.expr, r.value, r.passed])).toEqual([
+      ['cost_usd', 'max < 0.0045', 0.004, true],
+      ['cost_usd', 'avg < 0.002', 0.0025, false],
+      ['cost_total_usd', '< 0.01', 0.01, false],
+      ['cost_total_usd{scenario:a}', '< 0.0031', 0.003, true],
+    ]);
+  });
+});

@@ -49,6 +49,8 @@ const KINDS = new Map<string, ThresholdMetricKind>([
   ...COUNT_NAMES.map((n) => [n, 'count'] as const),
   ...LOGICAL_RATE_NAMES.map((n) => [n, 'rate'] as const),
   ...LOGICAL_COUNT_NAMES.map((n) => [n, 'count'] as const),
+  /** USD the run (or a scenario, a step) spent by the price table: `cost_total_usd: ['< 5']`. */
+  ['cost_total_usd', 'count'] as const,
 ]);
 
 /** Writes a statistic back as a user would: `p99.9`, `mean`. */
