@@ -81,7 +81,7 @@ describe('cost thresholds', () => {
     const { evaluateThresholds } = await import('./thresholds.js');
     const agg = new RunAggregator();
     const costs = [0.001, 0.002, 0.003, 0.004];
-    costs.forEach((costUsd, i) =>
+    for (const [i, costUsd] of costs.entries()) {
       agg.add({
         id: i,
         scenario: i < 2 ? 'a' : 'b',
@@ -97,8 +97,8 @@ describe('cost thresholds', () => {
         schedulingLagMs: 0,
         model: 'm',
         costUsd,
-      }),
-    );
+      });
+    }
     const core = agg.snapshot({ name: 't', startedAt: '', durationS: 1, scenarios: ['a', 'b'] });
     const results = evaluateThresholds(
       {
