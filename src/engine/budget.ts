@@ -61,6 +61,8 @@ export class Budget implements RequestGate {
   #exceeded = false;
   /** The dearest price of a model that answered so far (a router may answer with a dearer model). */
   #dearest: ModelPrice | undefined;
+  /** The model of the last record spent: most records repeat it, and its price is known. */
+  #lastModel: string | undefined;
 
   constructor(
     buffer: SharedArrayBuffer,
@@ -86,7 +88,8 @@ export class Budget implements RequestGate {
       Atomics.add(c, COMPLETIONS, 1n);
       Atomics.add(c, OUTPUT, BigInt(output));
     }
-    if (r.model !== undefined) {
+    if (r.model !== undefined && r.model !== this.#lastModel) {
+      this.#lastModel = r.model;
       const found = priceOf(r.model, this.#prices);
       if (found !== undefined && (this.#dearest === undefined || dearer(found.price, this.#dearest)))
         this.#dearest = found.price;

@@ -38,6 +38,24 @@ export function billedTokensOf(r: RequestRecord): (BilledTokens & { estimated: b
   return { input, cached: r.cachedInputTokens ?? 0, output, estimated };
 }
 
+/** Each table's lookups by model name (a run meets a few names, a record each time). */
+const lookups = new WeakMap<PriceTable, Map<string, ModelPrice | null>>();
+
+/** {@link priceOf}, remembered per table and name: it runs for every record on the worker's hot path. */
+function cachedPrice(model: string, table: PriceTable): ModelPrice | undefined {
+  let byName = lookups.get(table);
+  if (byName === undefined) {
+    byName = new Map();
+    lookups.set(table, byName);
+  }
+  let price = byName.get(model);
+  if (price === undefined) {
+    price = priceOf(model, table)?.price ?? null;
+    if (byName.size < 1000) byName.set(model, price);
+  }
+  return price ?? undefined;
+}
+
 /**
  * Sets `costUsd` (and `costEstimated`) on a model record whose model is in `table`; leaves a
  * record that is not charged, or whose model is not priced, without them. Returns the cost.
@@ -46,10 +64,10 @@ export function priceRecord(r: RequestRecord, table: PriceTable): number | undef
   if (r.model === undefined) return undefined;
   const tokens = billedTokensOf(r);
   if (tokens === undefined) return undefined;
-  const found = priceOf(r.model, table);
-  if (found === undefined) return undefined;
+  const price = cachedPrice(r.model, table);
+  if (price === undefined) return undefined;
   // Rounded to nano-dollars, so a JSON round trip and the histogram (metrics/histogram `usd`) agree.
-  const cost = Math.round(costOf(found.price, tokens) * 1e9) / 1e9;
+  const cost = Math.round(costOf(price, tokens) * 1e9) / 1e9;
   r.costUsd = cost;
   if (tokens.estimated) r.costEstimated = true;
   return cost;

@@ -11,14 +11,7 @@ import type { Counts, MetricName, MetricsSummary } from './summary-core.js';
 import { Tally, type TallyState } from './tally.js';
 
 /** The histograms kept per model. */
-export const MODEL_METRICS: readonly MetricName[] = [
-  'ttft_ms',
-  'tpot_ms',
-  'e2e_ms',
-  'input_tokens',
-  'output_tokens',
-  'cost_usd',
-];
+export const MODEL_METRICS: readonly MetricName[] = ['ttft_ms', 'e2e_ms', 'output_tokens', 'cost_usd'];
 
 /** Per model: [billable, estimated] beside its tally; per stage start: model → [requests, cost nano-USD]. */
 export interface ModelsState {

@@ -140,7 +140,10 @@ function scenarioLines(summary: Summary): string[] {
 function costLines(summary: Summary, paint: Paint): string[] {
   const cost = summary.cost;
   const out: string[] = [];
-  if (cost !== undefined) {
+  if (cost !== undefined && cost.priced === 0 && cost.budget === undefined) {
+    // Nothing priced (a mock's model, a self-hosted one): one line saying why, not a table of zeros.
+    out.push('', `cost  not priced: ${cost.notes.join('; ') || 'no billable requests'}`);
+  } else if (cost !== undefined) {
     out.push(
       '',
       `cost  ${formatUsd(cost.total_usd)} total, ${formatUsd(cost.per_request?.mean ?? 0)} a request, ${formatUsd(cost.per_1000_requests_usd)} per 1,000 requests (${formatCount(cost.priced)} priced of ${formatCount(cost.requests)})`,
