@@ -154,6 +154,11 @@ load:
     expect(s.cost.linearity.by_load.map((x: { load: number }) => x.load)).toEqual([1, 6]);
     expect(s.cost.notes.join('\n')).toMatch(/grows with load/);
     for (const r of records(out)) expect(['cheap', 'expensive']).toContain(r.model);
+    // The report shows the same figures, each under its summary.json path.
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<h2>Cost and models</h2>');
+    expect(html).toContain(`data-metric="cost.total_usd" data-value="${s.cost.total_usd}"`);
+    expect(html).toContain('data-metric="cost.linearity.verdict" data-value="grows"');
   }, 60_000);
 
   it("--model replaces every model step's model and --sample runs the seed's fraction of iterations", async () => {
