@@ -85,15 +85,11 @@ function usd(x: number): number {
   return Math.round(x * 1e9) / 1e9;
 }
 
-function group(requests: number, stats: MetricStats | undefined): CostGroup {
+/** A group's cost; `exact`: its exact sum when known (the mean of a summary is rounded to nano-dollars). */
+function group(requests: number, stats: MetricStats | undefined, exact?: number): CostGroup {
   const priced = stats?.count ?? 0;
-  const total = priced === 0 ? 0 : usd((stats as MetricStats).mean * priced);
-  return {
-    requests,
-    priced,
-    total_usd: total,
-    per_request_usd: priced === 0 ? 0 : (stats as MetricStats).mean,
-  };
+  const total = priced === 0 ? 0 : usd(exact ?? (stats as MetricStats).mean * priced);
+  return { requests, priced, total_usd: total, per_request_usd: priced === 0 ? 0 : usd(total / priced) };
 }
 
 function stageLoad(s: StageSummary): number {
@@ -128,15 +124,17 @@ export interface CostInput {
   /** The run's price table (shipped prices with the test's `pricing:` over them). */
   prices: PriceTable;
   budget?: CostBudgetStatus | undefined;
+  /** The exact USD of the run (no argument) or a scenario, from its histogram's sum, when known. */
+  sumOf?: ((scenario?: string) => number | undefined) | undefined;
 }
 
 /** summary.json `cost`, or undefined when no request of the run had a model (no model steps). */
-export function costSummary({ core, prices, budget }: CostInput): CostSummary | undefined {
+export function costSummary({ core, prices, budget, sumOf }: CostInput): CostSummary | undefined {
   const models: Record<string, ModelSummary> = core.models ?? {};
   if (Object.keys(models).length === 0 && budget === undefined) return undefined;
   const perRequest = core.metrics.cost_usd;
   const priced = perRequest?.count ?? 0;
-  const total = priced === 0 ? 0 : usd((perRequest as MetricStats).mean * priced);
+  const total = priced === 0 ? 0 : usd(sumOf?.() ?? (perRequest as MetricStats).mean * priced);
   let billable = 0;
   let estimated = 0;
   const byModel: CostSummary['by_model'] = {};
@@ -167,7 +165,10 @@ export function costSummary({ core, prices, budget }: CostInput): CostSummary | 
     );
   }
   const byScenario = Object.fromEntries(
-    Object.entries(core.scenarios).map(([name, s]) => [name, group(s.counts.requests, s.metrics.cost_usd)]),
+    Object.entries(core.scenarios).map(([name, s]) => [
+      name,
+      group(s.counts.requests, s.metrics.cost_usd, sumOf?.(name)),
+    ]),
   );
   const out: CostSummary = {
     currency: 'USD',
@@ -186,9 +187,20 @@ export function costSummary({ core, prices, budget }: CostInput): CostSummary | 
     notes,
   };
   if (core.stages !== undefined) {
+    // A stage's exact USD: the sum of its models' (model_stages keeps nano-dollar sums).
+    const exact = new Map<string, number>();
+    for (const st of core.model_stages ?? [])
+      exact.set(
+        `${st.stage}@${st.start}`,
+        Object.values(st.cost_usd).reduce((a, b) => a + b, 0),
+      );
     const stages = core.stages
       .filter((s) => !s.warmup)
-      .map((s) => ({ stage: s.name, load: stageLoad(s), ...group(s.counts.requests, s.metrics.cost_usd) }));
+      .map((s) => ({
+        stage: s.name,
+        load: stageLoad(s),
+        ...group(s.counts.requests, s.metrics.cost_usd, exact.get(`${s.name}@${s.start}`)),
+      }));
     out.by_stage = stages;
     out.linearity = costLinearity(stages);
   } else

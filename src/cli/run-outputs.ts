@@ -155,7 +155,12 @@ function summaryOf(info: RunInfo, aggregator: RunAggregator, durationS: number):
   });
   const results = evaluateThresholds(info.thresholds as Thresholds, createThresholdSource(aggregator, core));
   const sweep = sweepOf(info, core.stages);
-  const cost = costSummary({ core, prices: priceTableOf(testOf(info).pricing), budget: budgetOf(info) });
+  const cost = costSummary({
+    core,
+    prices: priceTableOf(testOf(info).pricing),
+    budget: budgetOf(info),
+    sumOf: (scenario) => aggregator.histogram('cost_usd', scenario)?.sum,
+  });
   const planSpec = testOf(info).plan;
   const summary = buildSummary(info.name, core, results, {
     distributions: distributionsOf((metric) => aggregator.histogram(metric)),
