@@ -15,6 +15,12 @@ export {
   detectAnomalies,
 } from './anomalies.js';
 export {
+  type CapacityPlan,
+  capacityPlan,
+  type PlanInput,
+  type PlanSpec,
+} from './capacity-plan.js';
+export {
   COMPARE_FIGURE_HELP,
   type CompareIdentity,
   type CompareOptions,
@@ -32,6 +38,18 @@ export {
   rowMatches,
   type Verdict,
 } from './compare.js';
+export {
+  type CostBudgetStatus,
+  type CostGroup,
+  type CostInput,
+  type CostLinearity,
+  type CostSummary,
+  costLinearity,
+  costSummary,
+  LINEARITY_MIN_REQUESTS,
+  LINEARITY_TOLERANCE,
+  type StageCost,
+} from './cost.js';
 export {
   assessGenerator,
   DEFAULT_GENERATOR_LIMITS,

@@ -52,6 +52,8 @@ const KINDS = new Map<string, ThresholdMetricKind>([
   ...LOGICAL_COUNT_NAMES.map((n) => [n, 'count'] as const),
   // Means and rates of the answers' quality (analysis/quality): a value each, like a rate.
   ...QUALITY_THRESHOLD_NAMES.map((n) => [n, 'rate'] as const),
+  /** USD the run (or a scenario, a step) spent by the price table: `cost_total_usd: ['< 5']`. */
+  ['cost_total_usd', 'count'] as const,
 ]);
 
 /** Writes a statistic back as a user would: `p99.9`, `mean`. */

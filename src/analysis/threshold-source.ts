@@ -73,6 +73,14 @@ export function createThresholdSource(
       if (name.startsWith('quality.')) {
         return scenario === undefined && step === undefined ? qualityValue(quality, name) : undefined;
       }
+      // The sum of the per-request costs (cost_usd) of the run, a scenario or a step.
+      if (name === 'cost_total_usd') {
+        if (part(scenario, step) === undefined) return undefined;
+        const h = histograms.histogram('cost_usd', scenario, step);
+        if (h === undefined) return 0;
+        const sum = (h as { sum?: unknown }).sum;
+        return typeof sum === 'number' ? sum : Math.round(h.mean * h.count * 1e9) / 1e9;
+      }
       const p = part(scenario, step);
       return p === undefined ? undefined : lookup(p, name);
     },

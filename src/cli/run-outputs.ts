@@ -10,11 +10,15 @@ import {
   analyseSweepStages,
   anomalyConcordance,
   assessGenerator,
+  type CostBudgetStatus,
+  capacityPlan,
+  costSummary,
   createThresholdSource,
   DEFAULT_GENERATOR_LIMITS,
   detectAnomalies,
   evaluateThresholds,
   type GeneratorHealth,
+  type PlanSpec,
   type QualityScores,
   type QualityScoring,
   type QualitySummary,
@@ -23,7 +27,15 @@ import {
   type Thresholds,
 } from '../analysis/index.js';
 import type { RequestRecord } from '../core/index.js';
-import { distributionsOf, RunAggregator, type Slo, type StageSummary, slosOf } from '../metrics/index.js';
+import {
+  distributionsOf,
+  type ModelPrice,
+  priceTableOf,
+  RunAggregator,
+  type Slo,
+  type StageSummary,
+  slosOf,
+} from '../metrics/index.js';
 import {
   buildSummary,
   renderHtmlReport,
@@ -74,12 +86,27 @@ function eventsOf(info: RunInfo, summary: Summary): EventSummary[] {
   });
 }
 
-/** The test's load and SLOs as run.json keeps them. */
-function testOf(info: RunInfo): {
+/** What run.json keeps of the test that the summary reads. */
+interface TestPart {
   load?: { executor?: string; mode?: string; attainment?: number };
   slo?: Slo;
-} {
-  return (info.test ?? {}) as { load?: { executor?: string; mode?: string; attainment?: number }; slo?: Slo };
+  pricing?: Record<string, ModelPrice>;
+  budget?: Omit<CostBudgetStatus, 'stopped'>;
+  plan?: PlanSpec;
+}
+
+/** The test's load, SLOs and cost sections as run.json keeps them. */
+function testOf(info: RunInfo): TestPart {
+  return (info.test ?? {}) as TestPart;
+}
+
+/** The test's budget, and why the run stopped at it when it did (an abort whose reason is the budget's). */
+function budgetOf(info: RunInfo): CostBudgetStatus | undefined {
+  const budget = testOf(info).budget;
+  if (budget === undefined) return undefined;
+  const out: CostBudgetStatus = { ...budget };
+  if (info.aborted?.startsWith('budget:')) out.stopped = info.aborted;
+  return out;
 }
 
 /** A sweep's verdicts, from its measured stages. */
@@ -188,12 +215,31 @@ function summaryOf(
     info.thresholds as Thresholds,
     createThresholdSource(aggregator, core, quality),
   );
+  const sweep = sweepOf(info, core.stages);
+  const cost = costSummary({
+    core,
+    prices: priceTableOf(testOf(info).pricing),
+    budget: budgetOf(info),
+    sumOf: (scenario) => aggregator.histogram('cost_usd', scenario)?.sum,
+  });
+  const planSpec = testOf(info).plan;
   const summary = buildSummary(info.name, core, results, {
     distributions: distributionsOf((metric) => aggregator.histogram(metric)),
     slowest: aggregator.slowest(),
     plan: info.offered,
-    sweep: sweepOf(info, core.stages),
+    sweep,
     quality,
+    cost,
+    capacity_plan:
+      planSpec === undefined
+        ? undefined
+        : capacityPlan({
+            plan: planSpec,
+            sweep,
+            goodputPerS: core.rates.goodput_per_s,
+            costPerRequestUsd:
+              cost !== undefined && cost.priced > 0 ? cost.total_usd / cost.priced : undefined,
+          }),
   });
   const timeline: { events?: EventSummary[]; telemetry?: RunTelemetrySeries[] } = {};
   if (info.events !== undefined) timeline.events = eventsOf(info, summary);

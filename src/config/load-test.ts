@@ -19,6 +19,10 @@ export interface Overrides {
   vus?: number | undefined;
   rate?: number | undefined;
   duration?: string | undefined;
+  /** `--model NAME`: replaces every model step's model (the test's `model_override`). */
+  model?: string | undefined;
+  /** `--sample F`: runs only this fraction of iterations, chosen by the seed (the test's `sample`). */
+  sample?: number | undefined;
 }
 
 export interface LoadTestOptions {
@@ -125,6 +129,8 @@ export function applyOverrides(raw: unknown, overrides: Overrides): unknown {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
   const test = { ...(raw as Record<string, unknown>) };
   if (overrides.target !== undefined) test.target = overrides.target;
+  if (overrides.model !== undefined) test.model_override = overrides.model;
+  if (overrides.sample !== undefined) test.sample = overrides.sample;
   const load =
     test.load !== null && typeof test.load === 'object' ? { ...(test.load as Record<string, unknown>) } : {};
   const executor = load.executor;

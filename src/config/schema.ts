@@ -27,6 +27,7 @@ import {
 import { redirectCount } from '../protocols/steps/fields.js';
 import { MockProfileSchema } from '../sim/index.js';
 import { checkTemplateNames, ScenarioSchema } from '../workload/index.js';
+import { BudgetSchema, PlanSchema, PricingSchema } from './cost-schema.js';
 import { NotifySchema } from './notify-schema.js';
 import { QualityTestSchema } from './quality-schema.js';
 import { checkThresholdSelectors } from './threshold-selectors.js';
@@ -193,6 +194,25 @@ export const TestSchema = z
     quality: QualityTestSchema.optional(),
     /** Judge the run against a baseline from the run history at its end. */
     compare: CompareSchema.optional(),
+    /** Prices by model, USD per million tokens, over the table shipped with tokenstorm (docs/cost.md). */
+    pricing: PricingSchema.optional(),
+    /** Caps that stop the run before they are crossed, requests in flight counted (exit 98). */
+    budget: BudgetSchema.optional(),
+    /** Capacity planning: replicas and cost for a target load, from a sweep's capacity or the run's goodput. */
+    plan: PlanSchema.optional(),
+    /** A response header naming the model that answered (a gateway's upstream), e.g. `x-upstream-model`. */
+    model_header: z
+      .string()
+      .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { error: 'expected an HTTP header name' })
+      .optional(),
+    /** Replaces the model of every model step (what `--model` sets). */
+    model_override: z.string().min(1).optional(),
+    /** Runs only this fraction of iterations, chosen by the seed (what `--sample` sets). */
+    sample: z
+      .number({ error: 'expected sample: a fraction, 0 < sample <= 1' })
+      .gt(0, { error: 'expected sample: a fraction, 0 < sample <= 1' })
+      .max(1, { error: 'expected sample: a fraction, 0 < sample <= 1' })
+      .optional(),
   })
   .superRefine(checkTimeline)
   .superRefine(checkThresholdSelectors)

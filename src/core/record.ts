@@ -122,6 +122,17 @@ export interface RequestRecord {
   encoding?: string;
   /** The answer's quality sample, on a model step with `quality:` (metrics/quality-tally, analysis/quality). */
   quality?: QualitySample;
+  /**
+   * The model that answered: the response's `model` field, or the test's `model_header` response
+   * header (a gateway naming its upstream), else the model the request asked for (model steps only).
+   */
+  model?: string;
+  /** Prompt tokens the server served from its prefix cache (`usage.prompt_tokens_details.cached_tokens`). */
+  cachedInputTokens?: number;
+  /** What the request cost in USD by the run's price table (metrics/cost); absent when not charged or not priced. */
+  costUsd?: number;
+  /** True when `costUsd` counts tokens by the client's tokenizer because the server reported no `usage`. */
+  costEstimated?: boolean;
 }
 
 /** One model answer's quality, as its record carries it (`quality`). */

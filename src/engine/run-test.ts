@@ -41,6 +41,7 @@ import {
   secretsOf,
   writeRunInfo,
 } from '../store/index.js';
+import { budgetBuffer } from './budget.js';
 import { telemetryFor } from './telemetry-run.js';
 import { startTimeline, type Timeline } from './timeline.js';
 import { startWorkers, WorkerFailure, type WorkerPool } from './worker-pool.js';
@@ -248,6 +249,8 @@ export async function runTest(
 
     // One counter for all workers, so an `iterations` bound holds run-wide.
     const iterations = new SharedArrayBuffer(4);
+    // Likewise the budget's counters, so a cap holds run-wide.
+    const budgetCounters = test.budget === undefined ? undefined : budgetBuffer();
     const init = (workerIndex: number): WorkerInit => ({
       source,
       target,
@@ -256,6 +259,7 @@ export async function runTest(
       iterations,
       records: recordsMode,
       backlog: backlog.buffer as SharedArrayBuffer,
+      budget: budgetCounters,
     });
     const startPool = startWorkers(workerCount, init, onMessage);
     pool = startPool;

@@ -11,10 +11,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadTest, parseTest, type Test } from '../config/index.js';
 import { ConfigError, type RequestRecord, roundMs } from '../core/index.js';
 import { executorFor } from '../load/index.js';
-import { slosOf } from '../metrics/index.js';
+import { priceRecord, priceTableOf, slosOf } from '../metrics/index.js';
 import { HttpClient, setResponseLimits } from '../protocols/index.js';
 import { redactText, rememberSecrets, secretsOf } from '../store/index.js';
 import { Workload } from '../workload/index.js';
+import { Budget } from './budget.js';
 import { drive } from './drive.js';
 import { InFlight } from './in-flight.js';
 import { osThreadId } from './thread-priority.js';
@@ -92,7 +93,14 @@ async function main(): Promise<void> {
         post(live ? { type: 'state', state, seconds } : { type: 'state', state, seconds, warmUp: true }),
     },
   });
-  const onRecord = (record: RequestRecord) => recorder.add(record);
+  // Each record is priced as it is made (metrics/cost), so its cost is in records.jsonl and in every aggregate.
+  const prices = priceTableOf(test.pricing);
+  let budget: Budget | undefined;
+  const onRecord = (record: RequestRecord) => {
+    priceRecord(record, prices);
+    budget?.spend(record);
+    recorder.add(record);
+  };
   // One clock function for the warm-up and the run, its origin moved to the barrier: optimised
   // code that calls one function is thrown away when it meets another (a deopt per call site).
   // The origin is kept on performance.now()'s scale: reading `timeOrigin` per call left a number on
@@ -134,6 +142,14 @@ async function main(): Promise<void> {
     },
     { once: true },
   );
+  // The budget counts from the start of the load (the warm-up's requests are not the target's).
+  if (init.budget !== undefined && test.budget !== undefined) {
+    budget = new Budget(init.budget, test.budget, prices, (reason) => {
+      stop.abort(reason);
+      post({ type: 'abort', reason });
+    });
+    workload.gate = budget;
+  }
   port.on('message', (message: ToWorker) => {
     if (message.type === 'stop') stop.abort(message.reason);
     else if (message.type === 'cancel') cancelNow.abort('cancelled');

@@ -27,6 +27,8 @@ export interface WorkerInit {
   records: RecordsMode;
   /** One Int32 slot per worker: its record batches the coordinator has not written yet. */
   backlog: SharedArrayBuffer;
+  /** The test's `budget:` counters, shared by every worker (engine/budget); absent without a budget. */
+  budget?: SharedArrayBuffer | undefined;
 }
 
 export type ToWorker =

@@ -10,6 +10,7 @@ import type { RequestRecord } from '../core/index.js';
 import { type ContextState, ContextTally } from './context-stats.js';
 import { isGood, isGoodLogical, type RequestSlo } from './goodput.js';
 import type { MetricHistogram } from './histogram.js';
+import { type ModelSummary, type ModelsState, ModelTallies, type StageModels } from './models.js';
 import { type QualityRow, QualityTally } from './quality-tally.js';
 import { SlowestRequests, type SlowRequest } from './slowest.js';
 import { type StagesState, StageTallies } from './stages.js';
@@ -42,6 +43,8 @@ export interface AggregateState {
   stages: StagesState;
   /** Quality samples of answers (model steps with `quality:`); absent when none. */
   quality?: QualityRow[];
+  /** By the model that answered (absent from states made before records had a model). */
+  models?: ModelsState;
 }
 
 export interface RunAggregatorOptions {
@@ -87,6 +90,7 @@ export class RunAggregator {
   readonly #slowest = new SlowestRequests();
   readonly #stages = new StageTallies();
   readonly #quality = new QualityTally();
+  readonly #models = new ModelTallies();
 
   constructor(options: RunAggregatorOptions = {}) {
     const windowMs = options.windowMs ?? 1000;
@@ -113,6 +117,7 @@ export class RunAggregator {
     this.#stages.at(record.scheduled)?.add(record, good);
     this.#stages.ended(record.end, record.outcome, good);
     if (record.quality !== undefined) this.#quality.add(record);
+    if (record.model !== undefined) this.#models.add(record, good, this.#stages.startAt(record.scheduled));
   }
 
   /** Everything counted so far as plain data (see {@link AggregateState}). */
@@ -129,6 +134,7 @@ export class RunAggregator {
       slowest: this.#slowest.encode(),
       stages: this.#stages.encode(),
       ...(this.#quality.size > 0 ? { quality: this.#quality.encode() } : {}),
+      models: this.#models.encode(),
     };
   }
 
@@ -152,6 +158,7 @@ export class RunAggregator {
     this.#slowest.merge(state.slowest);
     this.#stages.merge(state.stages);
     if (state.quality !== undefined) this.#quality.merge(state.quality);
+    if (state.models !== undefined) this.#models.merge(state.models);
   }
 
   /**
@@ -280,7 +287,15 @@ export class RunAggregator {
       steps,
       windows: this.#windows.summaries(),
       ...(this.#stages.size > 0 ? { stages: this.#stages.summaries() } : {}),
+      ...(this.#models.empty ? {} : this.#modelsPart()),
     };
+  }
+
+  /** Per model, and each stage's traffic by model (summary.json `models`, `model_stages`). */
+  #modelsPart(): { models: Record<string, ModelSummary>; model_stages?: StageModels[] } {
+    const models = this.#models.summaries();
+    if (this.#stages.size === 0) return { models };
+    return { models, model_stages: this.#models.byStage(this.#stages.spans()) };
   }
 
   /** The run's total (see the note on `#total`), kept until the next change. */

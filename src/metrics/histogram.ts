@@ -6,8 +6,8 @@
  */
 import * as hdr from 'hdr-histogram-js';
 
-/** `ms`: durations in milliseconds (stored as µs); `count`: whole numbers such as tokens. */
-export type HistogramUnit = 'ms' | 'count';
+/** `ms`: durations in milliseconds (stored as µs); `count`: whole numbers such as tokens; `usd`: dollars (stored as nano-dollars). */
+export type HistogramUnit = 'ms' | 'count' | 'usd';
 
 /** The statistics of one metric as `summary.json` shows them (ms for durations). */
 export interface MetricStats {
@@ -43,9 +43,11 @@ export interface PercentileSource {
   percentile(p: number): number;
 }
 
-const SCALE: Record<HistogramUnit, number> = { ms: 1000, count: 1 };
-// One hour in µs; beyond that a value is clamped rather than growing the counts array.
-const TOP: Record<HistogramUnit, number> = { ms: 3_600_000_000, count: 1_000_000_000 };
+const SCALE: Record<HistogramUnit, number> = { ms: 1000, count: 1, usd: 1e9 };
+// One hour in µs; beyond that a value is clamped rather than growing the counts array ($1,000 a request in nano-dollars).
+const TOP: Record<HistogramUnit, number> = { ms: 3_600_000_000, count: 1_000_000_000, usd: 1e12 };
+/** Decimals a statistic keeps: 3 for ms and counts, 9 for dollars (a cheap request costs millionths). */
+const DECIMALS: Record<HistogramUnit, number> = { ms: 1000, count: 1000, usd: 1e9 };
 const ENCODING_PREFIX = 'tsh1';
 
 function newHdr(): hdr.Histogram {
@@ -91,8 +93,9 @@ function withFastIndex<T extends hdr.Histogram>(h: T): T {
   return h;
 }
 
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
+function round3(x: number, unit: HistogramUnit = 'ms'): number {
+  const d = DECIMALS[unit];
+  return Math.round(x * d) / d;
 }
 
 /**
@@ -118,17 +121,17 @@ export class MetricHistogram implements PercentileSource {
     return this.#count;
   }
   get min(): number {
-    return round3(this.#minUnits / SCALE[this.unit]);
+    return round3(this.#minUnits / SCALE[this.unit], this.unit);
   }
   get max(): number {
-    return round3(this.#maxUnits / SCALE[this.unit]);
+    return round3(this.#maxUnits / SCALE[this.unit], this.unit);
   }
   /** Exact sum of the recorded values (after rounding each to the unit). */
   get sum(): number {
-    return round3(this.#sumUnits / SCALE[this.unit]);
+    return round3(this.#sumUnits / SCALE[this.unit], this.unit);
   }
   get mean(): number {
-    return this.#count === 0 ? 0 : round3(this.#sumUnits / this.#count / SCALE[this.unit]);
+    return this.#count === 0 ? 0 : round3(this.#sumUnits / this.#count / SCALE[this.unit], this.unit);
   }
 
   record(value: number): void {
@@ -169,7 +172,7 @@ export class MetricHistogram implements PercentileSource {
     if (p >= 100) return this.max;
     const units = this.#counts().getValueAtPercentile(p);
     const clamped = Math.min(this.#maxUnits, Math.max(this.#minUnits, units));
-    return round3(clamped / SCALE[this.unit]);
+    return round3(clamped / SCALE[this.unit], this.unit);
   }
 
   stats(): MetricStats {
@@ -271,7 +274,7 @@ export class MetricHistogram implements PercentileSource {
     if (
       parts.length !== 7 ||
       prefix !== ENCODING_PREFIX ||
-      (unit !== 'ms' && unit !== 'count') ||
+      (unit !== 'ms' && unit !== 'count' && unit !== 'usd') ||
       counts === undefined ||
       ![count, minUnits, maxUnits, sumUnits].every((n) => Number.isSafeInteger(n))
     ) {

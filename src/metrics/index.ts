@@ -5,6 +5,7 @@
  */
 export { type AggregateState, RunAggregator, type RunAggregatorOptions } from './aggregator.js';
 export { ContextTally, contextBucketOf } from './context-stats.js';
+export { type BilledTokens, billedTokensOf, costOf, priceRecord } from './cost.js';
 export {
   DISTRIBUTION_METRICS,
   type Distribution,
@@ -29,6 +30,14 @@ export {
   type MetricStats,
   type PercentileSource,
 } from './histogram.js';
+export {
+  MODEL_METRICS,
+  type ModelSummary,
+  type ModelsState,
+  ModelTallies,
+  type StageModels,
+} from './models.js';
+export { BUILTIN_PRICES, type ModelPrice, type PriceTable, priceOf, priceTableOf } from './prices.js';
 export {
   MAX_KEPT_TEXTS,
   MAX_QUALITY_TEXT,

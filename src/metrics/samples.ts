@@ -93,6 +93,8 @@ export function sampleOf(r: RequestRecord, metric: ScalarMetric): number | undef
       return isOkModel(r) ? r.tpotReasoningMs : undefined;
     case 'tpot_content_ms':
       return isOkModel(r) ? r.tpotContentMs : undefined;
+    case 'cost_usd':
+      return r.costUsd;
   }
 }
 

@@ -58,6 +58,16 @@ export class StageTallies {
     return -1;
   }
 
+  /** The start of the stage containing `atMs`, if any (the key stages are merged by). */
+  startAt(atMs: number): number | undefined {
+    return this.#spans[this.#indexAt(atMs)]?.startMs;
+  }
+
+  /** The stages' spans, in time order. */
+  spans(): readonly StageSpan[] {
+    return this.#spans;
+  }
+
   /** The tally of the stage containing `atMs`, if any. */
   at(atMs: number): Tally | undefined {
     return this.#tallies[this.#indexAt(atMs)];

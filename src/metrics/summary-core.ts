@@ -26,6 +26,8 @@ export const METRIC_NAMES = [
   'input_tokens',
   'output_tokens',
   'reasoning_tokens',
+  /** What each request cost in USD (metrics/cost): requests of a priced model that were charged. */
+  'cost_usd',
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
@@ -33,6 +35,7 @@ export type MetricName = (typeof METRIC_NAMES)[number];
 export const CORE_METRICS: readonly MetricName[] = ['ttft_ms', 'itl_ms', 'tpot_ms', 'e2e_ms'];
 
 export function unitOf(metric: MetricName): HistogramUnit {
+  if (metric.endsWith('_usd')) return 'usd';
   return metric.endsWith('_tokens') ? 'count' : 'ms';
 }
 
@@ -219,6 +222,10 @@ export interface SummaryCore {
   windows: WindowSummary[];
   /** Per-stage aggregates, when the load has stages (records by their `scheduled` time). */
   stages?: StageSummary[];
+  /** By the model that answered (records' `model`), most traffic first; absent when no record has one. */
+  models?: Record<string, ModelSummary>;
+  /** Each stage's requests, share and cost by model (routing under load), when the load has stages. */
+  model_stages?: StageModels[];
 }
 
 /**
@@ -262,4 +269,30 @@ export interface StageSummary extends StageMeasurement {
   flow: StageFlow;
   target?: number;
   warmup?: boolean;
+}
+
+/** One model's figures in summary.json `models`. */
+export interface ModelSummary {
+  counts: Counts;
+  /** Share of all request attempts that have a model. */
+  share: number;
+  metrics: MetricsSummary;
+  /** Requests that are billed (an answer came back, or the server reported usage). */
+  billable: number;
+  /** Of those, the ones priced by the price table (the rest are unpriced: their model is not in it). */
+  priced: number;
+  /** Of the priced, the ones billed by the client's token count (no `usage` from the server). */
+  estimated: number;
+  /** USD of the priced requests. */
+  cost_usd: number;
+}
+
+/** One stage's traffic by model: attempts, their share, and their USD. */
+export interface StageModels {
+  stage: string;
+  start: number;
+  end: number;
+  requests: Record<string, number>;
+  share: Record<string, number>;
+  cost_usd: Record<string, number>;
 }

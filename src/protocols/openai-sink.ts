@@ -18,6 +18,7 @@ const MAX_ERROR_BODY_CHARS = 300;
 
 interface Usage {
   prompt_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number } | null;
   completion_tokens?: number;
   completion_tokens_details?: { reasoning_tokens?: number } | null;
 }
@@ -35,6 +36,7 @@ interface Choice {
 }
 
 interface Payload {
+  model?: unknown;
   choices?: Choice[];
   usage?: Usage | null;
   error?: { message?: string } | string;
@@ -171,6 +173,8 @@ export class OpenAISink implements ResponseSink {
    */
   private finalText = '';
   usage: Usage | undefined;
+  /** The response's `model` field (the first chunk that names one). */
+  model: string | undefined;
   finishReason: string | undefined;
   private streaming = false;
   private sawDone = false;
@@ -301,6 +305,8 @@ export class OpenAISink implements ResponseSink {
       return;
     }
     if (payload.usage) this.usage = payload.usage;
+    if (this.model === undefined && typeof payload.model === 'string' && payload.model !== '')
+      this.model = payload.model;
     const choice = payload.choices?.[0];
     if (choice?.finish_reason) this.finishReason = choice.finish_reason;
     const output = outputOf(choice);
@@ -396,6 +402,7 @@ export class OpenAISink implements ResponseSink {
     }
     if (payload?.error !== undefined) return { kind: 'stream_error', message: errorText(payload) };
     if (payload?.usage) this.usage = payload.usage;
+    if (typeof payload?.model === 'string' && payload.model !== '') this.model = payload.model;
     const choice = payload?.choices?.[0];
     if (choice?.finish_reason) this.finishReason = choice.finish_reason;
     const output = outputOf(choice);

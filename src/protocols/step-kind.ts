@@ -20,6 +20,10 @@ export interface StepDefaults {
   timeoutMs: number;
   /** The test's `max_redirects` (default `DEFAULT_MAX_REDIRECTS`). */
   maxRedirects?: number | undefined;
+  /** Replaces every model step's model (`--model`, the test's `model_override`). */
+  model?: string | undefined;
+  /** A response header naming the model that answered (a gateway's upstream), e.g. `x-upstream-model`. */
+  modelHeader?: string | undefined;
 }
 
 /** A sink that reads one HTTP response of a step (it keeps the headers for captures). */
@@ -134,6 +138,12 @@ export interface CompiledStep {
   inputTokensPending: Promise<number> | undefined;
   /** A model step's `quality:` (its reference rendered for this request): each answer gets a quality sample. */
   quality?: QualityAsk | undefined;
+  /** Model steps: the model the request asks for (after any override). */
+  model?: string | undefined;
+  /** Model steps: the `max_tokens` the request asks for, when it sets one (a budget's worst case). */
+  maxTokens?: number | undefined;
+  /** Model steps: the response header that names the model that answered (lower case). */
+  modelHeader?: string | undefined;
 }
 
 /** What a model step asks of its answers' quality (protocols/steps/model). */
@@ -169,6 +179,8 @@ export type StepMeasurement = Pick<
   | 'tpotReasoningMs'
   | 'tpotContentMs'
   | 'quality'
+  | 'model'
+  | 'cachedInputTokens'
 >;
 
 export interface StepContext {

@@ -121,3 +121,39 @@ describe("a run failed by its compare: block's fail_on", () => {
     expect(text).not.toContain('PASSED');
   });
 });
+
+describe('renderMarkdown cost', () => {
+  it('adds one line of cost when the run priced anything, and flags growth with load', async () => {
+    const { costSummary } = await import('../analysis/index.js');
+    const { priceTableOf } = await import('../metrics/index.js');
+    const stages = [
+      { name: 'light', startMs: 0, endMs: 1000, target: 1 },
+      { name: 'heavy', startMs: 1000, endMs: 2000, target: 8 },
+    ];
+    const agg = new RunAggregator({ stages });
+    for (let i = 0; i < 20; i++) {
+      const heavy = i >= 10;
+      agg.add({
+        id: i,
+        scenario: 'chat',
+        step: 0,
+        stepName: 'chat',
+        kind: 'chat',
+        vu: 1,
+        iteration: i,
+        outcome: 'ok',
+        scheduled: heavy ? 1000 + i : i,
+        sent: heavy ? 1000 + i : i,
+        end: (heavy ? 1000 + i : i) + 10,
+        schedulingLagMs: 0,
+        model: 'm',
+        costUsd: heavy ? 0.003 : 0.001,
+      });
+    }
+    const core = agg.snapshot({ name: 'md', startedAt: '', durationS: 2 });
+    const cost = costSummary({ core, prices: priceTableOf({ m: { input: 1, output: 1 } }) });
+    const md = renderMarkdown(buildSummary('md', core, [], { cost }));
+    expect(md).toContain('Cost: $0.04 ($2.00 per 1,000 requests); cost per request grows with load (×3).');
+    expect(renderMarkdown(summaryWith({}))).not.toContain('Cost:');
+  });
+});

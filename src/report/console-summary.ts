@@ -13,6 +13,7 @@ import {
   formatPercent,
   formatRate,
   formatStatValue,
+  formatUsd,
   formatValue,
 } from './number-format.js';
 import type { Summary } from './summary.js';
@@ -134,6 +135,69 @@ function scenarioLines(summary: Summary): string[] {
     ]);
   }
   return ['', ...renderTable(rows, ['left', 'right', 'right', 'right', 'right', 'right', 'right'])];
+}
+
+/** Cost by the price table, per model when more than one answered, the notes, and a capacity plan. */
+function costLines(summary: Summary, paint: Paint): string[] {
+  const cost = summary.cost;
+  const out: string[] = [];
+  if (cost !== undefined && cost.priced === 0 && cost.budget === undefined) {
+    // Nothing priced (a mock's model, a self-hosted one): one line saying why, not a table of zeros.
+    out.push('', `cost  not priced: ${cost.notes.join('; ') || 'no billable requests'}`);
+  } else if (cost !== undefined) {
+    out.push(
+      '',
+      `cost  ${formatUsd(cost.total_usd)} total, ${formatUsd(cost.per_request?.mean ?? 0)} a request, ${formatUsd(cost.per_1000_requests_usd)} per 1,000 requests (${formatCount(cost.priced)} priced of ${formatCount(cost.requests)})`,
+    );
+    const models = Object.entries(summary.models ?? {});
+    if (models.length > 1) {
+      const rows = [
+        ['model', 'share', 'requests', 'ttft p95', 'e2e p95', 'cost', 'a request'],
+        ...models.map(([name, m]) => [
+          name,
+          formatPercent(m.share),
+          formatCount(m.counts.requests),
+          formatMs(m.metrics.ttft_ms?.p95 ?? 0),
+          formatMs(m.metrics.e2e_ms?.p95 ?? 0),
+          m.priced === 0 ? 'unpriced' : formatUsd(m.cost_usd),
+          m.priced === 0 ? '-' : formatUsd(m.cost_usd / m.priced),
+        ]),
+      ];
+      out.push(...renderTable(rows, ['left', 'right', 'right', 'right', 'right', 'right', 'right'], '  '));
+    }
+    const lin = cost.linearity;
+    if (lin.verdict !== 'unknown') {
+      const steps = lin.by_load.map((s) => `${s.stage} ${formatUsd(s.per_request_usd)}`).join(' → ');
+      out.push(
+        `cost per request by load: ${steps} (${lin.verdict === 'grows' ? paint(33, 'grows') : 'flat'})`,
+      );
+    }
+    if (cost.budget !== undefined) {
+      const caps = [
+        cost.budget.max_cost_usd === undefined ? '' : `max ${formatUsd(cost.budget.max_cost_usd)}`,
+        cost.budget.max_tokens === undefined ? '' : `max ${formatCount(cost.budget.max_tokens)} tokens`,
+        cost.budget.max_requests === undefined ? '' : `max ${formatCount(cost.budget.max_requests)} requests`,
+      ].filter((s) => s !== '');
+      out.push(
+        `budget: ${caps.join(', ')}${cost.budget.stopped === undefined ? '' : paint(33, `; stopped: ${cost.budget.stopped}`)}`,
+      );
+    }
+    for (const note of cost.notes) out.push(paint(33, `! ${note}`));
+  }
+  const plan = summary.capacity_plan;
+  if (plan !== undefined) {
+    const replicas = plan.replicas === null ? 'unknown' : formatCount(plan.replicas);
+    const perHour = plan.cost_per_hour_usd.total;
+    const per1000 = plan.cost_per_1000_requests_usd.total;
+    out.push(
+      '',
+      `capacity plan  ${formatRate(plan.target_rps)} req/s + ${formatPercent(plan.headroom)} headroom: ${replicas} replica(s) at ${plan.replica_rps === null ? '?' : formatRate(plan.replica_rps)} req/s each (${plan.replica_rps_from})` +
+        (perHour === null ? '' : `, ${formatUsd(perHour)}/hour`) +
+        (per1000 === null ? '' : `, ${formatUsd(per1000)} per 1,000 requests`),
+      ...plan.notes.map((n) => paint(33, `! ${n}`)),
+    );
+  }
+  return out;
 }
 
 function tokenWarning(summary: Summary, paint: Paint): string[] {
@@ -300,6 +364,7 @@ export function renderConsoleSummary(summary: Summary, options: ConsoleSummaryOp
     ...errorLines(summary),
     ...stepLines(summary),
     ...scenarioLines(summary),
+    ...costLines(summary, paint),
     ...tokenWarning(summary, paint),
     ...qualityLines(summary),
     ...thresholdLines(summary, paint),

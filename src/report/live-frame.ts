@@ -5,7 +5,7 @@
  */
 import pc from 'picocolors';
 import type { LiveSnapshot } from './live-stats.js';
-import { formatCount, formatMs, formatRate } from './number-format.js';
+import { formatCount, formatMs, formatRate, formatUsd } from './number-format.js';
 
 /** How the load generator itself is doing, from its event-loop delay. */
 export interface LoopHealth {
@@ -38,6 +38,11 @@ function progressText(s: LiveSnapshot): { bar: number | undefined; text: string 
 function errorsText(s: LiveSnapshot): string {
   const kinds = Object.entries(s.byError).map(([k, n]) => `${k} ${formatCount(n)}`);
   return kinds.length === 0 ? formatCount(s.errors) : `${formatCount(s.errors)} (${kinds.join(', ')})`;
+}
+
+/** ` · cost $0.0123` once anything was priced, else nothing. */
+function costText(s: LiveSnapshot): string {
+  return s.costUsd === undefined || s.costUsd === 0 ? '' : ` · cost ${formatUsd(s.costUsd)}`;
 }
 
 function loadText(s: LiveSnapshot): string[] {
@@ -80,7 +85,7 @@ export function renderLiveFrame(
       `${formatRate(w.outputTokensPerS)} output tok/s`,
     ].join(' · '),
     `TTFT p50 ${formatMs(w.ttft.p50)} p95 ${formatMs(w.ttft.p95)} ms · E2E p50 ${formatMs(w.e2e.p50)} p95 ${formatMs(w.e2e.p95)} ms ${c.dim(`(last ${w.seconds.toFixed(1)} s)`)}`,
-    `requests ${formatCount(s.requests)} · ok ${formatCount(s.ok)} · errors ${errors} · cancelled ${formatCount(s.cancelled)} · dropped ${dropped}`,
+    `requests ${formatCount(s.requests)} · ok ${formatCount(s.ok)} · errors ${errors} · cancelled ${formatCount(s.cancelled)} · dropped ${dropped}${costText(s)}`,
     `generator ${mark} ${c.dim(`event-loop delay p99 ${formatMs(health.loopDelayP99Ms)} ms`)}`,
   ].join('\n');
 }
@@ -97,7 +102,7 @@ export function renderProgressLine(name: string, s: LiveSnapshot, health: LoopHe
     `${formatRate(w.outputTokensPerS)} output tok/s`,
     `TTFT p50/p95 ${formatMs(w.ttft.p50)}/${formatMs(w.ttft.p95)} ms`,
     `E2E p50/p95 ${formatMs(w.e2e.p50)}/${formatMs(w.e2e.p95)} ms`,
-    `requests ${formatCount(s.requests)} ok ${formatCount(s.ok)} errors ${errorsText(s)} cancelled ${formatCount(s.cancelled)} dropped ${formatCount(s.dropped)}`,
+    `requests ${formatCount(s.requests)} ok ${formatCount(s.ok)} errors ${errorsText(s)} cancelled ${formatCount(s.cancelled)} dropped ${formatCount(s.dropped)}${costText(s).replace(' · ', ' ')}`,
     `generator ${loopHealthLevel(health)} (loop p99 ${formatMs(health.loopDelayP99Ms)} ms)`,
   ].join(' | ');
 }

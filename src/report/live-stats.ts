@@ -36,6 +36,8 @@ export interface LiveSnapshot {
   dropped: number;
   byError: Record<string, number>;
   window: LiveWindow;
+  /** USD spent so far by the price table (absent or 0: nothing priced). */
+  costUsd?: number;
 }
 
 /** What the engine says of a worker's report: which worker, and how many seconds it covers. */
@@ -50,6 +52,7 @@ export class LiveStats {
   #errors = 0;
   #cancelled = 0;
   #dropped = 0;
+  #costUsd = 0;
   readonly #byError = new Map<string, number>();
   #progress: LiveProgress | undefined;
   // Each worker's latest report; the window shown is made of these.
@@ -68,6 +71,7 @@ export class LiveStats {
     this.#ok += delta.ok;
     this.#errors += delta.errors;
     this.#cancelled += delta.cancelled;
+    this.#costUsd += delta.histogram('cost_usd')?.sum ?? 0;
     for (const [kind, n] of delta.byError) this.#byError.set(kind, (this.#byError.get(kind) ?? 0) + n);
     this.#latest.set(report.worker, { delta, seconds: Math.max(0.001, report.seconds) });
   }
@@ -120,6 +124,7 @@ export class LiveStats {
       dropped: this.#dropped,
       byError: Object.fromEntries(this.#byError),
       window: this.#last,
+      costUsd: Math.round(this.#costUsd * 1e9) / 1e9,
     };
   }
 }

@@ -73,6 +73,23 @@ describe('LiveStats and the frames', () => {
     expect(loopHealthLevel({ loopDelayP99Ms: 19 })).toBe('ok');
   });
 
+  it('shows what the run spent once anything was priced', () => {
+    const stats = new LiveStats();
+    stats.add(tallyOf(rec({ model: 'm', costUsd: 0.0125 }), rec({ model: 'm', costUsd: 0.0005 })), {
+      worker: 0,
+      seconds: 1,
+    });
+    stats.add(tallyOf(rec({ model: 'm', costUsd: 0.001 })), { worker: 1, seconds: 1 });
+    stats.rotate();
+    const s = stats.snapshot();
+    expect(s.costUsd).toBe(0.014);
+    const frame = renderLiveFrame('demo', s, { loopDelayP99Ms: 3 }, { color: false });
+    expect(frame.split('\n')[3]).toMatch(/ · cost \$0\.014$/);
+    expect(renderProgressLine('demo', s, { loopDelayP99Ms: 3 })).toContain('dropped 0 cost $0.014');
+    // Nothing priced: no cost shown.
+    expect(filled().snapshot().costUsd).toBe(0);
+  });
+
   it('reads the plain-line interval from TOKENSTORM_PROGRESS_INTERVAL_MS', () => {
     expect(plainIntervalFromEnv({})).toBe(10_000);
     expect(plainIntervalFromEnv({ TOKENSTORM_PROGRESS_INTERVAL_MS: '250' })).toBe(250);

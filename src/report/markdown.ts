@@ -4,7 +4,7 @@
  * (`$GITHUB_STEP_SUMMARY`) or a pull-request comment: verdict, key numbers,
  * latency percentiles, errors and every threshold.
  */
-import { formatCount, formatMs, formatPercent, formatRate, formatValue } from './number-format.js';
+import { formatCount, formatMs, formatPercent, formatRate, formatUsd, formatValue } from './number-format.js';
 import type { Summary } from './summary.js';
 
 /** `|` and line breaks would end a table cell early. */
@@ -88,6 +88,18 @@ export function renderMarkdown(summary: Summary): string {
       }),
     ),
   ];
+  const cost = summary.cost;
+  if (cost !== undefined && cost.priced > 0) {
+    // One line: what the run cost, and whether a request costs more under load.
+    const growth =
+      cost.linearity.verdict === 'grows'
+        ? `; cost per request grows with load (×${cost.linearity.ratio})`
+        : '';
+    lines.push(
+      '',
+      `Cost: ${formatUsd(cost.total_usd)} (${formatUsd(cost.per_1000_requests_usd)} per 1,000 requests)${growth}.`,
+    );
+  }
   const kinds = Object.entries(c.byError);
   if (kinds.length > 0) {
     lines.push(

@@ -33,9 +33,17 @@ export function formatPercent(fraction: number): string {
   return `${(fraction * 100).toFixed(2)}%`;
 }
 
-/** A statistic of `metric`: ms with decimals, token counts whole (means with one decimal). */
+/** US dollars: cents from $1 up, else 3 significant digits (a request costs millionths): `$0.000315`. */
+export function formatUsd(usd: number): string {
+  if (usd === 0) return '$0';
+  if (Math.abs(usd) >= 1) return `$${group(usd.toFixed(2))}`;
+  return `$${String(Number(usd.toPrecision(3)))}`;
+}
+
+/** A statistic of `metric`: ms with decimals, dollars as dollars, token counts whole (means with one decimal). */
 export function formatStatValue(metric: MetricName, stat: string, value: number): string {
   if (metric.endsWith('_ms')) return formatMs(value);
+  if (metric.endsWith('_usd')) return formatUsd(value);
   return stat === 'mean' ? group(value.toFixed(1)) : formatCount(value);
 }
 

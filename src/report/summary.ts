@@ -7,6 +7,8 @@
 import {
   type Anomaly,
   type AnomalyConcordance,
+  type CapacityPlan,
+  type CostSummary,
   type QualitySummary,
   type RunComparison,
   type SweepAnalysis,
@@ -18,9 +20,11 @@ import type {
   Distribution,
   LogicalSummary,
   MetricsSummary,
+  ModelSummary,
   Rates,
   ScenarioSummary,
   SlowRequest,
+  StageModels,
   StageSummary,
   StepSummary,
   SummaryCore,
@@ -75,6 +79,14 @@ export interface Summary {
   notifications?: NotificationResult[];
   /** The test's `compare:` verdict against its baseline from the run history (set by `tokenstorm run`). */
   compare?: RunComparison;
+  /** By the model that answered: counts, latency, tokens and cost (docs/cost.md). */
+  models?: Record<string, ModelSummary>;
+  /** Each stage's traffic by model: routing under load. */
+  model_stages?: StageModels[];
+  /** What the run cost by the price table, and whether cost per request grows with load (docs/cost.md). */
+  cost?: CostSummary;
+  /** Replicas and cost for the test's `plan:` target load. */
+  capacity_plan?: CapacityPlan;
 }
 
 /** The planned load per second (`series[i].value` in `[start_s, start_s + 1)`). */
@@ -90,6 +102,8 @@ export interface SummaryExtras {
   plan?: OfferedPlan | undefined;
   sweep?: SweepAnalysis | undefined;
   quality?: QualitySummary | undefined;
+  cost?: CostSummary | undefined;
+  capacity_plan?: CapacityPlan | undefined;
 }
 
 /** Assembles the summary; the literal's key order is the JSON key order. */
@@ -121,5 +135,9 @@ export function buildSummary(
     ...(extras.quality !== undefined ? { quality: extras.quality } : {}),
     ...(extras.plan !== undefined ? { plan: extras.plan } : {}),
     ...(extras.sweep !== undefined ? { sweep: extras.sweep } : {}),
+    ...(core.models !== undefined ? { models: core.models } : {}),
+    ...(core.model_stages !== undefined ? { model_stages: core.model_stages } : {}),
+    ...(extras.cost !== undefined ? { cost: extras.cost } : {}),
+    ...(extras.capacity_plan !== undefined ? { capacity_plan: extras.capacity_plan } : {}),
   };
 }

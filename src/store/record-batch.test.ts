@@ -53,6 +53,10 @@ const FULL: Required<RequestRecord> = {
     text: 'an "answer"',
     reference: 'ref',
   },
+  model: 'gpt-4o-mini-2024-07-18',
+  cachedInputTokens: 1024,
+  costUsd: 0.000123456,
+  costEstimated: true,
 };
 
 const lines = (text: string) => {
@@ -129,6 +133,7 @@ function randomRecord(rng: () => number, id: number): RequestRecord {
     else if (kind === 'string') optional[name] = text();
     else if (kind === 'number') optional[name] = num();
     else if (kind === 'json') optional[name] = [{ status: 302, location: text(), ms: num() }];
+    else if (kind === 'boolean') optional[name] = rng() < 0.5;
     else optional[name] = Array.from({ length: Math.floor(rng() * 6) }, num);
   }
   return r;

@@ -15,16 +15,18 @@ import type { RequestRecord } from '../core/index.js';
 import { redactText } from './redact.js';
 
 /** `json`: a rare structured field (redirects), carried as its JSON text and written as it is. */
-type FieldKind = 'number' | 'string' | 'numbers' | 'json';
-type KindOf<T> = T extends number
-  ? 'number'
-  : T extends string
-    ? 'string'
-    : T extends readonly number[]
-      ? 'numbers'
-      : T extends object
-        ? 'json'
-        : never;
+type FieldKind = 'number' | 'string' | 'numbers' | 'json' | 'boolean';
+type KindOf<T> = T extends boolean
+  ? 'boolean'
+  : T extends number
+    ? 'number'
+    : T extends string
+      ? 'string'
+      : T extends readonly number[]
+        ? 'numbers'
+        : T extends object
+          ? 'json'
+          : never;
 
 /**
  * Every field of a record and how it travels. The type makes this list
@@ -69,8 +71,14 @@ export const FIELDS = {
   tpotReasoningMs: 'number',
   tpotContentMs: 'number',
   quality: 'json',
+  model: 'string',
+  cachedInputTokens: 'number',
+  costUsd: 'number',
+  costEstimated: 'boolean',
 } as const satisfies { [K in keyof Required<RequestRecord>]: KindOf<Required<RequestRecord>[K]> };
 
+const TRUE = Buffer.from('true', 'latin1');
+const FALSE = Buffer.from('false', 'latin1');
 const NAMES = Object.keys(FIELDS) as (keyof typeof FIELDS)[];
 const KINDS: FieldKind[] = NAMES.map((name) => FIELDS[name]);
 /** Slots per record: one per field, a list takes two (offset, length). */
@@ -169,6 +177,10 @@ export class RecordBatch {
     s[o + 35] = r.tpotReasoningMs ?? Number.NaN;
     s[o + 36] = r.tpotContentMs ?? Number.NaN;
     s[o + 37] = r.quality === undefined ? Number.NaN : this.#string(37, qualityJson(r.quality));
+    s[o + 38] = this.#string(38, r.model);
+    s[o + 39] = r.cachedInputTokens ?? Number.NaN;
+    s[o + 40] = r.costUsd ?? Number.NaN;
+    s[o + 41] = r.costEstimated === undefined ? Number.NaN : r.costEstimated ? 1 : 0;
     this.#count++;
     return this.#count >= this.capacity;
   }
@@ -252,6 +264,7 @@ export class LineEncoder {
           this.#out[pos++] = 0x5d; // ]
         } else if (!Number.isNaN(v)) {
           if (kind === 'string') pos = this.#bytes(this.#bytes(pos, key, 0), strings[v] as Buffer, 0);
+          else if (kind === 'boolean') pos = this.#bytes(this.#bytes(pos, key, 0), v === 1 ? TRUE : FALSE, 0);
           else if (kind === 'json') {
             pos = this.#bytes(this.#bytes(pos, key, 0), Buffer.from(batch.strings[v] as string, 'utf8'), 0);
           } else {

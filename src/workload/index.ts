@@ -13,7 +13,7 @@ export {
   type SyntheticPrompt,
   type SyntheticSpec,
 } from './prompt-synth.js';
-export type { IterationRun, RecordSink, StepResult } from './request.js';
+export type { IterationRun, RecordSink, RequestGate, StepResult } from './request.js';
 export { backoffMs, parseRetryAfter, type RetryPolicy, retryDelayMs, shouldRetry } from './retry-policy.js';
 export { DataError, formatOf, type Row, type RowFormat, readCsvHeader, readRows } from './row-reader.js';
 export {

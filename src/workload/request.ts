@@ -24,6 +24,17 @@ import { type RetryPolicy, retryDelayMs, shouldRetry } from './retry-policy.js';
 /** Where an iteration's records go, in completion order; the sink numbers them (`id` arrives as 0, first). */
 export type RecordSink = (record: RequestRecord) => void;
 
+/**
+ * Decides whether a request may be sent (a budget cap: engine/budget). `admit` reserves what the
+ * request may cost and returns the reservation, or undefined to refuse it (the run is then
+ * stopping); `release` gives the reservation back once the request's record was made (the
+ * record's own cost is counted by the record sink).
+ */
+export interface RequestGate {
+  admit(step: CompiledStep): number | undefined;
+  release(reservation: number): void;
+}
+
 /** A scenario's `cancel` block, compiled. */
 export interface CancelPlan {
   probability: number;
@@ -61,6 +72,12 @@ export interface IterationRun {
   timeoutMs: number;
   /** The test's `max_redirects`. */
   maxRedirects?: number | undefined;
+  /** Replaces every model step's model (`--model`). */
+  model?: string | undefined;
+  /** The test's `model_header`. */
+  modelHeader?: string | undefined;
+  /** A budget's gate: asked before each attempt is sent. */
+  gate?: RequestGate | undefined;
 }
 
 /** What a flow sees of a request it sent. */
@@ -175,6 +192,8 @@ export function recordOf(
   if (m.tpotReasoningMs !== undefined) record.tpotReasoningMs = m.tpotReasoningMs;
   if (m.tpotContentMs !== undefined) record.tpotContentMs = m.tpotContentMs;
   if (m.quality !== undefined) record.quality = m.quality;
+  if (m.model !== undefined) record.model = m.model;
+  if (m.cachedInputTokens !== undefined) record.cachedInputTokens = m.cachedInputTokens;
   return record;
 }
 
@@ -213,6 +232,17 @@ export function failBeforeSend(
   );
   run.scheduled = now;
   return new SentResult(m, '', {}, 1);
+}
+
+/** What a flow sees of a request a budget refused: cancelled, never sent, no record. */
+function refused(run: IterationRun): StepResult {
+  const now = roundMs(run.ctx.clock());
+  return new SentResult(
+    { outcome: 'cancelled', message: 'not sent: the run is stopping at its budget', sent: now, end: now },
+    '',
+    {},
+    0,
+  );
 }
 
 /** Cancellation applies to streamed model requests: a user stopping an answer as it appears. */
@@ -256,6 +286,8 @@ export async function sendRequest(
         headers: run.headers,
         timeoutMs: run.timeoutMs,
         maxRedirects: run.maxRedirects,
+        model: run.model,
+        modelHeader: run.modelHeader,
       });
     } catch (err) {
       const name = stepKindOf(step)?.name ?? 'step';
@@ -272,7 +304,12 @@ export async function sendRequest(
   let firstSent = 0;
   for (let attempt = 1; ; attempt++) {
     const scheduled = run.scheduled;
+    const reservation = run.gate?.admit(compiled);
+    // Refused by a budget: nothing is sent or recorded, and the run is stopping.
+    if (run.gate !== undefined && reservation === undefined) return refused(run);
     const { measurement: m, response } = await sendStep(compiled, run.ctx, options);
+    // A model request that got no answer is put down to the model it asked for.
+    if (m.model === undefined && compiled.model !== undefined) m.model = compiled.model;
     if (m.outcome === 'ok' && captures.length > 0) {
       const missing = applyCaptures(captures, response, run.vars);
       if (missing !== undefined) {
@@ -290,6 +327,7 @@ export async function sendRequest(
       extra.logicalSent = last ? firstSent : undefined;
     }
     emit(run, compiled, scheduled, m, extra);
+    if (reservation !== undefined) run.gate?.release(reservation);
     // The next request is wanted as soon as this one ends.
     run.scheduled = m.end;
     if (last) return new SentResult(m, response.body, response.headers, attempt);

@@ -73,6 +73,8 @@ export function createVu(run: IterationRun, hooks: FlowHooks): Vu {
       headers: run.headers,
       timeoutMs: run.timeoutMs,
       maxRedirects: run.maxRedirects,
+      model: run.model,
+      modelHeader: run.modelHeader,
     };
     const prepared = new PreparedStep(parsed.data as Step, stepIndex, defaults, hooks.seed);
     let request: ReturnType<PreparedStep['build']>;

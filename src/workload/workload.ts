@@ -25,6 +25,7 @@ import {
   failBeforeSend,
   type IterationRun,
   type RecordSink,
+  type RequestGate,
   sendRequest,
 } from './request.js';
 import type { RetryPolicy } from './retry-policy.js';
@@ -73,6 +74,12 @@ export interface WorkloadTest {
   max_redirects: number;
   seed: number;
   scenarios: readonly Scenario[];
+  /** Replaces every model step's model (`--model`). */
+  model_override?: string | undefined;
+  /** The response header naming the model that answered (a gateway's upstream). */
+  model_header?: string | undefined;
+  /** The fraction of iterations run, chosen by the seed (`--sample`). */
+  sample?: number | undefined;
 }
 
 export interface WorkloadOptions extends Partial<WorkerSlice> {}
@@ -116,6 +123,15 @@ interface VuState {
 }
 
 const ITERATION_STREAM = 0x17e7;
+const SAMPLE_STREAM = 0x5a3b;
+
+/**
+ * An iteration left out by `--sample`: it ends on the next turn of the event loop, not at once,
+ * so a closed model's VU moving on to its next iteration cannot starve the loop.
+ */
+function skipped(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 const THINK_STREAM = 0x7b1;
 
 /** The request mix of a test: scenarios and how often each is chosen. */
@@ -127,6 +143,12 @@ export class Workload {
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
   private readonly maxRedirects: number;
+  private readonly model: string | undefined;
+  private readonly modelHeader: string | undefined;
+  /** The fraction of iterations that run (`--sample`): the others are skipped, by the seed. */
+  private readonly sample: number;
+  /** A budget's gate, set by the engine before the run (engine/budget). */
+  gate: RequestGate | undefined;
   private readonly vus = new Map<number, VuState>();
   private readonly exhaustedController = new AbortController();
   private readonly dataErrorController = new AbortController();
@@ -142,7 +164,12 @@ export class Workload {
       headers: test.headers,
       timeoutMs: test.timeout,
       maxRedirects: test.max_redirects,
+      model: test.model_override,
+      modelHeader: test.model_header,
     };
+    this.model = test.model_override;
+    this.modelHeader = test.model_header;
+    this.sample = test.sample ?? 1;
     this.seed = test.seed;
     this.target = target;
     this.headers = test.headers;
@@ -280,6 +307,7 @@ export class Workload {
    * waiting on a request in flight is copied by each young-generation GC (see `exchangeThen`).
    */
   runIteration(ctx: IterationContext): Promise<unknown> {
+    if (this.sample < 1 && !this.sampled(ctx.iteration)) return skipped();
     const scenario = this.scenarioFor(ctx.iteration);
     if (
       scenario.steps === undefined ||
@@ -300,6 +328,14 @@ export class Workload {
     }
   }
 
+  /**
+   * Whether iteration `n` is in the `--sample` fraction: a draw from its own seeded stream, so the
+   * same iterations run whichever worker takes them and whatever the timing.
+   */
+  sampled(iteration: number): boolean {
+    return createRng(deriveSeed(deriveSeed(this.seed, SAMPLE_STREAM), iteration))() < this.sample;
+  }
+
   private iterationRun(ctx: IterationContext, scenario: CompiledScenario): IterationRun {
     return {
       ctx,
@@ -313,6 +349,9 @@ export class Workload {
       headers: this.headers,
       timeoutMs: this.timeoutMs,
       maxRedirects: this.maxRedirects,
+      model: this.model,
+      modelHeader: this.modelHeader,
+      gate: this.gate,
     };
   }
 

@@ -32,6 +32,8 @@ interface RunFlags {
   vus?: string;
   rate?: string;
   duration?: string;
+  model?: string;
+  sample?: string;
   env: string[];
   quiet?: boolean;
   json?: boolean;
@@ -53,6 +55,24 @@ function numberFlag(name: string, value: string | undefined, integer: boolean): 
   if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
     throw new ConfigError(
       `--${name}: expected a positive ${integer ? 'whole ' : ''}number, got ${JSON.stringify(value)}`,
+      'TS_ARGS_INVALID',
+    );
+  }
+  return n;
+}
+
+function modelFlag(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === '') throw new ConfigError('--model: expected a model name, got ""', 'TS_ARGS_INVALID');
+  return value;
+}
+
+function sampleFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(Number.isFinite(n) && n > 0 && n <= 1)) {
+    throw new ConfigError(
+      `--sample: expected a fraction of iterations, 0 < F <= 1 (e.g. 0.1), got ${JSON.stringify(value)}`,
       'TS_ARGS_INVALID',
     );
   }
@@ -120,12 +140,16 @@ export function overridesOf(flags: {
   vus?: string;
   rate?: string;
   duration?: string;
+  model?: string;
+  sample?: string;
 }): Overrides {
   return {
     target: flags.target,
     vus: numberFlag('vus', flags.vus, true),
     rate: numberFlag('rate', flags.rate, false),
     duration: flags.duration,
+    model: modelFlag(flags.model),
+    sample: sampleFlag(flags.sample),
   };
 }
 
@@ -320,7 +344,9 @@ export function runCommand(): Command {
     )
     .option('--vus <n>', 'closed model with N virtual users (replaces the load section executor)')
     .option('--rate <r>', 'open model at R iterations per second (replaces the load section executor)')
-    .option('--duration <d>', 'replace the load duration, e.g. 30s or 2m');
+    .option('--duration <d>', 'replace the load duration, e.g. 30s or 2m')
+    .option('--model <name>', "replace every model step's model (e.g. a cheap one for a shape run)")
+    .option('--sample <fraction>', 'run only this fraction of iterations, chosen by the seed (e.g. 0.1)');
   return addRunOutputOptions(command).action(async (file: string, flags: RunFlags) => {
     process.exitCode = await run(file, flags);
   });

@@ -33,8 +33,13 @@ import type { ModelStepBody, QualityStep } from './fields.js';
 
 const MODEL_FIELDS = ['max_tokens', 'temperature', 'top_p', 'stop', 'seed'] as const;
 
-export function modelBody(step: ModelStepBody, input: 'messages' | 'prompt', value: unknown): string {
-  const body: Record<string, unknown> = { model: step.model };
+export function modelBody(
+  step: ModelStepBody,
+  input: 'messages' | 'prompt',
+  value: unknown,
+  model: string = step.model,
+): string {
+  const body: Record<string, unknown> = { model };
   body[input] = value;
   body.stream = step.stream;
   if (step.stream) body.stream_options = { include_usage: true };
@@ -42,6 +47,8 @@ export function modelBody(step: ModelStepBody, input: 'messages' | 'prompt', val
     if (step[key] !== undefined) body[key] = step[key];
   }
   if (step.body !== undefined) Object.assign(body, step.body);
+  // An override (`--model`) wins over a model set in the raw body too.
+  if (model !== step.model) body.model = model;
   return JSON.stringify(body);
 }
 
@@ -80,6 +87,7 @@ export function compileModelStep(
   inputTokens: number | undefined,
 ): CompiledStep {
   const endpoint = endpointOf(defaults.target, route.path);
+  const model = defaults.model ?? s.model;
   const compiled: CompiledStep = {
     index,
     name: s.name ?? entry.name,
@@ -89,7 +97,7 @@ export function compileModelStep(
     path: endpoint.path,
     method: 'POST',
     headers: modelHeaders(defaults.headers, s),
-    body: modelBody(s, route.input, route.value),
+    body: modelBody(s, route.input, route.value, model),
     timeoutMs: s.timeout ?? defaults.timeoutMs,
     maxRedirects: maxRedirectsOf(s.max_redirects, defaults),
     expectStatus: undefined,
@@ -97,6 +105,9 @@ export function compileModelStep(
     inputTokensClient: inputTokens,
     inputTokensPending: undefined,
     quality: qualityAskOf(s.quality),
+    model,
+    maxTokens: s.max_tokens,
+    modelHeader: defaults.modelHeader?.toLowerCase(),
   };
   return inputTokens === undefined ? withPromptCount(compiled, route.text) : compiled;
 }
@@ -191,12 +202,25 @@ function measureModel(
   if (step.inputTokensClient !== undefined) m.inputTokensClient = step.inputTokensClient;
   if (sink.usage?.prompt_tokens !== undefined) m.inputTokens = sink.usage.prompt_tokens;
   if (sink.usage?.completion_tokens !== undefined) m.outputTokens = sink.usage.completion_tokens;
+  const cached = sink.usage?.prompt_tokens_details?.cached_tokens;
+  if (typeof cached === 'number') m.cachedInputTokens = cached;
+  m.model = answeredBy(sink, step);
   const prompt = step.inputTokensPending;
   if (prompt === undefined) return measureOutput(sentStep, sink, step, sent);
   return prompt.then((n) => {
     m.inputTokensClient = n;
     return measureOutput(sentStep, sink, step, sent);
   });
+}
+
+/** Who answered: the `model_header` response header, else the response's `model`, else the model asked for. */
+function answeredBy(sink: OpenAISink, step: CompiledStep): string | undefined {
+  if (step.modelHeader !== undefined) {
+    const value = sink.headers[step.modelHeader];
+    const header = Array.isArray(value) ? value[0] : value;
+    if (typeof header === 'string' && header !== '') return header;
+  }
+  return sink.model ?? step.model;
 }
 
 /** The output's timing and the client's count of it. */

@@ -11,6 +11,7 @@ import type { Summary } from '../summary.js';
 import { chartLibrary } from './assets.js';
 import { buildChartData, type ChartSpec, MAX_TIME_POINTS } from './chart-data.js';
 import { clientScript } from './client-script.js';
+import { capacityPlanSection, costSection } from './cost-tables.js';
 import { readSections } from './sections.js';
 import {
   anomaliesTable,
@@ -124,6 +125,8 @@ ${section('Distributions', figures(byGroup('distribution'), true))}
 <section><h2>Steps</h2>${stepsTable(summary)}</section>
 <section><h2>Scenarios</h2>${scenariosTable(summary)}</section>
 ${section('Capacity sweep', figures(byGroup('sweep')) + sweepTable(sections.sweep))}
+${section('Cost and models', costSection(summary))}
+${section('Capacity plan', capacityPlanSection(summary))}
 ${section('Target telemetry', figures(byGroup('telemetry'), true))}
 <section><h2>Slowest requests</h2>${slowestTable(summary)}</section>
 <section><h2>Token accounting</h2>${tokensTable(summary)}</section>
