@@ -2,6 +2,13 @@
  * @module config
  * Test definitions: the schema, loading YAML/TypeScript files, overrides and errors.
  */
+export {
+  BUILTIN_CHECKS,
+  type CheckAnswer,
+  type CheckFunction,
+  type Checks,
+  ChecksSchema,
+} from './checks-schema.js';
 export { defineTest } from './define-test.js';
 export { parseDurationMs } from './duration.js';
 export { parseEnvArgs, substituteEnv } from './env.js';

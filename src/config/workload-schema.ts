@@ -5,6 +5,7 @@
  * retries on scenarios. `schema.ts` spreads these into its step and scenario
  * schemas; the runtime behind each field lives in `src/workload/`.
  */
+
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
@@ -16,6 +17,7 @@ import { readEmpiricalColumn } from '../workload/prompt-synth.js';
 import { formatOf, readCsvHeader, readRows } from '../workload/row-reader.js';
 import { findTemplateIssues, findTemplateReads } from '../workload/templated-value.js';
 import type { Flow } from '../workload/vu.js';
+import { ChecksSchema } from './checks-schema.js';
 import { durationMs } from './duration.js';
 import { ConfigError, formatPath } from './errors.js';
 
@@ -108,6 +110,8 @@ export const SyntheticSchema = z.strictObject({
 /** Generation fields shared by chat and completion steps (spread into `modelParams`). */
 export const modelWorkloadFields = {
   synthetic: SyntheticSchema.optional(),
+  /** Verdicts on each answer (config/checks-schema.ts); a failed one makes the record `check_failed`. */
+  checks: ChecksSchema.optional(),
 };
 
 export const FeederSchema = z.strictObject({

@@ -231,6 +231,8 @@ export class RunAggregator {
           rates: tally.rates(meta.durationS),
           logical: tally.logicalSummary(meta.durationS),
         };
+        const checks = tally.checksSummary();
+        if (checks !== undefined) summary.checks = checks;
         const context = this.#contexts.get(name);
         if (context !== undefined && !context.empty) {
           summary.turns = context.byTurn();
@@ -240,18 +242,21 @@ export class RunAggregator {
       }),
     );
     const steps: Record<string, StepSummary> = Object.fromEntries(
-      [...this.#stepTallies()].map(([name, { kind, tally }]) => [
-        name,
-        {
+      [...this.#stepTallies()].map(([name, { kind, tally }]) => {
+        const step: StepSummary = {
           kind,
           counts: tally.counts(),
           metrics: tally.metrics(),
           rates: tally.rates(meta.durationS),
           logical: tally.logicalSummary(meta.durationS),
-        },
-      ]),
+        };
+        const checks = tally.checksSummary();
+        if (checks !== undefined) step.checks = checks;
+        return [name, step];
+      }),
     );
     const total = this.#totalTally();
+    const checks = total.checksSummary();
     return {
       startedAt: meta.startedAt,
       durationS: meta.durationS,
@@ -265,6 +270,7 @@ export class RunAggregator {
       steps,
       windows: this.#windows.summaries(),
       ...(this.#stages.size > 0 ? { stages: this.#stages.summaries() } : {}),
+      ...(checks !== undefined ? { checks } : {}),
     };
   }
 

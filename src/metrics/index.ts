@@ -51,6 +51,8 @@ export {
   StageTallies,
 } from './stages.js';
 export {
+  type CheckCounts,
+  type ChecksSummary,
   CORE_METRICS,
   COUNT_NAMES,
   type ContextBucketStats,

@@ -120,6 +120,11 @@ export interface RequestRecord {
   redirects?: RedirectHop[];
   /** The response's `Content-Encoding`, when it had one (gzip, deflate and br are decoded). */
   encoding?: string;
+  /**
+   * The step's `checks:` that ran on this answer (only on an answer that arrived), each passed
+   * or not; a failed one makes the record a `check_failed` error naming it.
+   */
+  checks?: Record<string, boolean>;
 }
 
 /** One redirect followed: its status, where it pointed (query left out), and how long the hop took. */

@@ -6,7 +6,7 @@
  * in the stage (by each record's `end`) gives its throughput: an overloaded
  * stage is offered more than it completes, and only the two together show it.
  */
-import type { Counts, MetricsSummary, Rates } from './summary-core.js';
+import type { ChecksSummary, Counts, MetricsSummary, Rates } from './summary-core.js';
 import { Tally, type TallyState } from './tally.js';
 
 /**
@@ -63,6 +63,7 @@ export interface StageSummary extends StageMeasurement {
   flow: StageFlow;
   target?: number;
   warmup?: boolean;
+  checks?: ChecksSummary;
 }
 
 function round3(x: number): number {
@@ -164,6 +165,8 @@ export class StageTallies {
       };
       if (span.target !== undefined) out.target = span.target;
       if (span.warmup) out.warmup = true;
+      const checks = t.checksSummary();
+      if (checks !== undefined) out.checks = checks;
       return out;
     });
   }

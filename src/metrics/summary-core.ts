@@ -127,6 +127,18 @@ export interface TokenTotals {
   mismatched_requests: number;
 }
 
+/** How often one check (or all of them) passed: `rate` = passes / (passes + fails). */
+export interface CheckCounts {
+  passes: number;
+  fails: number;
+  rate: number;
+}
+
+/** Step checks (`checks:` on model steps): all evaluations, and by check name. Absent where none ran. */
+export interface ChecksSummary extends CheckCounts {
+  byCheck: Record<string, CheckCounts>;
+}
+
 export interface ScenarioSummary {
   counts: Counts;
   metrics: MetricsSummary;
@@ -136,6 +148,7 @@ export interface ScenarioSummary {
   turns?: Record<string, ContextStats>;
   /** Multi-turn sessions only: TTFT by context length, in power-of-two token buckets. */
   context?: ContextBucketStats[];
+  checks?: ChecksSummary;
 }
 
 /** One step's figures: its name is its `name:`, else `<kind>:<index>` (index in its scenario, from 0). */
@@ -145,6 +158,7 @@ export interface StepSummary {
   metrics: MetricsSummary;
   rates: Rates;
   logical: LogicalSummary;
+  checks?: ChecksSummary;
 }
 
 /** TTFT (ok model requests) and context tokens of a group of session requests. */
@@ -202,6 +216,7 @@ export interface WindowSummary {
   e2e_ms: Quantiles;
   itl_ms: Quantiles;
   scheduling_lag_ms: { p99: number; max: number };
+  checks?: ChecksSummary;
 }
 
 export interface SummaryCore {
@@ -220,4 +235,6 @@ export interface SummaryCore {
   windows: WindowSummary[];
   /** Per-stage aggregates, when the load has stages (records by their `scheduled` time). */
   stages?: StageSummary[];
+  /** Step checks over the run, when any ran (per scenario, step, stage and window beside theirs). */
+  checks?: ChecksSummary;
 }

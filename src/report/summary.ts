@@ -12,6 +12,7 @@ import {
   thresholdsPassed,
 } from '../analysis/index.js';
 import type {
+  ChecksSummary,
   Counts,
   Distribution,
   LogicalSummary,
@@ -62,6 +63,8 @@ export interface Summary {
   plan?: OfferedPlan;
   /** A capacity sweep's steps, capacity, knee and what degraded first. */
   sweep?: SweepAnalysis;
+  /** Step checks' pass rates over the run (by check); scenarios, steps, stages and windows carry theirs. */
+  checks?: ChecksSummary;
   /** Advisory: windows where a series left its recent band, with likely causes (analysis/anomalies). */
   anomalies?: Anomaly[];
   /** How the anomalies agree with the static thresholds. */
@@ -108,6 +111,7 @@ export function buildSummary(
     distributions: extras.distributions ?? {},
     slowest: extras.slowest ?? [],
     ...(core.stages !== undefined ? { stages: core.stages } : {}),
+    ...(core.checks !== undefined ? { checks: core.checks } : {}),
     ...(extras.plan !== undefined ? { plan: extras.plan } : {}),
     ...(extras.sweep !== undefined ? { sweep: extras.sweep } : {}),
   };

@@ -44,6 +44,7 @@ const FULL: Required<RequestRecord> = {
   reasoningMs: 200.005,
   tpotReasoningMs: 10.006,
   tpotContentMs: 13.007,
+  checks: { json: true, 'contains "x"': false },
 };
 
 const lines = (text: string) => {
@@ -119,6 +120,7 @@ function randomRecord(rng: () => number, id: number): RequestRecord {
     if (name === 'error') optional[name] = pick(ERROR_KINDS);
     else if (kind === 'string') optional[name] = text();
     else if (kind === 'number') optional[name] = num();
+    else if (name === 'checks') optional[name] = { [text()]: rng() < 0.5, json: true };
     else if (kind === 'json') optional[name] = [{ status: 302, location: text(), ms: num() }];
     else optional[name] = Array.from({ length: Math.floor(rng() * 6) }, num);
   }

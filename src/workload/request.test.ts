@@ -33,7 +33,13 @@ describe('recordOf', () => {
       tpotReasoningMs: 10.005,
       tpotContentMs: 9.006,
     };
-    const labels: Required<RecordLabels> = { attempt: 2, logicalSent: 12.5, turn: 4, contextTokens: 2048 };
+    const labels: Required<RecordLabels> = {
+      attempt: 2,
+      logicalSent: 12.5,
+      turn: 4,
+      contextTokens: 2048,
+      checks: { json: true, contains: false },
+    };
     const record = recordOf(run, step, 99.5, m, labels);
     expect(record).toEqual({
       id: 0,

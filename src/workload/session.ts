@@ -4,9 +4,10 @@
  * new user message and appends the assistant's actual reply, so the context
  * grows as it does in production. Records carry the turn and context tokens.
  */
-import type { Step } from '../config/index.js';
+import type { Checks, Step } from '../config/index.js';
 import { createSampler, type Distribution, type Rng, type Sampler } from '../random/index.js';
 import { type CompiledCapture, compileCaptures } from './capture.js';
+import { type CompiledChecks, compileChecks } from './checks.js';
 import { PromptSynth, type SyntheticSpec } from './prompt-synth.js';
 import { failBeforeSend, type IterationRun, sendRequest } from './request.js';
 import type { Row } from './row-reader.js';
@@ -24,7 +25,12 @@ export interface SessionSpec {
   turns: number | Distribution;
   system?: string | undefined;
   user_messages?: string[] | undefined;
-  chat: Record<string, unknown> & { synthetic?: SyntheticSpec; capture?: unknown; name?: string };
+  chat: Record<string, unknown> & {
+    synthetic?: SyntheticSpec;
+    capture?: unknown;
+    checks?: Checks;
+    name?: string;
+  };
 }
 
 interface Message {
@@ -49,12 +55,14 @@ export class PreparedSession {
   private readonly chat: TemplatedValue;
   private readonly synth: PromptSynth | undefined;
   private readonly captures: CompiledCapture[];
+  private readonly checks: CompiledChecks | undefined;
 
   constructor(spec: SessionSpec, seed: number) {
     this.turns = createSampler(spec.turns);
     this.system = spec.system === undefined ? undefined : compileTemplate(spec.system);
     this.users = (spec.user_messages ?? []).map(compileTemplate);
-    const { capture, synthetic, ...fields } = spec.chat;
+    const { capture, checks, synthetic, ...fields } = spec.chat;
+    this.checks = compileChecks(checks);
     this.name = spec.chat.name ?? 'chat';
     this.chat = compileValue(fields);
     this.synth = synthetic === undefined ? undefined : new PromptSynth(synthetic, seed);
@@ -100,7 +108,7 @@ export class PreparedSession {
         failBeforeSend(run, { index: turn - 1, name: this.name }, err.message, { turn });
         return;
       }
-      const result = await sendRequest(run, step, turn - 1, this.captures, { turn });
+      const result = await sendRequest(run, step, turn - 1, this.captures, { turn }, this.checks);
       if (!result.ok) return;
       history.push(user, { role: 'assistant', content: result.body });
     }
