@@ -18,8 +18,10 @@ import {
   recoveryOf,
   type Thresholds,
 } from '../analysis/index.js';
+import { stepLabelsOf } from '../config/index.js';
 import {
   distributionsOf,
+  ownTallySelectors,
   type RequestRecord,
   RunAggregator,
   type Slo,
@@ -201,7 +203,12 @@ export interface Rebuilt {
 /** Rebuilds the summary of a run directory from `records.jsonl` and `events.jsonl`. */
 export async function rebuildRun(dir: string): Promise<Rebuilt> {
   const info = readRunInfo(dir);
-  const aggregator = new RunAggregator({ slos: slosOf(testOf(info).slo), stages: info.stages ?? [] });
+  const aggregator = new RunAggregator({
+    slos: slosOf(testOf(info).slo),
+    stages: info.stages ?? [],
+    selectors: ownTallySelectors(Object.keys(info.thresholds ?? {})),
+    labels: stepLabelsOf(info.test as { scenarios?: unknown[] } | undefined),
+  });
   let lastEnd = 0;
   const report = await readJsonl<RequestRecord>(join(dir, RUN_FILES.records), (record) => {
     aggregator.add(record);

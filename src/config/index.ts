@@ -32,5 +32,6 @@ export {
   type ThresholdEntry,
   testJsonSchema,
 } from './schema.js';
+export { stepLabelsOf } from './threshold-selectors.js';
 export { loadYamlWith, parseWith } from './validate.js';
 export { RETRYABLE_KINDS } from './workload-schema.js';

@@ -1,12 +1,13 @@
 /**
  * @module config/threshold-selectors
  * Checks, when a test is loaded, that every threshold selector names a
- * scenario, stage or step the test has (`e2e_ms{scenario:chta}` is a typo the
+ * scenario, stage (by name or index from 0) or step the test has (`e2e_ms{scenario:chta}` is a typo the
  * run would only report afterwards as "no data"). Each issue names the
  * threshold and the names that exist.
  */
 import type { z } from 'zod';
 import { stagedSchedule } from '../load/staged.js';
+import type { StepLabelLookup, StepLabels } from '../metrics/index.js';
 import { stepKindOf } from '../protocols/index.js';
 
 /** A step: `{ <kind>: body }`, of a kind in protocols/steps. */
@@ -76,6 +77,39 @@ function list(names: readonly string[], what: string): string {
     : `expected one of: ${names.map((n) => `"${n}"`).join(', ')}`;
 }
 
+/**
+ * Each declared step's configured model and tags by scenario and step name (as records name it:
+ * its `name:`, else `<kind>:<index>`; a session's chat `name:`, else `chat`), for the `{model:…}`
+ * and `{tag:…}` selectors. Works on a parsed test or run.json's copy of it.
+ */
+export function stepLabelsOf(test: { scenarios?: readonly unknown[] } | undefined): StepLabelLookup {
+  const labels = new Map<string, StepLabels>();
+  const add = (scenario: string, name: string, body: { model?: unknown; tags?: unknown }) => {
+    const model = typeof body.model === 'string' ? body.model : undefined;
+    const tags = Array.isArray(body.tags)
+      ? body.tags.filter((t): t is string => typeof t === 'string')
+      : undefined;
+    if (model !== undefined || tags !== undefined) labels.set(`${scenario}\u0000${name}`, { model, tags });
+  };
+  for (const raw of test?.scenarios ?? []) {
+    const s = raw as ScenarioLike & {
+      session?: { chat?: { name?: string; model?: unknown; tags?: unknown } };
+    };
+    if (s.session?.chat !== undefined) add(s.name, s.session.chat.name ?? 'chat', s.session.chat);
+    (s.steps ?? []).forEach((step, i) => {
+      const entry = stepKindOf(step as StepLike);
+      if (entry === undefined) return;
+      const body = ((step as StepLike)[entry.name] ?? {}) as {
+        name?: string;
+        model?: unknown;
+        tags?: unknown;
+      };
+      add(s.name, body.name ?? `${entry.name}:${i}`, body);
+    });
+  }
+  return (scenario, step) => labels.get(`${scenario}\u0000${step}`);
+}
+
 /** Adds an issue at `thresholds.<key>` for every selector naming something the test does not have. */
 export function checkThresholdSelectors(test: TestLike, ctx: z.RefinementCtx): void {
   for (const key of Object.keys(test.thresholds)) {
@@ -93,7 +127,8 @@ export function checkThresholdSelectors(test: TestLike, ctx: z.RefinementCtx): v
     for (const { tag, value } of tags) {
       if (tag === 'stage') {
         const names = stageNames(test.load);
-        if (names !== undefined && !names.includes(value)) {
+        const index = /^\d+$/.test(value) ? Number(value) : -1;
+        if (names !== undefined && !names.includes(value) && !(index >= 0 && index < names.length)) {
           issue(`threshold "${key}" names stage "${value}", which does not exist (${list(names, 'stages')})`);
         }
       } else if (tag === 'step') {

@@ -66,6 +66,10 @@ export const CapturesSchema = z.record(
 export const stepWorkloadFields = {
   /** Values to extract from the response into `vars` for later steps. */
   capture: CapturesSchema.optional(),
+  /** Labels of the step's requests for threshold selectors: `ttft_ms{tag:rag}`. */
+  tags: z
+    .array(z.string().min(1), { error: 'expected a list of tag names, e.g. [rag, long-context]' })
+    .optional(),
 };
 
 /** Token counts read from one column of a CSV file (e.g. the Azure LLM trace's `ContextTokens`). */

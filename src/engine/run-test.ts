@@ -15,9 +15,10 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
-import { ConfigError, type Test } from '../config/index.js';
+import { ConfigError, stepLabelsOf, type Test } from '../config/index.js';
 import { executorFor } from '../load/index.js';
 import {
+  ownTallySelectors,
   RunAggregator,
   type StageSpan,
   slosOf,
@@ -181,8 +182,13 @@ export async function runTest(
     telemetry = telemetryFor(test, mock?.url, () => origin);
     // Stages planned ahead, plus those a sweep announces while running.
     const stages: StageSpan[] = [...(plan.stages ?? [])];
-    const aggregator = new RunAggregator({ slos: slosOf(test.slo), stages });
-    const scratch = new RunAggregator({ slos: slosOf(test.slo), stages: [...stages] });
+    // Threshold selectors beyond a scenario or a step are counted apart, as the workers do.
+    const selection = {
+      selectors: ownTallySelectors(Object.keys(test.thresholds)),
+      labels: stepLabelsOf(test),
+    };
+    const aggregator = new RunAggregator({ slos: slosOf(test.slo), stages, ...selection });
+    const scratch = new RunAggregator({ slos: slosOf(test.slo), stages: [...stages], ...selection });
     const inFlight = new Array<number>(workerCount).fill(0);
     const activeVus = new Array<number>(workerCount).fill(0);
     const loopDelayP99Ms: number[] = [];

@@ -9,6 +9,7 @@ import { type ContextState, ContextTally } from './context-stats.js';
 import { isGood, isGoodLogical, type RequestSlo } from './goodput.js';
 import type { MetricHistogram } from './histogram.js';
 import type { RequestRecord } from './record.js';
+import { matches, type Selector, type StepLabelLookup } from './selectors.js';
 import { SlowestRequests, type SlowRequest } from './slowest.js';
 import { type StageMeasurement, type StageSpan, type StagesState, StageTallies } from './stages.js';
 import {
@@ -36,6 +37,8 @@ export interface AggregateState {
   windows: WindowsState;
   slowest: RequestRecord[];
   stages: StagesState;
+  /** Tallies of the records each threshold selector picks, by selector key (absent without selectors). */
+  selected?: [string, TallyState][];
 }
 
 export interface RunAggregatorOptions {
@@ -45,6 +48,10 @@ export interface RunAggregatorOptions {
   slos?: readonly RequestSlo[];
   /** Stages known ahead (run-clock ms); more can be added while running with `addStage`. */
   stages?: readonly StageSpan[];
+  /** Threshold selectors that need a tally of their own, by key (metrics/selectors `ownTallySelectors`). */
+  selectors?: ReadonlyMap<string, Selector>;
+  /** Steps' configured model and tags, for `{model:…}` (until records carry it) and `{tag:…}`. */
+  labels?: StepLabelLookup | undefined;
 }
 
 function isMetricName(name: string): name is MetricName {
@@ -80,6 +87,8 @@ export class RunAggregator {
   readonly #windows: WindowSeries;
   readonly #slowest = new SlowestRequests();
   readonly #stages = new StageTallies();
+  readonly #selectors: [string, Selector, Tally][];
+  readonly #labels: StepLabelLookup | undefined;
 
   constructor(options: RunAggregatorOptions = {}) {
     const windowMs = options.windowMs ?? 1000;
@@ -90,6 +99,8 @@ export class RunAggregator {
     this.#slos = options.slos ?? [];
     for (const span of options.stages ?? []) this.#stages.add(span);
     this.#windows = new WindowSeries(windowMs);
+    this.#selectors = [...(options.selectors ?? [])].map(([key, s]) => [key, s, new Tally()]);
+    this.#labels = options.labels;
   }
 
   /** Adds one completed request attempt (in the order records.jsonl holds them). */
@@ -105,6 +116,19 @@ export class RunAggregator {
     this.#slowest.add(record);
     this.#stages.at(record.scheduled)?.add(record, good);
     this.#stages.ended(record.end, record.outcome, good);
+    if (this.#selectors.length > 0) this.#select(record, good, goodLogical);
+  }
+
+  #select(record: RequestRecord, good: boolean, goodLogical: boolean): void {
+    const stage = this.#stages.refAt(record.scheduled);
+    for (const [, selector, tally] of this.#selectors) {
+      if (matches(selector, record, stage, this.#labels)) tally.add(record, good, goodLogical);
+    }
+  }
+
+  /** The tally of the records a selector picks (by `selectorKey`); undefined when no threshold named it. */
+  selected(key: string): Tally | undefined {
+    return this.#selectors.find(([k]) => k === key)?.[2];
   }
 
   /** Everything counted so far as plain data (see {@link AggregateState}). */
@@ -120,6 +144,9 @@ export class RunAggregator {
       windows: this.#windows.encode(),
       slowest: this.#slowest.encode(),
       stages: this.#stages.encode(),
+      ...(this.#selectors.length > 0
+        ? { selected: this.#selectors.map(([key, , tally]) => [key, tally.encode()] as [string, TallyState]) }
+        : {}),
     };
   }
 
@@ -142,6 +169,7 @@ export class RunAggregator {
     this.#windows.merge(state.windows);
     this.#slowest.merge(state.slowest);
     this.#stages.merge(state.stages);
+    for (const [key, tally] of state.selected ?? []) this.selected(key)?.mergeState(tally);
   }
 
   /**

@@ -42,6 +42,20 @@ export {
   type StepKind,
 } from './record.js';
 export { isModelStep } from './samples.js';
+export {
+  matches,
+  modelOf,
+  needsOwnTally,
+  ownTallySelectors,
+  parseSelector,
+  SELECTOR_TAGS,
+  type Selector,
+  type SelectorTag,
+  type StageRef,
+  type StepLabelLookup,
+  type StepLabels,
+  selectorKey,
+} from './selectors.js';
 export { SlowestRequests, type SlowRequest } from './slowest.js';
 export {
   type StageFlow,

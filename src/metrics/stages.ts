@@ -6,6 +6,7 @@
  * in the stage (by each record's `end`) gives its throughput: an overloaded
  * stage is offered more than it completes, and only the two together show it.
  */
+import type { StageRef } from './selectors.js';
 import type { ChecksSummary, Counts, MetricsSummary, Rates } from './summary-core.js';
 import { Tally, type TallyState } from './tally.js';
 
@@ -100,6 +101,12 @@ export class StageTallies {
       else return mid;
     }
     return -1;
+  }
+
+  /** The name and index of the stage containing `atMs`, if any (threshold selectors). */
+  refAt(atMs: number): StageRef | undefined {
+    const i = this.#indexAt(atMs);
+    return i === -1 ? undefined : { name: (this.#spans[i] as StageSpan).name, index: i };
   }
 
   /** The tally of the stage containing `atMs`, if any. */

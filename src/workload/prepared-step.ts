@@ -105,7 +105,7 @@ export class PreparedStep {
     this.captures = compileCaptures(body.capture as Parameters<typeof compileCaptures>[0]);
     this.checks = compileChecks(body.checks);
     // Capture patterns, checks and synthesis settings are not request fields: never templated.
-    const { capture: _c, checks: _k, synthetic, ...fields } = body;
+    const { capture: _c, checks: _k, tags: _t, synthetic, ...fields } = body;
     this.templated = compileValue(fields);
     const headers = fields.headers as Record<string, unknown> | undefined;
     this.templatedHeaders = Object.values(headers ?? {}).some((v) => typeof v === 'string' && hasTemplate(v));

@@ -61,7 +61,7 @@ export class PreparedSession {
     this.turns = createSampler(spec.turns);
     this.system = spec.system === undefined ? undefined : compileTemplate(spec.system);
     this.users = (spec.user_messages ?? []).map(compileTemplate);
-    const { capture, checks, synthetic, ...fields } = spec.chat;
+    const { capture, checks, tags: _t, synthetic, ...fields } = spec.chat;
     this.checks = compileChecks(checks);
     this.name = spec.chat.name ?? 'chat';
     this.chat = compileValue(fields);
