@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { recordOf } from '../../test/support/records.js';
 import { ownTallySelectors, type RequestRecord, RunAggregator } from '../metrics/index.js';
 import { createThresholdSource, type ThresholdSource } from './threshold-source.js';
-import { evaluateThresholds, thresholdsPassed } from './thresholds.js';
+import { evaluateThresholds, failingAbortThreshold, hasAbortOnFail, thresholdsPassed } from './thresholds.js';
 
 function rec(over: Partial<RequestRecord>): RequestRecord {
   return recordOf({
@@ -300,5 +300,36 @@ describe('selectors beyond scenario and step (stage, turn, model, tag, check), a
     expect(core.steps.chat?.checks?.byCheck.json?.rate).toBe(1);
     expect(core.stages?.map((s) => s.checks?.byCheck.json?.rate)).toEqual([1, 0.5, undefined]);
     expect(core.windows.map((w) => w.checks?.fails ?? 0)).toEqual([0, 5]);
+  });
+});
+
+describe('abortOnFail during the run', () => {
+  it('judges only abortOnFail thresholds past their delay, and never aborts on no samples yet', () => {
+    const thresholds = {
+      ttft_ms: [
+        'p99 < 1',
+        { threshold: 'p50 < 10', abortOnFail: true, delayAbortEval: 5000 },
+        { threshold: 'p50 < 1000', abortOnFail: true },
+      ],
+      'ttft_ms{scenario:rag}': [{ threshold: 'max < 100', abortOnFail: true, delayAbortEval: 2000 }],
+      ttfb_ms: [{ threshold: 'p99 < 1', abortOnFail: true }],
+    };
+    expect(hasAbortOnFail(thresholds)).toBe(true);
+    expect(hasAbortOnFail({ ttft_ms: ['p99 < 1', { threshold: 'p50 < 1', blocking: false }] })).toBe(false);
+    const src = source();
+    // At 1 s: the delayed ones wait, the plain `p99 < 1` is no abortOnFail, ttfb_ms has no samples.
+    expect(failingAbortThreshold(thresholds, src, 1000)).toBeUndefined();
+    // At 2 s the rag scenario's max (500 ms) is judged and fails.
+    expect(failingAbortThreshold(thresholds, src, 2000)).toMatchObject({
+      metric: 'ttft_ms{scenario:rag}',
+      expr: 'max < 100',
+      value: 500,
+      passed: false,
+    });
+    // At 5 s the earlier entry in the order written fails first.
+    expect(failingAbortThreshold(thresholds, src, 5000)).toMatchObject({
+      metric: 'ttft_ms',
+      expr: 'p50 < 10',
+    });
   });
 });

@@ -9,8 +9,14 @@ import { selectorKey } from '../metrics/index.js';
 import { formatStat, type ParsedThresholdEntry, parseThreshold, type ThresholdOp } from './threshold-expr.js';
 import type { ThresholdSource } from './threshold-source.js';
 
-/** An expression, or one with options; `blocking: false` reports without failing the run. */
-export type ThresholdEntry = string | { threshold: string; blocking?: boolean };
+/**
+ * An expression, or one with options: `blocking: false` reports without failing the run;
+ * `abortOnFail` (k6's name) evaluates it during the run, from `delayAbortEval` ms after the
+ * start, and stops the run when it fails.
+ */
+export type ThresholdEntry =
+  | string
+  | { threshold: string; blocking?: boolean; abortOnFail?: boolean; delayAbortEval?: number };
 
 /** Thresholds by metric key, e.g. `{ ttft_ms: ['p99 < 2000'], 'e2e_ms{scenario:chat}': ['p95 < 5000'] }`. */
 export type Thresholds = Readonly<Record<string, readonly ThresholdEntry[]>>;
@@ -152,6 +158,35 @@ export function evaluateThresholds(thresholds: Thresholds, source: ThresholdSour
     }
   }
   return results;
+}
+
+/** Whether any threshold is to be evaluated during the run (`abortOnFail`). */
+export function hasAbortOnFail(thresholds: Thresholds): boolean {
+  return Object.values(thresholds).some((entries) =>
+    entries.some((e) => typeof e !== 'string' && e.abortOnFail === true),
+  );
+}
+
+/**
+ * The first `abortOnFail` threshold, past its `delayAbortEval` at `elapsedMs` of the run, that
+ * fails on what was measured so far; undefined when none does. A threshold with no samples yet
+ * does not abort (a later stage's selector has none before that stage): only a measured value
+ * that fails does, as the end of the run still fails one with none.
+ */
+export function failingAbortThreshold(
+  thresholds: Thresholds,
+  source: ThresholdSource,
+  elapsedMs: number,
+): ThresholdResult | undefined {
+  for (const [metric, entries] of Object.entries(thresholds)) {
+    for (const entry of entries) {
+      if (typeof entry === 'string' || entry.abortOnFail !== true) continue;
+      if (elapsedMs < (entry.delayAbortEval ?? 0)) continue;
+      const result = evaluateOne(metric, entry.threshold, entry.blocking ?? true, source);
+      if (!result.passed && result.value !== null) return result;
+    }
+  }
+  return undefined;
 }
 
 /** The run passes when every blocking threshold passed. */

@@ -120,10 +120,11 @@ export function summarize(info: RunInfo, aggregator: RunAggregator, durationS: n
   const { schema, name, passed, ...measured } = summaryOf(info, aggregator, durationS);
   const incomplete = incompleteReason(info, durationS);
   // Next to `passed` in summary.json, which an incomplete run never is.
+  const aborted = info.abortedByThreshold === undefined ? {} : { aborted: info.abortedByThreshold };
   return redactStrings(
     incomplete === undefined
       ? { schema, name, passed, complete: true, ...measured }
-      : { schema, name, passed: false, complete: false, incomplete, ...measured },
+      : { schema, name, passed: false, complete: false, incomplete, ...aborted, ...measured },
   );
 }
 

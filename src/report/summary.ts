@@ -38,6 +38,8 @@ export interface Summary {
   complete?: boolean;
   /** How an incomplete run ended, e.g. `killed after 1.4 s of 8 s`. */
   incomplete?: string;
+  /** The `abortOnFail` threshold that stopped the run: `metric expr`, its value then, and when (s). */
+  aborted?: { threshold: string; metric: string; expr: string; value: number; at_s: number };
   startedAt: string;
   durationS: number;
   counts: Counts;

@@ -35,6 +35,7 @@ export {
   secretsOf,
 } from './redact.js';
 export {
+  type AbortedByThreshold,
   createRunDir,
   defaultRunDir,
   hasRunFiles,
