@@ -6,7 +6,7 @@
  * JSON Schemas are compiled here once so a bad one is a bad test (exit 2, the
  * field path named) rather than a failure of every request.
  */
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { z } from 'zod';
 
 /** What a TypeScript check function gets: the answer and what was measured of it. */
@@ -45,10 +45,25 @@ export type BuiltinCheck = (typeof BUILTIN_CHECKS)[number];
 
 const CHECK_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
-/** A new validator per use: one per test keeps compiled schemas from piling up in a shared cache. */
-export function newAjv(): Ajv {
-  return new Ajv({ allErrors: true, strict: false });
+/**
+ * Compiled JSON Schemas by their JSON text (each in a validator of its own, so a schema's `$id`
+ * never clashes with another's). A flow's `vu.chat({ checks })` is validated and compiled on
+ * every call, and compiling a schema (code generation) costs far more than a request's other work.
+ * @throws Error when the schema is invalid.
+ */
+export function compileJsonSchema(schema: object | boolean): ValidateFunction {
+  const key = JSON.stringify(schema);
+  let validate = validators.get(key);
+  if (validate === undefined) {
+    validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    if (validators.size >= MAX_VALIDATORS) validators.delete(validators.keys().next().value as string);
+    validators.set(key, validate);
+  }
+  return validate;
 }
+
+const validators = new Map<string, ValidateFunction>();
+const MAX_VALIDATORS = 64;
 
 const strings = (what: string) =>
   z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
@@ -75,7 +90,7 @@ const jsonSchema = z
   .union([z.record(z.string(), z.unknown()), z.boolean()], { error: 'expected a JSON Schema (an object)' })
   .superRefine((schema, ctx) => {
     try {
-      newAjv().compile(schema);
+      compileJsonSchema(schema);
     } catch (err) {
       ctx.addIssue({
         code: 'custom',

@@ -8,7 +8,7 @@
  */
 import type { ValidateFunction } from 'ajv';
 import type { CheckAnswer, CheckFunction, Checks } from '../config/checks-schema.js';
-import { newAjv } from '../config/checks-schema.js';
+import { compileJsonSchema } from '../config/checks-schema.js';
 
 export type { CheckAnswer } from '../config/checks-schema.js';
 
@@ -122,7 +122,7 @@ export function compileChecks(spec: Checks | undefined): CompiledChecks | undefi
       return parsed.ok ? undefined : parsed.error;
     });
   }
-  if (spec.json_schema !== undefined) add('json_schema', schemaCheck(newAjv().compile(spec.json_schema)));
+  if (spec.json_schema !== undefined) add('json_schema', schemaCheck(compileJsonSchema(spec.json_schema)));
   if (spec.finish_reason !== undefined) {
     const allowed = list(spec.finish_reason);
     add('finish_reason', (a) =>
