@@ -201,6 +201,34 @@ describe('checks on answers, against a local server with crafted answers', () =>
     expect(j.message).toMatch(/short: too long \(\d+\); french: returned false/);
   });
 
+  it("a session's chat checks every turn; a failed turn ends the conversation as an error would", async () => {
+    const workload = workloadFor(
+      {
+        name: 'checks',
+        target,
+        scenarios: [
+          {
+            name: 's',
+            session: {
+              turns: 3,
+              user_messages: ['paris', 'cut', 'paris'],
+              chat: { model: 'm', checks: { contains: 'Paris', finish_reason: 'stop' } },
+            },
+          },
+        ],
+      } as Parameters<typeof workloadFor>[0],
+      target,
+    );
+    const records = await runWorkload(workload, { iterations: 1 });
+    expect(records.map((r) => [r.turn, r.outcome, r.checks])).toEqual([
+      [1, 'ok', { contains: true, finish_reason: true }],
+      [2, 'error', { contains: false, finish_reason: false }],
+    ]);
+    expect(records[1]?.message).toBe(
+      'check failed: contains: "Paris" not found; finish_reason: finish_reason "length" (truncated), expected "stop"',
+    );
+  });
+
   it('runs no check on an answer that never arrived', async () => {
     const workload = workloadFor(
       {
