@@ -136,3 +136,50 @@ describe('stage indexes, step labels and abortOnFail options', () => {
     );
   });
 });
+
+describe('tag and check selectors checked at load', () => {
+  const labelled: Scenarios = [
+    {
+      name: 'chat',
+      steps: [
+        { chat: { model: 'm', tags: ['rag'], checks: { json: true, custom: { polite: () => true } } } },
+        { http: { url: '/models', tags: ['meta'] } },
+      ],
+    },
+    { name: 'talk', session: { chat: { checks: { finish_reason: 'stop' } } } } as Scenarios[number],
+  ];
+
+  it('accepts the tags and checks the steps declare', () => {
+    expect(
+      issues(
+        {
+          'e2e_ms{tag:rag}': [],
+          'e2e_ms{scenario:chat,tag:meta}': [],
+          'checks{check:json}': [],
+          'checks{check:polite}': [],
+          'checks{check:finish_reason}': [],
+        },
+        staged,
+        labelled,
+      ),
+    ).toEqual([]);
+  });
+
+  it('names the ones that exist for a typo, within a scenario when one is named', () => {
+    expect(issues({ 'e2e_ms{tag:rga}': [] }, staged, labelled)).toEqual([
+      'thresholds.e2e_ms{tag:rga}: threshold "e2e_ms{tag:rga}" names tag "rga", which no step has (expected one of: "rag", "meta")',
+    ]);
+    expect(issues({ 'checks{scenario:talk,check:json}': [] }, staged, labelled)[0]).toContain(
+      'names check "json" in scenario "talk", which no step has (expected one of: "finish_reason")',
+    );
+    expect(issues({ 'checks{check:json}': [] })[0]).toContain('this test has no checks');
+  });
+
+  it("leaves a flow's tags and checks alone", () => {
+    expect(
+      issues({ 'checks{check:any}': [], 'e2e_ms{tag:any}': [] }, staged, [
+        { name: 'f', flow: () => undefined },
+      ]),
+    ).toEqual([]);
+  });
+});

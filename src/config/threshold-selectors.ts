@@ -1,7 +1,7 @@
 /**
  * @module config/threshold-selectors
  * Checks, when a test is loaded, that every threshold selector names a
- * scenario, stage (by name or index from 0) or step the test has (`e2e_ms{scenario:chta}` is a typo the
+ * scenario, stage (by name or index from 0), step, step tag or check the test has (`e2e_ms{scenario:chta}` is a typo the
  * run would only report afterwards as "no data"). Each issue names the
  * threshold and the names that exist.
  */
@@ -110,6 +110,33 @@ export function stepLabelsOf(test: { scenarios?: readonly unknown[] } | undefine
   return (scenario, step) => labels.get(`${scenario}\u0000${step}`);
 }
 
+/**
+ * The step tags or check names the scenarios declare (a check by its key, a function by its name
+ * under `custom`); undefined when a scenario's steps are not known ahead (a TypeScript flow).
+ */
+function declaredLabels(scenarios: readonly ScenarioLike[], what: 'tag' | 'check'): string[] | undefined {
+  if (scenarios.some((s) => s.flow !== undefined)) return undefined;
+  const out = new Set<string>();
+  const read = (body: { tags?: unknown; checks?: unknown } | undefined) => {
+    if (body === undefined) return;
+    if (what === 'tag' && Array.isArray(body.tags)) for (const t of body.tags) out.add(String(t));
+    if (what === 'check' && typeof body.checks === 'object' && body.checks !== null) {
+      for (const [name, v] of Object.entries(body.checks)) {
+        if (name !== 'custom') out.add(name);
+        else if (typeof v === 'object' && v !== null) for (const f of Object.keys(v)) out.add(f);
+      }
+    }
+  };
+  for (const s of scenarios) {
+    read((s.session as { chat?: { tags?: unknown; checks?: unknown } } | undefined)?.chat);
+    for (const step of s.steps ?? []) {
+      const entry = stepKindOf(step as StepLike);
+      if (entry !== undefined) read((step as StepLike)[entry.name] as { tags?: unknown; checks?: unknown });
+    }
+  }
+  return [...out];
+}
+
 /** Adds an issue at `thresholds.<key>` for every selector naming something the test does not have. */
 export function checkThresholdSelectors(test: TestLike, ctx: z.RefinementCtx): void {
   for (const key of Object.keys(test.thresholds)) {
@@ -131,6 +158,17 @@ export function checkThresholdSelectors(test: TestLike, ctx: z.RefinementCtx): v
         if (names !== undefined && !names.includes(value) && !(index >= 0 && index < names.length)) {
           issue(`threshold "${key}" names stage "${value}", which does not exist (${list(names, 'stages')})`);
         }
+      } else if (tag === 'tag' || tag === 'check') {
+        const inScope = test.scenarios.filter(
+          (s) => scenarioTag === undefined || s.name === scenarioTag.value,
+        );
+        const declared = declaredLabels(inScope, tag);
+        if (declared === undefined || declared.includes(value)) continue;
+        const what = tag === 'tag' ? 'tag' : 'check';
+        const where = scenarioTag === undefined ? '' : ` in scenario "${scenarioTag.value}"`;
+        issue(
+          `threshold "${key}" names ${what} "${value}"${where}, which no step has (${list(declared, `${what}s`)})`,
+        );
       } else if (tag === 'step') {
         const inScope = test.scenarios.filter(
           (s) => scenarioTag === undefined || s.name === scenarioTag.value,
