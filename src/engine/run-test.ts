@@ -222,6 +222,9 @@ export async function runTest(
       if (now - abortCheckedAt < ABORT_CHECK_MS) return;
       abortCheckedAt = now;
       const elapsedMs = performance.timeOrigin + now - origin;
+      // Only while the load runs: the states shipped as it ends (or after an interrupt) judge a
+      // run that is over, whose end-of-run thresholds say the rest.
+      if (options.stop?.aborted || (plan.durationMs !== undefined && elapsedMs >= plan.durationMs)) return;
       const core = aggregator.snapshot({
         name: test.name,
         startedAt: info.startedAt,
