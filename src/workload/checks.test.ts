@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWorkload, workloadFor } from '../../test/support/run-workload.js';
-import { parseTest } from '../config/index.js';
+import { defineTest, parseTest } from '../config/index.js';
 import type { RequestRecord } from '../metrics/index.js';
 import { compileChecks, jsonPathOf, parseAnswerJson } from './checks.js';
 
@@ -268,6 +268,52 @@ describe('checks, pure parts', () => {
   it('compiles nothing for a step without checks', () => {
     expect(compileChecks(undefined)).toBeUndefined();
     expect(compileChecks({})).toBeUndefined();
+  });
+});
+
+describe('checks in a TypeScript test', () => {
+  it('types the answer a function gets (defineTest), and keeps the function through validation', () => {
+    const short = (a: { text: string }) => a.text.length < 10 || `too long (${a.text.length})`;
+    const test = defineTest({
+      name: 'ts',
+      target: 'mock',
+      scenarios: [
+        {
+          name: 's',
+          steps: [
+            {
+              chat: {
+                model: 'm',
+                messages: [{ role: 'user', content: 'x' }],
+                // `a` is typed from the schema: a CheckAnswer.
+                checks: {
+                  custom: { short, finished: (a) => a.finishReason === 'stop' && (a.outputTokens ?? 0) > 0 },
+                },
+              },
+            },
+          ],
+        },
+      ],
+      load: { executor: 'constant-vus', vus: 1, duration: '1s' },
+    });
+    const step = parseTest(test, 'ts.ts').scenarios[0]?.steps?.[0] as {
+      chat: { checks: { custom: Record<string, unknown> } };
+    };
+    expect(step.chat.checks.custom.short).toBe(short);
+    const compiled = compileChecks(step.chat.checks as Parameters<typeof compileChecks>[0]);
+    const answer = {
+      text: 'a long answer',
+      finishReason: 'stop',
+      status: 200,
+      outputTokens: 3,
+      ttftMs: 1,
+      e2eMs: 2,
+      tpotMs: 0.5,
+    };
+    expect(compiled?.run(answer)).toEqual({
+      results: { short: false, finished: true },
+      failure: 'short: too long (13)',
+    });
   });
 });
 
