@@ -141,6 +141,8 @@ export {
 export { createThresholdSource, type HistogramLookup, type ThresholdSource } from './threshold-source.js';
 export {
   evaluateThresholds,
+  failingAbortThreshold,
+  hasAbortOnFail,
   type ThresholdEntry,
   type ThresholdResult,
   type Thresholds,

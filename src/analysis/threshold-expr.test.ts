@@ -98,3 +98,43 @@ describe('parseThresholdMetric', () => {
     });
   });
 });
+
+describe('selectors of the second cut', () => {
+  it('reads stage, turn, model, tag and check selectors, combined', () => {
+    expect(parseThresholdMetric('ttft_ms{stage:peak,model:gpt-4o-mini}')).toEqual({
+      name: 'ttft_ms',
+      kind: 'histogram',
+      scenario: undefined,
+      selector: { stage: 'peak', model: 'gpt-4o-mini' },
+    });
+    expect(parseThresholdMetric('error_rate{scenario:chat, turn:3}').selector).toEqual({
+      scenario: 'chat',
+      turn: '3',
+    });
+    expect(parseThresholdMetric('e2e_ms{tag:rag}').selector).toEqual({ tag: 'rag' });
+    expect(parseThresholdMetric('checks')).toEqual({ name: 'checks', kind: 'rate', scenario: undefined });
+    expect(parseThresholdMetric('checks{check:json}')).toEqual({
+      name: 'checks',
+      kind: 'rate',
+      scenario: undefined,
+      check: 'json',
+    });
+    expect(parseThresholdMetric('checks{stage:1,check:json}')).toMatchObject({
+      check: 'json',
+      selector: { stage: '1', check: 'json' },
+    });
+    // A scenario or a step alone is served by their own tallies: no selector of its own.
+    expect(parseThresholdMetric('ttft_ms{step:chat:0}').selector).toBeUndefined();
+    expect(parseThresholdMetric('output_tokens').kind).toBe('histogram');
+  });
+
+  it('rejects what cannot select', () => {
+    expect(() => parseThresholdMetric('ttft_ms{check:json}')).toThrow(/applies to "checks" only/);
+    expect(() => parseThresholdMetric('ttft_ms{turn:first}')).toThrow(/not a turn number/);
+    expect(() => parseThresholdMetric('ttft_ms{stage:a,stage:b}')).toThrow(/stage given twice/);
+    expect(() => parseThresholdMetric('ttft_ms{region:eu}')).toThrow(
+      /unsupported selector "region:eu".*stage:NAME/,
+    );
+    expect(() => parseThresholdExpr('p99 > 0.9', 'checks')).toThrow(/checks is a rate/);
+  });
+});

@@ -8,7 +8,10 @@ import {
   LOGICAL_COUNT_NAMES,
   LOGICAL_RATE_NAMES,
   METRIC_NAMES,
+  needsOwnTally,
+  parseSelector,
   RATE_NAMES,
+  type Selector,
 } from '../metrics/index.js';
 import { QUALITY_THRESHOLD_NAMES } from './quality.js';
 
@@ -36,6 +39,13 @@ export interface ThresholdMetric {
   scenario: string | undefined;
   /** From a `{step:NAME}` selector (a step's name, across scenarios); undefined for every step. */
   step?: string | undefined;
+  /**
+   * The whole selector when it needs a tally of its own (a stage, turn, model or tag, or a
+   * scenario and a step together): the records it picks are counted apart (metrics/selectors).
+   */
+  selector?: Selector | undefined;
+  /** From `{check:NAME}` on `checks`: that check's pass rate. */
+  check?: string | undefined;
 }
 
 const OPERATORS: readonly ThresholdOp[] = ['<=', '>=', '==', '!=', '<', '>'];
@@ -54,6 +64,8 @@ const KINDS = new Map<string, ThresholdMetricKind>([
   ...QUALITY_THRESHOLD_NAMES.map((n) => [n, 'rate'] as const),
   /** USD the run (or a scenario, a step) spent by the price table: `cost_total_usd: ['< 5']`. */
   ['cost_total_usd', 'count'] as const,
+  // The pass rate of step checks (0..1), of every check or of one (`checks{check:json}`).
+  ['checks', 'rate'],
 ]);
 
 /** Writes a statistic back as a user would: `p99.9`, `mean`. */
@@ -85,8 +97,9 @@ function findOperator(expr: string): { op: ThresholdOp; at: number } | undefined
 
 /**
  * Parses the key of a thresholds entry: a known metric name, optionally with
- * a `{scenario:NAME}` or `{step:NAME}` selector. Throws a message naming what
- * was expected.
+ * a selector of comma-separated tags (`{scenario:chat}`, `{step:NAME}`,
+ * `{stage:peak,model:gpt-4o-mini}`, `{turn:3}`, `{tag:rag}`, `{check:json}`; see
+ * metrics/selectors). Throws a message naming what was expected.
  */
 export function parseThresholdMetric(key: string): ThresholdMetric {
   const m = /^\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\s*(?:\{([^}]*)\})?\s*$/.exec(key);
@@ -100,21 +113,17 @@ export function parseThresholdMetric(key: string): ThresholdMetric {
   if (kind === undefined) {
     throw new Error(`unknown metric "${name}" (expected one of ${[...KINDS.keys()].join(', ')})`);
   }
-  const selector = m[2];
-  if (selector === undefined) return { name, kind, scenario: undefined };
-  const colon = selector.indexOf(':');
-  const tag = selector.slice(0, colon).trim();
-  if (colon === -1 || (tag !== 'scenario' && tag !== 'step')) {
-    throw new Error(
-      `unsupported selector "{${selector}}" on ${name} (expected {scenario:NAME} or {step:NAME})`,
-    );
+  const text = m[2];
+  if (text === undefined) return { name, kind, scenario: undefined };
+  const selector = parseSelector(text, key);
+  if (selector.check !== undefined && name !== 'checks') {
+    throw new Error(`{check:…} selects a check: it applies to "checks" only, not ${name}`);
   }
-  const value = selector
-    .slice(colon + 1)
-    .trim()
-    .replace(/^(["'])(.*)\1$/, '$2');
-  if (value === '') throw new Error(`empty ${tag} name in "${key}"`);
-  return tag === 'step' ? { name, kind, scenario: undefined, step: value } : { name, kind, scenario: value };
+  const out: ThresholdMetric = { name, kind, scenario: selector.scenario };
+  if (selector.step !== undefined) out.step = selector.step;
+  if (selector.check !== undefined) out.check = selector.check;
+  if (needsOwnTally(selector)) out.selector = selector;
+  return out;
 }
 
 /**

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { recordOf } from '../../test/support/records.js';
 import type { RequestRecord } from '../core/index.js';
-import { RunAggregator } from '../metrics/index.js';
+import { ownTallySelectors, RunAggregator } from '../metrics/index.js';
 import { createThresholdSource, type ThresholdSource } from './threshold-source.js';
-import { evaluateThresholds, thresholdsPassed } from './thresholds.js';
+import { evaluateThresholds, failingAbortThreshold, hasAbortOnFail, thresholdsPassed } from './thresholds.js';
 
 function rec(over: Partial<RequestRecord>): RequestRecord {
   return recordOf({
@@ -164,5 +164,173 @@ describe('evaluateThresholds', () => {
     const [r] = evaluateThresholds({ ttft_ms: ['< 100'], ttft: ['p99 < 1'] }, source());
     expect(r).toMatchObject({ value: null, passed: false });
     expect(r?.note).toMatch(/^invalid: .*needs a statistic/);
+  });
+});
+
+describe('selectors beyond scenario and step (stage, turn, model, tag, check), and checks', () => {
+  const thresholds = {
+    'ttft_ms{stage:peak}': ['p99 < 150'],
+    'ttft_ms{stage:0}': ['max < 20'],
+    'ttft_ms{stage:peak,model:big}': ['min >= 300'],
+    'ttft_ms{model:small}': ['max < 200'],
+    'error_rate{turn:2}': ['< 0.1'],
+    'output_tokens{tag:rag}': ['mean > 40'],
+    'e2e_ms{scenario:chat,step:summary}': ['count == 10'],
+    'errors{stage:peak}': ['count == 5'],
+    output_tokens: ['p50 < 100', 'max <= 400'],
+    checks: ['rate > 0.99'],
+    'checks{check:json}': ['rate > 0.9'],
+    'checks{check:contains}': ['rate == 1'],
+    'checks{stage:peak,check:json}': ['rate >= 0.75'],
+    'ttft_ms{stage:cooldown}': ['p99 < 100'],
+    'checks{check:nope}': ['rate > 0.5'],
+    'checks{scenario:other}': ['rate > 0.5'],
+  };
+  const labels = (scenario: string, step: string) =>
+    scenario === 'chat' && step === 'summary'
+      ? { model: 'big', tags: ['rag'] }
+      : scenario === 'chat'
+        ? { model: 'small' }
+        : undefined;
+  const stages = [
+    { name: 'warm', startMs: 0, endMs: 1000 },
+    { name: 'peak', startMs: 1000, endMs: 2000 },
+    { name: 'cooldown', startMs: 2000, endMs: 3000 },
+  ];
+  /** 10 warm answers (TTFT 10 ms, all checks pass), 20 at peak: 10 small (TTFT 100), 10 big (TTFT 300, 5 fail json). */
+  function records(): RequestRecord[] {
+    const out: RequestRecord[] = [];
+    for (let i = 0; i < 10; i++) {
+      out.push(
+        rec({ scheduled: 10 * i, end: 500, ttftMs: 10, outputTokens: 20, turn: 1, checks: { json: true } }),
+      );
+    }
+    for (let i = 0; i < 10; i++) {
+      out.push(rec({ scheduled: 1000 + i, end: 1500, ttftMs: 100, outputTokens: 30, turn: 2 }));
+      const bad = i % 2 === 0;
+      out.push(
+        rec({
+          scheduled: 1000 + i,
+          end: 1600,
+          stepName: 'summary',
+          step: 1,
+          ttftMs: 300,
+          outputTokens: 400,
+          checks: { json: !bad, contains: true },
+          ...(bad ? { outcome: 'error' as const, error: 'check_failed' as const } : {}),
+        }),
+      );
+    }
+    return out;
+  }
+  const selectors = ownTallySelectors(Object.keys(thresholds));
+
+  function evaluate(agg: RunAggregator) {
+    const core = agg.snapshot({ name: 't', startedAt: '', durationS: 3 });
+    return evaluateThresholds(thresholds, createThresholdSource(agg, core));
+  }
+
+  it('judges each selector on the records it picks, and notes a selector or check with no samples', () => {
+    const agg = new RunAggregator({ stages, selectors, labels });
+    for (const r of records()) agg.add(r);
+    const results = evaluate(agg);
+    const error = (metric: string) => results.find((r) => r.metric === metric);
+    expect(results.map((r) => [r.metric, r.expr, r.value, r.passed, r.note])).toEqual([
+      ['ttft_ms{stage:peak}', 'p99 < 150', 300, false, undefined],
+      ['ttft_ms{stage:0}', 'max < 20', 10, true, undefined],
+      // Only the big model's answers at peak; an errored (check_failed) answer has no TTFT sample.
+      ['ttft_ms{stage:peak,model:big}', 'min >= 300', 300, true, undefined],
+      ['ttft_ms{model:small}', 'max < 200', 100, true, undefined],
+      ['error_rate{turn:2}', '< 0.1', 0, true, undefined],
+      ['output_tokens{tag:rag}', 'mean > 40', 400, true, undefined],
+      ['e2e_ms{scenario:chat,step:summary}', 'count == 10', 5, false, undefined],
+      ['errors{stage:peak}', 'count == 5', 5, true, undefined],
+      ['output_tokens', 'p50 < 100', 30, true, undefined],
+      ['output_tokens', 'max <= 400', 400, true, undefined],
+      // 10 + 5 + 10 passes of 30 check evaluations.
+      ['checks', 'rate > 0.99', 0.833333, false, undefined],
+      ['checks{check:json}', 'rate > 0.9', 0.75, false, undefined],
+      ['checks{check:contains}', 'rate == 1', 1, true, undefined],
+      ['checks{stage:peak,check:json}', 'rate >= 0.75', 0.5, false, undefined],
+      [
+        'ttft_ms{stage:cooldown}',
+        'p99 < 100',
+        null,
+        false,
+        'no samples: no request matched {stage:cooldown}',
+      ],
+      ['checks{check:nope}', 'rate > 0.5', null, false, 'no samples: check "nope" never ran'],
+      ['checks{scenario:other}', 'rate > 0.5', null, false, 'no data: scenario "other" not found'],
+    ]);
+    expect(error('ttft_ms{stage:peak}')?.blocking).toBe(true);
+  });
+
+  it("reads the response's model when records carry one, before the step's configured model", () => {
+    const agg = new RunAggregator({ stages, selectors, labels });
+    // A router answered with the big model on the small step.
+    for (const r of records())
+      agg.add(r.stepName === 'chat' && r.scheduled >= 1000 ? ({ ...r, model: 'big' } as RequestRecord) : r);
+    const byModel = evaluate(agg).find((r) => r.metric === 'ttft_ms{stage:peak,model:big}');
+    expect(byModel?.value).toBe(100);
+  });
+
+  it('gives the same verdicts from merged worker states as from the records in one aggregator', () => {
+    const whole = new RunAggregator({ stages, selectors, labels });
+    const merged = new RunAggregator({ stages, selectors, labels });
+    const parts = [0, 1, 2].map(() => new RunAggregator({ stages, selectors, labels }));
+    records().forEach((r, i) => {
+      whole.add(r);
+      parts[i % 3]?.add(r);
+    });
+    for (const p of parts) merged.merge(structuredClone(p.encode()));
+    expect(evaluate(merged)).toEqual(evaluate(whole));
+  });
+
+  it('reports checks per check in the summary, overall, by scenario, step, stage and window', () => {
+    const agg = new RunAggregator({ stages, selectors, labels });
+    for (const r of records()) agg.add(r);
+    const core = agg.snapshot({ name: 't', startedAt: '', durationS: 3 });
+    expect(core.checks).toEqual({
+      passes: 25,
+      fails: 5,
+      rate: 0.833333,
+      byCheck: { contains: { passes: 10, fails: 0, rate: 1 }, json: { passes: 15, fails: 5, rate: 0.75 } },
+    });
+    expect(core.scenarios.chat?.checks?.rate).toBe(0.833333);
+    expect(core.steps.summary?.checks?.byCheck.json?.rate).toBe(0.5);
+    expect(core.steps.chat?.checks?.byCheck.json?.rate).toBe(1);
+    expect(core.stages?.map((s) => s.checks?.byCheck.json?.rate)).toEqual([1, 0.5, undefined]);
+    expect(core.windows.map((w) => w.checks?.fails ?? 0)).toEqual([0, 5]);
+  });
+});
+
+describe('abortOnFail during the run', () => {
+  it('judges only abortOnFail thresholds past their delay, and never aborts on no samples yet', () => {
+    const thresholds = {
+      ttft_ms: [
+        'p99 < 1',
+        { threshold: 'p50 < 10', abortOnFail: true, delayAbortEval: 5000 },
+        { threshold: 'p50 < 1000', abortOnFail: true },
+      ],
+      'ttft_ms{scenario:rag}': [{ threshold: 'max < 100', abortOnFail: true, delayAbortEval: 2000 }],
+      ttfb_ms: [{ threshold: 'p99 < 1', abortOnFail: true }],
+    };
+    expect(hasAbortOnFail(thresholds)).toBe(true);
+    expect(hasAbortOnFail({ ttft_ms: ['p99 < 1', { threshold: 'p50 < 1', blocking: false }] })).toBe(false);
+    const src = source();
+    // At 1 s: the delayed ones wait, the plain `p99 < 1` is no abortOnFail, ttfb_ms has no samples.
+    expect(failingAbortThreshold(thresholds, src, 1000)).toBeUndefined();
+    // At 2 s the rag scenario's max (500 ms) is judged and fails.
+    expect(failingAbortThreshold(thresholds, src, 2000)).toMatchObject({
+      metric: 'ttft_ms{scenario:rag}',
+      expr: 'max < 100',
+      value: 500,
+      passed: false,
+    });
+    // At 5 s the earlier entry in the order written fails first.
+    expect(failingAbortThreshold(thresholds, src, 5000)).toMatchObject({
+      metric: 'ttft_ms',
+      expr: 'p50 < 10',
+    });
   });
 });

@@ -26,10 +26,12 @@ import {
   recoveryOf,
   type Thresholds,
 } from '../analysis/index.js';
+import { stepLabelsOf } from '../config/index.js';
 import type { RequestRecord } from '../core/index.js';
 import {
   distributionsOf,
   type ModelPrice,
+  ownTallySelectors,
   priceTableOf,
   RunAggregator,
   type Slo,
@@ -148,10 +150,11 @@ export function summarize(
   const { schema, name, passed, ...measured } = summaryOf(info, aggregator, durationS, scores);
   const incomplete = incompleteReason(info, durationS);
   // Next to `passed` in summary.json, which an incomplete run never is.
+  const aborted = info.abortedByThreshold === undefined ? {} : { aborted: info.abortedByThreshold };
   return redactStrings(
     incomplete === undefined
       ? { schema, name, passed, complete: true, ...measured }
-      : { schema, name, passed: false, complete: false, incomplete, ...measured },
+      : { schema, name, passed: false, complete: false, incomplete, ...aborted, ...measured },
   );
 }
 
@@ -303,7 +306,12 @@ export interface Rebuilt {
 /** Rebuilds the summary of a run directory from `records.jsonl` and `events.jsonl`. */
 export async function rebuildRun(dir: string): Promise<Rebuilt> {
   const info = readRunInfo(dir);
-  const aggregator = new RunAggregator({ slos: slosOf(testOf(info).slo), stages: info.stages ?? [] });
+  const aggregator = new RunAggregator({
+    slos: slosOf(testOf(info).slo),
+    stages: info.stages ?? [],
+    selectors: ownTallySelectors(Object.keys(info.thresholds ?? {})),
+    labels: stepLabelsOf(info.test as { scenarios?: unknown[] } | undefined),
+  });
   let lastEnd = 0;
   const report = await readJsonl<RequestRecord>(join(dir, RUN_FILES.records), (record) => {
     aggregator.add(record);

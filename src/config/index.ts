@@ -3,6 +3,13 @@
  * Test definitions: the test schema (composed of the features' own schemas),
  * loading YAML/TypeScript files, environment variables and overrides.
  */
+export {
+  BUILTIN_CHECKS,
+  type CheckAnswer,
+  type CheckFunction,
+  type Checks,
+  ChecksSchema,
+} from '../protocols/steps/checks-schema.js';
 export { defineTest } from './define-test.js';
 export { parseEnvArgs, substituteEnv } from './env.js';
 export {
@@ -33,3 +40,4 @@ export {
   type ThresholdEntry,
   testJsonSchema,
 } from './schema.js';
+export { stepLabelsOf } from './threshold-selectors.js';

@@ -75,7 +75,19 @@ function checkScenarios(scenarios: readonly { name: string; weight: number }[], 
 
 const ThresholdEntry = z.union([
   z.string(),
-  z.strictObject({ threshold: z.string(), blocking: z.boolean().default(true) }),
+  z
+    .strictObject({
+      threshold: z.string(),
+      blocking: z.boolean().default(true),
+      /** k6's: evaluated during the run; a failure stops it cleanly (exit 98). */
+      abortOnFail: z.boolean().optional(),
+      /** k6's: how long after the start before `abortOnFail` is evaluated (samples accumulate first). */
+      delayAbortEval: durationMs({ allowZero: true }).optional(),
+    })
+    .refine((e) => e.delayAbortEval === undefined || e.abortOnFail === true, {
+      message: 'delayAbortEval applies with abortOnFail: true only',
+      path: ['delayAbortEval'],
+    }),
 ]);
 
 /** `metric[{scenario:NAME}]: [expressions]`; each checked against its metric at load time. */

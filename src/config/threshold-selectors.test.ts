@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ZodError, z } from 'zod';
-import { checkThresholdSelectors, selectorTags } from './threshold-selectors.js';
+import { parseTest } from './load-test.js';
+import { checkThresholdSelectors, selectorTags, stepLabelsOf } from './threshold-selectors.js';
 
 type Scenarios = Parameters<typeof checkThresholdSelectors>[0]['scenarios'];
 
@@ -83,5 +84,102 @@ describe('threshold selectors checked at load', () => {
     const flow: Scenarios = [{ name: 'f', flow: () => undefined }];
     expect(issues({ 'e2e_ms{step:anything}': [] }, staged, flow)).toEqual([]);
     expect(issues({ 'e2e_ms{stage:sweep 1 (coarse): 5/s}': [] }, { executor: 'sweep' })).toEqual([]);
+  });
+});
+
+describe('stage indexes, step labels and abortOnFail options', () => {
+  it('takes a stage by its index from 0, and names the range otherwise', () => {
+    expect(issues({ 'ttft_ms{stage:0}': [], 'ttft_ms{stage:1}': [] })).toEqual([]);
+    expect(issues({ 'ttft_ms{stage:2}': [] })[0]).toContain('names stage "2", which does not exist');
+  });
+
+  it("reads each step's configured model and tags by the name records carry", () => {
+    const labels = stepLabelsOf({
+      scenarios: [
+        {
+          name: 'chat',
+          steps: [
+            { chat: { model: 'small', tags: ['fast'] } },
+            { http: { url: '/models', tags: ['meta'] } },
+            { completion: { model: 'big', name: 'summarise' } },
+          ],
+        },
+        { name: 'talk', session: { chat: { model: 'mid' } } },
+      ],
+    });
+    expect(labels('chat', 'chat:0')).toEqual({ model: 'small', tags: ['fast'] });
+    expect(labels('chat', 'http:1')).toEqual({ model: undefined, tags: ['meta'] });
+    expect(labels('chat', 'summarise')).toEqual({ model: 'big', tags: undefined });
+    expect(labels('talk', 'chat')).toEqual({ model: 'mid', tags: undefined });
+    expect(labels('chat', 'nope')).toBeUndefined();
+  });
+
+  it('takes abortOnFail with delayAbortEval, and refuses a delay without abortOnFail (exit 2 material)', () => {
+    const test = (entry: unknown) => ({
+      name: 't',
+      target: 'mock',
+      scenarios: [
+        { name: 's', steps: [{ chat: { model: 'm', messages: [{ role: 'user', content: 'x' }] } }] },
+      ],
+      load: { executor: 'constant-vus', vus: 1, duration: '1s' },
+      thresholds: { ttft_ms: [entry] },
+    });
+    const parsed = parseTest(
+      test({ threshold: 'p99 < 100', abortOnFail: true, delayAbortEval: '10s' }),
+      't.yaml',
+    );
+    expect(parsed.thresholds.ttft_ms).toEqual([
+      { threshold: 'p99 < 100', blocking: true, abortOnFail: true, delayAbortEval: 10_000 },
+    ]);
+    expect(() => parseTest(test({ threshold: 'p99 < 100', delayAbortEval: '10s' }), 't.yaml')).toThrow(
+      /thresholds\.ttft_ms\[0\]\.delayAbortEval.*applies with abortOnFail: true only/s,
+    );
+  });
+});
+
+describe('tag and check selectors checked at load', () => {
+  const labelled: Scenarios = [
+    {
+      name: 'chat',
+      steps: [
+        { chat: { model: 'm', tags: ['rag'], checks: { json: true, custom: { polite: () => true } } } },
+        { http: { url: '/models', tags: ['meta'] } },
+      ],
+    },
+    { name: 'talk', session: { chat: { checks: { finish_reason: 'stop' } } } } as Scenarios[number],
+  ];
+
+  it('accepts the tags and checks the steps declare', () => {
+    expect(
+      issues(
+        {
+          'e2e_ms{tag:rag}': [],
+          'e2e_ms{scenario:chat,tag:meta}': [],
+          'checks{check:json}': [],
+          'checks{check:polite}': [],
+          'checks{check:finish_reason}': [],
+        },
+        staged,
+        labelled,
+      ),
+    ).toEqual([]);
+  });
+
+  it('names the ones that exist for a typo, within a scenario when one is named', () => {
+    expect(issues({ 'e2e_ms{tag:rga}': [] }, staged, labelled)).toEqual([
+      'thresholds.e2e_ms{tag:rga}: threshold "e2e_ms{tag:rga}" names tag "rga", which no step has (expected one of: "rag", "meta")',
+    ]);
+    expect(issues({ 'checks{scenario:talk,check:json}': [] }, staged, labelled)[0]).toContain(
+      'names check "json" in scenario "talk", which no step has (expected one of: "finish_reason")',
+    );
+    expect(issues({ 'checks{check:json}': [] })[0]).toContain('this test has no checks');
+  });
+
+  it("leaves a flow's tags and checks alone", () => {
+    expect(
+      issues({ 'checks{check:any}': [], 'e2e_ms{tag:any}': [] }, staged, [
+        { name: 'f', flow: () => undefined },
+      ]),
+    ).toEqual([]);
   });
 });

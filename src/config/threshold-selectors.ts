@@ -1,12 +1,13 @@
 /**
  * @module config/threshold-selectors
  * Checks, when a test is loaded, that every threshold selector names a
- * scenario, stage or step the test has (`e2e_ms{scenario:chta}` is a typo the
+ * scenario, stage (by name or index from 0), step, step tag or check the test has (`e2e_ms{scenario:chta}` is a typo the
  * run would only report afterwards as "no data"). Each issue names the
  * threshold and the names that exist.
  */
 import type { z } from 'zod';
 import { stagedSchedule } from '../load/staged.js';
+import type { StepLabelLookup, StepLabels } from '../metrics/index.js';
 import { stepKindOf } from '../protocols/index.js';
 
 /** A step: `{ <kind>: body }`, of a kind in protocols/steps. */
@@ -76,6 +77,66 @@ function list(names: readonly string[], what: string): string {
     : `expected one of: ${names.map((n) => `"${n}"`).join(', ')}`;
 }
 
+/**
+ * Each declared step's configured model and tags by scenario and step name (as records name it:
+ * its `name:`, else `<kind>:<index>`; a session's chat `name:`, else `chat`), for the `{model:…}`
+ * and `{tag:…}` selectors. Works on a parsed test or run.json's copy of it.
+ */
+export function stepLabelsOf(test: { scenarios?: readonly unknown[] } | undefined): StepLabelLookup {
+  const labels = new Map<string, StepLabels>();
+  const add = (scenario: string, name: string, body: { model?: unknown; tags?: unknown }) => {
+    const model = typeof body.model === 'string' ? body.model : undefined;
+    const tags = Array.isArray(body.tags)
+      ? body.tags.filter((t): t is string => typeof t === 'string')
+      : undefined;
+    if (model !== undefined || tags !== undefined) labels.set(`${scenario}\u0000${name}`, { model, tags });
+  };
+  for (const raw of test?.scenarios ?? []) {
+    const s = raw as ScenarioLike & {
+      session?: { chat?: { name?: string; model?: unknown; tags?: unknown } };
+    };
+    if (s.session?.chat !== undefined) add(s.name, s.session.chat.name ?? 'chat', s.session.chat);
+    (s.steps ?? []).forEach((step, i) => {
+      const entry = stepKindOf(step as StepLike);
+      if (entry === undefined) return;
+      const body = ((step as StepLike)[entry.name] ?? {}) as {
+        name?: string;
+        model?: unknown;
+        tags?: unknown;
+      };
+      add(s.name, body.name ?? `${entry.name}:${i}`, body);
+    });
+  }
+  return (scenario, step) => labels.get(`${scenario}\u0000${step}`);
+}
+
+/**
+ * The step tags or check names the scenarios declare (a check by its key, a function by its name
+ * under `custom`); undefined when a scenario's steps are not known ahead (a TypeScript flow).
+ */
+function declaredLabels(scenarios: readonly ScenarioLike[], what: 'tag' | 'check'): string[] | undefined {
+  if (scenarios.some((s) => s.flow !== undefined)) return undefined;
+  const out = new Set<string>();
+  const read = (body: { tags?: unknown; checks?: unknown } | undefined) => {
+    if (body === undefined) return;
+    if (what === 'tag' && Array.isArray(body.tags)) for (const t of body.tags) out.add(String(t));
+    if (what === 'check' && typeof body.checks === 'object' && body.checks !== null) {
+      for (const [name, v] of Object.entries(body.checks)) {
+        if (name !== 'custom') out.add(name);
+        else if (typeof v === 'object' && v !== null) for (const f of Object.keys(v)) out.add(f);
+      }
+    }
+  };
+  for (const s of scenarios) {
+    read((s.session as { chat?: { tags?: unknown; checks?: unknown } } | undefined)?.chat);
+    for (const step of s.steps ?? []) {
+      const entry = stepKindOf(step as StepLike);
+      if (entry !== undefined) read((step as StepLike)[entry.name] as { tags?: unknown; checks?: unknown });
+    }
+  }
+  return [...out];
+}
+
 /** Adds an issue at `thresholds.<key>` for every selector naming something the test does not have. */
 export function checkThresholdSelectors(test: TestLike, ctx: z.RefinementCtx): void {
   for (const key of Object.keys(test.thresholds)) {
@@ -93,9 +154,21 @@ export function checkThresholdSelectors(test: TestLike, ctx: z.RefinementCtx): v
     for (const { tag, value } of tags) {
       if (tag === 'stage') {
         const names = stageNames(test.load);
-        if (names !== undefined && !names.includes(value)) {
+        const index = /^\d+$/.test(value) ? Number(value) : -1;
+        if (names !== undefined && !names.includes(value) && !(index >= 0 && index < names.length)) {
           issue(`threshold "${key}" names stage "${value}", which does not exist (${list(names, 'stages')})`);
         }
+      } else if (tag === 'tag' || tag === 'check') {
+        const inScope = test.scenarios.filter(
+          (s) => scenarioTag === undefined || s.name === scenarioTag.value,
+        );
+        const declared = declaredLabels(inScope, tag);
+        if (declared === undefined || declared.includes(value)) continue;
+        const what = tag === 'tag' ? 'tag' : 'check';
+        const where = scenarioTag === undefined ? '' : ` in scenario "${scenarioTag.value}"`;
+        issue(
+          `threshold "${key}" names ${what} "${value}"${where}, which no step has (${list(declared, `${what}s`)})`,
+        );
       } else if (tag === 'step') {
         const inScope = test.scenarios.filter(
           (s) => scenarioTag === undefined || s.name === scenarioTag.value,

@@ -133,6 +133,11 @@ export interface RequestRecord {
   costUsd?: number;
   /** True when `costUsd` counts tokens by the client's tokenizer because the server reported no `usage`. */
   costEstimated?: boolean;
+  /**
+   * The step's `checks:` that ran on this answer (only on an answer that arrived), each passed
+   * or not; a failed one makes the record a `check_failed` error naming it.
+   */
+  checks?: Record<string, boolean>;
 }
 
 /** One model answer's quality, as its record carries it (`quality`). */

@@ -15,10 +15,17 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
-import type { Test } from '../config/index.js';
+import {
+  createThresholdSource,
+  failingAbortThreshold,
+  hasAbortOnFail,
+  type Thresholds,
+} from '../analysis/index.js';
+import { stepLabelsOf, type Test } from '../config/index.js';
 import { ConfigError } from '../core/index.js';
 import { executorFor } from '../load/index.js';
 import {
+  ownTallySelectors,
   RunAggregator,
   type StageSpan,
   slosOf,
@@ -105,6 +112,9 @@ const START_MARGIN_MS = 50;
  */
 export const STOP_MARGIN_MS = 5000;
 
+/** At most this often the abortOnFail thresholds are evaluated (on a worker's state arriving). */
+const ABORT_CHECK_MS = 250;
+
 /** Seconds for a message: `1.4`. */
 function seconds(ms: number): string {
   return `${Math.round(ms / 100) / 10}`;
@@ -190,8 +200,13 @@ export async function runTest(
     telemetry = telemetryFor(test, mock?.url, () => origin);
     // Stages planned ahead, plus those a sweep announces while running.
     const stages: StageSpan[] = [...(plan.stages ?? [])];
-    const aggregator = new RunAggregator({ slos: slosOf(test.slo), stages });
-    const scratch = new RunAggregator({ slos: slosOf(test.slo), stages: [...stages] });
+    // Threshold selectors beyond a scenario or a step are counted apart, as the workers do.
+    const selection = {
+      selectors: ownTallySelectors(Object.keys(test.thresholds)),
+      labels: stepLabelsOf(test),
+    };
+    const aggregator = new RunAggregator({ slos: slosOf(test.slo), stages, ...selection });
+    const scratch = new RunAggregator({ slos: slosOf(test.slo), stages: [...stages], ...selection });
     const inFlight = new Array<number>(workerCount).fill(0);
     const activeVus = new Array<number>(workerCount).fill(0);
     const loopDelayP99Ms: number[] = [];
@@ -200,8 +215,49 @@ export async function runTest(
     const loopDelaySampleMaxMs: number[] = [];
     let loopDelayMaxMs = 0;
     let requests = 0;
-    /** Why a worker ended the run early (a bad feeder row), when one did. */
+    /** Why a worker ended the run early (a bad feeder row), or the abortOnFail threshold that did. */
     let abortedBy: string | undefined;
+    /** Stops the workers for an abortOnFail threshold (set once they run, with the grace deadline). */
+    let stopForThreshold: ((reason: string) => void) | undefined;
+    const abortable = hasAbortOnFail(test.thresholds as Thresholds);
+    let abortCheckedAt = Number.NEGATIVE_INFINITY;
+    /**
+     * Evaluates the abortOnFail thresholds on what the workers have shipped so far (their
+     * states come about once a second, a window's worth), at most every ABORT_CHECK_MS.
+     */
+    const checkAbort = (): void => {
+      if (!abortable || abortedBy !== undefined || stopForThreshold === undefined) return;
+      const now = performance.now();
+      if (now - abortCheckedAt < ABORT_CHECK_MS) return;
+      abortCheckedAt = now;
+      const elapsedMs = performance.timeOrigin + now - origin;
+      // Only while the load runs: the states shipped as it ends (or after an interrupt) judge a
+      // run that is over, whose end-of-run thresholds say the rest.
+      if (options.stop?.aborted || (plan.durationMs !== undefined && elapsedMs >= plan.durationMs)) return;
+      const core = aggregator.snapshot({
+        name: test.name,
+        startedAt: info.startedAt,
+        durationS: Math.max(0, elapsedMs) / 1000,
+        scenarios: info.scenarios,
+      });
+      const failed = failingAbortThreshold(
+        test.thresholds as Thresholds,
+        createThresholdSource(aggregator, core),
+        elapsedMs,
+      );
+      if (failed === undefined || failed.value === null) return;
+      const atS = Math.round(elapsedMs) / 1000;
+      info.abortedByThreshold = {
+        threshold: `${failed.metric} ${failed.expr}`,
+        metric: failed.metric,
+        expr: failed.expr,
+        value: failed.value,
+        at_s: atS,
+      };
+      abortedBy = `threshold "${failed.metric}: ${failed.expr}" failed at ${atS} s (value ${failed.value}; abortOnFail)`;
+      log(`stopping the run: ${abortedBy}`);
+      stopForThreshold(abortedBy);
+    };
 
     // Each worker's record batches not written yet: a worker past MAX_BACKLOG writes its own text.
     const backlog = new Int32Array(new SharedArrayBuffer(4 * workerCount));
@@ -224,6 +280,7 @@ export async function runTest(
         requests += RunAggregator.requestsIn(message.state);
         // Made only for a live view (an optional call evaluates no argument): the merge above needs no Tally.
         options.onTally?.(RunAggregator.totalOf(message.state), { worker: index, seconds: message.seconds });
+        checkAbort();
       } else if (message.type === 'dropped') {
         for (const at of message.at) aggregator.addDropped(at);
         options.onDropped?.(message.at.length);
@@ -314,6 +371,10 @@ export async function runTest(
     const onCancel = () => {
       broadcast({ type: 'cancel' });
       killAfter(STOP_MARGIN_MS, `within ${seconds(STOP_MARGIN_MS)} s of the second interrupt`);
+    };
+    stopForThreshold = (reason) => {
+      broadcast({ type: 'stop', reason });
+      killAfter(graceMs, `within ${seconds(graceMs)} s of the abortOnFail stop`);
     };
     options.stop?.addEventListener('abort', onStop, { once: true });
     options.cancel?.addEventListener('abort', onCancel, { once: true });

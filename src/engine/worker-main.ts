@@ -8,10 +8,10 @@ import { setMaxListeners } from 'node:events';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadTest, parseTest, type Test } from '../config/index.js';
+import { loadTest, parseTest, stepLabelsOf, type Test } from '../config/index.js';
 import { ConfigError, type RequestRecord, roundMs } from '../core/index.js';
 import { executorFor } from '../load/index.js';
-import { priceRecord, priceTableOf, slosOf } from '../metrics/index.js';
+import { ownTallySelectors, priceRecord, priceTableOf, slosOf } from '../metrics/index.js';
 import { HttpClient, setResponseLimits } from '../protocols/index.js';
 import { redactText, rememberSecrets, secretsOf } from '../store/index.js';
 import { Workload } from '../workload/index.js';
@@ -73,6 +73,8 @@ async function main(): Promise<void> {
   const recorder = new WorkerRecorder({
     slos: slosOf(test.slo),
     stages: plan.stages ?? [],
+    selectors: ownTallySelectors(Object.keys(test.thresholds)),
+    labels: stepLabelsOf(test),
     records: init.records,
     // Fresh counts every 1,000 warm-up records: the code that starts them (tallies, windows,
     // histograms) then runs while the JIT watches, instead of first in the run (`--trace-deopt`).

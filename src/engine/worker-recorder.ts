@@ -13,7 +13,13 @@
 
 import { performance } from 'node:perf_hooks';
 import type { RequestRecord } from '../core/index.js';
-import { type AggregateState, type RequestSlo, RunAggregator, type StageSpan } from '../metrics/index.js';
+import {
+  type AggregateState,
+  type RequestSlo,
+  RunAggregator,
+  type RunAggregatorOptions,
+  type StageSpan,
+} from '../metrics/index.js';
 import { type EncodedRecords, RecordBatch, recordLines } from '../store/index.js';
 import type { RecordsMode } from './worker-protocol.js';
 
@@ -44,6 +50,9 @@ export interface WorkerRecorderOptions {
   stages: readonly StageSpan[];
   records: RecordsMode;
   output: RecorderOutput;
+  /** Threshold selectors with tallies of their own, and the steps' labels they read. */
+  selectors?: RunAggregatorOptions['selectors'];
+  labels?: RunAggregatorOptions['labels'];
   /** Also ship (and count afresh) after this many records; 0 or absent: only on the timer. */
   shipEvery?: number;
 }
@@ -58,6 +67,7 @@ export function recordFilter(mode: RecordsMode): (record: RequestRecord) => bool
 
 export class WorkerRecorder {
   readonly #slos: readonly RequestSlo[];
+  readonly #selection: Pick<RunAggregatorOptions, 'selectors' | 'labels'>;
   readonly #stages: StageSpan[];
   readonly #keep: (record: RequestRecord) => boolean;
   readonly #output: RecorderOutput;
@@ -74,6 +84,7 @@ export class WorkerRecorder {
 
   constructor(options: WorkerRecorderOptions) {
     this.#slos = options.slos;
+    this.#selection = { selectors: options.selectors, labels: options.labels };
     this.#stages = [...options.stages];
     this.#keep = recordFilter(options.records);
     this.#output = options.output;
@@ -130,6 +141,6 @@ export class WorkerRecorder {
   }
 
   #fresh(): RunAggregator {
-    return new RunAggregator({ slos: this.#slos, stages: this.#stages });
+    return new RunAggregator({ slos: this.#slos, stages: this.#stages, ...this.#selection });
   }
 }

@@ -12,6 +12,7 @@ import { isGood, isGoodLogical, type RequestSlo } from './goodput.js';
 import type { MetricHistogram } from './histogram.js';
 import { type ModelSummary, type ModelsState, ModelTallies, type StageModels } from './models.js';
 import { type QualityRow, QualityTally } from './quality-tally.js';
+import { matches, type Selector, type StepLabelLookup } from './selectors.js';
 import { SlowestRequests, type SlowRequest } from './slowest.js';
 import { type StagesState, StageTallies } from './stages.js';
 import {
@@ -45,6 +46,8 @@ export interface AggregateState {
   quality?: QualityRow[];
   /** By the model that answered (absent from states made before records had a model). */
   models?: ModelsState;
+  /** Tallies of the records each threshold selector picks, by selector key (absent without selectors). */
+  selected?: [string, TallyState][];
 }
 
 export interface RunAggregatorOptions {
@@ -54,6 +57,10 @@ export interface RunAggregatorOptions {
   slos?: readonly RequestSlo[];
   /** Stages known ahead (run-clock ms); more can be added while running with `addStage`. */
   stages?: readonly StageSpan[];
+  /** Threshold selectors that need a tally of their own, by key (metrics/selectors `ownTallySelectors`). */
+  selectors?: ReadonlyMap<string, Selector>;
+  /** Steps' configured model and tags, for `{model:…}` (until records carry it) and `{tag:…}`. */
+  labels?: StepLabelLookup | undefined;
 }
 
 function isMetricName(name: string): name is MetricName {
@@ -91,6 +98,8 @@ export class RunAggregator {
   readonly #stages = new StageTallies();
   readonly #quality = new QualityTally();
   readonly #models = new ModelTallies();
+  readonly #selectors: [string, Selector, Tally][];
+  readonly #labels: StepLabelLookup | undefined;
 
   constructor(options: RunAggregatorOptions = {}) {
     const windowMs = options.windowMs ?? 1000;
@@ -101,6 +110,8 @@ export class RunAggregator {
     this.#slos = options.slos ?? [];
     for (const span of options.stages ?? []) this.#stages.add(span);
     this.#windows = new WindowSeries(windowMs);
+    this.#selectors = [...(options.selectors ?? [])].map(([key, s]) => [key, s, new Tally()]);
+    this.#labels = options.labels;
   }
 
   /** Adds one completed request attempt (in the order records.jsonl holds them). */
@@ -118,6 +129,19 @@ export class RunAggregator {
     this.#stages.ended(record.end, record.outcome, good);
     if (record.quality !== undefined) this.#quality.add(record);
     if (record.model !== undefined) this.#models.add(record, good, this.#stages.startAt(record.scheduled));
+    if (this.#selectors.length > 0) this.#select(record, good, goodLogical);
+  }
+
+  #select(record: RequestRecord, good: boolean, goodLogical: boolean): void {
+    const stage = this.#stages.refAt(record.scheduled);
+    for (const [, selector, tally] of this.#selectors) {
+      if (matches(selector, record, stage, this.#labels)) tally.add(record, good, goodLogical);
+    }
+  }
+
+  /** The tally of the records a selector picks (by `selectorKey`); undefined when no threshold named it. */
+  selected(key: string): Tally | undefined {
+    return this.#selectors.find(([k]) => k === key)?.[2];
   }
 
   /** Everything counted so far as plain data (see {@link AggregateState}). */
@@ -135,6 +159,9 @@ export class RunAggregator {
       stages: this.#stages.encode(),
       ...(this.#quality.size > 0 ? { quality: this.#quality.encode() } : {}),
       models: this.#models.encode(),
+      ...(this.#selectors.length > 0
+        ? { selected: this.#selectors.map(([key, , tally]) => [key, tally.encode()] as [string, TallyState]) }
+        : {}),
     };
   }
 
@@ -159,6 +186,7 @@ export class RunAggregator {
     this.#stages.merge(state.stages);
     if (state.quality !== undefined) this.#quality.merge(state.quality);
     if (state.models !== undefined) this.#models.merge(state.models);
+    for (const [key, tally] of state.selected ?? []) this.selected(key)?.mergeState(tally);
   }
 
   /**
@@ -253,6 +281,8 @@ export class RunAggregator {
           rates: tally.rates(meta.durationS),
           logical: tally.logicalSummary(meta.durationS),
         };
+        const checks = tally.checksSummary();
+        if (checks !== undefined) summary.checks = checks;
         const context = this.#contexts.get(name);
         if (context !== undefined && !context.empty) {
           summary.turns = context.byTurn();
@@ -262,18 +292,21 @@ export class RunAggregator {
       }),
     );
     const steps: Record<string, StepSummary> = Object.fromEntries(
-      [...this.#stepTallies()].map(([name, { kind, tally }]) => [
-        name,
-        {
+      [...this.#stepTallies()].map(([name, { kind, tally }]) => {
+        const step: StepSummary = {
           kind,
           counts: tally.counts(),
           metrics: tally.metrics(),
           rates: tally.rates(meta.durationS),
           logical: tally.logicalSummary(meta.durationS),
-        },
-      ]),
+        };
+        const checks = tally.checksSummary();
+        if (checks !== undefined) step.checks = checks;
+        return [name, step];
+      }),
     );
     const total = this.#totalTally();
+    const checks = total.checksSummary();
     return {
       startedAt: meta.startedAt,
       durationS: meta.durationS,
@@ -288,6 +321,7 @@ export class RunAggregator {
       windows: this.#windows.summaries(),
       ...(this.#stages.size > 0 ? { stages: this.#stages.summaries() } : {}),
       ...(this.#models.empty ? {} : this.#modelsPart()),
+      ...(checks !== undefined ? { checks } : {}),
     };
   }
 

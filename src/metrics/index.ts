@@ -47,6 +47,20 @@ export {
 } from './quality-tally.js';
 export { isModelStep } from './samples.js';
 export {
+  matches,
+  modelOf,
+  needsOwnTally,
+  ownTallySelectors,
+  parseSelector,
+  SELECTOR_TAGS,
+  type Selector,
+  type SelectorTag,
+  type StageRef,
+  type StepLabelLookup,
+  type StepLabels,
+  selectorKey,
+} from './selectors.js';
+export {
   cosine,
   DEFAULT_REFUSAL_PATTERNS,
   lcsLength,
@@ -61,6 +75,8 @@ export {
 export { SlowestRequests, type SlowRequest } from './slowest.js';
 export { DEFAULT_ATTAINMENT, StageTallies, type StepVerdict, stepVerdict } from './stages.js';
 export {
+  type CheckCounts,
+  type ChecksSummary,
   CORE_METRICS,
   COUNT_NAMES,
   type ContextBucketStats,

@@ -6,6 +6,8 @@
  * in the stage (by each record's `end`) gives its throughput: an overloaded
  * stage is offered more than it completes, and only the two together show it.
  */
+
+import type { StageRef } from './selectors.js';
 import type { StageFlow, StageMeasurement, StageSpan, StageSummary } from './summary-core.js';
 import { Tally, type TallyState } from './tally.js';
 
@@ -66,6 +68,12 @@ export class StageTallies {
   /** The stages' spans, in time order. */
   spans(): readonly StageSpan[] {
     return this.#spans;
+  }
+
+  /** The name and index of the stage containing `atMs`, if any (threshold selectors). */
+  refAt(atMs: number): StageRef | undefined {
+    const i = this.#indexAt(atMs);
+    return i === -1 ? undefined : { name: (this.#spans[i] as StageSpan).name, index: i };
   }
 
   /** The tally of the stage containing `atMs`, if any. */
@@ -131,6 +139,8 @@ export class StageTallies {
       };
       if (span.target !== undefined) out.target = span.target;
       if (span.warmup) out.warmup = true;
+      const checks = t.checksSummary();
+      if (checks !== undefined) out.checks = checks;
       return out;
     });
   }

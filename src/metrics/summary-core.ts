@@ -129,6 +129,18 @@ export interface TokenTotals {
   mismatched_requests: number;
 }
 
+/** How often one check (or all of them) passed: `rate` = passes / (passes + fails). */
+export interface CheckCounts {
+  passes: number;
+  fails: number;
+  rate: number;
+}
+
+/** Step checks (`checks:` on model steps): all evaluations, and by check name. Absent where none ran. */
+export interface ChecksSummary extends CheckCounts {
+  byCheck: Record<string, CheckCounts>;
+}
+
 export interface ScenarioSummary {
   counts: Counts;
   metrics: MetricsSummary;
@@ -138,6 +150,7 @@ export interface ScenarioSummary {
   turns?: Record<string, ContextStats>;
   /** Multi-turn sessions only: TTFT by context length, in power-of-two token buckets. */
   context?: ContextBucketStats[];
+  checks?: ChecksSummary;
 }
 
 /** One step's figures: its name is its `name:`, else `<kind>:<index>` (index in its scenario, from 0). */
@@ -147,6 +160,7 @@ export interface StepSummary {
   metrics: MetricsSummary;
   rates: Rates;
   logical: LogicalSummary;
+  checks?: ChecksSummary;
 }
 
 /** TTFT (ok model requests) and context tokens of a group of session requests. */
@@ -204,6 +218,7 @@ export interface WindowSummary {
   e2e_ms: Quantiles;
   itl_ms: Quantiles;
   scheduling_lag_ms: { p99: number; max: number };
+  checks?: ChecksSummary;
 }
 
 export interface SummaryCore {
@@ -226,6 +241,8 @@ export interface SummaryCore {
   models?: Record<string, ModelSummary>;
   /** Each stage's requests, share and cost by model (routing under load), when the load has stages. */
   model_stages?: StageModels[];
+  /** Step checks over the run, when any ran (per scenario, step, stage and window beside theirs). */
+  checks?: ChecksSummary;
 }
 
 /**
@@ -269,6 +286,7 @@ export interface StageSummary extends StageMeasurement {
   flow: StageFlow;
   target?: number;
   warmup?: boolean;
+  checks?: ChecksSummary;
 }
 
 /** One model's figures in summary.json `models`. */

@@ -8,6 +8,8 @@ import { ERROR_KINDS, type RequestRecord } from '../core/index.js';
 import { type HistogramTransfer, MetricHistogram } from './histogram.js';
 import { isModelStep, itlOf, sampleOf } from './samples.js';
 import {
+  type CheckCounts,
+  type ChecksSummary,
   CORE_METRICS,
   type Counts,
   type LogicalSummary,
@@ -21,6 +23,12 @@ import {
 
 /** Key of an error record without a kind; the engine always sets one, this keeps sums consistent. */
 const UNKNOWN_ERROR = 'unknown';
+
+/** Pass count, fail count and pass rate (rounded to 1e-6; 0 evaluations give rate 0, never shown). */
+function checkCounts(passes: number, fails: number): CheckCounts {
+  const n = passes + fails;
+  return { passes, fails, rate: n > 0 ? Math.round((passes / n) * 1e6) / 1e6 : 0 };
+}
 
 function perSecond(n: number, durationS: number): number {
   return durationS > 0 ? Math.round((n / durationS) * 1000) / 1000 : 0;
@@ -52,6 +60,8 @@ export interface TallyState {
   logicalByError: [string, number][];
   tokens: TokenTotals;
   histograms: [MetricName, HistogramTransfer][];
+  /** Step checks: `[name, passes, fails]`; absent when none ran. */
+  checks?: [string, number, number][];
 }
 
 export class Tally {
@@ -80,6 +90,8 @@ export class Tally {
   /** Output and input tokens of ok model records, server count preferred (as the metrics). */
   outputTokens = 0;
   inputTokens = 0;
+  /** Step checks by name: `[passes, fails]` (records carry the checks that ran on them). */
+  readonly checks = new Map<string, [number, number]>();
   readonly #tracked: readonly MetricName[];
   readonly #histograms = new Map<MetricName, MetricHistogram>();
 
@@ -111,6 +123,9 @@ export class Tally {
     if (good) this.good++;
     if (last && goodLogical) this.logicalGood++;
     if (r.outcome === 'ok' && isModelStep(r)) this.#addTokens(r);
+    if (r.checks !== undefined) {
+      for (const name in r.checks) this.#addChecks(name, r.checks[name] ? 1 : 0, r.checks[name] ? 0 : 1);
+    }
     // Indexed loops and one call for all gaps: `for…of` and a call per gap left an iterator result
     // and a boxed number per gap, ~8 % of the worker's allocation at 250 streams (sampling heap profile).
     const tracked = this.#tracked;
@@ -217,6 +232,21 @@ export class Tally {
     this.outputTokens += other.outputTokens;
     this.inputTokens += other.inputTokens;
     for (const [metric, h] of other.#histograms) if (h.count > 0) this.#histogramFor(metric).add(h);
+    for (const [name, [passes, fails]] of other.checks) this.#addChecks(name, passes, fails);
+  }
+
+  /** The checks' pass rates, overall and by check; undefined when no check ran. */
+  checksSummary(): ChecksSummary | undefined {
+    if (this.checks.size === 0) return undefined;
+    let passes = 0;
+    let fails = 0;
+    const byCheck: Record<string, CheckCounts> = {};
+    for (const [name, [p, f]] of [...this.checks].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      passes += p;
+      fails += f;
+      byCheck[name] = checkCounts(p, f);
+    }
+    return { ...checkCounts(passes, fails), byCheck };
   }
 
   /** This tally as plain data (see {@link TallyState}). */
@@ -243,6 +273,7 @@ export class Tally {
       logicalByError: [...this.logicalByError],
       tokens: { ...this.tokens },
       histograms,
+      ...(this.checks.size > 0 ? { checks: [...this.checks].map(([name, [p, f]]) => [name, p, f]) } : {}),
     };
   }
 
@@ -287,11 +318,21 @@ export class Tally {
     for (const [kind, n] of state.byError) this.byError.set(kind, (this.byError.get(kind) ?? 0) + n);
     this.#addTokenTotals(state.tokens);
     for (const [metric, h] of state.histograms) this.#histogramFor(metric).addTransfer(h);
+    for (const [name, passes, fails] of state.checks ?? []) this.#addChecks(name, passes, fails);
   }
 
   /** Frees the histograms' memory losslessly (see MetricHistogram.compact). */
   compact(): void {
     for (const h of this.#histograms.values()) h.compact();
+  }
+
+  #addChecks(name: string, passes: number, fails: number): void {
+    const c = this.checks.get(name);
+    if (c === undefined) this.checks.set(name, [passes, fails]);
+    else {
+      c[0] += passes;
+      c[1] += fails;
+    }
   }
 
   #addTokenTotals(o: TokenTotals): void {

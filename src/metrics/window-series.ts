@@ -189,6 +189,7 @@ export class WindowSeries {
       e2e_ms: quantiles(t, 'e2e_ms'),
       itl_ms: quantiles(t, 'itl_ms'),
       scheduling_lag_ms: { p99: lag?.percentile(99) ?? 0, max: lag?.max ?? 0 },
+      ...(t.checks.size > 0 ? { checks: t.checksSummary() } : {}),
     };
   }
 }

@@ -205,6 +205,8 @@ export interface StepResponse {
   headers: IncomingHttpHeaders;
   /** The body of an HTTP step (when kept), or the reply text of a model step. */
   body: string;
+  /** A model step's `finish_reason` (`stop`, `length`, …), when the answer gave one (checks read it). */
+  finishReason?: string | undefined;
 }
 
 /** A measurement and the response it measured. */

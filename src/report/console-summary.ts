@@ -117,6 +117,45 @@ function stepLines(summary: Summary): string[] {
   return ['', 'by step', ...renderTable(rows, ['left', ...Array<'right'>(8).fill('right')])];
 }
 
+/** Step checks: pass rate per check, and per stage when the load has stages; nothing when no check ran. */
+function checkLines(summary: Summary): string[] {
+  const c = summary.checks;
+  if (c === undefined) return [];
+  const row = (label: string, k: { passes: number; fails: number; rate: number }) => [
+    label,
+    formatCount(k.passes),
+    formatCount(k.fails),
+    formatPercent(k.rate),
+  ];
+  const rows = [
+    ['check', 'passed', 'failed', 'pass rate'],
+    ...Object.entries(c.byCheck).map(([name, k]) => row(name, k)),
+    row('all checks', c),
+  ];
+  const stages = (summary.stages ?? []).filter((s) => s.checks !== undefined);
+  const byStage =
+    stages.length > 1
+      ? [
+          '',
+          'checks by stage',
+          ...renderTable(
+            [
+              ['stage', 'passed', 'failed', 'pass rate'],
+              ...stages.map((s) => row(s.name, s.checks as typeof c)),
+            ],
+            ['left', 'right', 'right', 'right'],
+            '  ',
+          ),
+        ]
+      : [];
+  return [
+    '',
+    'checks on answers',
+    ...renderTable(rows, ['left', 'right', 'right', 'right'], '  '),
+    ...byStage,
+  ];
+}
+
 function scenarioLines(summary: Summary): string[] {
   const names = Object.keys(summary.scenarios);
   if (names.length < 2) return [];
@@ -362,6 +401,7 @@ export function renderConsoleSummary(summary: Summary, options: ConsoleSummaryOp
     '',
     ...metricLines(summary),
     ...errorLines(summary),
+    ...checkLines(summary),
     ...stepLines(summary),
     ...scenarioLines(summary),
     ...costLines(summary, paint),

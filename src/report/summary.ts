@@ -16,6 +16,7 @@ import {
   thresholdsPassed,
 } from '../analysis/index.js';
 import type {
+  ChecksSummary,
   Counts,
   Distribution,
   LogicalSummary,
@@ -44,6 +45,8 @@ export interface Summary {
   complete?: boolean;
   /** How an incomplete run ended, e.g. `killed after 1.4 s of 8 s`. */
   incomplete?: string;
+  /** The `abortOnFail` threshold that stopped the run: `metric expr`, its value then, and when (s). */
+  aborted?: { threshold: string; metric: string; expr: string; value: number; at_s: number };
   startedAt: string;
   durationS: number;
   counts: Counts;
@@ -71,6 +74,8 @@ export interface Summary {
   plan?: OfferedPlan;
   /** A capacity sweep's steps, capacity, knee and what degraded first. */
   sweep?: SweepAnalysis;
+  /** Step checks' pass rates over the run (by check); scenarios, steps, stages and windows carry theirs. */
+  checks?: ChecksSummary;
   /** Advisory: windows where a series left its recent band, with likely causes (analysis/anomalies). */
   anomalies?: Anomaly[];
   /** How the anomalies agree with the static thresholds. */
@@ -133,6 +138,7 @@ export function buildSummary(
     slowest: extras.slowest ?? [],
     ...(core.stages !== undefined ? { stages: core.stages } : {}),
     ...(extras.quality !== undefined ? { quality: extras.quality } : {}),
+    ...(core.checks !== undefined ? { checks: core.checks } : {}),
     ...(extras.plan !== undefined ? { plan: extras.plan } : {}),
     ...(extras.sweep !== undefined ? { sweep: extras.sweep } : {}),
     ...(core.models !== undefined ? { models: core.models } : {}),

@@ -37,6 +37,7 @@ export {
   secretsOf,
 } from './redact.js';
 export {
+  type AbortedByThreshold,
   createRunDir,
   defaultRunDir,
   hasRunFiles,

@@ -57,6 +57,7 @@ const FULL: Required<RequestRecord> = {
   cachedInputTokens: 1024,
   costUsd: 0.000123456,
   costEstimated: true,
+  checks: { json: true, 'contains "x"': false },
 };
 
 const lines = (text: string) => {
@@ -132,6 +133,7 @@ function randomRecord(rng: () => number, id: number): RequestRecord {
     if (name === 'error') optional[name] = pick(ERROR_KINDS);
     else if (kind === 'string') optional[name] = text();
     else if (kind === 'number') optional[name] = num();
+    else if (name === 'checks') optional[name] = { [text()]: rng() < 0.5, json: true };
     else if (kind === 'json') optional[name] = [{ status: 302, location: text(), ms: num() }];
     else if (kind === 'boolean') optional[name] = rng() < 0.5;
     else optional[name] = Array.from({ length: Math.floor(rng() * 6) }, num);

@@ -48,6 +48,16 @@ export interface RunTelemetrySeries {
 }
 
 /** What ran: enough, with the records and events, to rebuild the summary. */
+/** summary.json `aborted`: the threshold that stopped the run (`abortOnFail`), as it stood then. */
+export interface AbortedByThreshold {
+  /** `metric expression`, e.g. `ttft_ms p99 < 500`. */
+  threshold: string;
+  metric: string;
+  expr: string;
+  value: number;
+  at_s: number;
+}
+
 export interface RunInfo {
   schema: 'tokenstorm.run/v1';
   name: string;
@@ -56,6 +66,8 @@ export interface RunInfo {
   durationS?: number;
   /** Why the run ended early (`SIGINT`, …), when it did. */
   aborted?: string;
+  /** The `abortOnFail` threshold that stopped the run, its value then, and when (s of the run clock). */
+  abortedByThreshold?: AbortedByThreshold;
   /** The planned duration of the load in seconds, when it is bounded by time (written at the start). */
   plannedS?: number;
   /**

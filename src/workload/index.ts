@@ -4,7 +4,15 @@
  * TypeScript flows, think time, feeders, prompt synthesis, templates and
  * captures, cancellation and retries.
  */
+
 export { applyCaptures, type CaptureSpec, type CompiledCapture, compileCaptures } from './capture.js';
+export {
+  type CheckOutcome,
+  type CompiledChecks,
+  compileChecks,
+  jsonPathOf,
+  parseAnswerJson,
+} from './checks.js';
 export { Feeder, type FeederSpec, type WorkerSlice } from './feeder.js';
 export {
   PromptSynth,

@@ -4,6 +4,7 @@
  * synthetic prompt source built, its captures compiled, and, when nothing in
  * it varies, the request itself built once.
  */
+
 import {
   type CompiledStep,
   compileStep,
@@ -12,13 +13,20 @@ import {
   stepKindOf,
   unknownStepMessage,
 } from '../protocols/index.js';
+import type { Checks } from '../protocols/steps/checks-schema.js';
 import type { Rng } from '../random/index.js';
 import { type CompiledCapture, compileCaptures } from './capture.js';
+import { type CompiledChecks, compileChecks } from './checks.js';
 import { PromptSynth, type SyntheticSpec, type TraceRow } from './prompt-synth.js';
 import { hasTemplate, TemplateError, type TemplateScope } from './template.js';
 import { compileValue, type TemplatedValue } from './templated-value.js';
 
-type StepBody = Record<string, unknown> & { synthetic?: SyntheticSpec; capture?: unknown; name?: string };
+type StepBody = Record<string, unknown> & {
+  synthetic?: SyntheticSpec;
+  capture?: unknown;
+  checks?: Checks;
+  name?: string;
+};
 
 interface Defaults {
   target: string;
@@ -79,6 +87,8 @@ export class PreparedStep {
   /** The entry of its kind (protocols/steps). */
   readonly entry: StepKindEntry;
   readonly captures: CompiledCapture[];
+  /** Its `checks:` compiled, when it has any. */
+  readonly checks: CompiledChecks | undefined;
   private readonly templated: TemplatedValue;
   private readonly synth: PromptSynth | undefined;
   /** A header value is a template: checked once rendered (the schema checks literal ones). */
@@ -95,8 +105,9 @@ export class PreparedStep {
     const body = (step as Record<string, StepBody>)[this.kind] as StepBody;
     this.name = body.name ?? this.entry.defaultName(body);
     this.captures = compileCaptures(body.capture as Parameters<typeof compileCaptures>[0]);
-    // Capture patterns and synthesis settings are not request fields: never templated.
-    const { capture: _c, synthetic, ...fields } = body;
+    this.checks = compileChecks(body.checks);
+    // Capture patterns, checks and synthesis settings are not request fields: never templated.
+    const { capture: _c, checks: _k, tags: _t, synthetic, ...fields } = body;
     this.templated = compileValue(fields);
     const headers = fields.headers as Record<string, unknown> | undefined;
     this.templatedHeaders = Object.values(headers ?? {}).some((v) => typeof v === 'string' && hasTemplate(v));

@@ -36,7 +36,13 @@ describe('recordOf', () => {
       model: 'gpt-4o-mini-2024-07-18',
       cachedInputTokens: 64,
     };
-    const labels: Required<RecordLabels> = { attempt: 2, logicalSent: 12.5, turn: 4, contextTokens: 2048 };
+    const labels: Required<RecordLabels> = {
+      attempt: 2,
+      logicalSent: 12.5,
+      turn: 4,
+      contextTokens: 2048,
+      checks: { json: true, contains: false },
+    };
     const record = recordOf(run, step, 99.5, m, labels);
     expect(record).toEqual({
       id: 0,

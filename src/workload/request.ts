@@ -14,11 +14,13 @@ import {
   type Step,
   type StepContext,
   type StepMeasurement,
+  type StepResponse,
   sendStep,
   stepKindOf,
 } from '../protocols/index.js';
 import { createSampler, type Distribution, type Rng, type Sampler } from '../random/index.js';
 import { applyCaptures, type CompiledCapture } from './capture.js';
+import type { CompiledChecks } from './checks.js';
 import { type RetryPolicy, retryDelayMs, shouldRetry } from './retry-policy.js';
 
 /** Where an iteration's records go, in completion order; the sink numbers them (`id` arrives as 0, first). */
@@ -137,7 +139,10 @@ class SentResult implements StepResult {
 }
 
 /** What a record carries besides its step and measurement. */
-export type RecordLabels = Pick<RequestRecord, 'attempt' | 'logicalSent' | 'turn' | 'contextTokens'>;
+export type RecordLabels = Pick<
+  RequestRecord,
+  'attempt' | 'logicalSent' | 'turn' | 'contextTokens' | 'checks'
+>;
 
 /**
  * The record of one attempt. Fields are copied one by one, each only when
@@ -166,6 +171,7 @@ export function recordOf(
   if (labels.logicalSent !== undefined) record.logicalSent = labels.logicalSent;
   if (labels.turn !== undefined) record.turn = labels.turn;
   if (labels.contextTokens !== undefined) record.contextTokens = labels.contextTokens;
+  if (labels.checks !== undefined) record.checks = labels.checks;
   record.scheduled = roundMs(scheduled);
   record.schedulingLagMs = Math.max(0, roundMs(m.sent - scheduled));
   record.outcome = m.outcome;
@@ -245,6 +251,32 @@ function refused(run: IterationRun): StepResult {
   );
 }
 
+/**
+ * Runs a step's checks on an answer that arrived; a failure makes the measurement a
+ * `check_failed` error naming the checks that failed (the run goes on).
+ */
+function checkAnswer(
+  checks: CompiledChecks,
+  m: StepMeasurement,
+  response: StepResponse,
+): Record<string, boolean> {
+  const { results, failure } = checks.run({
+    text: response.body,
+    finishReason: response.finishReason,
+    status: m.status,
+    outputTokens: m.outputTokens ?? m.outputTokensClient,
+    ttftMs: m.ttftMs,
+    e2eMs: m.e2eMs,
+    tpotMs: m.tpotMs,
+  });
+  if (failure !== undefined) {
+    m.outcome = 'error';
+    m.error = 'check_failed';
+    m.message = `check failed: ${failure}`;
+  }
+  return results;
+}
+
 /** Cancellation applies to streamed model requests: a user stopping an answer as it appears. */
 function planCancel(run: IterationRun, step: CompiledStep): SendOptions {
   const plan = run.cancel;
@@ -276,6 +308,7 @@ export async function sendRequest(
   index: number,
   captures: readonly CompiledCapture[],
   labels: RequestLabels = NO_LABELS,
+  checks?: CompiledChecks,
 ): Promise<StepResult> {
   let compiled: CompiledStep;
   if ('origin' in step) compiled = step;
@@ -318,6 +351,8 @@ export async function sendRequest(
         m.message = missing;
       }
     }
+    if (checks !== undefined)
+      extra.checks = m.outcome === 'ok' ? checkAnswer(checks, m, response) : undefined;
     const last =
       m.outcome !== 'error' || run.ctx.signal?.aborted === true || !shouldRetry(run.retry, m.error, attempt);
     if (run.retry !== undefined) {

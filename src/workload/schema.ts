@@ -6,6 +6,7 @@
  * config's test schema (config/schema.ts) composes it; the fields a step
  * carries (`capture`, `synthetic`) are the step kinds' (protocols/steps/).
  */
+
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';

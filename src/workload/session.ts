@@ -5,8 +5,10 @@
  * grows as it does in production. Records carry the turn and context tokens.
  */
 import type { Step } from '../protocols/index.js';
+import type { Checks } from '../protocols/steps/checks-schema.js';
 import { createSampler, type Distribution, type Rng, type Sampler } from '../random/index.js';
 import { type CompiledCapture, compileCaptures } from './capture.js';
+import { type CompiledChecks, compileChecks } from './checks.js';
 import { PromptSynth, type SyntheticSpec } from './prompt-synth.js';
 import { failBeforeSend, type IterationRun, sendRequest } from './request.js';
 import type { Row } from './row-reader.js';
@@ -25,7 +27,12 @@ export interface SessionSpec {
   user_messages_from?: string | undefined;
   system?: string | undefined;
   user_messages?: string[] | undefined;
-  chat: Record<string, unknown> & { synthetic?: SyntheticSpec; capture?: unknown; name?: string };
+  chat: Record<string, unknown> & {
+    synthetic?: SyntheticSpec;
+    capture?: unknown;
+    checks?: Checks;
+    name?: string;
+  };
 }
 
 interface Message {
@@ -52,13 +59,15 @@ export class PreparedSession {
   private readonly chat: TemplatedValue;
   private readonly synth: PromptSynth | undefined;
   private readonly captures: CompiledCapture[];
+  private readonly checks: CompiledChecks | undefined;
 
   constructor(spec: SessionSpec, seed: number) {
     this.turns = spec.turns === undefined ? undefined : createSampler(spec.turns);
     this.from = spec.user_messages_from;
     this.system = spec.system === undefined ? undefined : compileTemplate(spec.system);
     this.users = (spec.user_messages ?? []).map(compileTemplate);
-    const { capture, synthetic, ...fields } = spec.chat;
+    const { capture, checks, tags: _t, synthetic, ...fields } = spec.chat;
+    this.checks = compileChecks(checks);
     this.name = spec.chat.name ?? 'chat';
     this.chat = compileValue(fields);
     this.synth = synthetic === undefined ? undefined : new PromptSynth(synthetic, seed);
@@ -123,7 +132,7 @@ export class PreparedSession {
         failBeforeSend(run, { index: turn - 1, name: this.name }, err.message, { turn });
         return;
       }
-      const result = await sendRequest(run, step, turn - 1, this.captures, { turn });
+      const result = await sendRequest(run, step, turn - 1, this.captures, { turn }, this.checks);
       if (!result.ok) return;
       history.push(user, { role: 'assistant', content: result.body });
     }

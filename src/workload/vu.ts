@@ -84,7 +84,7 @@ export function createVu(run: IterationRun, hooks: FlowHooks): Vu {
       if (!(err instanceof TemplateError)) throw err;
       return failBeforeSend(run, prepared, err.message);
     }
-    return sendRequest(run, request, stepIndex, prepared.captures);
+    return sendRequest(run, request, stepIndex, prepared.captures, undefined, prepared.checks);
   };
   const vu = {
     id: run.ctx.vu,

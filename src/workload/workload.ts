@@ -110,7 +110,9 @@ function buildStep(
 function runOneStep(step: PreparedStep, run: IterationRun, scope: TemplateScope): Promise<unknown> {
   if (isAborted(run.ctx.signal)) return DONE;
   const request = buildStep(step, run, scope);
-  return request === undefined ? DONE : sendRequest(run, request, step.index, step.captures);
+  return request === undefined
+    ? DONE
+    : sendRequest(run, request, step.index, step.captures, undefined, step.checks);
 }
 
 /** Where a failure that belongs to no step is recorded (as a `script_error`). */
@@ -477,7 +479,7 @@ export class Workload {
       }
       const request = buildStep(step, run, scope);
       if (request === undefined) return;
-      const result = await sendRequest(run, request, step.index, step.captures);
+      const result = await sendRequest(run, request, step.index, step.captures, undefined, step.checks);
       if (!result.ok) return;
     }
   }

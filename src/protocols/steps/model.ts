@@ -180,7 +180,15 @@ export const openAITransport: HttpStepTransport<OpenAISink> = {
   sink: (_step: CompiledStep, options: SendOptions) => new OpenAISink(options.cancelAfterTokens),
   read(result: ExchangeResult, sink: OpenAISink, step: CompiledStep, m: StepMeasurement) {
     return measureModel(
-      { measurement: m, response: { status: result.status, headers: sink.headers, body: sink.text } },
+      {
+        measurement: m,
+        response: {
+          status: result.status,
+          headers: sink.headers,
+          body: sink.text,
+          finishReason: sink.finishReason,
+        },
+      },
       sink,
       step,
       result.sentAt,

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { DistributionSchema } from '../../random/index.js';
 import { compileJsonPath } from '../json-path.js';
+import { ChecksSchema } from './checks-schema.js';
 
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -54,6 +55,10 @@ export const CapturesSchema = z.record(
 export const stepWorkloadFields = {
   /** Values to extract from the response into `vars` for later steps. */
   capture: CapturesSchema.optional(),
+  /** Labels of the step's requests for threshold selectors: `ttft_ms{tag:rag}`. */
+  tags: z
+    .array(z.string().min(1), { error: 'expected a list of tag names, e.g. [rag, long-context]' })
+    .optional(),
 };
 
 /** Token counts read from one column of a CSV file (e.g. the Azure LLM trace's `ContextTokens`). */
@@ -98,4 +103,6 @@ export const SyntheticSchema = z.strictObject({
 /** Generation fields shared by chat and completion steps (spread into `modelParams`). */
 export const modelWorkloadFields = {
   synthetic: SyntheticSchema.optional(),
+  /** Verdicts on each answer (protocols/steps/checks-schema.ts); a failed one makes the record `check_failed`. */
+  checks: ChecksSchema.optional(),
 };

@@ -240,3 +240,35 @@ describe('buildChartData', () => {
     });
   });
 });
+
+describe('the checks chart', () => {
+  const checks = (jsonPasses: number, jsonFails: number) => ({
+    passes: jsonPasses + 10,
+    fails: jsonFails,
+    rate: (jsonPasses + 10) / (jsonPasses + 10 + jsonFails),
+    byCheck: {
+      contains: { passes: 10, fails: 0, rate: 1 },
+      json: { passes: jsonPasses, fails: jsonFails, rate: jsonPasses / (jsonPasses + jsonFails) },
+    },
+  });
+
+  it('draws the pass rate per window, all checks and each, with gaps where none ran; merged windows add up', () => {
+    const windows = [win(0, { checks: checks(10, 0) }), win(1), win(2, { checks: checks(5, 5) })];
+    const summary = { ...baseSummary(windows), checks: checks(15, 5) };
+    const chart = buildChartData(summary, readSections({})).charts.find((c) => c.id === 'checks');
+    expect(chart?.series.map((s) => [s.label, s.values])).toEqual([
+      ['all checks', [1, null, 0.75]],
+      ['contains', [1, null, 1]],
+      ['json', [1, null, 0.5]],
+    ]);
+    const merged = downsampleWindows(windows, 1)[0]?.checks;
+    expect(merged).toMatchObject({ passes: 35, fails: 5, rate: 0.875 });
+    expect(merged?.byCheck.json).toEqual({ passes: 15, fails: 5, rate: 0.75 });
+  });
+
+  it('draws none for a run without checks', () => {
+    expect(
+      buildChartData(baseSummary([win(0)]), readSections({})).charts.some((c) => c.id === 'checks'),
+    ).toBe(false);
+  });
+});

@@ -171,6 +171,24 @@ function timeCharts(
         values: perSecond(buckets, (b) => b.cancelled),
       },
     ]),
+    ...(summary.checks === undefined
+      ? []
+      : [
+          time('checks', 'Checks on answers: pass rate per window', 'pass rate', [
+            {
+              label: 'all checks',
+              color: PALETTE[0] ?? '',
+              width: 3,
+              values: buckets.map((b) => (b.checks === undefined ? null : b.checks.rate)),
+            },
+            ...Object.keys(summary.checks.byCheck).map((name, i) => ({
+              label: name,
+              color: PALETTE[(i + 1) % PALETTE.length] ?? '',
+              dash: true,
+              values: buckets.map((b) => b.checks?.byCheck[name]?.rate ?? null),
+            })),
+          ]),
+        ]),
     time('lag', `Scheduling lag${suffix}`, 'ms', [
       {
         label: 'p99',

@@ -8,7 +8,7 @@
  * never recomputed from merged data; the run's percentiles come from the
  * full histograms in `summary.metrics`.
  */
-import type { WindowFlow, WindowSummary } from '../../metrics/index.js';
+import type { ChecksSummary, WindowFlow, WindowSummary } from '../../metrics/index.js';
 
 /**
  * One bucket of merged windows: a window's fields over `width_s` seconds
@@ -61,6 +61,20 @@ function activeVusOf(w: WindowSummary): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
 
+/** Check counts of merged windows: passes and fails add up, rates follow. */
+function addChecks(a: ChecksSummary | undefined, w: ChecksSummary): ChecksSummary {
+  const rate = (p: number, f: number) => (p + f > 0 ? Math.round((p / (p + f)) * 1e6) / 1e6 : 0);
+  const byCheck: ChecksSummary['byCheck'] = { ...(a?.byCheck ?? {}) };
+  for (const [name, k] of Object.entries(w.byCheck)) {
+    const passes = (byCheck[name]?.passes ?? 0) + k.passes;
+    const fails = (byCheck[name]?.fails ?? 0) + k.fails;
+    byCheck[name] = { passes, fails, rate: rate(passes, fails) };
+  }
+  const passes = (a?.passes ?? 0) + w.passes;
+  const fails = (a?.fails ?? 0) + w.fails;
+  return { passes, fails, rate: rate(passes, fails), byCheck };
+}
+
 /** Merges consecutive windows so there are at most `maxPoints` buckets. */
 export function downsampleWindows(windows: readonly WindowSummary[], maxPoints: number): WindowBucket[] {
   const width = windowWidth(windows);
@@ -103,6 +117,7 @@ export function downsampleWindows(windows: readonly WindowSummary[], maxPoints: 
       b.e2e_ms = worst(b.e2e_ms, w.e2e_ms);
       b.itl_ms = worst(b.itl_ms, w.itl_ms);
       b.scheduling_lag_ms = worst(b.scheduling_lag_ms, w.scheduling_lag_ms);
+      if (w.checks !== undefined) b.checks = addChecks(b.checks, w.checks);
       const vus = activeVusOf(w);
       if (vus !== undefined) b.active_vus = Math.max(b.active_vus ?? 0, vus);
     }

@@ -15,6 +15,7 @@ import { capacityPlanSection, costSection } from './cost-tables.js';
 import { readSections } from './sections.js';
 import {
   anomaliesTable,
+  checksTable,
   errorsTable,
   eventsTable,
   keyNumbers,
@@ -122,6 +123,7 @@ ${section('Anomalies', anomaliesTable(summary))}
 ${section('Distributions', figures(byGroup('distribution'), true))}
 <section><h2>Latency and tokens</h2>${metricsTable(summary.metrics, summary.logical !== undefined && summary.logical.requests !== summary.counts.requests)}</section>
 <section><h2>Errors by kind</h2>${errorsTable(summary)}</section>
+${section('Checks on answers', checksTable(summary))}
 <section><h2>Steps</h2>${stepsTable(summary)}</section>
 <section><h2>Scenarios</h2>${scenariosTable(summary)}</section>
 ${section('Capacity sweep', figures(byGroup('sweep')) + sweepTable(sections.sweep))}

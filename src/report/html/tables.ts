@@ -188,6 +188,38 @@ export function errorsTable(s: Summary): string {
   return table(['kind', 'count'], rows);
 }
 
+/** Step checks: pass rate per check over the run, then per scenario and stage; '' when no check ran. */
+export function checksTable(s: Summary): string {
+  const c = s.checks;
+  if (c === undefined) return '';
+  const rate = (metric: string, r: number) => numCell(metric, r, formatPercent(r));
+  const rows = [
+    `<tr><td>all checks</td>${numCell('checks.passes', c.passes, formatCount(c.passes))}${numCell('checks.fails', c.fails, formatCount(c.fails))}${rate('checks.rate', c.rate)}</tr>`,
+    ...Object.entries(c.byCheck).map(
+      ([name, k]) =>
+        `<tr><td>${escapeHtml(name)}</td>${numCell(`checks.byCheck.${name}.passes`, k.passes, formatCount(k.passes))}${numCell(`checks.byCheck.${name}.fails`, k.fails, formatCount(k.fails))}${rate(`checks.byCheck.${name}.rate`, k.rate)}</tr>`,
+    ),
+  ];
+  const groups: [string, string, { checks?: typeof c }][] = [
+    ...Object.entries(s.scenarios).map(
+      ([n, g]) => [`scenario ${n}`, `scenarios.${n}`, g] as [string, string, { checks?: typeof c }],
+    ),
+    ...(s.stages ?? []).map(
+      (g, i) => [`stage ${g.name}`, `stages.${i}`, g] as [string, string, { checks?: typeof c }],
+    ),
+  ];
+  const byGroup = groups
+    .filter(([, , g]) => g.checks !== undefined)
+    .map(([label, path, g]) => {
+      const k = g.checks as typeof c;
+      return `<tr><td>${escapeHtml(label)}</td>${numCell(`${path}.checks.passes`, k.passes, formatCount(k.passes))}${numCell(`${path}.checks.fails`, k.fails, formatCount(k.fails))}${rate(`${path}.checks.rate`, k.rate)}</tr>`;
+    });
+  const head = ['check', 'passed', 'failed', 'pass rate'];
+  return (
+    table(head, rows) + (byGroup.length > 1 ? table(['by', 'passed', 'failed', 'pass rate'], byGroup) : '')
+  );
+}
+
 /** One row of a scenario or stage: counts, rate and latency percentiles. */
 function groupRow(
   label: string,
