@@ -596,11 +596,14 @@ async function contextPart() {
   const C = Number(process.env.CONTEXT_STREAMS ?? 4);
   const S = Math.max(4, Number(process.env.CONTEXT_SECONDS ?? 5));
   const SIZES = (process.env.CONTEXT_SIZES ?? '1024,32768,131072').split(',').map(Number);
+  // CONTEXT_MODES picks some of them by key (a bounded rerun of one case).
   const MODES = [
-    ['1 token per event', 1, 0],
-    ['a paragraph (100 tokens) per event', 100, 0],
-    ['100 tokens per event, the first padded to 1 MiB', 100, 1 << 20],
-  ];
+    ['token', '1 token per event', 1, 0],
+    ['paragraph', 'a paragraph (100 tokens) per event', 100, 0],
+    ['mib', '100 tokens per event, the first padded to 1 MiB', 100, 1 << 20],
+  ]
+    .filter(([key]) => (process.env.CONTEXT_MODES ?? 'token,paragraph,mib').split(',').includes(key))
+    .map(([, ...mode]) => mode);
   const port = 18092;
   const url = `http://127.0.0.1:${port}/v1/chat/completions`;
   const get = async (path) => (await fetch(`http://127.0.0.1:${port}${path}`)).json();

@@ -12,9 +12,13 @@ import { kindOfStatus } from './errors.js';
 import type { ResponseSink } from './exchange.js';
 import { responseLimits } from './limits.js';
 import { GapList, OutputText } from './stream-buffers.js';
-import { countTokens } from './tokens.js';
+import { countTokens, countTokensYielding, TokenCounter } from './tokens.js';
 
 const MAX_ERROR_BODY_CHARS = 300;
+/** Output units a stream gathers before its client count goes on (~250 one-token chunks). */
+const COUNT_BATCH_UNITS = 1024;
+/** Longest stretch of counting a stream's output while it is read (ms); the rest waits a turn of the loop. */
+const COUNT_SLICE_MS = 1;
 
 interface Usage {
   prompt_tokens?: number;
@@ -188,6 +192,15 @@ export class OpenAISink implements ResponseSink {
   private tokensSeen = 0;
   /** Chunks of this stream that may still teach its reader a shape. */
   private learnsLeft = LEARNS_PER_STREAM;
+  /**
+   * A stream's client token count, made as the output arrives (so no long count is left for its
+   * end, when the next request of a closed loop waits for the record); undefined once finished.
+   */
+  private counter: TokenCounter | undefined;
+  /** Code units of the output handed to {@link OpenAISink.counter}. */
+  private counted = 0;
+  /** A slice of counting waits for a turn of the event loop. */
+  private countLater = false;
 
   /** The gaps between output chunks so far (ms): inter-token latency. */
   get itlMs(): number[] {
@@ -219,6 +232,7 @@ export class OpenAISink implements ResponseSink {
         reader = new StreamReader();
       reader.sink = this;
       this.reader = reader;
+      this.counter = new TokenCounter();
     }
   }
 
@@ -333,6 +347,7 @@ export class OpenAISink implements ResponseSink {
     } else this.firstContentAt ??= at;
     this.chunks++;
     reader.output.append(text, from, to);
+    if (!this.countLater && reader.output.length - this.counted >= COUNT_BATCH_UNITS) this.countOutput();
     // The text is held at 2 bytes a character: half the body limit in characters is the limit in bytes.
     if (reader.output.length > responseLimits.maxBodyBytes / 2) {
       this.failure ??= {
@@ -349,6 +364,40 @@ export class OpenAISink implements ResponseSink {
         };
       }
     }
+  }
+
+  /**
+   * Hands the output received since the last time to the counter and counts it, for at most
+   * {@link COUNT_SLICE_MS}; a large part (a 1 MB event) goes on after a turn of the event loop.
+   */
+  private countOutput(): void {
+    const reader = this.reader;
+    const counter = this.counter;
+    if (reader === undefined || counter === undefined || this.failure !== undefined) return;
+    const length = reader.output.length;
+    if (length > this.counted) {
+      counter.append(reader.output.slice(this.counted, length));
+      this.counted = length;
+    }
+    if (!counter.advance(performance.now() + COUNT_SLICE_MS)) {
+      this.countLater = true;
+      setImmediate(() => {
+        this.countLater = false;
+        this.countOutput();
+      });
+    }
+  }
+
+  /**
+   * The client's count of the output text (gpt-tokenizer): of a stream, what was not counted as
+   * it arrived is counted now; a number when that is quick, else the promise of it.
+   */
+  outputTokenCount(): number | Promise<number> {
+    const counter = this.counter;
+    if (counter === undefined) return countTokensYielding(this.text);
+    this.counter = undefined;
+    counter.append(this.text.slice(this.counted));
+    return counter.finish();
   }
 
   onEnd(at: number): Failure | undefined {

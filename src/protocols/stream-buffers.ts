@@ -44,14 +44,22 @@ export class OutputText {
 
   /** The text appended since the last reset. */
   toString(): string {
+    return this.slice(0, this.#length);
+  }
+
+  /** The code units from `from` to `to` of the text, as a string. */
+  slice(from: number, to: number): string {
     const units = this.#units;
-    const length = this.#length;
-    if (length <= UNITS_PER_CALL) {
-      return String.fromCharCode.apply(null, units.subarray(0, length) as unknown as number[]);
+    const end = Math.min(to, this.#length);
+    if (end - from <= UNITS_PER_CALL) {
+      return String.fromCharCode.apply(
+        null,
+        units.subarray(from, Math.max(from, end)) as unknown as number[],
+      );
     }
     let text = '';
-    for (let at = 0; at < length; at += UNITS_PER_CALL) {
-      const part = units.subarray(at, Math.min(length, at + UNITS_PER_CALL));
+    for (let at = from; at < end; at += UNITS_PER_CALL) {
+      const part = units.subarray(at, Math.min(end, at + UNITS_PER_CALL));
       text += String.fromCharCode.apply(null, part as unknown as number[]);
     }
     return text;

@@ -12,7 +12,7 @@ import { MAX_RECORD_GAPS } from '../limits.js';
 import { OpenAISink } from '../openai-sink.js';
 import type { HttpStepTransport, StepDefaults, StepKindEntry } from '../step-kind.js';
 import type { CompiledStep, SendOptions, SentStep, StepMeasurement } from '../steps.js';
-import { countPromptTokens, countTokensYielding } from '../tokens.js';
+import { countPromptTokens } from '../tokens.js';
 import { endpointOf, hasHeader, maxRedirectsOf } from './compile.js';
 
 const MODEL_FIELDS = ['max_tokens', 'temperature', 'top_p', 'stop', 'seed'] as const;
@@ -155,7 +155,7 @@ function measureOutput(sentStep: SentStep, sink: OpenAISink, sent: number): Sent
   const gaps = m.outcome === 'ok' ? sink.itlMs : sink.itlMsUpTo(MAX_RECORD_GAPS);
   if (gaps.length > 0) m.itlMs = gaps.map(roundMs);
   if (sink.firstContentAt !== undefined) m.ttfcMs = roundMs(sink.firstContentAt - sent);
-  const counted = countTokensYielding(sentStep.response.body);
+  const counted = sink.outputTokenCount();
   if (typeof counted === 'number') return withOutputTokens(sentStep, sink, counted);
   return counted.then((n) => withOutputTokens(sentStep, sink, n));
 }
