@@ -156,15 +156,22 @@ function measureOutput(sentStep: SentStep, sink: OpenAISink, sent: number): Sent
   if (gaps.length > 0) m.itlMs = gaps.map(roundMs);
   if (sink.firstContentAt !== undefined) m.ttfcMs = roundMs(sink.firstContentAt - sent);
   const counted = sink.outputTokenCount();
-  if (typeof counted === 'number') return withOutputTokens(sentStep, sink, counted);
+  if (counted === undefined || typeof counted === 'number') return withOutputTokens(sentStep, sink, counted);
   return counted.then((n) => withOutputTokens(sentStep, sink, n));
 }
 
-/** The client's output count, the time per output token it gives when the server's is missing, and the reasoning phase. */
-function withOutputTokens(sentStep: SentStep, sink: OpenAISink, outputTokensClient: number): SentStep {
+/**
+ * The client's output count (none for a huge answer the server's usage counts), the time per
+ * output token, and the reasoning phase.
+ */
+function withOutputTokens(
+  sentStep: SentStep,
+  sink: OpenAISink,
+  outputTokensClient: number | undefined,
+): SentStep {
   const m = sentStep.measurement;
-  m.outputTokensClient = outputTokensClient;
-  const output = m.outputTokens ?? outputTokensClient;
+  if (outputTokensClient !== undefined) m.outputTokensClient = outputTokensClient;
+  const output = m.outputTokens ?? outputTokensClient ?? 0;
   if (m.outcome === 'ok' && output > 1 && m.e2eMs !== undefined && m.ttftMs !== undefined) {
     m.tpotMs = roundMs((m.e2eMs - m.ttftMs) / (output - 1));
   }
