@@ -25,7 +25,7 @@ const COUNT_SLICE_MS = 1;
  * they would hold the reads, and the TTFT, of every other stream. At the end the count is skipped
  * when the server's `usage` gives the completion tokens.
  */
-export const COUNT_AT_ONCE_UNITS = 65_536;
+const COUNT_AT_ONCE_UNITS = 65_536;
 
 interface Usage {
   prompt_tokens?: number;
