@@ -12,6 +12,9 @@ const prompt = Array.from({ length: Number(words) }, () => 'tok').join(' ');
 const deadline = performance.now() + Number(seconds) * 1000;
 const ttftErr = [];
 const upload = [];
+/** The error's two legs (epoch clocks of one machine): send → server has the request; server's write → read. */
+const requestLeg = [];
+const responseLeg = [];
 const errors = {};
 let tokens = 0;
 let steadyTokens = 0;
@@ -49,6 +52,8 @@ async function loop() {
           if (first) {
             ttftErr.push(now - sent - chunk.x_truth);
             upload.push(chunk.x_upload);
+            requestLeg.push(chunk.x_arrival - (performance.timeOrigin + sent));
+            responseLeg.push(performance.timeOrigin + now - chunk.x_sent);
           }
           first = false;
           tokens += chunk.x_n;
@@ -69,6 +74,8 @@ console.log(
   JSON.stringify({
     ttftErr,
     upload,
+    requestLeg,
+    responseLeg,
     tokens,
     seconds: elapsed,
     steadyTokens,

@@ -15,6 +15,9 @@ WORDS, MAX_TOKENS = int(sys.argv[4]), int(sys.argv[5])
 PROMPT = " ".join(["tok"] * WORDS)
 ttft_err = []
 upload = []
+# The error's two legs (epoch clocks of one machine): send -> server has the request; server's write -> read.
+request_leg = []
+response_leg = []
 errors = {}
 tokens = 0
 steady_tokens = 0
@@ -28,6 +31,7 @@ async def one_loop(session, deadline):
         payload = {"model": "m", "stream": True, "max_tokens": MAX_TOKENS,
                    "messages": [{"role": "user", "content": PROMPT}]}
         sent = time.perf_counter()
+        sent_epoch = time.time() * 1000
         first = True
         try:
             async with session.post(URL, json=payload) as response:
@@ -39,12 +43,15 @@ async def one_loop(session, deadline):
                     if line == "[DONE]":
                         continue
                     now = time.perf_counter()
+                    now_epoch = time.time() * 1000
                     chunk = json.loads(line)
                     if "x_n" not in chunk:
                         continue
                     if first:
                         ttft_err.append((now - sent) * 1000 - chunk["x_truth"])
                         upload.append(chunk["x_upload"])
+                        request_leg.append(chunk["x_arrival"] - sent_epoch)
+                        response_leg.append(now_epoch - chunk["x_sent"])
                     first = False
                     tokens += chunk["x_n"]
                     if steady[0] <= now < steady[1]:
@@ -63,7 +70,8 @@ async def main():
     timeout = aiohttp.ClientTimeout(total=6 * 60 * 60)
     async with aiohttp.ClientSession(trust_env=True, timeout=timeout) as session:
         await asyncio.gather(*(one_loop(session, deadline) for _ in range(STREAMS)))
-    print(json.dumps({"ttftErr": ttft_err, "upload": upload, "tokens": tokens, "seconds": time.perf_counter() - started,
+    print(json.dumps({"ttftErr": ttft_err, "upload": upload, "requestLeg": request_leg,
+                      "responseLeg": response_leg, "tokens": tokens, "seconds": time.perf_counter() - started,
                       "steadyTokens": steady_tokens, "steadySeconds": SECONDS - 2,
                       "requests": requests, "errors": errors}))
 

@@ -596,11 +596,14 @@ async function contextPart() {
   const C = Number(process.env.CONTEXT_STREAMS ?? 4);
   const S = Math.max(4, Number(process.env.CONTEXT_SECONDS ?? 5));
   const SIZES = (process.env.CONTEXT_SIZES ?? '1024,32768,131072').split(',').map(Number);
+  // CONTEXT_MODES picks some of them by key (a bounded rerun of one case).
   const MODES = [
-    ['1 token per event', 1, 0],
-    ['a paragraph (100 tokens) per event', 100, 0],
-    ['100 tokens per event, the first padded to 1 MiB', 100, 1 << 20],
-  ];
+    ['token', '1 token per event', 1, 0],
+    ['paragraph', 'a paragraph (100 tokens) per event', 100, 0],
+    ['mib', '100 tokens per event, the first padded to 1 MiB', 100, 1 << 20],
+  ]
+    .filter(([key]) => (process.env.CONTEXT_MODES ?? 'token,paragraph,mib').split(',').includes(key))
+    .map(([, ...mode]) => mode);
   const port = 18092;
   const url = `http://127.0.0.1:${port}/v1/chat/completions`;
   const get = async (path) => (await fetch(`http://127.0.0.1:${port}${path}`)).json();
@@ -609,7 +612,7 @@ async function contextPart() {
   );
   say();
   say(
-    `Ground-truth SSE server on CPU 1 (TTFT ${TTFT} ms, ${ITL} ms per token = ${int(1000 / ITL)} tokens/s per stream), client on CPU 0; each client ran once per configuration, in the order tokenstorm, undici raw, Python aiohttp. The server reads each request's body whole and checks it (JSON; the words of its last message must be the prompt's tokens: "body ✓" when every request's were) before its clock starts: **TTFT truth runs from when the server has the whole request** to its write of the first event, and each request's truth is in its first event (and, for tokenstorm, kept by an id header). TTFT err = the client's TTFT (from the start of its send) − that truth, med / p99 over the requests; it holds the request's upload (the server's first byte of it to its last), shown beside it, so "err − upload" is what the client itself added. Tokens are counted by the server's stamps (each event says how many it carries), received in [1 s, ${S - 1} s) of the client's run, per second; the share is of what the server offered (streams × tokens ÷ its mean time from a request's arrival to its [DONE]). Python aiohttp reads as vLLM's benchmark client does (a default ClientSession, \`async for chunk_bytes in response.content\`); its read errors are counted, not raised.`,
+    `Ground-truth SSE server on CPU 1 (TTFT ${TTFT} ms, ${ITL} ms per token = ${int(1000 / ITL)} tokens/s per stream), client on CPU 0; each client ran once per configuration, in the order tokenstorm, undici raw, Python aiohttp. The server reads each request's body whole and checks it (JSON; the words of its last message must be the prompt's tokens: "body ✓" when every request's were) before its clock starts: **TTFT truth runs from when the server has the whole request** to its write of the first event, and each request's truth is in its first event (and, for tokenstorm, kept by an id header). TTFT err = the client's TTFT (from the start of its send) − that truth, med / p99 over the requests; it holds the request's upload (the server's first byte of it to its last), shown beside it, so "err − upload" is what the client itself added. The error is exactly the sum of two legs, read on the epoch clocks of the one machine: request (the server has the whole request − the client's send, upload included) and response (the client's read of the first event − the server's write of it); each holds a loopback delivery and the wake-up of the process waiting for it, so what the raw clients show there is the floor of any client on this machine, not a fault of the truth. Tokens are counted by the server's stamps (each event says how many it carries), received in [1 s, ${S - 1} s) of the client's run, per second; the share is of what the server offered (streams × tokens ÷ its mean time from a request's arrival to its [DONE]). "Between a stream's requests" is tokenstorm's closed-loop idle time (a response's last byte to the same VU's next request's first byte), where a share of offered tokens/s below 1 goes. Python aiohttp reads as vLLM's benchmark client does (a default ClientSession, \`async for chunk_bytes in response.content\`); its read errors are counted, not raised.`,
   );
   say();
   const synth = synthTimes(SIZES);
@@ -618,9 +621,9 @@ async function contextPart() {
   );
   say();
   say(
-    '| events | prompt tokens (body) | client | requests ok / failed | TTFT err med / p99 ms | upload med ms | err − upload med / p99 ms | tokens/s steady (share of offered) | launch → first request ms | body |',
+    "| events | prompt tokens (body) | client | requests ok / failed | TTFT err med / p99 ms | upload med ms | err − upload med / p99 ms | err legs med ms: request / response | tokens/s steady (share of offered) | between a stream's requests med / max ms | launch → first request ms | body |",
   );
-  say('|---|---|---|---|---|---|---|---|---|---|');
+  say('|---|---|---|---|---|---|---|---|---|---|---|---|');
   const python = spawnSync('/usr/bin/python3', ['-c', 'import aiohttp']).status === 0;
   const findings = [];
   const row = (mode, n, name, o) => {
@@ -632,7 +635,7 @@ async function contextPart() {
     const offered = (C * TOKENS * 1000) / o.server.meanStreamMs;
     const bodyOk = o.bodies.bad === 0 && o.bodies.n > 0 && o.bodies.minWords === n && o.bodies.maxWords === n;
     say(
-      `| ${mode} | ${int(n)} (${int(o.bodies.maxBytes / 1024)} KiB) | ${name} | ${o.requests} / ${Object.values(o.errors).reduce((a, b) => a + b, 0)} | ${f(pct(o.ttftErr, 50))} / ${f(pct(o.ttftErr, 99))} | ${f(pct(o.upload, 50))} | ${f(pct(net, 50))} / ${f(pct(net, 99))} | ${int(o.steady)} (${f(o.steady / offered, 3)}) | ${o.launch === undefined ? '' : f(o.launch, 0)} | ${bodyOk ? '✓' : `✗ ${JSON.stringify(o.bodies)}`} |`,
+      `| ${mode} | ${int(n)} (${int(o.bodies.maxBytes / 1024)} KiB) | ${name} | ${o.requests} / ${Object.values(o.errors).reduce((a, b) => a + b, 0)} | ${f(pct(o.ttftErr, 50))} / ${f(pct(o.ttftErr, 99))} | ${f(pct(o.upload, 50))} | ${f(pct(net, 50))} / ${f(pct(net, 99))} | ${f(pct(o.requestLeg ?? [], 50))} / ${f(pct(o.responseLeg ?? [], 50))} | ${int(o.steady)} (${f(o.steady / offered, 3)}) | ${o.between === undefined ? '' : `${f(pct(o.between, 50))} / ${f(Math.max(...o.between))}`} | ${o.launch === undefined ? '' : f(o.launch, 0)} | ${bodyOk ? '✓' : `✗ ${JSON.stringify(o.bodies)}`} |`,
     );
   };
   const tokenstormRun = async (n) => {
@@ -655,6 +658,8 @@ async function contextPart() {
     const to = origin + (S - 1) * 1000;
     const ttftErr = [];
     const upload = [];
+    const requestLeg = [];
+    const responseLeg = [];
     const errors = {};
     let steady = 0;
     let requests = 0;
@@ -668,6 +673,8 @@ async function contextPart() {
       requests++;
       ttftErr.push(r.ttftMs - t.ttft);
       upload.push(t.upload);
+      requestLeg.push(t.arrival - (origin + r.sent));
+      responseLeg.push(origin + r.sent + r.ttftMs - t.firstWrite);
       // Each event's receive time from the record, its tokens from the server's stamps.
       let at = origin + r.sent + r.ttftMs;
       const gaps = r.itlMs ?? [];
@@ -677,9 +684,20 @@ async function contextPart() {
       }
     }
     const firstSent = Math.min(...recs.map((r) => r.sent));
+    // A closed loop's idle time: from a response's last byte to the same VU's next request.
+    const between = [];
+    const byVu = new Map();
+    for (const r of recs) byVu.set(r.vu, [...(byVu.get(r.vu) ?? []), r]);
+    for (const list of byVu.values()) {
+      list.sort((a, b) => a.sent - b.sent);
+      for (let k = 1; k < list.length; k++) between.push(list[k].sent - list[k - 1].end);
+    }
     return {
       ttftErr,
       upload,
+      requestLeg,
+      responseLeg,
+      between,
       errors,
       requests,
       steady: steady / (S - 2),

@@ -16,7 +16,11 @@
 // event's content to B bytes (a 1 MB event). Each request's truth — first write − whole request
 // (ms), the request's upload (its first byte to its whole, ms) and its events' token counts — is
 // in its first event (`x_truth`, `x_upload`) and, for an `x-bench-id`, in `GET /truth`
-// ({ id: { ttft, upload, n: [...] } }, forgotten once read).
+// ({ id: { ttft, upload, n: [...], arrival, firstWrite } }, forgotten once read). `x_arrival` /
+// `arrival` (the whole request, epoch ms) and the first event's `x_sent` / `firstWrite` let a
+// client on the same machine split its TTFT error in two legs: its send to the server's having the
+// request, and the server's write to its read. Neither leg is the client's own code alone: each
+// holds the kernel's delivery and the wake-up of a process waiting for it.
 //
 // HTTP/1.1 on plain `net` sockets, not node:http: at 500 streams × 200 chunks/s node:http's
 // per-write cost made the server itself the limit (it offered 0.94 of the ideal tokens/s and
@@ -124,7 +128,10 @@ function latenessReport() {
 function stream(socket, id, arrival, upload, done) {
   const kept = typeof id === 'string' ? [] : undefined;
   if (kept !== undefined) stamps[id] = kept;
-  const told = typeof id === 'string' && CONTEXT_MODE ? { ttft: Number.NaN, upload, n: [] } : undefined;
+  const told =
+    typeof id === 'string' && CONTEXT_MODE
+      ? { ttft: Number.NaN, upload, n: [], arrival, firstWrite: Number.NaN }
+      : undefined;
   if (told !== undefined) truth[id] = told;
   // Headers go out now, as an SSE server's do, not with the first token.
   socket.write(SSE_HEAD);
@@ -145,16 +152,22 @@ function stream(socket, id, arrival, upload, done) {
           socket.cork();
           socket.write(FIRST_CHUNK);
           socket.write(
-            httpChunk(`${due},"x_sent":${now},"x_truth":${now - arrival},"x_upload":${upload}}\n\n`),
+            httpChunk(
+              `${due},"x_sent":${now},"x_truth":${now - arrival},"x_upload":${upload},"x_arrival":${arrival}}\n\n`,
+            ),
           );
           socket.uncork();
         } else {
           const head = i === 0 ? FIRST_HEAD : k === PER_EVENT ? EVENT_HEAD : eventHead(k, 0);
-          const extra = i === 0 ? `,"x_truth":${now - arrival},"x_upload":${upload}` : '';
+          const extra =
+            i === 0 ? `,"x_truth":${now - arrival},"x_upload":${upload},"x_arrival":${arrival}` : '';
           out += httpChunk(`${head}${due},"x_sent":${now}${extra}}\n\n`);
         }
         if (told !== undefined) {
-          if (i === 0) told.ttft = now - arrival;
+          if (i === 0) {
+            told.ttft = now - arrival;
+            told.firstWrite = now;
+          }
           told.n.push(k);
         }
         i += k;

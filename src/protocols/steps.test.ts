@@ -132,6 +132,40 @@ describe('runStep against misbehaving servers', () => {
     }
   });
 
+  it("counts the output as it arrives, and leaves a 1 MB event to the server's usage when there is one", async () => {
+    const usage = { prompt_tokens: 3, completion_tokens: 150_001 };
+    const tail = (withUsage: boolean) =>
+      'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n' +
+      (withUsage ? `data: ${JSON.stringify({ choices: [], usage })}\n\n` : '') +
+      'data: [DONE]\n\n';
+    let shape: 'big' | 'small' = 'big';
+    let withUsage = true;
+    server = await startFixtureServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      if (shape === 'big') sseChunk(res, ' word'.repeat(150_001));
+      // As many tokens in 1,500 events of 100: counted along the stream, whatever the server says.
+      else for (let k = 0; k < 1500; k++) sseChunk(res, ' word'.repeat(k === 0 ? 101 : 100));
+      res.end(tail(withUsage));
+    });
+    // A 1 MB event with the server's usage: the client does not count it again.
+    const big = await run(chatStep(server.url));
+    expect(big).toMatchObject({ outcome: 'ok', chunks: 1, outputTokens: 150_001 });
+    expect(big.outputTokensClient).toBeUndefined();
+    expect(big.tpotMs).toBeCloseTo(((big.e2eMs as number) - (big.ttftMs as number)) / 150_000, 3);
+    // Without usage, the client's count is the only one: made at the end.
+    withUsage = false;
+    expect(await run(chatStep(server.url))).toMatchObject({ outcome: 'ok', outputTokensClient: 150_001 });
+    // The same text in ordinary events keeps both counts, so a disagreement stays visible.
+    shape = 'small';
+    withUsage = true;
+    expect(await run(chatStep(server.url))).toMatchObject({
+      outcome: 'ok',
+      chunks: 1500,
+      outputTokens: 150_001,
+      outputTokensClient: 150_001,
+    });
+  });
+
   it('stops reading an error body at the body limit, keeping its status kind', async () => {
     server = await startFixtureServer((_req, res) => {
       res.writeHead(503, { 'content-type': 'text/plain' });

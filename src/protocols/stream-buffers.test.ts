@@ -43,6 +43,32 @@ describe('OutputText', () => {
   });
 });
 
+describe('OutputText with long parts', () => {
+  it('keeps every code unit of long parts, lone surrogates included, and slices any range of them', () => {
+    const rng = createRng(11);
+    const text = new OutputText();
+    let joined = '';
+    for (let i = 0; i < 60; i++) {
+      // Short and long parts (a 1 MB event is one long part), any code unit, lone surrogates too.
+      const length = i % 3 === 0 ? 1 + Math.floor(rng() * 20) : 200 + Math.floor(rng() * 5000);
+      const part = String.fromCharCode(...Array.from({ length }, () => Math.floor(rng() * 0x10000)));
+      const from = Math.floor(rng() * 3);
+      text.append(`${'#'.repeat(from)}${part}`, from, from + part.length);
+      joined += part;
+    }
+    expect(text.toString()).toBe(joined);
+    for (let k = 0; k < 50; k++) {
+      const from = Math.floor(rng() * joined.length);
+      const to = from + Math.floor(rng() * 3000);
+      expect(text.slice(from, to)).toBe(joined.slice(from, to));
+    }
+    const big = 'x\ud800'.repeat(1 << 19);
+    const once = new OutputText();
+    once.append(big);
+    expect(once.toString()).toBe(big);
+  });
+});
+
 describe('GapList', () => {
   it('holds the gaps pushed, in order, across growth and resets', () => {
     const gaps = new GapList();

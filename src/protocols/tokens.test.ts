@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { countTokens as libraryCount } from 'gpt-tokenizer';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type FixtureServer, sseChunk, startFixtureServer } from '../../test/support/fixture-server.js';
@@ -5,7 +6,7 @@ import { parseTest } from '../config/index.js';
 import { createClock } from '../core/index.js';
 import { HttpClient } from './http1/index.js';
 import { compileStep, runStep } from './steps.js';
-import { countPromptTokens, countTokens, countTokensYielding } from './tokens.js';
+import { countPromptTokens, countTokens, countTokensYielding, TokenCounter, WINDOW_UNITS } from './tokens.js';
 
 const dispatcher = new HttpClient();
 afterAll(() => dispatcher.close());
@@ -152,6 +153,100 @@ describe('countTokens', () => {
     const prompt = `Summarize: ${'the quick brown fox jumps over the lazy dog. '.repeat(200)}`;
     expect(countPromptTokens(prompt)).toBe(libraryCount(prompt));
     expect(countPromptTokens(`${prompt}`)).toBe(libraryCount(prompt));
+  });
+});
+
+/** Pieces that make the pre-tokenizer's choices hard at a cut: whitespace runs across newlines, contractions, digits, surrogate pairs, runs without split points. */
+const TRICKY = [
+  ' ',
+  '\n',
+  '\r\n',
+  '\t',
+  '\u00a0',
+  '\u3000',
+  ' '.repeat(40),
+  `\n${' '.repeat(30)}\n`,
+  "'ll",
+  "'S",
+  "don't",
+  'ABCdef',
+  'hello',
+  ' world',
+  '12345',
+  '3.14',
+  '...',
+  '=>',
+  '中文，句子。',
+  '😀',
+  '\ud83d',
+  '\ude00',
+  'é',
+  'a'.repeat(300),
+  '字'.repeat(200),
+];
+
+/**
+ * Counts `text` appended in parts of the given lengths (cycled; most parts are short, as a
+ * stream's are), each followed by a count that `stops` may cut short at once.
+ */
+async function countInParts(text: string, lengths: number[], stops: boolean[]): Promise<number> {
+  const counter = new TokenCounter();
+  for (let from = 0, k = 0; from < text.length; k++) {
+    const to = Math.min(text.length, from + (lengths[k % lengths.length] as number));
+    counter.append(text.slice(from, to));
+    from = to;
+    // A deadline already past: the count stops at its first look at the clock.
+    counter.advance(stops[k % Math.max(1, stops.length)] ? 0 : Number.POSITIVE_INFINITY);
+  }
+  return counter.finish();
+}
+
+describe('TokenCounter', () => {
+  it('gives exactly the count of the whole text, wherever the text is cut and the count stopped (300 cases)', async () => {
+    const fragment = fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...TRICKY) },
+      { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 12 }) },
+      {
+        weight: 1,
+        arbitrary: fc.string({ unit: fc.constantFrom(' ', '\n', '\r', '\t', 'a', 'Z', "'"), maxLength: 60 }),
+      },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fragment, { minLength: 1, maxLength: 80 }),
+        // Long enough, repeated, to cross the pre-tokenizer's windows.
+        fc.integer({ min: 1, max: 3 * WINDOW_UNITS }),
+        fc.array(fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 2 * WINDOW_UNITS })), {
+          minLength: 1,
+          maxLength: 60,
+        }),
+        fc.array(fc.boolean(), { maxLength: 8 }),
+        async (fragments, length, lengths, stops) => {
+          const unit = fragments.join('');
+          let text = unit;
+          while (text.length < length && unit.length > 0) text += unit;
+          text = text.slice(0, length);
+          expect(await countInParts(text, lengths, stops)).toBe(countTokens(text));
+        },
+      ),
+      { numRuns: 300, seed: 35_8, endOnFailure: true },
+    );
+  }, 300_000);
+
+  it('counts a stream of one-token parts as the whole text, and a 1 MiB part in slices', async () => {
+    const words = ' tok'.repeat(20_000);
+    const counter = new TokenCounter();
+    for (let at = 0; at < words.length; at += 4) {
+      counter.append(words.slice(at, at + 4));
+      counter.advance(Number.POSITIVE_INFINITY);
+    }
+    expect(counter.finish()).toBe(20_000);
+    const long = 'b'.repeat(1 << 20);
+    const sliced = new TokenCounter();
+    sliced.append(long);
+    // Stopped by its deadline long before the end.
+    expect(sliced.advance(performance.now())).toBe(false);
+    expect(await sliced.finish()).toBe(countTokens(long));
   });
 });
 

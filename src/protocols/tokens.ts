@@ -12,7 +12,9 @@
  * seconds and blocked the worker. A piece longer than {@link MAX_PIECE_UNITS}
  * is merged in slices of that length, which may add about a token per cut.
  * A text too long to count within {@link SLICE_MS} is counted between turns of
- * the event loop ({@link countTokensYielding}).
+ * the event loop ({@link countTokensYielding}); a text that arrives in parts (a
+ * streamed answer) is counted as it arrives ({@link TokenCounter}), to exactly
+ * the count of the whole.
  */
 import tokenizer from 'gpt-tokenizer';
 import { O200K_TOKEN_SPLIT_REGEX } from 'gpt-tokenizer/encodingParams/constants';
@@ -24,7 +26,7 @@ export const SLICE_MS = 10;
 /** Code units counted between two looks at the clock. */
 const UNITS_PER_CHECK = 256;
 /** Code units the pre-tokenizer's regex runs over at once. */
-const WINDOW_UNITS = 8192;
+export const WINDOW_UNITS = 8192;
 /**
  * A piece ending this close to the end of a window is matched again in the next one: the
  * regex looks at most a few units past the end of a match (a contraction, a lookahead).
@@ -61,41 +63,80 @@ function countShortPiece(piece: string): number {
  */
 const split = new RegExp(O200K_TOKEN_SPLIT_REGEX.source, O200K_TOKEN_SPLIT_REGEX.flags);
 
-/** A count of one text that can stop at a deadline and go on later. */
+/** JavaScript's `\s`: what the pre-tokenizer's whitespace runs are made of. */
+function isSpace(unit: number): boolean {
+  return (
+    (unit >= 0x09 && unit <= 0x0d) ||
+    unit === 0x20 ||
+    unit === 0xa0 ||
+    unit === 0x1680 ||
+    (unit >= 0x2000 && unit <= 0x200a) ||
+    unit === 0x2028 ||
+    unit === 0x2029 ||
+    unit === 0x202f ||
+    unit === 0x205f ||
+    unit === 0x3000 ||
+    unit === 0xfeff
+  );
+}
+
+/**
+ * Where a run of counting stopped: the text has ended and is counted (or the limit is
+ * reached); all that can be counted before more text arrives is counted; the deadline passed.
+ */
+const Stop = { Done: 0, Wait: 1, Deadline: 2 } as const;
+type Stop = (typeof Stop)[keyof typeof Stop];
+
+/**
+ * A count of a text that may arrive in parts and that can stop at a deadline and go on later.
+ * The pre-tokenizer runs over windows of {@link WINDOW_UNITS} at the same places whether the
+ * text came whole or in parts: a window is counted to its end only once the text reaches past
+ * it (or has ended). Before that, a piece counts only when the text received goes on well past
+ * it ({@link WINDOW_MARGIN}) and holds a non-space after it (`\s*[\r\n]+` can reach across a
+ * whitespace run of any length): the same pieces, so the same count, as the whole text gives.
+ */
 class Counting {
   total = 0;
-  /** Where the pre-tokenizer goes on in the window. */
-  private at = 0;
-  /**
-   * The part of the text the pre-tokenizer runs on next: one regex match over a long run
-   * without split points is itself a long, uninterruptible step, so it never sees more.
-   */
-  private window = '';
+  /** Text received and not yet passed by the pre-tokenizer, from {@link Counting.heldStart} on. */
+  private held = '';
+  private heldStart = 0;
+  private ended = false;
+  /** The window: where it starts and, once the text reaches past it, where it ends (else -1). */
   private windowStart = 0;
+  private windowEnd = -1;
   /** The window reaches the end of the text. */
   private last = false;
+  /**
+   * What the pre-tokenizer runs on: the held text from `viewStart`, up to the window's end
+   * (or all of it while that is not known); `at` is where it goes on, in the view.
+   */
+  private view = '';
+  private viewStart = 0;
+  private at = 0;
+  private stale = true;
+  /** In a view that ends before the window does: where its text after its last non-space starts. */
+  private solidEnd = 0;
   /** A long pre-tokenizer piece being counted slice by slice, and where the next slice starts. */
   private long = '';
   private longAt = 0;
 
-  constructor(
-    private readonly text: string,
-    private readonly limit: number,
-  ) {
-    this.moveWindow(0);
+  constructor(private readonly limit: number) {}
+
+  /** More text. */
+  append(text: string): void {
+    if (text === '') return;
+    this.held += text;
+    if (this.windowEnd < 0) this.stale = true;
   }
 
-  /** Counts on until the text ends, `limit` is reached or the clock passes `deadline`; true when done. */
-  run(deadline: number): boolean {
-    split.lastIndex = this.at;
-    try {
-      return this.countUntil(deadline);
-    } finally {
-      this.at = split.lastIndex;
-    }
+  /** No more text. */
+  end(): void {
+    this.ended = true;
+    if (this.windowEnd < 0) this.stale = true;
   }
 
-  private countUntil(deadline: number): boolean {
+  /** Counts on until the text received is counted, `limit` is reached or the clock passes `deadline`. */
+  run(deadline: number): Stop {
     const limit = this.limit;
     let sinceCheck = 0;
     for (;;) {
@@ -103,7 +144,7 @@ class Counting {
       if (this.longAt < this.long.length) units = this.nextSlice();
       else {
         const piece = this.nextPiece();
-        if (piece === undefined) return true;
+        if (typeof piece === 'number') return piece;
         units = piece.length;
         if (units <= MAX_PIECE_UNITS) this.total += countShortPiece(piece);
         else {
@@ -112,43 +153,92 @@ class Counting {
           units = this.nextSlice();
         }
       }
-      if (this.total >= limit) return true;
+      if (this.total >= limit) return Stop.Done;
       sinceCheck += units;
       if (sinceCheck >= UNITS_PER_CHECK) {
         sinceCheck = 0;
-        if (performance.now() > deadline) return false;
+        if (performance.now() > deadline) return Stop.Deadline;
       }
     }
   }
 
   /**
-   * The next pre-tokenizer piece, or undefined at the end of the text. A piece that ends
-   * near the end of the window may go on past it: it is matched again in the next window
-   * (which starts where it starts), unless it fills the window (a long run, cut there).
+   * The next pre-tokenizer piece, or why there is none. A piece that ends near the end of the
+   * window may go on past it: it is matched again in the next window (which starts where it
+   * starts), unless it starts the window (a long run, cut there).
    */
-  private nextPiece(): string | undefined {
+  private nextPiece(): string | Stop {
     for (;;) {
-      const m = split.exec(this.window);
-      if (m !== null) {
-        const end = m.index + m[0].length;
-        if (this.last || m.index === 0 || end <= this.window.length - WINDOW_MARGIN) return m[0];
-        this.moveWindow(this.windowStart + m.index);
-      } else {
-        if (this.last) return undefined;
-        this.moveWindow(this.windowStart + this.window.length);
+      if (this.stale) this.refresh();
+      split.lastIndex = this.at;
+      const m = split.exec(this.view);
+      const known = this.windowEnd >= 0;
+      if (m === null) {
+        if (!known) return this.ended ? Stop.Done : Stop.Wait;
+        if (this.last) return Stop.Done;
+        this.moveWindow(this.windowEnd);
+        continue;
       }
+      const start = this.viewStart + m.index;
+      const end = start + m[0].length;
+      if (known) {
+        if (this.last || start === this.windowStart || end <= this.windowEnd - WINDOW_MARGIN) {
+          this.at = split.lastIndex;
+          return m[0];
+        }
+        this.moveWindow(start);
+        continue;
+      }
+      // The window's end is not known yet: m is its piece only when the text goes on well past it.
+      const received = this.heldStart + this.held.length;
+      if (end < received - WINDOW_MARGIN && end - this.viewStart < this.solidEnd) {
+        this.at = split.lastIndex;
+        return m[0];
+      }
+      return Stop.Wait;
     }
   }
 
   private moveWindow(start: number): void {
-    const text = this.text;
-    let end = Math.min(text.length, start + WINDOW_UNITS);
-    const lastUnit = text.charCodeAt(end - 1);
-    if (end < text.length && lastUnit >= 0xd800 && lastUnit <= 0xdbff) end--;
-    this.window = text.slice(start, end);
     this.windowStart = start;
-    this.last = end === text.length;
-    split.lastIndex = 0;
+    this.windowEnd = -1;
+    this.last = false;
+    this.viewStart = start;
+    this.at = 0;
+    this.stale = true;
+  }
+
+  /** Drops the text passed, learns the window's end once the text reaches past it, and makes the view. */
+  private refresh(): void {
+    this.stale = false;
+    const from = this.viewStart + this.at;
+    if (from > this.heldStart) {
+      this.held = this.held.slice(from - this.heldStart);
+      this.heldStart = from;
+    }
+    const held = this.held;
+    const received = from + held.length;
+    if (this.windowEnd < 0) {
+      let end = this.windowStart + WINDOW_UNITS;
+      if (received > end) {
+        // Never between the halves of a surrogate pair.
+        const lastUnit = held.charCodeAt(end - 1 - from);
+        if (lastUnit >= 0xd800 && lastUnit <= 0xdbff) end--;
+        this.windowEnd = end;
+      } else if (this.ended) {
+        this.windowEnd = received;
+        this.last = true;
+      }
+    }
+    const viewEnd = this.windowEnd >= 0 ? this.windowEnd : received;
+    this.view = viewEnd === received ? held : held.slice(0, viewEnd - from);
+    this.viewStart = from;
+    this.at = 0;
+    if (this.windowEnd < 0) {
+      let solid = held.length;
+      while (solid > 0 && isSpace(held.charCodeAt(solid - 1))) solid--;
+      this.solidEnd = solid;
+    }
   }
 
   /** Counts the next slice of the long piece; the code units it took. */
@@ -166,13 +256,64 @@ class Counting {
   }
 }
 
+/** A whole text's count. */
+function countingOf(text: string, limit: number): Counting {
+  const counting = new Counting(limit);
+  counting.append(text);
+  counting.end();
+  return counting;
+}
+
+/** Counts in slices of {@link SLICE_MS} with a turn of the event loop between them. */
+function countInSlices(counting: Counting): number | Promise<number> {
+  if (counting.run(performance.now() + SLICE_MS) === Stop.Done) return counting.total;
+  return new Promise<number>((resolve, reject) => {
+    const slice = (): void => {
+      try {
+        if (counting.run(performance.now() + SLICE_MS) === Stop.Done) resolve(counting.total);
+        else setImmediate(slice);
+      } catch (err) {
+        reject(err);
+      }
+    };
+    setImmediate(slice);
+  });
+}
+
+/**
+ * The count of a text that arrives in parts (a streamed answer), made as it arrives: the same
+ * count as {@link countTokens} of the parts joined, with no long count left for the end.
+ */
+export class TokenCounter {
+  readonly #counting = new Counting(Number.POSITIVE_INFINITY);
+  #ended = false;
+
+  /** Adds the next part of the text (counted by {@link TokenCounter.advance}). */
+  append(text: string): void {
+    if (this.#ended) throw new Error('TokenCounter: text appended after the end');
+    this.#counting.append(text);
+  }
+
+  /** Counts what can be counted of the text so far until `deadline`; false when it stopped there. */
+  advance(deadline: number): boolean {
+    return this.#counting.run(deadline) !== Stop.Deadline;
+  }
+
+  /** The text has ended: its count, at once when the rest takes under {@link SLICE_MS}, else in slices. */
+  finish(): number | Promise<number> {
+    this.#ended = true;
+    this.#counting.end();
+    return countInSlices(this.#counting);
+  }
+}
+
 /**
  * Tokens in `text` by the client's tokenizer, counted at once (linear time), or
  * `limit` as soon as the count reaches it.
  */
 export function countTokens(text: string, limit = Number.POSITIVE_INFINITY): number {
   if (text === '') return 0;
-  const counting = new Counting(text, limit);
+  const counting = countingOf(text, limit);
   counting.run(Number.POSITIVE_INFINITY);
   return Math.min(counting.total, limit);
 }
@@ -183,19 +324,7 @@ export function countTokens(text: string, limit = Number.POSITIVE_INFINITY): num
  */
 export function countTokensYielding(text: string): number | Promise<number> {
   if (text === '') return 0;
-  const counting = new Counting(text, Number.POSITIVE_INFINITY);
-  if (counting.run(performance.now() + SLICE_MS)) return counting.total;
-  return new Promise<number>((resolve, reject) => {
-    const slice = (): void => {
-      try {
-        if (counting.run(performance.now() + SLICE_MS)) resolve(counting.total);
-        else setImmediate(slice);
-      } catch (err) {
-        reject(err);
-      }
-    };
-    setImmediate(slice);
-  });
+  return countInSlices(countingOf(text, Number.POSITIVE_INFINITY));
 }
 
 /** Long prompts counted or being counted: a templated step is compiled, and its prompt counted, per request. */

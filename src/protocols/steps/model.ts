@@ -27,7 +27,7 @@ import type {
   StepKindEntry,
   StepMeasurement,
 } from '../step-kind.js';
-import { countPromptTokens, countTokensYielding } from '../tokens.js';
+import { countPromptTokens } from '../tokens.js';
 import { endpointOf, hasHeader, maxRedirectsOf } from './compile.js';
 import type { ModelStepBody, QualityStep } from './fields.js';
 
@@ -246,20 +246,24 @@ function measureOutput(
   const gaps = m.outcome === 'ok' ? sink.itlMs : sink.itlMsUpTo(MAX_RECORD_GAPS);
   if (gaps.length > 0) m.itlMs = gaps.map(roundMs);
   if (sink.firstContentAt !== undefined) m.ttfcMs = roundMs(sink.firstContentAt - sent);
-  const counted = countTokensYielding(sentStep.response.body);
-  if (typeof counted === 'number') return withOutputTokens(sentStep, sink, step, counted);
+  const counted = sink.outputTokenCount();
+  if (counted === undefined || typeof counted === 'number')
+    return withOutputTokens(sentStep, sink, step, counted);
   return counted.then((n) => withOutputTokens(sentStep, sink, step, n));
 }
 
-/** The client's output count, the time per output token it gives when the server's is missing, and the reasoning phase. */
+/**
+ * The client's output count (none for a huge answer the server's usage counts), the time per
+ * output token, the reasoning phase, and the answer's quality sample.
+ */
 function withOutputTokens(
   sentStep: SentStep,
   sink: OpenAISink,
   step: CompiledStep,
-  outputTokensClient: number,
+  outputTokensClient: number | undefined,
 ): SentStep {
   const m = sentStep.measurement;
-  m.outputTokensClient = outputTokensClient;
+  if (outputTokensClient !== undefined) m.outputTokensClient = outputTokensClient;
   const text = answerTextOf(sink, step);
   // A cancelled answer was cut by the test, not the server: it says nothing of quality.
   if (
@@ -270,7 +274,7 @@ function withOutputTokens(
   ) {
     m.quality = qualitySampleOf(step.quality, text, sink.finishReason, step.body);
   }
-  const output = m.outputTokens ?? outputTokensClient;
+  const output = m.outputTokens ?? outputTokensClient ?? 0;
   if (m.outcome === 'ok' && output > 1 && m.e2eMs !== undefined && m.ttftMs !== undefined) {
     m.tpotMs = roundMs((m.e2eMs - m.ttftMs) / (output - 1));
   }
@@ -294,7 +298,18 @@ function measureReasoning(m: StepMeasurement, sink: OpenAISink, reasoning: numbe
   }
 }
 
-/** The warm-up server's answers of an OpenAI-compatible endpoint: streamed, or JSON as the body asked. */
+/** Chunks of the warm-up's long streamed answer; one streamed answer in this many is long, at most this many times. */
+const LONG_WARM_CHUNKS = 4096;
+const LONG_WARM_EVERY = 16;
+const LONG_WARM_TIMES = 4;
+
+/**
+ * The warm-up server's answers of an OpenAI-compatible endpoint: streamed, or JSON as the body
+ * asked. One streamed answer in {@link LONG_WARM_EVERY}, {@link LONG_WARM_TIMES} times, is
+ * {@link LONG_WARM_CHUNKS} chunks long: the first long answer of a run otherwise met cold code on
+ * its way to the record (its gaps into every histogram: 5-20 ms of CPU against 0.4 once warm) and
+ * held the worker, and every stream in it, once per run.
+ */
 export function warmReplies(chat: boolean) {
   const choice = (last: boolean, json: boolean) =>
     chat
@@ -302,13 +317,23 @@ export function warmReplies(chat: boolean) {
         ? { index: 0, message: { role: 'assistant', content: 'warm' }, finish_reason: 'stop' }
         : { index: 0, delta: last ? {} : { content: ' warm' }, finish_reason: last ? 'stop' : null }
       : { index: 0, text: last ? '' : ' warm', finish_reason: last ? 'stop' : null };
+  const streamOf = (chunks: number) => {
+    const usage = { prompt_tokens: 2, completion_tokens: chunks, total_tokens: chunks + 2 };
+    const chunk = `data: ${JSON.stringify({ id: 'warm', choices: [choice(false, false)] })}\n\n`;
+    const last = JSON.stringify({ id: 'warm', choices: [choice(true, false)], usage });
+    return `${chunk.repeat(chunks)}data: ${last}\n\ndata: [DONE]\n\n`;
+  };
+  const stream = streamOf(3);
+  const long = streamOf(LONG_WARM_CHUNKS);
   const usage = { prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 };
-  const chunk = JSON.stringify({ id: 'warm', choices: [choice(false, false)] });
-  const last = JSON.stringify({ id: 'warm', choices: [choice(true, false)], usage });
-  const stream = `data: ${chunk}\n\ndata: ${chunk}\n\ndata: ${chunk}\n\ndata: ${last}\n\ndata: [DONE]\n\n`;
   const json = JSON.stringify({ id: 'warm', choices: [choice(false, true)], usage });
+  let streamed = 0;
+  const next = () => {
+    streamed++;
+    return streamed % LONG_WARM_EVERY === 0 && streamed <= LONG_WARM_EVERY * LONG_WARM_TIMES ? long : stream;
+  };
   return (body: string) =>
     body.includes('"stream":true')
-      ? { contentType: 'text/event-stream', body: stream }
+      ? { contentType: 'text/event-stream', body: next() }
       : { contentType: 'application/json', body: json };
 }
