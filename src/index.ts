@@ -5,7 +5,7 @@
  * (docs/workload.md, "Adding a step kind").
  */
 export { defineTest, type Test, type TestInput } from './config/index.js';
-export { roundMs } from './metrics/index.js';
+export { roundMs } from './core/index.js';
 export {
   type CompiledStep,
   type DrawnPrompt,

@@ -35,6 +35,28 @@ export {
   type GeneratorLimits,
 } from './generator-health.js';
 export {
+  type CurvePoint,
+  curveOf,
+  DRIFT_LIMIT,
+  DRIFT_RELEASES,
+  type Drift,
+  type DriftSeries,
+  driftOf,
+  interpolate,
+  PREDICT_QUANTILES,
+  type PredictQuantile,
+  type PredictRow,
+  ProductionFileError,
+  type ProductionRow,
+  type PrometheusOptions,
+  parseProductionCsv,
+  parseProductionJson,
+  parsePrometheus,
+  predictRows,
+  type ReleaseError,
+  type StageLike,
+} from './predict.js';
+export {
   type CounterPoints,
   type Recovery,
   type RecoveryEvent,
@@ -46,14 +68,11 @@ export {
 export {
   analyseSweep,
   analyseSweepStages,
-  DEFAULT_ATTAINMENT,
   type DegradedSignal,
   kneeOf,
-  type StepVerdict,
   type SweepAnalysis,
   type SweepPoint,
   type SweepStepInput,
-  stepVerdict,
 } from './sweep-analysis.js';
 export {
   formatStat,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { RequestRecord } from '../core/index.js';
 import { nextSweepStep, type SweepResult } from '../load/index.js';
-import { type RequestRecord, RunAggregator, type StageSummary } from '../metrics/index.js';
-import { analyseSweep, kneeOf, stepVerdict } from './sweep-analysis.js';
+import { RunAggregator, type StageSummary, stepVerdict } from '../metrics/index.js';
+import { analyseSweep, kneeOf } from './sweep-analysis.js';
 
 /** A synthetic step: TTFT from a queue that builds past `capacity`, TPOT flat, errors from `errorsFrom`. */
 function step(offered: number, capacity: number, errorsFrom = Number.POSITIVE_INFINITY): StageSummary {

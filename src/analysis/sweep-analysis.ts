@@ -8,23 +8,15 @@
  * saturation the offered rate keeps climbing while the throughput does not,
  * which is the bend of the latency-against-throughput curve.
  */
-import type { MetricStats, RequestSlo, StageFlow, StageMeasurement, StageSummary } from '../metrics/index.js';
-
-/** Share of requests that must be good for a step to pass (DistServe's SLO attainment). */
-export const DEFAULT_ATTAINMENT = 0.9;
-
-export interface StepVerdict {
-  passed: boolean;
-  /** good / (attempted + dropped): dropped arrivals and failed requests are not good. */
-  attainment: number;
-}
-
-/** Whether one step met the SLOs: at least `attainment` of its offered requests were good. */
-export function stepVerdict(m: StageMeasurement, attainment = DEFAULT_ATTAINMENT): StepVerdict {
-  const offered = m.counts.requests - m.counts.cancelled + m.counts.dropped;
-  const share = offered > 0 ? m.counts.good / offered : 0;
-  return { passed: offered > 0 && share >= attainment, attainment: Math.round(share * 10_000) / 10_000 };
-}
+import {
+  DEFAULT_ATTAINMENT,
+  type MetricStats,
+  type RequestSlo,
+  type StageFlow,
+  type StageMeasurement,
+  type StageSummary,
+  stepVerdict,
+} from '../metrics/index.js';
 
 export type DegradedSignal = 'ttft' | 'tpot' | 'e2e' | 'errors' | 'dropped';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { recordOf } from '../../test/support/records.js';
-import { type RequestRecord, RunAggregator } from '../metrics/index.js';
+import type { RequestRecord } from '../core/index.js';
+import { RunAggregator } from '../metrics/index.js';
 import { createThresholdSource, type ThresholdSource } from './threshold-source.js';
 import { evaluateThresholds, thresholdsPassed } from './thresholds.js';
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, parseTest } from '../config/index.js';
+import { parseTest } from '../config/index.js';
+import { ConfigError } from '../core/index.js';
 import { defaultHistoryPath } from '../store/index.js';
 import { historyPathOf, parseTagArgs } from './history-record.js';
 

@@ -5,7 +5,8 @@
  * and `history add`, so an imported run equals one recorded live.
  */
 import { resolve } from 'node:path';
-import { ConfigError, TAG_KEY } from '../config/index.js';
+import { TAG_KEY } from '../config/index.js';
+import { ConfigError } from '../core/index.js';
 import { METRIC_NAMES, type MetricName, type RunAggregator } from '../metrics/index.js';
 import type { Summary } from '../report/index.js';
 import {

@@ -4,11 +4,12 @@
  * reach stderr redacted (store/redact): a message may quote a URL or a header.
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config/index.js';
+import { ConfigError } from '../core/index.js';
 import { HistoryBusyError, redactText } from '../store/index.js';
 import { compareCommand } from './commands/compare.js';
 import { baselineCommand, historyCommand } from './commands/history.js';
 import { mockCommand } from './commands/mock.js';
+import { predictCheckCommand } from './commands/predict-check.js';
 import { proxyCommand } from './commands/proxy.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
@@ -27,7 +28,8 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     .addCommand(reportCommand())
     .addCommand(compareCommand())
     .addCommand(historyCommand())
-    .addCommand(baselineCommand());
+    .addCommand(baselineCommand())
+    .addCommand(predictCheckCommand());
   // addCommand does not pass exitOverride on: without it a subcommand's usage error exits 1, not 2.
   const override = (command: Command): void => {
     for (const sub of command.commands) {

@@ -18,14 +18,8 @@ import {
   recoveryOf,
   type Thresholds,
 } from '../analysis/index.js';
-import {
-  distributionsOf,
-  type RequestRecord,
-  RunAggregator,
-  type Slo,
-  type StageSummary,
-  slosOf,
-} from '../metrics/index.js';
+import type { RequestRecord } from '../core/index.js';
+import { distributionsOf, RunAggregator, type Slo, type StageSummary, slosOf } from '../metrics/index.js';
 import {
   buildSummary,
   renderHtmlReport,

@@ -4,7 +4,7 @@
  * checked as integers, `listening on URL` as the first line of stdout, and a
  * clean stop on SIGINT/SIGTERM. Bad flags throw ConfigError (exit 2, in main).
  */
-import { ConfigError } from '../config/index.js';
+import { ConfigError } from '../core/index.js';
 import { ExitCode } from './exit-codes.js';
 
 /** A running server a command owns. */

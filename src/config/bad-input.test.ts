@@ -6,8 +6,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../core/index.js';
 import { executorFor } from '../load/index.js';
-import { ConfigError } from './errors.js';
 import { loadTest, type Overrides, parseTest } from './load-test.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tokenstorm-bad-input-'));

@@ -3,7 +3,7 @@
  * `${VAR}` and `${VAR:-default}` in string values of a YAML test, resolved
  * after parsing so a value can never change the file's structure.
  */
-import { ConfigError, formatPath } from './errors.js';
+import { ConfigError, formatPath } from '../core/index.js';
 
 const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 

@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { ConfigError } from '../core/index.js';
 import { executorFor } from '../load/index.js';
 import { Workload } from '../workload/index.js';
-import { ConfigError } from './errors.js';
 import { loadTest, type Overrides } from './load-test.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tokenstorm-fuzz-'));

@@ -3,9 +3,7 @@
  * Test definitions: the schema, loading YAML/TypeScript files, overrides and errors.
  */
 export { defineTest } from './define-test.js';
-export { parseDurationMs } from './duration.js';
 export { parseEnvArgs, substituteEnv } from './env.js';
-export { ConfigError, formatPath, formatZodError, type TokenstormErrorCode } from './errors.js';
 export { applyOverrides, type LoadTestOptions, loadTest, type Overrides, parseTest } from './load-test.js';
 export {
   type ChatStep,
@@ -25,5 +23,3 @@ export {
   type ThresholdEntry,
   testJsonSchema,
 } from './schema.js';
-export { loadYamlWith, parseWith } from './validate.js';
-export { RETRYABLE_KINDS } from './workload-schema.js';

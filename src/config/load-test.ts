@@ -7,12 +7,10 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, relative, resolve } from 'node:path';
 import { createJiti } from 'jiti';
-import { MAX_DURATION_MS, parseDurationMs } from './duration.js';
+import { ConfigError, MAX_DURATION_MS, parseDurationMs, parseWith, parseYamlText } from '../core/index.js';
+import { checkDataColumns, resolveDataFiles } from '../workload/index.js';
 import { substituteEnv } from './env.js';
-import { ConfigError } from './errors.js';
 import { type Test, TestSchema } from './schema.js';
-import { parseWith, parseYamlText } from './validate.js';
-import { checkDataColumns, resolveDataFiles } from './workload-schema.js';
 
 /** Command-line values that replace the file's (DESIGN.md §1). */
 export interface Overrides {

@@ -7,20 +7,21 @@
  */
 import { z } from 'zod';
 import { parseThreshold, parseThresholdMetric } from '../analysis/index.js';
-import { executorSchemas, unknownExecutorMessage } from '../load/index.js';
+import { durationMs } from '../core/index.js';
+import { LoadSchema } from '../load/index.js';
 import { SloSchema } from '../metrics/index.js';
 import {
   chatStep,
   completionStep,
   HeadersSchema,
   httpStep,
-  SessionChatSchema,
   StepSchema,
   stepSchemaOf,
 } from '../protocols/index.js';
 import { redirectCount } from '../protocols/steps/fields.js';
 import { MockProfileSchema } from '../sim/index.js';
-import { durationMs } from './duration.js';
+import { checkTemplateNames, ScenarioSchema } from '../workload/index.js';
+import { NotifySchema } from './notify-schema.js';
 import { checkThresholdSelectors } from './threshold-selectors.js';
 import {
   checkTimeline,
@@ -29,12 +30,6 @@ import {
   RecoverySchema,
   TelemetrySchema,
 } from './timeline-schema.js';
-import {
-  checkScenario,
-  checkTemplateNames,
-  scenarioWorkloadFields,
-  sessionSchema,
-} from './workload-schema.js';
 
 /**
  * Owned by protocols/: one schema per step kind of its list (protocols/steps/index.ts), each
@@ -43,19 +38,7 @@ import {
 export const ChatStepSchema = stepSchemaOf(chatStep);
 export const CompletionStepSchema = stepSchemaOf(completionStep);
 export const HttpStepSchema = stepSchemaOf(httpStep);
-export { StepSchema };
-
-export const ScenarioSchema = z
-  .strictObject({
-    name: z.string().min(1),
-    /** Share of iterations when there are several scenarios. */
-    weight: z.number().nonnegative().default(1),
-    /** Exactly one of `steps`, `session` or (TypeScript) `flow`. */
-    steps: z.array(StepSchema).min(1, { error: 'expected at least one step' }).optional(),
-    session: sessionSchema(SessionChatSchema).optional(),
-    ...scenarioWorkloadFields,
-  })
-  .superRefine(checkScenario);
+export { LoadSchema, ScenarioSchema, StepSchema };
 
 /** Scenario names label records, reports and thresholds, so each is used once; the mix needs a positive weight. */
 function checkScenarios(scenarios: readonly { name: string; weight: number }[], ctx: z.RefinementCtx): void {
@@ -81,11 +64,6 @@ function checkScenarios(scenarios: readonly { name: string; weight: number }[], 
     });
   }
 }
-
-/** Owned by load/: one schema per executor of its list (load/executors.ts), as k6 keeps config beside the executor. */
-export const LoadSchema = z.discriminatedUnion('executor', executorSchemas, {
-  error: unknownExecutorMessage(),
-});
 
 const ThresholdEntry = z.union([
   z.string(),
@@ -171,6 +149,8 @@ export const TestSchema = z
     telemetry: TelemetrySchema.optional(),
     /** When a window counts as recovered after an event. */
     recovery: RecoverySchema.optional(),
+    /** Webhooks told about failed thresholds, regressions and anomalies when the run ends (docs/notify.md). */
+    notify: NotifySchema.optional(),
   })
   .superRefine(checkTimeline)
   .superRefine(checkThresholdSelectors)

@@ -5,8 +5,8 @@
  * scraped during the run, and how recovery after an event is judged.
  */
 import { z } from 'zod';
+import { durationMs } from '../core/index.js';
 import { ProxyFaultSchema, ProxyFaultSetSchema } from '../sim/index.js';
-import { durationMs } from './duration.js';
 
 const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 const NAME_ERROR = 'expected a name of letters, digits, "-" or "_", starting with a letter';

@@ -6,9 +6,10 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Test } from '../config/index.js';
+import type { Clock, RequestRecord } from '../core/index.js';
 import { type BoundExecutor, ScriptBackOff } from '../load/index.js';
-import { type RequestRecord, RunAggregator, type StageSpan, slosOf } from '../metrics/index.js';
-import type { Clock, HttpTransport } from '../protocols/index.js';
+import { RunAggregator, type StageSpan, slosOf } from '../metrics/index.js';
+import type { HttpTransport } from '../protocols/index.js';
 import type { Workload } from '../workload/index.js';
 import type { InFlight } from './in-flight.js';
 

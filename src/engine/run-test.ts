@@ -15,7 +15,8 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
-import { ConfigError, type Test } from '../config/index.js';
+import type { Test } from '../config/index.js';
+import { ConfigError } from '../core/index.js';
 import { executorFor } from '../load/index.js';
 import {
   RunAggregator,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTest } from '../config/index.js';
-import type { RequestRecord } from '../metrics/index.js';
+import type { RequestRecord } from '../core/index.js';
 import { HttpClient, type HttpTransport } from '../protocols/index.js';
 import { warmConnections, warmUp, warmUpRequests } from './warm-up.js';
 

@@ -10,11 +10,9 @@
 import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parseTest, type Test } from '../config/index.js';
+import { type Clock, createClock, type RequestRecord } from '../core/index.js';
 import { type ExecutionPlan, executorFor, localCounter } from '../load/index.js';
-import type { RequestRecord } from '../metrics/index.js';
 import {
-  type Clock,
-  createClock,
   HttpClient,
   type HttpTransport,
   type StepKindEntry,

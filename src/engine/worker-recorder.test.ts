@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { recordOf } from '../../test/support/records.js';
-import { type AggregateState, type RequestRecord, RunAggregator } from '../metrics/index.js';
+import type { RequestRecord } from '../core/index.js';
+import { type AggregateState, RunAggregator } from '../metrics/index.js';
 import { recordLines } from '../store/index.js';
 import type { RecordsMode } from './worker-protocol.js';
 import { MAX_BACKLOG, recordFilter, WorkerRecorder } from './worker-recorder.js';

@@ -13,13 +13,8 @@
  */
 
 import { performance } from 'node:perf_hooks';
-import {
-  type AggregateState,
-  type RequestRecord,
-  type RequestSlo,
-  RunAggregator,
-  type StageSpan,
-} from '../metrics/index.js';
+import type { RequestRecord } from '../core/index.js';
+import { type AggregateState, type RequestSlo, RunAggregator, type StageSpan } from '../metrics/index.js';
 import { type EncodedRecords, RecordBatch, recordLines } from '../store/index.js';
 import type { RecordsMode } from './worker-protocol.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTest } from '../config/index.js';
-import { createClock } from '../protocols/index.js';
+import { createClock } from '../core/index.js';
 import { BACK_OFF_MAX_MS, backOffMs, ScriptBackOff } from './back-off.js';
 import { executorFor } from './index.js';
 

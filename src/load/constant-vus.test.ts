@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTest } from '../config/index.js';
-import { createClock } from '../protocols/index.js';
+import { createClock } from '../core/index.js';
 import { ConstantVus } from './constant-vus.js';
 
 function vusLoad(load: Record<string, unknown>) {

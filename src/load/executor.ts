@@ -4,9 +4,8 @@
  * iteration sends is the workload's business, not the executor's.
  */
 import type { z } from 'zod';
-import type { Load } from '../config/index.js';
+import type { Clock } from '../core/index.js';
 import type { StageMeasurement, StageSpan } from '../metrics/index.js';
-import type { Clock } from '../protocols/index.js';
 
 /**
  * Per-iteration values from the load model for the workload, e.g. a trace's
@@ -113,7 +112,7 @@ export interface ExecutionPlan {
  * starting none after. An arrival finding every VU busy is `dropped` at its
  * time. Checked for every executor by load/executors.test.ts.
  */
-export interface Executor<L extends LoadSection = Load> {
+export interface Executor<L extends LoadSection = LoadSection> {
   readonly name: L['executor'];
   plan(load: L): ExecutionPlan;
   /**

@@ -6,7 +6,7 @@
  * plus its line here; nothing else names executors, so nothing else can
  * drift from the list (the conformance suite runs each one of it).
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { constantArrivalRateEntry } from './constant-arrival-rate.js';
 import { constantVusEntry } from './constant-vus.js';
 import type { Executor, ExecutorEntry, LoadSection } from './executor.js';
@@ -51,3 +51,11 @@ export function lookupExecutor<L extends LoadSection>(load: L): Executor<L> {
   if (entry === undefined) throw new Error(`no executor "${load.executor}" in load/executors.ts`);
   return entry.executor(load) as unknown as Executor<L>;
 }
+
+/** The test file's `load` section: one schema per executor of the list, as k6 keeps config beside the executor. */
+export const LoadSchema = z.discriminatedUnion('executor', executorSchemas, {
+  error: unknownExecutorMessage(),
+});
+
+/** A parsed `load` section. */
+export type Load = z.output<typeof LoadSchema>;

@@ -5,10 +5,9 @@
  * into segments; each keeps its zod schema beside it and has one line in the
  * list (load/executors.ts) that the config's `load` union and the lookup derive from.
  */
-import { ConfigError } from '../config/errors.js';
-import type { Load } from '../config/index.js';
+import { ConfigError } from '../core/index.js';
 import type { ExecutionPlan, Executor, ExecutorContext, IterationData, Segment } from './executor.js';
-import { lookupExecutor } from './executors.js';
+import { type Load, lookupExecutor } from './executors.js';
 
 export { type Arrival, ArrivalSchema, sampleGamma, unitGaps } from './arrival-process.js';
 export { BACK_OFF_MAX_MS, backOffMs, ScriptBackOff } from './back-off.js';
@@ -25,6 +24,8 @@ export {
   EXECUTORS,
   type ExecutorName,
   executorSchemas,
+  type Load,
+  LoadSchema,
   lookupExecutor,
   unknownExecutorMessage,
 } from './executors.js';

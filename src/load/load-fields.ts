@@ -4,8 +4,7 @@
  * schema beside it, as k6 keeps config beside the executor).
  */
 import { z } from 'zod';
-// Imported from the file, not config/index: config/schema imports these schemas, so the index would be a cycle.
-import { durationMs } from '../config/duration.js';
+import { durationMs } from '../core/index.js';
 
 export { durationMs };
 

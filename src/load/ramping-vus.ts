@@ -6,9 +6,7 @@
  * back while the target is above `v`, finishing its current one when it drops.
  */
 import { z } from 'zod';
-import { DistributionSchema } from '../random/index.js';
-// The file, not workload/index: the workload imports config, which imports these schemas (a cycle).
-import { ThinkTime } from '../workload/think-time.js';
+import { DistributionSchema, ThinkTime } from '../random/index.js';
 import { type Executor, type ExecutorEntry, localCounter, WHOLE } from './executor.js';
 import { durationCap, loadCommon, nonNegativeNumber } from './load-fields.js';
 import { planSeries, vuTargets } from './rate-profile.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createClock } from '../protocols/index.js';
+import { createClock } from '../core/index.js';
 import type { ExecutorContext } from './executor.js';
 import { RampingArrivalRate, RampingArrivalRateSchema } from './ramping-arrival-rate.js';
 import { arrivalTimes, cumulativeAt, planSeries, profileOf, valueAt, vuTargets } from './rate-profile.js';

@@ -5,7 +5,7 @@
  * in the executor's unit (arrivals/s for ramping-arrival-rate, VUs for ramping-vus).
  */
 import { z } from 'zod';
-import { MAX_DURATION_MS } from '../config/duration.js';
+import { MAX_DURATION_MS } from '../core/index.js';
 import { durationMs, nonNegativeNumber, positiveInt, positiveNumber } from './load-fields.js';
 import type { StageInput } from './rate-profile.js';
 

@@ -4,7 +4,7 @@
  * `target` over its `duration`) or a named `shape`, compiled to one curve.
  */
 import { z } from 'zod';
-import { MAX_DURATION_MS } from '../config/duration.js';
+import { MAX_DURATION_MS } from '../core/index.js';
 import type { StageSpan } from '../metrics/index.js';
 import { durationMs, nonNegativeNumber } from './load-fields.js';
 import {

@@ -8,10 +8,8 @@
  * The sweep decides from measurements, so it runs in one segment.
  */
 import { z } from 'zod';
-import { DEFAULT_ATTAINMENT, stepVerdict } from '../analysis/index.js';
-import { DistributionSchema, deriveSeed } from '../random/index.js';
-// The file, not workload/index: the workload imports config, which imports these schemas (a cycle).
-import { ThinkTime } from '../workload/think-time.js';
+import { DEFAULT_ATTAINMENT, stepVerdict } from '../metrics/index.js';
+import { DistributionSchema, deriveSeed, ThinkTime } from '../random/index.js';
 import { ArrivalSchema } from './arrival-process.js';
 import { runArrivals, vuPool } from './arrival-runner.js';
 import { type Executor, type ExecutorContext, type ExecutorEntry, localCounter, WHOLE } from './executor.js';

@@ -8,8 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
-// Imported from the file, not config/index: config/schema imports the load schemas (a cycle otherwise).
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../core/index.js';
 
 /** One arrival of a trace: ms since the trace's first arrival, and its fields. */
 export interface Trace {

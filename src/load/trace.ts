@@ -7,8 +7,7 @@
  * `data.trace` (`trace.input_tokens`, `trace.output_tokens`, other fields).
  */
 import { z } from 'zod';
-import { MAX_DURATION_MS } from '../config/duration.js';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError, MAX_DURATION_MS } from '../core/index.js';
 import { runArrivals, vuPool } from './arrival-runner.js';
 import type { Executor, ExecutorEntry, IterationData } from './executor.js';
 import { durationCap, durationMs, loadCommon, maxVus, positiveInt, positiveNumber } from './load-fields.js';

@@ -6,9 +6,7 @@
  * stop).
  */
 import { setMaxListeners } from 'node:events';
-import type { Distribution } from '../random/index.js';
-// The file, not workload/index: the workload imports config, which imports the load schemas (a cycle).
-import { ThinkTime } from '../workload/think-time.js';
+import { type Distribution, ThinkTime } from '../random/index.js';
 import { type ExecutorContext, localCounter, WHOLE } from './executor.js';
 import { nextTurn, within } from './wait.js';
 

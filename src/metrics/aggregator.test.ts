@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { recordOf } from '../../test/support/records.js';
+import { ERROR_KINDS, type RequestRecord } from '../core/index.js';
 import { type AggregateState, RunAggregator } from './aggregator.js';
-import { ERROR_KINDS, type RequestRecord } from './record.js';
 import type { RunMeta } from './summary-core.js';
 import { Tally } from './tally.js';
 

@@ -5,17 +5,20 @@
  * calls and the meta passed to `snapshot`, so `tokenstorm report` rebuilds a
  * live run's numbers exactly from records.jsonl.
  */
+
+import type { RequestRecord } from '../core/index.js';
 import { type ContextState, ContextTally } from './context-stats.js';
 import { isGood, isGoodLogical, type RequestSlo } from './goodput.js';
 import type { MetricHistogram } from './histogram.js';
-import type { RequestRecord } from './record.js';
 import { SlowestRequests, type SlowRequest } from './slowest.js';
-import { type StageMeasurement, type StageSpan, type StagesState, StageTallies } from './stages.js';
+import { type StagesState, StageTallies } from './stages.js';
 import {
   METRIC_NAMES,
   type MetricName,
   type RunMeta,
   type ScenarioSummary,
+  type StageMeasurement,
+  type StageSpan,
   type StepSummary,
   type SummaryCore,
 } from './summary-core.js';

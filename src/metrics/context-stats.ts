@@ -4,8 +4,9 @@
  * power-of-two context buckets, so a report can show how prefill time grows
  * as a conversation does.
  */
+
+import type { RequestRecord } from '../core/index.js';
 import { type HistogramTransfer, MetricHistogram } from './histogram.js';
-import type { RequestRecord } from './record.js';
 import { isModelStep } from './samples.js';
 import type { ContextBucketStats, ContextStats } from './summary-core.js';
 

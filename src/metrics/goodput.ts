@@ -4,7 +4,7 @@
  * (DESIGN.md §2, `goodput_per_s`). With no SLOs, every ok request is good.
  */
 import { z } from 'zod';
-import type { RequestRecord } from './record.js';
+import type { RequestRecord } from '../core/index.js';
 import { sampleOf } from './samples.js';
 
 /** Metrics an SLO may bound: per-request durations. */

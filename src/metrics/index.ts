@@ -29,27 +29,9 @@ export {
   type MetricStats,
   type PercentileSource,
 } from './histogram.js';
-export {
-  addModelKind,
-  ERROR_KINDS,
-  type ErrorKind,
-  isModelKind,
-  type Outcome,
-  outputTokensOf,
-  type RedirectHop,
-  type RequestRecord,
-  roundMs,
-  type StepKind,
-} from './record.js';
 export { isModelStep } from './samples.js';
 export { SlowestRequests, type SlowRequest } from './slowest.js';
-export {
-  type StageFlow,
-  type StageMeasurement,
-  type StageSpan,
-  type StageSummary,
-  StageTallies,
-} from './stages.js';
+export { DEFAULT_ATTAINMENT, StageTallies, type StepVerdict, stepVerdict } from './stages.js';
 export {
   CORE_METRICS,
   COUNT_NAMES,
@@ -69,6 +51,10 @@ export {
   type Rates,
   type RunMeta,
   type ScenarioSummary,
+  type StageFlow,
+  type StageMeasurement,
+  type StageSpan,
+  type StageSummary,
   type StepSummary,
   type SummaryCore,
   type TokenTotals,

@@ -3,7 +3,7 @@
  * Which values a record contributes to which metric (DESIGN.md §2). One place,
  * so totals, scenarios, windows and SLOs cannot disagree.
  */
-import { isModelKind, outputTokensOf, type RequestRecord } from './record.js';
+import { isModelKind, outputTokensOf, type RequestRecord } from '../core/index.js';
 import type { MetricName } from './summary-core.js';
 
 /** Metrics with at most one value per record (all but the pooled `itl_ms`). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { RequestRecord } from '../core/index.js';
 import { distributionOf, PERCENTILE_LADDER } from './distributions.js';
 import { MetricHistogram } from './histogram.js';
-import type { RequestRecord } from './record.js';
 import { SlowestRequests } from './slowest.js';
 
 function rec(id: number, ms: number, over: Partial<RequestRecord> = {}): RequestRecord {

@@ -6,7 +6,7 @@
  * arrive in: a rebuild from records.jsonl, or lists merged from several
  * workers, pick the same ones.
  */
-import { outputTokensOf, type RequestRecord } from './record.js';
+import { outputTokensOf, type RequestRecord } from '../core/index.js';
 
 /** One of the slowest requests, as the report lists it. */
 export interface SlowRequest {

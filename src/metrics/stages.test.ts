@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { RequestRecord } from '../core/index.js';
 import { RunAggregator } from './aggregator.js';
 import { isGood, slosOf } from './goodput.js';
-import type { RequestRecord } from './record.js';
 
 function records(n: number): RequestRecord[] {
   // Deterministic spread of latencies and outcomes around the SLO bounds.

@@ -6,7 +6,7 @@
  * in the stage (by each record's `end`) gives its throughput: an overloaded
  * stage is offered more than it completes, and only the two together show it.
  */
-import type { Counts, MetricsSummary, Rates } from './summary-core.js';
+import type { StageFlow, StageMeasurement, StageSpan, StageSummary } from './summary-core.js';
 import { Tally, type TallyState } from './tally.js';
 
 /**
@@ -20,49 +20,6 @@ interface Ended {
   completed: number;
   ok: number;
   good: number;
-}
-
-/**
- * A stage's load and throughput, per second of the stage, named apart:
- * `offered_per_s` arrivals scheduled (first attempts and dropped arrivals), `sent_per_s` attempts
- * sent (retries included), both by scheduled time; `completed_per_s` (the throughput: ok or error),
- * `ok_per_s` and `goodput_per_s` (ok and within every SLO) by the time they ended.
- */
-export interface StageFlow {
-  offered_per_s: number;
-  sent_per_s: number;
-  completed_per_s: number;
-  ok_per_s: number;
-  goodput_per_s: number;
-}
-
-/** A labelled span of the load, run-clock ms. */
-export interface StageSpan {
-  name: string;
-  startMs: number;
-  endMs: number;
-  /** The load at the end of the stage: arrivals/s or VUs. */
-  target?: number;
-  /** A sweep step's warm-up, left out of its measurement. */
-  warmup?: boolean;
-}
-
-/** `counts` carry `good` (requests that met every SLO) beside the usual counts. */
-export interface StageMeasurement {
-  counts: Counts & { good: number };
-  metrics: MetricsSummary;
-  rates: Rates;
-}
-
-/** One entry of `summary.json` → `stages`; `start`/`end` in seconds from the run's start. */
-export interface StageSummary extends StageMeasurement {
-  name: string;
-  start: number;
-  end: number;
-  /** Offered and sent load against throughput (see {@link StageFlow}); `rates` are of the requests scheduled in it. */
-  flow: StageFlow;
-  target?: number;
-  warmup?: boolean;
 }
 
 function round3(x: number): number {
@@ -185,4 +142,20 @@ function flowOf(t: Tally, e: Ended, durationS: number): StageFlow {
 
 function measurementOf(t: Tally, durationS: number): StageMeasurement {
   return { counts: { ...t.counts(), good: t.good }, metrics: t.metrics(), rates: t.rates(durationS) };
+}
+
+/** Share of requests that must be good for a step to pass (DistServe's SLO attainment). */
+export const DEFAULT_ATTAINMENT = 0.9;
+
+export interface StepVerdict {
+  passed: boolean;
+  /** good / (attempted + dropped): dropped arrivals and failed requests are not good. */
+  attainment: number;
+}
+
+/** Whether one step met the SLOs: at least `attainment` of its offered requests were good. */
+export function stepVerdict(m: StageMeasurement, attainment = DEFAULT_ATTAINMENT): StepVerdict {
+  const offered = m.counts.requests - m.counts.cancelled + m.counts.dropped;
+  const share = offered > 0 ? m.counts.good / offered : 0;
+  return { passed: offered > 0 && share >= attainment, attainment: Math.round(share * 10_000) / 10_000 };
 }

@@ -4,7 +4,6 @@
  * `summary.json` (DESIGN.md §1), before thresholds and the verdict are added.
  */
 import type { HistogramUnit, MetricStats } from './histogram.js';
-import type { StageSummary } from './stages.js';
 
 /** Histogram-backed metrics, in the order `summary.json` lists them. */
 export const METRIC_NAMES = [
@@ -220,4 +219,47 @@ export interface SummaryCore {
   windows: WindowSummary[];
   /** Per-stage aggregates, when the load has stages (records by their `scheduled` time). */
   stages?: StageSummary[];
+}
+
+/**
+ * A stage's load and throughput, per second of the stage, named apart:
+ * `offered_per_s` arrivals scheduled (first attempts and dropped arrivals), `sent_per_s` attempts
+ * sent (retries included), both by scheduled time; `completed_per_s` (the throughput: ok or error),
+ * `ok_per_s` and `goodput_per_s` (ok and within every SLO) by the time they ended.
+ */
+export interface StageFlow {
+  offered_per_s: number;
+  sent_per_s: number;
+  completed_per_s: number;
+  ok_per_s: number;
+  goodput_per_s: number;
+}
+
+/** A labelled span of the load, run-clock ms. */
+export interface StageSpan {
+  name: string;
+  startMs: number;
+  endMs: number;
+  /** The load at the end of the stage: arrivals/s or VUs. */
+  target?: number;
+  /** A sweep step's warm-up, left out of its measurement. */
+  warmup?: boolean;
+}
+
+/** `counts` carry `good` (requests that met every SLO) beside the usual counts. */
+export interface StageMeasurement {
+  counts: Counts & { good: number };
+  metrics: MetricsSummary;
+  rates: Rates;
+}
+
+/** One entry of `summary.json` → `stages`; `start`/`end` in seconds from the run's start. */
+export interface StageSummary extends StageMeasurement {
+  name: string;
+  start: number;
+  end: number;
+  /** Offered and sent load against throughput (see {@link StageFlow}); `rates` are of the requests scheduled in it. */
+  flow: StageFlow;
+  target?: number;
+  warmup?: boolean;
 }

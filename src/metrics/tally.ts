@@ -3,8 +3,9 @@
  * Counters, token sums and histograms over one group of records: the whole
  * run, one scenario or one time window.
  */
+
+import { ERROR_KINDS, type RequestRecord } from '../core/index.js';
 import { type HistogramTransfer, MetricHistogram } from './histogram.js';
-import { ERROR_KINDS, type RequestRecord } from './record.js';
 import { isModelStep, itlOf, sampleOf } from './samples.js';
 import {
   CORE_METRICS,

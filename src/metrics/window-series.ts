@@ -8,7 +8,7 @@
  * hours-long soak test stays small; compaction is lossless, so results never
  * depend on it.
  */
-import type { RequestRecord } from './record.js';
+import type { RequestRecord } from '../core/index.js';
 import type { MetricName, Quantiles, WindowFlow, WindowSummary } from './summary-core.js';
 import { orderedByError, Tally, type TallyState } from './tally.js';
 

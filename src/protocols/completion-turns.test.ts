@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FixtureServer, startFixtureServer } from '../../test/support/fixture-server.js';
-import { createClock } from './clock.js';
+import { createClock } from '../core/index.js';
 import { handOver, heldCount, sliceMs, TURN_BUDGET_MS } from './completion-turns.js';
 import { exchange } from './exchange.js';
 import { HttpClient } from './http1/index.js';

@@ -9,10 +9,11 @@ import { brotliCompressSync, constants, createGzip, deflateRawSync, deflateSync,
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type FixtureServer, startFixtureServer } from '../../test/support/fixture-server.js';
 import { parseTest } from '../config/index.js';
-import { createClock } from './clock.js';
+import { createClock } from '../core/index.js';
 import { HttpClient } from './http1/index.js';
 import { DEFAULT_LIMITS } from './limits.js';
-import { type CompiledStep, compileStep, runStep, sendStep } from './steps.js';
+import type { CompiledStep } from './step-kind.js';
+import { compileStep, runStep, sendStep } from './steps.js';
 
 const dispatcher = new HttpClient();
 afterAll(() => dispatcher.close());

@@ -2,7 +2,7 @@
  * @module protocols/errors
  * Maps transport failures and HTTP statuses to the error kinds of DESIGN.md §1.
  */
-import type { ErrorKind } from '../metrics/index.js';
+import type { ErrorKind } from '../core/index.js';
 import { redactText } from '../store/redact.js';
 
 /** Why the client itself ended a request: the test cancelled it, or it ran out of time. */

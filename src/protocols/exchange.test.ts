@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type FixtureServer, startFixtureServer } from '../../test/support/fixture-server.js';
-import { createClock } from './clock.js';
+import { createClock } from '../core/index.js';
 import { type ExchangeResult, exchange, exchangeThen, type ResponseSink } from './exchange.js';
 import { HttpClient } from './http1/index.js';
 

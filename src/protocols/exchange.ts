@@ -12,8 +12,7 @@
  * A compressed body reaches the sink decoded (protocols/content-decoding).
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { type RedirectHop, roundMs } from '../metrics/index.js';
-import type { Clock } from './clock.js';
+import { type Clock, type RedirectHop, roundMs } from '../core/index.js';
 import { handOver } from './completion-turns.js';
 import { BodyDecoder, codingOf, type DecodedReader, encodingOf } from './content-decoding.js';
 import { ClientAbort, classifyTransportError, type Failure, isRedirect } from './errors.js';

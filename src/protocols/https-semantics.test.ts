@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBody } from '../../test/support/fixture-server.js';
 import { selfSignedCert } from '../../test/support/tls.js';
 import { parseTest } from '../config/index.js';
-import { createClock } from './clock.js';
+import { createClock } from '../core/index.js';
 import { HttpClient } from './http1/index.js';
 import { compileStep, runStep } from './steps.js';
 

@@ -4,8 +4,7 @@
  * plain HTTP, each timed at the points of DESIGN.md §2; the list of step
  * kinds (protocols/steps/) that a plugin adds to with `registerStepKind`.
  */
-export { type Clock, createClock } from './clock.js';
-export { ClientAbort, classifyTransportError, kindOfStatus, redactMessage } from './errors.js';
+export { classifyTransportError, kindOfStatus, redactMessage } from './errors.js';
 export {
   type ExchangeRequest,
   type ExchangeResult,
@@ -15,14 +14,21 @@ export {
 } from './exchange.js';
 export { HttpSink } from './http-sink.js';
 export * from './http1/index.js';
+export { compileJsonPath, type JsonPath, queryJsonPath } from './json-path.js';
 export { DEFAULT_LIMITS, type ResponseLimits, setResponseLimits } from './limits.js';
 export { OpenAISink } from './openai-sink.js';
 export type {
+  CompiledStep,
   DrawnPrompt,
   HttpStepTransport,
   OwnStepTransport,
+  SendOptions,
+  SentStep,
+  StepContext,
   StepDefaults,
   StepKindEntry,
+  StepMeasurement,
+  StepResponse,
   StepSink,
   StepTransport,
   StepWarmUp,
@@ -34,6 +40,7 @@ export { type HttpBody, httpStep, httpTransport } from './steps/http.js';
 export {
   BUILTIN_STEP_KINDS,
   registerStepKind,
+  type Step,
   StepSchema,
   stepKind,
   stepKindOf,
@@ -43,16 +50,6 @@ export {
   unknownStepMessage,
 } from './steps/index.js';
 export { openAITransport } from './steps/model.js';
-export {
-  type CompiledStep,
-  compileStep,
-  runStep,
-  type SendOptions,
-  type SentStep,
-  type StepContext,
-  type StepMeasurement,
-  type StepResponse,
-  sendStep,
-} from './steps.js';
+export { compileStep, runStep, sendStep } from './steps.js';
 export { countTokens } from './tokens.js';
 export { WarmConnector } from './warm-connector.js';

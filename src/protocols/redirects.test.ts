@@ -13,9 +13,10 @@ import {
 } from '../../test/support/fixture-server.js';
 import { runWorkload, workloadFor } from '../../test/support/run-workload.js';
 import { parseTest } from '../config/index.js';
-import { createClock } from './clock.js';
+import { createClock } from '../core/index.js';
 import { HttpClient } from './http1/index.js';
-import { type CompiledStep, compileStep, runStep, sendStep } from './steps.js';
+import type { CompiledStep } from './step-kind.js';
+import { compileStep, runStep, sendStep } from './steps.js';
 
 const dispatcher = new HttpClient();
 afterAll(() => dispatcher.close());

@@ -8,8 +8,9 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { z } from 'zod';
+import type { Clock, RequestRecord, StepKind } from '../core/index.js';
 import type { ExchangeResult, ResponseSink } from './exchange.js';
-import type { CompiledStep, SendOptions, SentStep, StepContext, StepMeasurement } from './steps.js';
+import type { HttpMethod, HttpTransport } from './http1/index.js';
 
 /** The test's defaults a step is compiled against. */
 export interface StepDefaults {
@@ -107,4 +108,86 @@ export interface StepKindEntry<
   withPrompt?(body: B, prompt: DrawnPrompt): { body: B; tokens: number | undefined };
   /** Absent: the warm-up sends nothing of this kind. */
   warmUp?: StepWarmUp<B>;
+}
+
+/** A step with its URL, headers and body prepared. */
+export interface CompiledStep {
+  index: number;
+  name: string;
+  kind: StepKind;
+  /** The entry of its kind: how it is sent and read. */
+  via: StepKindEntry;
+  origin: string;
+  path: string;
+  method: HttpMethod;
+  headers: Record<string, string>;
+  body: string | undefined;
+  timeoutMs: number;
+  /** Redirects followed at most; 0 records a redirect as `http_3xx`. */
+  maxRedirects: number;
+  expectStatus: readonly number[] | undefined;
+  /** A model step answered as an SSE stream. */
+  stream: boolean;
+  /** Prompt tokens by the client's tokenizer, counted once. */
+  inputTokensClient: number | undefined;
+  /** The prompt's count while a long prompt is counted between turns of the event loop. */
+  inputTokensPending: Promise<number> | undefined;
+}
+
+/** The part of a `RequestRecord` a protocol measures. */
+export type StepMeasurement = Pick<
+  RequestRecord,
+  | 'outcome'
+  | 'error'
+  | 'message'
+  | 'status'
+  | 'sent'
+  | 'end'
+  | 'ttfbMs'
+  | 'ttftMs'
+  | 'e2eMs'
+  | 'tpotMs'
+  | 'itlMs'
+  | 'chunks'
+  | 'inputTokens'
+  | 'outputTokens'
+  | 'inputTokensClient'
+  | 'outputTokensClient'
+  | 'redirects'
+  | 'encoding'
+  | 'ttfcMs'
+  | 'reasoningTokens'
+  | 'reasoningMs'
+  | 'tpotReasoningMs'
+  | 'tpotContentMs'
+>;
+
+export interface StepContext {
+  dispatcher: HttpTransport;
+  clock: Clock;
+  signal?: AbortSignal | undefined;
+}
+
+/** How one send of a step may end early or keep its response. */
+export interface SendOptions {
+  /** Keep the body (HTTP) for captures; a model step always keeps its reply text. */
+  keepBody?: boolean;
+  /** Cancel (as a user would) this long after `sent`. */
+  cancelAfterMs?: number | undefined;
+  /** Cancel (as a user would) after this many output tokens of a streamed answer. */
+  cancelAfterTokens?: number | undefined;
+}
+
+/** What came back, beyond the measurement: for captures, sessions and flows. */
+export interface StepResponse {
+  status: number | undefined;
+  headers: IncomingHttpHeaders;
+  /** The body of an HTTP step (when kept), or the reply text of a model step. */
+  body: string;
+}
+
+/** A measurement and the response it measured. */
+export interface SentStep {
+  measurement: StepMeasurement;
+  response: StepResponse;
 }

@@ -6,7 +6,7 @@ import {
   startFixtureServer,
 } from '../../test/support/fixture-server.js';
 import { parseTest } from '../config/index.js';
-import { createClock } from './clock.js';
+import { createClock } from '../core/index.js';
 import { isAborted } from './exchange.js';
 import { HttpClient } from './http1/index.js';
 import { DEFAULT_LIMITS, setResponseLimits } from './limits.js';

@@ -5,72 +5,19 @@
  * (chat, completion, http, a plugin's) is its entry's in protocols/steps/;
  * this resolves the entry once, at compile time.
  */
-import type { IncomingHttpHeaders } from 'node:http';
-import type { Step } from '../config/index.js';
-import { type ErrorKind, type RequestRecord, roundMs, type StepKind } from '../metrics/index.js';
-import type { Clock } from './clock.js';
+import { type ErrorKind, roundMs } from '../core/index.js';
 import { type ExchangeResult, exchangeThen } from './exchange.js';
-import type { HttpMethod, HttpTransport } from './http1/index.js';
-import type { HttpStepTransport, StepDefaults, StepKindEntry, StepSink } from './step-kind.js';
-import { stepKindOf, unknownStepMessage } from './steps/index.js';
-
-/** A step with its URL, headers and body prepared. */
-export interface CompiledStep {
-  index: number;
-  name: string;
-  kind: StepKind;
-  /** The entry of its kind: how it is sent and read. */
-  via: StepKindEntry;
-  origin: string;
-  path: string;
-  method: HttpMethod;
-  headers: Record<string, string>;
-  body: string | undefined;
-  timeoutMs: number;
-  /** Redirects followed at most; 0 records a redirect as `http_3xx`. */
-  maxRedirects: number;
-  expectStatus: readonly number[] | undefined;
-  /** A model step answered as an SSE stream. */
-  stream: boolean;
-  /** Prompt tokens by the client's tokenizer, counted once. */
-  inputTokensClient: number | undefined;
-  /** The prompt's count while a long prompt is counted between turns of the event loop. */
-  inputTokensPending: Promise<number> | undefined;
-}
-
-/** The part of a `RequestRecord` a protocol measures. */
-export type StepMeasurement = Pick<
-  RequestRecord,
-  | 'outcome'
-  | 'error'
-  | 'message'
-  | 'status'
-  | 'sent'
-  | 'end'
-  | 'ttfbMs'
-  | 'ttftMs'
-  | 'e2eMs'
-  | 'tpotMs'
-  | 'itlMs'
-  | 'chunks'
-  | 'inputTokens'
-  | 'outputTokens'
-  | 'inputTokensClient'
-  | 'outputTokensClient'
-  | 'redirects'
-  | 'encoding'
-  | 'ttfcMs'
-  | 'reasoningTokens'
-  | 'reasoningMs'
-  | 'tpotReasoningMs'
-  | 'tpotContentMs'
->;
-
-export interface StepContext {
-  dispatcher: HttpTransport;
-  clock: Clock;
-  signal?: AbortSignal | undefined;
-}
+import type {
+  CompiledStep,
+  HttpStepTransport,
+  SendOptions,
+  SentStep,
+  StepContext,
+  StepDefaults,
+  StepMeasurement,
+  StepSink,
+} from './step-kind.js';
+import { type Step, stepKindOf, unknownStepMessage } from './steps/index.js';
 
 /**
  * Prepares one step of a scenario against the test's target and defaults, by
@@ -92,30 +39,6 @@ export function compileStep(
   const entry = stepKindOf(step);
   if (entry === undefined) throw new Error(unknownStepMessage());
   return entry.compile((step as Record<string, unknown>)[entry.name], index, defaults, inputTokens);
-}
-
-/** How one send of a step may end early or keep its response. */
-export interface SendOptions {
-  /** Keep the body (HTTP) for captures; a model step always keeps its reply text. */
-  keepBody?: boolean;
-  /** Cancel (as a user would) this long after `sent`. */
-  cancelAfterMs?: number | undefined;
-  /** Cancel (as a user would) after this many output tokens of a streamed answer. */
-  cancelAfterTokens?: number | undefined;
-}
-
-/** What came back, beyond the measurement: for captures, sessions and flows. */
-export interface StepResponse {
-  status: number | undefined;
-  headers: IncomingHttpHeaders;
-  /** The body of an HTTP step (when kept), or the reply text of a model step. */
-  body: string;
-}
-
-/** A measurement and the response it measured. */
-export interface SentStep {
-  measurement: StepMeasurement;
-  response: StepResponse;
 }
 
 /** Sends a compiled step and measures it; never throws for a failed request. */

@@ -2,7 +2,7 @@ import { countTokens as libraryCount } from 'gpt-tokenizer';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type FixtureServer, sseChunk, startFixtureServer } from '../../test/support/fixture-server.js';
 import { parseTest } from '../config/index.js';
-import { createClock } from './clock.js';
+import { createClock } from '../core/index.js';
 import { HttpClient } from './http1/index.js';
 import { compileStep, runStep } from './steps.js';
 import { countPromptTokens, countTokens, countTokensYielding } from './tokens.js';

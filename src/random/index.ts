@@ -11,3 +11,4 @@ export {
   type Sampler,
 } from './distribution.js';
 export { createRng, deriveSeed, pickWeighted, type Rng } from './rng.js';
+export { ThinkTime } from './think-time.js';

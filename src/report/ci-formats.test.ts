@@ -1,7 +1,8 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { createThresholdSource, evaluateThresholds, type Thresholds } from '../analysis/index.js';
-import { type RequestRecord, RunAggregator } from '../metrics/index.js';
+import type { RequestRecord } from '../core/index.js';
+import { RunAggregator } from '../metrics/index.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 import { buildSummary, type Summary } from './summary.js';

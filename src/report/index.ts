@@ -17,4 +17,22 @@ export {
   TTY_INTERVAL_MS,
 } from './live-view.js';
 export { renderMarkdown } from './markdown.js';
+export {
+  type DeliveryOptions,
+  deliverNotifications,
+  genericPayload,
+  NOTIFY_EVENTS,
+  NOTIFY_FORMATS,
+  type NotificationResult,
+  type NotifyContext,
+  type NotifyEvent,
+  type NotifyFormat,
+  type NotifyItem,
+  type NotifySummary,
+  type NotifyTarget,
+  notifyItems,
+  slackPayload,
+  webhookLabel,
+  webhookSecrets,
+} from './notify.js';
 export { buildSummary, SUMMARY_SCHEMA, type Summary, type SummaryExtras } from './summary.js';

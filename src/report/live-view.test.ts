@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { recordOf } from '../../test/support/records.js';
-import { type RequestRecord, Tally } from '../metrics/index.js';
+import type { RequestRecord } from '../core/index.js';
+import { Tally } from '../metrics/index.js';
 import { loopHealthLevel, renderLiveFrame, renderProgressLine } from './live-frame.js';
 import { LiveStats } from './live-stats.js';
 import { LiveView, plainIntervalFromEnv } from './live-view.js';

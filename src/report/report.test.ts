@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { recordOf } from '../../test/support/records.js';
 import { createThresholdSource, evaluateThresholds, type Thresholds } from '../analysis/index.js';
-import { type RequestRecord, RunAggregator } from '../metrics/index.js';
+import type { RequestRecord } from '../core/index.js';
+import { RunAggregator } from '../metrics/index.js';
 import { renderConsoleSummary } from './console-summary.js';
 import { renderHtmlReport } from './html/index.js';
 import { formatMs } from './number-format.js';

@@ -25,6 +25,7 @@ import type {
   TokenTotals,
   WindowSummary,
 } from '../metrics/index.js';
+import type { NotificationResult } from './notify.js';
 
 export const SUMMARY_SCHEMA = 'tokenstorm.summary/v1';
 
@@ -66,6 +67,8 @@ export interface Summary {
   anomalies?: Anomaly[];
   /** How the anomalies agree with the static thresholds. */
   anomaly_concordance?: AnomalyConcordance;
+  /** Webhook deliveries of the test's `notify:` (added at the end of `tokenstorm run`; webhooks by redacted label). */
+  notifications?: NotificationResult[];
 }
 
 /** The planned load per second (`series[i].value` in `[start_s, start_s + 1)`). */

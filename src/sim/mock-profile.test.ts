@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../core/index.js';
 import { loadMockProfile, MockProfileSchema, parseMockProfile } from './mock-profile.js';
 
 describe('MockProfileSchema', () => {

@@ -6,7 +6,7 @@
  * a default or is optional, so `{}` (or an empty file) is a valid profile.
  */
 import { z } from 'zod';
-import { loadYamlWith, parseWith } from '../config/validate.js';
+import { loadYamlWith, parseWith } from '../core/index.js';
 import { DistributionSchema } from '../random/index.js';
 import { SimDurationSchema } from './sim-duration.js';
 

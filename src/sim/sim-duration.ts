@@ -5,7 +5,7 @@
  * it crosses a thread boundary; `durationToMs` converts where it is used.
  */
 import { z } from 'zod';
-import { parseDurationMs } from '../config/duration.js';
+import { parseDurationMs } from '../core/index.js';
 
 const EXPECTED = 'expected a duration such as "30s", "500ms", "2m" or a number of seconds';
 

@@ -109,6 +109,28 @@ export interface RollingBaseline {
   enough: boolean;
 }
 
+/** One predicted-vs-observed figure of a release. */
+export interface PredictCheckRow {
+  release: string;
+  level: string;
+  endpoint: string;
+  quantile: string;
+  rps: number;
+  predicted: number;
+  observed: number;
+  /** (predicted − observed) ÷ observed. */
+  error: number;
+}
+
+/** A release's predict-check, to record. */
+export interface PredictCheckEntry {
+  test: string;
+  target: string;
+  release: string;
+  runDir?: string;
+  rows: Omit<PredictCheckRow, 'release'>[];
+}
+
 export interface OpenOptions {
   /** How long to wait for another process that holds the history (default 5 s). */
   waitMs?: number;
@@ -154,6 +176,25 @@ CREATE TABLE IF NOT EXISTS baselines (
   name TEXT PRIMARY KEY,
   run_id INTEGER NOT NULL REFERENCES runs(id),
   set_at TEXT NOT NULL
+);
+`;
+/** predict-check errors per release (tokenstorm predict-check). */
+const PREDICT_SCHEMA = `
+CREATE TABLE IF NOT EXISTS predict_checks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  test TEXT NOT NULL,
+  target TEXT NOT NULL,
+  release TEXT NOT NULL,
+  level TEXT NOT NULL,
+  endpoint TEXT NOT NULL,
+  quantile TEXT NOT NULL,
+  rps REAL NOT NULL,
+  predicted REAL NOT NULL,
+  observed REAL NOT NULL,
+  error REAL NOT NULL,
+  run_dir TEXT,
+  checked_at TEXT NOT NULL,
+  UNIQUE (test, target, release, level, endpoint, quantile)
 );
 `;
 type Row = Record<string, SQLiteValue>;
@@ -412,6 +453,68 @@ export class History {
     );
     const runs = rows.map((r) => this.get(Number(r.id))).filter((r): r is HistoryRun => r !== undefined);
     return { runs, enough: runs.length >= ROLLING_MIN_RUNS };
+  }
+
+  /**
+   * Records a release's predict-check errors (tokenstorm predict-check): one
+   * row per traffic level, endpoint and quantile; checking a release again
+   * replaces its figures and keeps its place in the order of releases.
+   */
+  addPredictChecks(check: PredictCheckEntry): void {
+    this.#ensurePredictTable();
+    this.#transaction(() => {
+      const at = new Date().toISOString();
+      for (const r of check.rows) {
+        this.#db.run(
+          `INSERT INTO predict_checks (test, target, release, level, endpoint, quantile, rps, predicted, observed,
+             error, run_dir, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (test, target, release, level, endpoint, quantile) DO UPDATE SET rps = excluded.rps,
+             predicted = excluded.predicted, observed = excluded.observed, error = excluded.error,
+             run_dir = excluded.run_dir, checked_at = excluded.checked_at`,
+          [
+            check.test,
+            check.target,
+            check.release,
+            r.level,
+            r.endpoint,
+            r.quantile,
+            r.rps,
+            r.predicted,
+            r.observed,
+            r.error,
+            check.runDir ?? null,
+            at,
+          ],
+        );
+      }
+    });
+  }
+
+  /** The stored predict-check errors of a test and target, releases in the order they were first checked. */
+  predictChecks(test: string, target: string): PredictCheckRow[] {
+    this.#ensurePredictTable();
+    return this.#all(
+      `SELECT p.release, p.level, p.endpoint, p.quantile, p.rps, p.predicted, p.observed, p.error
+         FROM predict_checks p
+         JOIN (SELECT release, MIN(id) AS first FROM predict_checks WHERE test = ? AND target = ? GROUP BY release) r
+           ON r.release = p.release
+        WHERE p.test = ? AND p.target = ? ORDER BY r.first, p.id`,
+      [test, target, test, target],
+    ).map((row) => ({
+      release: str(row, 'release'),
+      level: str(row, 'level'),
+      endpoint: str(row, 'endpoint'),
+      quantile: str(row, 'quantile'),
+      rps: Number(row.rps),
+      predicted: Number(row.predicted),
+      observed: Number(row.observed),
+      error: Number(row.error),
+    }));
+  }
+
+  /** Created on first use (not a schema version): histories written before it gain it untouched otherwise. */
+  #ensurePredictTable(): void {
+    this.#db.exec(PREDICT_SCHEMA);
   }
 
   #get(sql: string, values?: SqlValue | SqlValue[]): Row | undefined {

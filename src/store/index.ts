@@ -15,6 +15,8 @@ export {
   type HistoryRow,
   type HistoryRun,
   openHistory,
+  type PredictCheckEntry,
+  type PredictCheckRow,
   ROLLING_DEFAULT_RUNS,
   ROLLING_MIN_RUNS,
   type RollingBaseline,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ERROR_KINDS, type RequestRecord } from '../metrics/index.js';
+import { ERROR_KINDS, type RequestRecord } from '../core/index.js';
 import { createRng } from '../random/rng.js';
 import { FIELDS, RecordBatch, recordLines } from './record-batch.js';
 

@@ -13,7 +13,7 @@
  * Every string of a line (step names with URLs, error messages) is redacted
  * (store/redact) as the batch's string table becomes bytes.
  */
-import type { RequestRecord } from '../metrics/index.js';
+import type { RequestRecord } from '../core/index.js';
 import { redactText } from './redact.js';
 
 /** `json`: a rare structured field (redirects), carried as its JSON text and written as it is. */

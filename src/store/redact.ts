@@ -35,6 +35,7 @@ const SECRET_WORDS = new Set([
   'session',
   'sessionid',
   'jwt',
+  'webhook',
 ]);
 
 /** True when a field or query parameter named `name` holds a secret (`max_tokens` does not: `tokens` is no secret word). */
@@ -68,6 +69,10 @@ const SCHEME_TOKEN = /\b(bearer|basic)(\s+)(?=[A-Za-z0-9._~+/-]*[0-9._~+/=-])[A-
 /** Well-known token shapes: OpenAI/Anthropic `sk-…`, Google `AIza…`, JWTs, GitHub, Slack, AWS, Hugging Face, Groq. */
 const TOKEN_SHAPES =
   /(?<![A-Za-z0-9])(?:sk-[A-Za-z0-9_-]{8,}|AIza[0-9A-Za-z_-]{20,}|eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|hf_[A-Za-z0-9]{20,}|gsk_[A-Za-z0-9]{20,})/g;
+
+/** Webhook hosts that keep the token in the path (Slack, Discord): everything after the fixed prefix is the secret. */
+const WEBHOOK_PATH =
+  /\b((?:hooks\.slack\.com\/(?:services|workflows|triggers)|discord(?:app)?\.com\/api\/webhooks)\/)[^\s"'<>?#]+/gi;
 
 /** Values shorter than this are not scrubbed verbatim (they would match ordinary text). */
 const MIN_REMEMBERED = 8;
@@ -132,6 +137,7 @@ function textWith(text: string, found: Set<string> | undefined): string {
       collect(value.trim(), found);
       return `${name}${colon}${REDACTED}`;
     });
+  if (out.includes('.com/')) out = out.replace(WEBHOOK_PATH, `$1${REDACTED}`);
   out = out.replace(SCHEME_TOKEN, (_m, scheme: string, space: string) => `${scheme}${space}${REDACTED}`);
   return out.replace(TOKEN_SHAPES, REDACTED);
 }

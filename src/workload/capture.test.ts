@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FixtureServer, readBody, startFixtureServer } from '../../test/support/fixture-server.js';
 import { runWorkload, workloadFor } from '../../test/support/run-workload.js';
-import { compileJsonPath, queryJsonPath } from './json-path.js';
+import { compileJsonPath, queryJsonPath } from '../protocols/json-path.js';
 import type { Vu } from './vu.js';
 
 let server: FixtureServer | undefined;

@@ -4,7 +4,7 @@
  * header, cookie) into variables that later requests' templates read.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { compileJsonPath, type JsonPath, queryJsonPath } from './json-path.js';
+import { compileJsonPath, type JsonPath, queryJsonPath } from '../protocols/json-path.js';
 
 /** A capture as written in the test (`capture: { token: { json: $.token } }`). */
 export interface CaptureSpec {

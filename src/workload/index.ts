@@ -6,7 +6,6 @@
  */
 export { applyCaptures, type CaptureSpec, type CompiledCapture, compileCaptures } from './capture.js';
 export { Feeder, type FeederSpec, type WorkerSlice } from './feeder.js';
-export { compileJsonPath, type JsonPath, queryJsonPath } from './json-path.js';
 export {
   PromptSynth,
   readEmpiricalColumn,
@@ -17,6 +16,17 @@ export {
 export type { IterationRun, RecordSink, StepResult } from './request.js';
 export { backoffMs, parseRetryAfter, type RetryPolicy, retryDelayMs, shouldRetry } from './retry-policy.js';
 export { DataError, formatOf, type Row, type RowFormat, readCsvHeader, readRows } from './row-reader.js';
+export {
+  CancelSchema,
+  checkDataColumns,
+  checkTemplateNames,
+  FeederSchema,
+  RETRYABLE_KINDS,
+  RetrySchema,
+  resolveDataFiles,
+  type Scenario,
+  ScenarioSchema,
+} from './schema.js';
 export {
   compileTemplate,
   renderTemplate,
@@ -33,6 +43,5 @@ export {
   type TemplatedValue,
   type TemplateIssue,
 } from './templated-value.js';
-export { ThinkTime } from './think-time.js';
 export type { Flow, Vu } from './vu.js';
 export { type CompiledScenario, type IterationContext, Workload, type WorkloadOptions } from './workload.js';

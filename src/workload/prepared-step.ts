@@ -4,10 +4,10 @@
  * synthetic prompt source built, its captures compiled, and, when nothing in
  * it varies, the request itself built once.
  */
-import type { Step } from '../config/index.js';
 import {
   type CompiledStep,
   compileStep,
+  type Step,
   type StepKindEntry,
   stepKindOf,
   unknownStepMessage,

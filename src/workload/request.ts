@@ -6,13 +6,12 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Step } from '../config/index.js';
-import type { ErrorKind, Outcome, RequestRecord, StepKind } from '../metrics/index.js';
-import { roundMs } from '../metrics/index.js';
+import { type ErrorKind, type Outcome, type RequestRecord, roundMs, type StepKind } from '../core/index.js';
 import {
   type CompiledStep,
   compileStep,
   type SendOptions,
+  type Step,
   type StepContext,
   type StepMeasurement,
   sendStep,

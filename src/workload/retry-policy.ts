@@ -5,7 +5,7 @@
  * Pure functions: the random source and the current time are arguments.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ErrorKind } from '../metrics/index.js';
+import type { ErrorKind } from '../core/index.js';
 import type { Rng } from '../random/index.js';
 
 /** A scenario's retry policy, as validated (durations in ms). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseTest } from '../config/index.js';
+import { parseTest } from '../config/index.js';
+import { ConfigError } from '../core/index.js';
 
 const load = { executor: 'constant-vus', vus: 1, iterations: 1 };
 

@@ -4,7 +4,7 @@
  * new user message and appends the assistant's actual reply, so the context
  * grows as it does in production. Records carry the turn and context tokens.
  */
-import type { Step } from '../config/index.js';
+import type { Step } from '../protocols/index.js';
 import { createSampler, type Distribution, type Rng, type Sampler } from '../random/index.js';
 import { type CompiledCapture, compileCaptures } from './capture.js';
 import { PromptSynth, type SyntheticSpec } from './prompt-synth.js';

@@ -6,8 +6,8 @@
  * row, think time and a seeded random source.
  */
 import type { z } from 'zod';
-import { formatZodError, type Step, StepSchema } from '../config/index.js';
-import { type BUILTIN_STEP_KINDS, stepKinds } from '../protocols/index.js';
+import { formatZodError } from '../core/index.js';
+import { type BUILTIN_STEP_KINDS, type Step, StepSchema, stepKinds } from '../protocols/index.js';
 import type { Distribution } from '../random/index.js';
 import { PreparedStep } from './prepared-step.js';
 import type { PromptSynth } from './prompt-synth.js';

@@ -5,7 +5,7 @@
  * prepared before the run; an iteration only picks, renders and sends.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError, type Scenario, type Test } from '../config/index.js';
+import { ConfigError } from '../core/index.js';
 import { isAborted, type StepContext } from '../protocols/index.js';
 import {
   createRng,
@@ -14,6 +14,7 @@ import {
   deriveSeed,
   pickWeighted,
   type Rng,
+  ThinkTime,
 } from '../random/index.js';
 import { Feeder, type WorkerSlice } from './feeder.js';
 import { namedStep, PreparedStep } from './prepared-step.js';
@@ -28,9 +29,9 @@ import {
 } from './request.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { DataError, type Row } from './row-reader.js';
+import type { Scenario } from './schema.js';
 import { PreparedSession, type SessionSpec } from './session.js';
 import { TemplateError, type TemplateScope } from './template.js';
-import { ThinkTime } from './think-time.js';
 import { createVu, type Flow } from './vu.js';
 
 export type { RecordSink };
@@ -64,6 +65,16 @@ export interface IterationContext extends StepContext {
 }
 
 /** Options of a workload beyond the test: its worker's share of the run. */
+/** The parts of a parsed test (config's `Test`) the workload is built from. */
+export interface WorkloadTest {
+  headers: Record<string, string>;
+  /** Per-request timeout, ms. */
+  timeout: number;
+  max_redirects: number;
+  seed: number;
+  scenarios: readonly Scenario[];
+}
+
 export interface WorkloadOptions extends Partial<WorkerSlice> {}
 
 /** The promise of an iteration that ended before sending anything. */
@@ -121,7 +132,7 @@ export class Workload {
   private readonly dataErrorController = new AbortController();
   private synthForFlows: PromptSynth | undefined;
 
-  constructor(test: Test, target: string, options: WorkloadOptions = {}) {
+  constructor(test: WorkloadTest, target: string, options: WorkloadOptions = {}) {
     const slice: WorkerSlice = {
       workerIndex: options.workerIndex ?? 0,
       workerCount: options.workerCount ?? 1,

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClock, type RequestRecord } from '../../src/core/index.js';
 import {
   type ExecutorContext,
   loadTrace,
@@ -23,8 +24,7 @@ import {
   tracePlan,
   valueAt,
 } from '../../src/load/index.js';
-import { type RequestRecord, RunAggregator, slosOf } from '../../src/metrics/index.js';
-import { createClock } from '../../src/protocols/index.js';
+import { RunAggregator, slosOf } from '../../src/metrics/index.js';
 import { ROOT, runCli, tempDir } from '../support/cli.js';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
 

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants, createGzip } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../../src/metrics/index.js';
+import type { RequestRecord } from '../../src/core/index.js';
 import { runCli, stderrProblems, tempDir } from '../support/cli.js';
 import { type FixtureServer, readBody, startFixtureServer } from '../support/fixture-server.js';
 

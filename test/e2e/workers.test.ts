@@ -2,13 +2,13 @@
  * One worker or several: the same plan and the same counts, merged exactly.
  * The latency-distribution comparison is in workers-distribution.solo.test.ts.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { HELPER_NICENESS } from '../../src/engine/thread-priority.js';
-import { runCli, stderrProblems, tempDir } from '../support/cli.js';
+import { runCli, tempDir } from '../support/cli.js';
 
 import { expectRebuildEqual, fastChatTest, run, writeTest } from '../support/worker-runs.js';
 

@@ -2,7 +2,7 @@
  * Request records for unit tests: the fields every record has, with values a
  * test can override.
  */
-import type { RequestRecord } from '../../src/metrics/index.js';
+import type { RequestRecord } from '../../src/core/index.js';
 
 /** An ok chat record sent at 0 and ended at 100 ms; `over` replaces any field. */
 export function recordOf(over: Partial<RequestRecord> = {}): RequestRecord {

@@ -3,8 +3,8 @@
  * bounded concurrency, collecting the records, for workload tests.
  */
 import { parseTest, type TestInput } from '../../src/config/index.js';
-import type { RequestRecord } from '../../src/metrics/index.js';
-import { createClock, HttpClient } from '../../src/protocols/index.js';
+import { createClock, type RequestRecord } from '../../src/core/index.js';
+import { HttpClient } from '../../src/protocols/index.js';
 import { Workload, type WorkloadOptions } from '../../src/workload/index.js';
 
 export interface WorkloadRun {

@@ -23,7 +23,7 @@ import {
   compareRuns,
   identityDifferences,
 } from '../../analysis/compare.js';
-import { ConfigError } from '../../config/index.js';
+import { ConfigError } from '../../core/index.js';
 import { renderCompareConsole, renderCompareMarkdown } from '../../report/compare-format.js';
 import {
   type HistoryRun,

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { ConfigError } from '../../config/index.js';
+import { ConfigError } from '../../core/index.js';
 import { renderConsoleSummary, type Summary } from '../../report/index.js';
 import {
   type History,

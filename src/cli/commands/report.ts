@@ -5,7 +5,7 @@
  * interrupted, a worker terminated): its summary says `complete: false`.
  */
 import { Command } from 'commander';
-import { ConfigError } from '../../config/index.js';
+import { ConfigError } from '../../core/index.js';
 import { renderConsoleSummary } from '../../report/index.js';
 import { hasRunFiles } from '../../store/index.js';
 import { ExitCode } from '../exit-codes.js';

@@ -5,13 +5,15 @@
  */
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
-import { ConfigError, loadTest, parseEnvArgs } from '../../config/index.js';
+import { loadTest, parseEnvArgs } from '../../config/index.js';
+import { ConfigError } from '../../core/index.js';
 import { type RecordsMode, runTest } from '../../engine/index.js';
 import { executorFor } from '../../load/index.js';
 import { createLiveView, renderConsoleSummary } from '../../report/index.js';
 import { gitLabels, type RunLabels, redactText } from '../../store/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { historyEntryOf, historyPathOf, parseTagArgs, recordInHistory } from '../history-record.js';
+import { notifyRun } from '../run-notify.js';
 import { rebuildRun, summarize, writeCiFiles, writeOutputs } from '../run-outputs.js';
 
 interface RunFlags {
@@ -122,7 +124,8 @@ async function run(file: string, flags: RunFlags): Promise<number> {
   const view = flags.quiet ? undefined : createLiveView(test.name, process.stderr, plan.stages);
   if (view !== undefined) say = (line: string) => view.log(redactText(line));
   const labels: RunLabels = { tags: { ...test.tags, ...cliTags } };
-  const gitLabel = await git;
+  // Notifications name the commit too, with or without a history.
+  const gitLabel = await (git ?? (test.notify === undefined ? undefined : gitLabels(dirname(resolve(file)))));
   if (gitLabel !== undefined) labels.git = gitLabel;
   view?.start();
   try {
@@ -158,6 +161,8 @@ async function run(file: string, flags: RunFlags): Promise<number> {
       const aggregator = rebuilt?.aggregator ?? result.aggregator;
       recordRun(historyPath, () => historyEntryOf(result.dir, result.info, summary, aggregator), log);
     }
+    // Last, after everything that adds to summary.json; bounded (report/notify) and never fails the run.
+    if (!result.interruptedWhileLoading) await notifyRun(test, result.dir, result.info, log);
     if (result.interruptedWhileLoading) {
       log(`${result.info.ended?.reason ?? 'interrupted while loading'}; run directory: ${result.dir}`);
       return ExitCode.interrupted;

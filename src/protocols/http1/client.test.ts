@@ -8,8 +8,8 @@ import {
 import { type AddressInfo, createServer as createNetServer, type Server, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createClock } from '../../core/index.js';
 import { createRng } from '../../random/index.js';
-import { createClock } from '../clock.js';
 import { classifyTransportError } from '../errors.js';
 import { exchange } from '../exchange.js';
 import {

@@ -6,7 +6,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { chunkSizeOf, hexDigit, lineEnd } from './chunk-lines.js';
-import type { OriginPool } from './origin-pool.js';
 import { finish, type PendingRequest } from './pending-request.js';
 import { BAD_LENGTH, Coding, headTooLarge, NO_LENGTH, parseHead } from './response-head.js';
 import { type TurnWriter, writeThisTurn } from './turn-writes.js';
@@ -23,6 +22,24 @@ const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'DELETE',
 /** Why a request on a reused connection got no answer. */
 export const REUSE_CLOSED =
   'connection closed by the server after reuse; its keep-alive is shorter than advertised';
+
+/**
+ * The pool a connection belongs to, as the connection sees it (origin-pool.ts's `OriginPool`;
+ * an interface, so the two files do not import each other).
+ */
+export interface ConnectionPool {
+  readonly host: string;
+  readonly hostname: string;
+  readonly port: number;
+  readonly keepAliveMs: number;
+  readonly maxHeaderBytes: number;
+  readonly connectTimeoutMs: number;
+  readonly connect: (host: string, port: number, onData: (chunk: Buffer) => void) => Socket;
+  onConnect(connection: Connection): void;
+  release(connection: Connection): void;
+  onClose(connection: Connection, connected: boolean, error: Error | undefined): void;
+  retry(request: PendingRequest, reason: Error): void;
+}
 
 /** Where a connection is in the response it reads. */
 enum Read {
@@ -70,7 +87,7 @@ export class Connection implements TurnWriter {
   /** Opened for a retried request (not for the queue or a warm-up). */
   forRetry = false;
 
-  constructor(readonly pool: OriginPool) {
+  constructor(readonly pool: ConnectionPool) {
     this.keepAliveMs = pool.keepAliveMs;
     const socket = pool.connect(pool.hostname, pool.port, (chunk) => this.onData(chunk));
     this.socket = socket;

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedCert } from '../../../test/support/tls.js';
-import { createClock } from '../clock.js';
+import { createClock } from '../../core/index.js';
 import { exchange, type ResponseSink } from '../exchange.js';
 import { HttpClient } from './index.js';
 

@@ -2,14 +2,19 @@
  * @module protocols/http1/pending-request
  * One request from dispatch to its end: the controller its handler gets.
  */
-import type { Connection } from './connection.js';
 import type { RequestController, RequestHandler, RequestOptions } from './types.js';
+
+/** The connection a request is on, as the request sees it (connection.ts; an interface, so the two files do not import each other). */
+export interface RequestConnection {
+  /** The request was aborted while on this connection: the connection cannot be reused. */
+  dropRequest(): void;
+}
 
 /** One request: its options and written head, its handler, and the controller the handler is given. */
 export class PendingRequest implements RequestController {
   /** Set once the handler heard the end or an error: nothing more reaches it. */
   done = false;
-  connection: Connection | undefined = undefined;
+  connection: RequestConnection | undefined = undefined;
   /** Sent again already, after the server closed the reused connection it first went on. */
   retried = false;
 

@@ -5,9 +5,8 @@
  * own schema in its file; `config/schema.ts` composes them.
  */
 import { z } from 'zod';
-// Imported from the files, not config/index: config/schema imports the step kinds, so the index would be a cycle.
-import { durationMs } from '../../config/duration.js';
-import { modelWorkloadFields, stepWorkloadFields } from '../../config/workload-schema.js';
+import { durationMs } from '../../core/index.js';
+import { modelWorkloadFields, stepWorkloadFields } from './workload-fields.js';
 
 export const positiveInt = () =>
   z
@@ -62,6 +61,10 @@ export const modelParams = {
   body: z.record(z.string(), z.unknown()).optional(),
   ...modelWorkloadFields,
 };
+
+/** What every model step's body has (a chat or completion step without its prompt). */
+const ModelStepFields = z.strictObject({ ...stepCommon, ...modelParams });
+export type ModelStepBody = z.output<typeof ModelStepFields>;
 
 export const needsPrompt = (field: 'messages' | 'prompt') => ({
   message: `expected "${field}" (or "synthetic")`,

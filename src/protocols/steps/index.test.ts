@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseTest, TestSchema } from '../../config/index.js';
-import { isModelKind } from '../../metrics/index.js';
+import { isModelKind } from '../../core/index.js';
 import type { StepKindEntry } from '../step-kind.js';
 import { compileStep } from '../steps.js';
 import { httpTransport } from './http.js';

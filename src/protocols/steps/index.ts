@@ -10,7 +10,7 @@
  * the test file itself, registers it too.
  */
 import { z } from 'zod';
-import { addModelKind } from '../../metrics/index.js';
+import { addModelKind } from '../../core/index.js';
 import type { StepKindEntry } from '../step-kind.js';
 import { chatStep } from './chat.js';
 import { completionStep } from './completion.js';
@@ -47,6 +47,9 @@ export function unknownStepMessage(): string {
  * added to this very union, so a schema built from it (the test's) takes the new kind too.
  */
 export const StepSchema = z.union(builtinWrappers, { error: () => unknownStepMessage() });
+
+/** A step as parsed: `{ <kind>: <body> }`. */
+export type Step = z.output<typeof StepSchema>;
 
 /** The schema of a step of one kind, `{ <name>: <body> }`. */
 export function stepSchemaOf<E extends (typeof BUILTIN_STEP_KINDS)[number]>(entry: E): Wrapped<E> {

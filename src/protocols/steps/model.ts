@@ -5,23 +5,26 @@
  * or JSON answer into TTFT, ITL, TPOT and token counts, and the warm-up's
  * answers. A kind of another API (e.g. Anthropic Messages) brings its own.
  */
-import type { ChatStep, CompletionStep } from '../../config/index.js';
-import { roundMs } from '../../metrics/index.js';
+import { roundMs } from '../../core/index.js';
 import type { ExchangeResult } from '../exchange.js';
 import { MAX_RECORD_GAPS } from '../limits.js';
 import { OpenAISink } from '../openai-sink.js';
-import type { HttpStepTransport, StepDefaults, StepKindEntry } from '../step-kind.js';
-import type { CompiledStep, SendOptions, SentStep, StepMeasurement } from '../steps.js';
+import type {
+  CompiledStep,
+  HttpStepTransport,
+  SendOptions,
+  SentStep,
+  StepDefaults,
+  StepKindEntry,
+  StepMeasurement,
+} from '../step-kind.js';
 import { countPromptTokens, countTokensYielding } from '../tokens.js';
 import { endpointOf, hasHeader, maxRedirectsOf } from './compile.js';
+import type { ModelStepBody } from './fields.js';
 
 const MODEL_FIELDS = ['max_tokens', 'temperature', 'top_p', 'stop', 'seed'] as const;
 
-export function modelBody(
-  step: ChatStep | CompletionStep,
-  input: 'messages' | 'prompt',
-  value: unknown,
-): string {
+export function modelBody(step: ModelStepBody, input: 'messages' | 'prompt', value: unknown): string {
   const body: Record<string, unknown> = { model: step.model };
   body[input] = value;
   body.stream = step.stream;
@@ -33,10 +36,7 @@ export function modelBody(
   return JSON.stringify(body);
 }
 
-export function modelHeaders(
-  base: Record<string, string>,
-  step: ChatStep | CompletionStep,
-): Record<string, string> {
+export function modelHeaders(base: Record<string, string>, step: ModelStepBody): Record<string, string> {
   const headers: Record<string, string> = Object.assign(
     { 'content-type': 'application/json' },
     base,
@@ -64,7 +64,7 @@ export interface ModelRoute {
  */
 export function compileModelStep(
   entry: StepKindEntry,
-  s: ChatStep | CompletionStep,
+  s: ModelStepBody,
   route: ModelRoute,
   index: number,
   defaults: StepDefaults,

@@ -6,7 +6,7 @@
  * the random source.
  */
 import { z } from 'zod';
-import { loadYamlWith, parseWith } from '../../config/validate.js';
+import { loadYamlWith, parseWith } from '../../core/index.js';
 import type { Rng } from '../../random/index.js';
 import { durationToMs, SimDurationSchema } from '../sim-duration.js';
 import { compileRoute } from './proxy-route.js';

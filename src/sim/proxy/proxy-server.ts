@@ -9,7 +9,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Agent, type Dispatcher } from 'undici';
-import { ConfigError } from '../../config/errors.js';
+import { ConfigError } from '../../core/index.js';
 import { createRng, type Rng } from '../../random/index.js';
 import { listen } from '../listen.js';
 import { CONTROL_PATH } from './proxy-control.js';

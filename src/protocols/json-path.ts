@@ -1,5 +1,5 @@
 /**
- * @module workload/json-path
+ * @module protocols/json-path
  * The JSONPath subset captures use: `$.a.b`, `$['a-b']`, `$.items[0]`,
  * `$.items[-1]`, `$.items[*].id` and `$..token` (first match, document
  * order). Written here rather than taken from a library because the full

@@ -1,17 +1,11 @@
 /**
- * @module workload/think-time
+ * @module random/think-time
  * Pauses between steps, turns and iterations (a user reading the answer), drawn
  * from a seeded distribution: one stream per VU, so a run reproduces.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  createRng,
-  createSampler,
-  type Distribution,
-  deriveSeed,
-  type Rng,
-  type Sampler,
-} from '../random/index.js';
+import { createSampler, type Distribution, type Sampler } from './distribution.js';
+import { createRng, deriveSeed, type Rng } from './rng.js';
 
 /** Think time of one virtual user: its own seeded stream, so runs reproduce. */
 export class ThinkTime {

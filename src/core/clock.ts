@@ -1,5 +1,5 @@
 /**
- * @module protocols/clock
+ * @module core/clock
  * The run's monotonic clock: milliseconds since the run started.
  */
 import { performance } from 'node:perf_hooks';

@@ -1,5 +1,5 @@
 /**
- * @module config/errors
+ * @module core/errors
  * Errors a user can act on: which file, which field, what was expected.
  */
 import type { z } from 'zod';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FixtureServer, startFixtureServer } from '../../test/support/fixture-server.js';
 import { runWorkload, workloadFor } from '../../test/support/run-workload.js';
-import { DistributionSchema } from '../random/index.js';
+import { DistributionSchema } from './index.js';
 import { ThinkTime } from './think-time.js';
 
 /** Abramowitz–Stegun 7.1.26 (|error| < 1.5e-7). */

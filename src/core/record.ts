@@ -1,5 +1,5 @@
 /**
- * @module metrics/record
+ * @module core/record
  * The unit of measurement: one line of `records.jsonl` per request attempt.
  * Everything in `summary.json` is computed from these, so a run directory's
  * records are enough to rebuild it exactly.

@@ -1,114 +1,21 @@
 /**
- * @module config/workload-schema
- * The workload parts of a test file (issue 4): captures and synthetic prompts
- * on steps; feeders, sessions, TypeScript flows, think time, cancellation and
- * retries on scenarios. `schema.ts` spreads these into its step and scenario
- * schemas; the runtime behind each field lives in `src/workload/`.
+ * @module workload/schema
+ * The workload's part of a test file: a scenario (its steps, session or
+ * TypeScript flow, feeder, think time, cancellation and retries) and the
+ * checks that need the workload's runtime (templates, data files). The
+ * config's test schema (config/schema.ts) composes it; the fields a step
+ * carries (`capture`, `synthetic`) are the step kinds' (protocols/steps/).
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { ConfigError, durationMs, formatPath } from '../core/index.js';
+import { SessionChatSchema, StepSchema } from '../protocols/index.js';
 import { DistributionSchema } from '../random/index.js';
-// From the files, not workload/index: the step kinds' schemas (protocols/steps) import this
-// module, and the index would bring in the workload's runtime, which imports the step kinds.
-import { compileJsonPath } from '../workload/json-path.js';
-import { readEmpiricalColumn } from '../workload/prompt-synth.js';
-import { formatOf, readCsvHeader, readRows } from '../workload/row-reader.js';
-import { findTemplateIssues, findTemplateReads } from '../workload/templated-value.js';
-import type { Flow } from '../workload/vu.js';
-import { durationMs } from './duration.js';
-import { ConfigError, formatPath } from './errors.js';
-
-const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-function checkJsonPath(path: string, ctx: z.RefinementCtx): void {
-  try {
-    compileJsonPath(path);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message, input: path });
-  }
-}
-
-function checkRegex(source: string, ctx: z.RefinementCtx): void {
-  try {
-    new RegExp(source);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `invalid regex: ${(err as Error).message}`, input: source });
-  }
-}
-
-/**
- * Where a captured value comes from: `json` (a JSONPath on the body; on a chat
- * step, on the reply text parsed as JSON), `regex` (first match, `group`
- * default 1 or the whole match when the regex has no group), `header` or `cookie`.
- */
-export const CaptureSchema = z
-  .strictObject({
-    json: z.string().min(1).superRefine(checkJsonPath).optional(),
-    regex: z.string().min(1).superRefine(checkRegex).optional(),
-    group: z.number().int().nonnegative().optional(),
-    header: z.string().min(1).optional(),
-    cookie: z.string().min(1).optional(),
-  })
-  .refine((c) => [c.json, c.regex, c.header, c.cookie].filter((s) => s !== undefined).length === 1, {
-    message: 'expected exactly one of "json", "regex", "header" or "cookie"',
-  });
-
-/** `capture: { token: { json: $.token }, csrf: { header: x-csrf-token } }` → `{{ vars.token }}`. */
-export const CapturesSchema = z.record(
-  z.string().regex(VARIABLE, { error: 'expected a variable name (letters, digits, _)' }),
-  CaptureSchema,
-);
-
-/** Fields every step may set (spread into `stepCommon`). */
-export const stepWorkloadFields = {
-  /** Values to extract from the response into `vars` for later steps. */
-  capture: CapturesSchema.optional(),
-};
-
-/** Token counts read from one column of a CSV file (e.g. the Azure LLM trace's `ContextTokens`). */
-export const EmpiricalSchema = z.strictObject({
-  dist: z.literal('empirical'),
-  /** A CSV file with a header row; a relative path is relative to the test file. */
-  file: z.string().min(1),
-  column: z.string().min(1),
-});
-
-/** A token count taken from the replayed trace row of the iteration (`executor: trace`). */
-export const FromTraceSchema = z.strictObject({
-  from: z.string().regex(/^trace\.[A-Za-z_][A-Za-z0-9_]*$/, {
-    error: 'expected "trace.<field>", e.g. "trace.input_tokens"',
-  }),
-});
-
-/** A token count: a number, a distribution, an empirical column, or a field of the replayed trace. */
-export const TokenCountSchema = z.union([DistributionSchema, EmpiricalSchema, FromTraceSchema], {
-  error:
-    'expected a token count, a distribution ({ dist: uniform|normal|lognormal|exponential|constant, … }), { dist: empirical, file, column } or { from: trace.<field> }',
-});
-
-/**
- * Synthetic prompts of a target length in tokens (exact by gpt-tokenizer), for
- * chat and completion steps. On a chat step the prompt is a user message after
- * any given `messages`; a shared prefix is a system message.
- */
-export const SyntheticSchema = z.strictObject({
-  prompt_tokens: TokenCountSchema,
-  /** `max_tokens` drawn per request; when both are empirical from one file, from the same row. */
-  max_tokens: TokenCountSchema.optional(),
-  /** K groups, each sharing a system prompt of P tokens (prefix caching). */
-  shared_prefix: z
-    .strictObject({
-      groups: z.number().int().positive(),
-      tokens: z.number().int().positive(),
-    })
-    .optional(),
-});
-
-/** Generation fields shared by chat and completion steps (spread into `modelParams`). */
-export const modelWorkloadFields = {
-  synthetic: SyntheticSchema.optional(),
-};
+import { readEmpiricalColumn } from './prompt-synth.js';
+import { formatOf, readCsvHeader, readRows } from './row-reader.js';
+import { findTemplateIssues, findTemplateReads } from './templated-value.js';
+import type { Flow } from './vu.js';
 
 export const FeederSchema = z.strictObject({
   /** CSV (header row) or JSONL file; a relative path is relative to the test file. */
@@ -450,3 +357,18 @@ export function resolveDataFiles<T extends WithDataFiles>(test: T, baseDir: stri
   });
   return test;
 }
+
+/** A scenario of the test file: what one iteration sends, and how often (`weight`). */
+export const ScenarioSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    /** Share of iterations when there are several scenarios. */
+    weight: z.number().nonnegative().default(1),
+    /** Exactly one of `steps`, `session` or (TypeScript) `flow`. */
+    steps: z.array(StepSchema).min(1, { error: 'expected at least one step' }).optional(),
+    session: sessionSchema(SessionChatSchema).optional(),
+    ...scenarioWorkloadFields,
+  })
+  .superRefine(checkScenario);
+
+export type Scenario = z.output<typeof ScenarioSchema>;

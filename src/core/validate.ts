@@ -1,5 +1,5 @@
 /**
- * @module config/validate
+ * @module core/validate
  * Validating a value, or a YAML/JSON file, against a zod schema, with the
  * errors every tokenstorm input gives: the source, the field path and what
  * was expected.

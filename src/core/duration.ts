@@ -1,5 +1,5 @@
 /**
- * @module config/duration
+ * @module core/duration
  * k6-style durations: `500ms`, `10s`, `2m`, `1h`, `1m30s`, or a number of seconds,
  * at most 24 days (what a Node.js timer can wait).
  */

@@ -1,0 +1,550 @@
+/**
+ * @module report/notify
+ * Webhook notifications at the end of a run (the test's `notify:`): from a
+ * finished summary (failed thresholds, a `compare` section's regressions,
+ * anomalies) to one POST per event kind and webhook, `generic` JSON or a Slack
+ * incoming-webhook message, with the context a person needs to triage.
+ * Delivery is retried with backoff inside a hard deadline and never throws:
+ * a dead or hanging webhook costs at most `totalMs` and changes no verdict.
+ * A webhook URL is a credential (a Slack hook's path is its token): it is
+ * shown only through {@link webhookLabel}.
+ */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { formatStat, parseThreshold } from '../analysis/index.js';
+
+/** What a webhook can be told about. */
+export const NOTIFY_EVENTS = ['threshold', 'regression', 'anomaly'] as const;
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
+export const NOTIFY_FORMATS = ['generic', 'slack'] as const;
+export type NotifyFormat = (typeof NOTIFY_FORMATS)[number];
+
+/** One entry of the test's `notify:` list. */
+export interface NotifyTarget {
+  webhook: string;
+  format: NotifyFormat;
+  on: readonly NotifyEvent[];
+}
+
+/** Where the run came from and where its files are. */
+export interface NotifyContext {
+  test: string;
+  target: string;
+  git?: { commit: string; branch?: string | undefined; dirty: boolean } | undefined;
+  runDir: string;
+  report: string;
+  passed: boolean;
+  startedAt: string;
+}
+
+/** One thing that went wrong, in the same shape for every kind (null where a kind has no such figure). */
+export interface NotifyItem {
+  scenario: string;
+  metric: string;
+  /** `p99`, or null for a rate or a count. */
+  percentile: string | null;
+  value: number | null;
+  /** The baseline run's value (regression), the trailing median (anomaly); null for a threshold. */
+  baseline: number | null;
+  /** The threshold's limit; null for the other kinds. */
+  limit: number | null;
+  /** value − baseline. */
+  delta: number | null;
+  /** delta ÷ baseline. */
+  relative: number | null;
+  /** The confidence interval of delta (regression). */
+  interval: { low: number; high: number } | null;
+  /** One line a person reads. */
+  detail: string;
+}
+
+/** The parts of summary.json notifications read (the `compare` section may be absent). */
+export interface NotifySummary {
+  thresholds?: readonly {
+    metric: string;
+    expr: string;
+    blocking: boolean;
+    value: number | null;
+    passed: boolean;
+  }[];
+  anomalies?: readonly {
+    metric: string;
+    windows: [number, number];
+    kind: string;
+    size: number;
+    baseline: number;
+    peak: number;
+    causes: readonly { label: string }[];
+    generator_limited: boolean;
+  }[];
+  compare?: unknown;
+}
+
+/** A delivery, as summary.json → `notifications` keeps it (the webhook by its label only). */
+export interface NotificationResult {
+  /** The entry of `notify:` (its URL may be redacted whole). */
+  index: number;
+  webhook: string;
+  format: NotifyFormat;
+  event: NotifyEvent;
+  items: number;
+  delivered: boolean;
+  attempts: number;
+  /** The webhook's last HTTP status, when it answered. */
+  status?: number;
+  /** Why the last attempt failed. */
+  error?: string;
+}
+
+export interface DeliveryOptions {
+  /** Tries per POST; default 3. */
+  attempts?: number;
+  /** One attempt's limit; default 2000 ms. */
+  timeoutMs?: number;
+  /** Every POST of the run ends by then; default 5000 ms. */
+  totalMs?: number;
+  /** Wait before the second try, doubled each time; default 250 ms. */
+  backoffMs?: number;
+  log?: (line: string) => void;
+}
+
+const round = (x: number, digits = 3): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+function thresholdItems(summary: NotifySummary): NotifyItem[] {
+  const out: NotifyItem[] = [];
+  for (const t of summary.thresholds ?? []) {
+    if (t.passed) continue;
+    let scenario = 'all';
+    let metric = t.metric;
+    let percentile: string | null = null;
+    let limit: number | null = null;
+    try {
+      const parsed = parseThreshold(t.metric, t.expr);
+      scenario = parsed.step !== undefined ? `step:${parsed.step}` : (parsed.scenario ?? 'all');
+      metric = parsed.name;
+      if (parsed.stat?.kind === 'percentile') percentile = formatStat(parsed.stat);
+      limit = parsed.value;
+    } catch {
+      // A summary from another version: the raw key still says what failed.
+    }
+    const delta = t.value === null || limit === null ? null : round(t.value - limit);
+    out.push({
+      scenario,
+      metric,
+      percentile,
+      value: t.value,
+      baseline: null,
+      limit,
+      delta,
+      relative: delta === null || limit === null || limit === 0 ? null : round(delta / limit, 4),
+      interval: null,
+      detail: `${t.metric}: ${t.expr} failed (value ${t.value ?? 'no data'})${t.blocking ? '' : ' [advisory]'}`,
+    });
+  }
+  return out;
+}
+
+/** A comparison row as analysis/compare gives it: `summary.compare.rows`, `.compare.comparison.rows`, or a list of either. */
+interface RowLike {
+  scenario?: unknown;
+  metric?: unknown;
+  stat?: unknown;
+  baseline?: unknown;
+  candidate?: unknown;
+  delta?: unknown;
+  relative?: unknown;
+  ci?: unknown;
+  verdict?: unknown;
+}
+
+function compareRows(section: unknown): RowLike[] {
+  if (Array.isArray(section)) return section.flatMap(compareRows);
+  if (section === null || typeof section !== 'object') return [];
+  const s = section as { rows?: unknown; comparison?: { rows?: unknown } };
+  const rows = Array.isArray(s.rows) ? s.rows : Array.isArray(s.comparison?.rows) ? s.comparison.rows : [];
+  return rows.filter((r): r is RowLike => r !== null && typeof r === 'object');
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+function regressionItems(summary: NotifySummary): NotifyItem[] {
+  return compareRows(summary.compare)
+    .filter((r) => r.verdict === 'regression')
+    .map((r) => {
+      const stat = typeof r.stat === 'string' ? r.stat : 'value';
+      const ci = r.ci as { low?: unknown; high?: unknown } | null | undefined;
+      const low = num(ci?.low);
+      const high = num(ci?.high);
+      const metric = String(r.metric ?? '?');
+      const relative = num(r.relative);
+      return {
+        scenario: typeof r.scenario === 'string' ? r.scenario : 'all',
+        metric,
+        percentile: /^p\d/.test(stat) ? stat : null,
+        value: num(r.candidate),
+        baseline: num(r.baseline),
+        limit: null,
+        delta: num(r.delta),
+        relative,
+        interval: low === null || high === null ? null : { low, high },
+        detail: `${metric}${stat === 'value' ? '' : ` ${stat}`}: ${num(r.baseline)} -> ${num(r.candidate)}${
+          relative === null ? '' : ` (${relative >= 0 ? '+' : ''}${round(relative * 100, 1)}%)`
+        }${low === null || high === null ? '' : `, delta CI [${round(low)}, ${round(high)}]`}`,
+      };
+    });
+}
+
+function anomalyItems(summary: NotifySummary): NotifyItem[] {
+  return (summary.anomalies ?? []).map((a) => {
+    const dot = a.metric.lastIndexOf('.');
+    const tail = dot < 0 ? '' : a.metric.slice(dot + 1);
+    const percentile = /^p\d/.test(tail) ? tail : null;
+    const metric = percentile === null ? a.metric : a.metric.slice(0, dot);
+    const delta = round(a.peak - a.baseline);
+    const causes = a.causes.map((c) => c.label).join('; ');
+    return {
+      scenario: 'all',
+      metric,
+      percentile,
+      value: a.peak,
+      baseline: a.baseline,
+      limit: null,
+      delta,
+      relative: a.baseline === 0 ? null : round(delta / a.baseline, 4),
+      interval: null,
+      detail: `${a.metric} ${a.kind} at ${a.windows[0]}-${a.windows[1]} s: ${a.baseline} -> ${a.peak}${
+        causes === '' ? '' : ` (likely: ${causes})`
+      }${a.generator_limited ? ' [generator-limited: the tester was late, not the target]' : ''}`,
+    };
+  });
+}
+
+/** What happened in the run, by event kind (empty lists for kinds that did not happen). */
+export function notifyItems(summary: NotifySummary): Record<NotifyEvent, NotifyItem[]> {
+  return {
+    threshold: thresholdItems(summary),
+    regression: regressionItems(summary),
+    anomaly: anomalyItems(summary),
+  };
+}
+
+const HEADLINE: Record<NotifyEvent, (n: number) => string> = {
+  threshold: (n) => `${n} threshold${n === 1 ? '' : 's'} failed`,
+  regression: (n) => `${n} regression${n === 1 ? '' : 's'} against the baseline`,
+  anomaly: (n) => `${n} anomal${n === 1 ? 'y' : 'ies'} during the run`,
+};
+
+function gitText(ctx: NotifyContext): string {
+  if (ctx.git === undefined) return 'no git checkout';
+  return `${ctx.git.commit.slice(0, 12)}${ctx.git.branch === undefined ? '' : ` (${ctx.git.branch})`}${
+    ctx.git.dirty ? ' dirty' : ''
+  }`;
+}
+
+/** The `generic` payload: one JSON document per event kind. */
+export function genericPayload(event: NotifyEvent, items: readonly NotifyItem[], ctx: NotifyContext) {
+  return {
+    schema: 'tokenstorm.notification/v1',
+    event,
+    summary: `${ctx.test}: ${HEADLINE[event](items.length)}`,
+    test: ctx.test,
+    target: ctx.target,
+    commit: ctx.git?.commit ?? null,
+    branch: ctx.git?.branch ?? null,
+    dirty: ctx.git?.dirty ?? null,
+    started_at: ctx.startedAt,
+    passed: ctx.passed,
+    run_dir: ctx.runDir,
+    report: ctx.report,
+    items,
+  };
+}
+
+/** Slack allows 50 blocks and 3000 characters per section text. */
+const SLACK_MAX_ITEMS = 20;
+
+function slackLine(item: NotifyItem): string {
+  const fig = (x: number | null) => (x === null ? '-' : String(round(x)));
+  const parts = [
+    `*${item.scenario}* \`${item.metric}${item.percentile === null ? '' : ` ${item.percentile}`}\``,
+    `value ${fig(item.value)}`,
+  ];
+  if (item.baseline !== null) parts.push(`baseline ${fig(item.baseline)}`);
+  if (item.limit !== null) parts.push(`limit ${fig(item.limit)}`);
+  if (item.delta !== null) parts.push(`delta ${fig(item.delta)}`);
+  if (item.interval !== null) parts.push(`CI [${fig(item.interval.low)}, ${fig(item.interval.high)}]`);
+  return `${parts.join(' | ')}\n${item.detail}`.slice(0, 2900);
+}
+
+/** The `slack` payload: an incoming-webhook message (`text` for notifications, `blocks` for the channel). */
+export function slackPayload(event: NotifyEvent, items: readonly NotifyItem[], ctx: NotifyContext) {
+  const text = `tokenstorm: ${ctx.test}: ${HEADLINE[event](items.length)} (target ${ctx.target}, ${gitText(ctx)})`;
+  const shown = items.slice(0, SLACK_MAX_ITEMS);
+  const blocks: Record<string, unknown>[] = [
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: `${ctx.test}: ${HEADLINE[event](items.length)}`.slice(0, 150) },
+    },
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*Test*\n${ctx.test}` },
+        { type: 'mrkdwn', text: `*Target*\n${ctx.target}` },
+        { type: 'mrkdwn', text: `*Commit*\n${gitText(ctx)}` },
+        { type: 'mrkdwn', text: `*Run*\n${ctx.passed ? 'passed' : 'failed'}, started ${ctx.startedAt}` },
+      ],
+    },
+    ...shown.map((item) => ({ type: 'section', text: { type: 'mrkdwn', text: slackLine(item) } })),
+  ];
+  if (items.length > shown.length) {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `and ${items.length - shown.length} more in summary.json` }],
+    });
+  }
+  blocks.push({
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: `Run directory: \`${ctx.runDir}\`\nReport: \`${ctx.report}\`` }],
+  });
+  return { text, blocks };
+}
+
+const TOKEN_LIKE = /^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9_.~-]{8,}$|^[A-Za-z0-9_-]{20,}$/;
+const TOKEN_PATH_HOSTS = /(^|\.)(hooks\.slack\.com|discord(app)?\.com|webhook\.office\.com)$/i;
+
+/**
+ * A webhook URL safe to show: userinfo and every query value replaced, and the
+ * path after its first segment when the host keeps its token there (Slack,
+ * Discord, Teams) or a segment looks like a token.
+ */
+export function webhookLabel(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return '[redacted]';
+  }
+  const user = u.username !== '' || u.password !== '' ? '[redacted]@' : '';
+  const segments = u.pathname.split('/').filter((s) => s !== '');
+  const allAfterFirst = TOKEN_PATH_HOSTS.test(u.hostname);
+  let hidden = false;
+  const shown: string[] = [];
+  segments.forEach((s, i) => {
+    if (hidden) return;
+    if ((allAfterFirst && i > 0) || TOKEN_LIKE.test(decodeURIComponentSafe(s))) {
+      shown.push('[redacted]');
+      hidden = true;
+    } else shown.push(s);
+  });
+  const query = [...u.searchParams.keys()].map((k) => `${encodeURIComponent(k)}=[redacted]`).join('&');
+  return `${u.protocol}//${user}${u.host}/${shown.join('/')}${query === '' ? '' : `?${query}`}`;
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** The secret parts of a webhook URL (the URL, its hidden path, query values, userinfo), to scrub verbatim. */
+export function webhookSecrets(url: string): string[] {
+  const out = [url];
+  try {
+    const u = new URL(url);
+    if (u.username !== '') out.push(decodeURIComponentSafe(u.username));
+    if (u.password !== '') out.push(decodeURIComponentSafe(u.password));
+    for (const v of u.searchParams.values()) out.push(v);
+    const segments = u.pathname.split('/').filter((s) => s !== '');
+    const label = webhookLabel(url);
+    const kept = label.split('?')[0]?.split('/').slice(3) ?? [];
+    const first = kept.indexOf('[redacted]');
+    if (first >= 0) {
+      out.push(`/${segments.slice(first).join('/')}`);
+      for (const s of segments.slice(first)) out.push(decodeURIComponentSafe(s));
+    }
+  } catch {
+    // Not a URL: the whole string is all there is to scrub.
+  }
+  return out.filter((s) => s.length >= 8);
+}
+
+/** One POST; resolves with the status, rejects on a network error, a timeout or the deadline. */
+function post(url: string, body: string, timeoutMs: number, signal: AbortSignal): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
+    // No agent: no kept-alive socket outlives the POST and holds the process open.
+    const req = send(u, {
+      method: 'POST',
+      agent: false,
+      signal,
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        'user-agent': 'tokenstorm',
+      },
+    });
+    const timer = setTimeout(() => req.destroy(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve(res.statusCode ?? 0);
+      });
+      res.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    req.end(body);
+  });
+}
+
+function reason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'ECONNREFUSED') return 'connection refused';
+  if (e?.name === 'AbortError') return 'the notification deadline passed';
+  if (e?.code === 'ECONNRESET') return 'connection reset';
+  if (e?.code === 'ENOTFOUND') return 'host not found';
+  return e?.message ?? String(err);
+}
+
+/** 5xx, 429 and 408 are worth another try; other answers are final. */
+const retryable = (status: number): boolean => status >= 500 || status === 429 || status === 408;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+async function deliverOne(
+  index: number,
+  target: NotifyTarget,
+  event: NotifyEvent,
+  items: readonly NotifyItem[],
+  ctx: NotifyContext,
+  options: Required<Omit<DeliveryOptions, 'log'>>,
+  deadline: AbortSignal,
+  endAt: number,
+  log: (line: string) => void,
+): Promise<NotificationResult> {
+  const label = webhookLabel(target.webhook);
+  const body = JSON.stringify(
+    target.format === 'slack' ? slackPayload(event, items, ctx) : genericPayload(event, items, ctx),
+  );
+  const result: NotificationResult = {
+    index,
+    webhook: label,
+    format: target.format,
+    event,
+    items: items.length,
+    delivered: false,
+    attempts: 0,
+  };
+  const name = `notify[${index}] ${event} (${target.format})`;
+  const to = ` -> ${label}`;
+  for (let attempt = 1; attempt <= options.attempts && !deadline.aborted; attempt++) {
+    result.attempts = attempt;
+    const left = endAt - Date.now();
+    let outcome: string;
+    try {
+      const status = await post(
+        target.webhook,
+        body,
+        Math.max(1, Math.min(options.timeoutMs, left)),
+        deadline,
+      );
+      result.status = status;
+      if (status >= 200 && status < 300) {
+        result.delivered = true;
+        delete result.error;
+        log(`${name}: delivered (HTTP ${status}, attempt ${attempt})${to}`);
+        return result;
+      }
+      outcome = `HTTP ${status}`;
+      result.error = outcome;
+      if (!retryable(status)) break;
+    } catch (err) {
+      outcome = reason(err);
+      result.error = outcome;
+    }
+    const wait = options.backoffMs * 2 ** (attempt - 1);
+    if (attempt < options.attempts && !deadline.aborted && Date.now() + wait < endAt) {
+      log(
+        `${name}: attempt ${attempt} of ${options.attempts} failed (${outcome}); retrying in ${wait} ms${to}`,
+      );
+      await sleep(wait, deadline);
+    } else if (attempt < options.attempts) {
+      log(`${name}: attempt ${attempt} failed (${outcome}); no time left to retry${to}`);
+      break;
+    }
+  }
+  log(
+    `warning: ${name}: not delivered after ${result.attempts} attempt(s) (${result.error ?? 'no attempt'}); the run's result is unchanged${to}`,
+  );
+  return result;
+}
+
+/**
+ * Sends what happened to every webhook that asked for it, all at once, each
+ * POST retried with backoff; resolves within `totalMs` whatever the webhooks
+ * do, and never rejects.
+ */
+export async function deliverNotifications(
+  targets: readonly NotifyTarget[],
+  summary: NotifySummary,
+  ctx: NotifyContext,
+  options: DeliveryOptions = {},
+): Promise<NotificationResult[]> {
+  const opts = {
+    attempts: options.attempts ?? 3,
+    timeoutMs: options.timeoutMs ?? 2000,
+    totalMs: options.totalMs ?? 5000,
+    backoffMs: options.backoffMs ?? 250,
+  };
+  const log = options.log ?? (() => undefined);
+  const items = notifyItems(summary);
+  const deadline = new AbortController();
+  const endAt = Date.now() + opts.totalMs;
+  const timer = setTimeout(() => deadline.abort(), opts.totalMs);
+  try {
+    const sends: Promise<NotificationResult>[] = [];
+    for (const [index, target] of targets.entries()) {
+      for (const event of NOTIFY_EVENTS) {
+        const found = items[event];
+        if (!target.on.includes(event) || found.length === 0) continue;
+        sends.push(
+          deliverOne(index, target, event, found, ctx, opts, deadline.signal, endAt, log).catch(
+            (err: unknown) => ({
+              index,
+              webhook: webhookLabel(target.webhook),
+              format: target.format,
+              event,
+              items: found.length,
+              delivered: false,
+              attempts: 0,
+              error: reason(err),
+            }),
+          ),
+        );
+      }
+    }
+    return await Promise.all(sends);
+  } finally {
+    clearTimeout(timer);
+  }
+}
