@@ -25,7 +25,7 @@ import {
   type Tally,
   type TelemetryScraper,
 } from '../metrics/index.js';
-import { startMockInThread } from '../sim/index.js';
+import { type MockThread, startMockInThread } from '../sim/mock-thread.js';
 import {
   createRunDir,
   defaultRunDir,
@@ -149,11 +149,12 @@ export async function runTest(
   const sink = options.log;
   const log = sink === undefined ? () => undefined : (line: string) => sink(redactText(line));
   keepHeapSteady();
-  const mock = test.target === 'mock' ? await startMockInThread(test.mock ?? {}) : undefined;
-  const target = mock === undefined ? test.target : `${mock.url}/v1`;
-  const workerCount = options.workers ?? defaultWorkerCount(mock !== undefined);
+  // The mock and the workers load their code in parallel: the mock is awaited once the workers started.
+  const mockStarting = test.target === 'mock' ? startMockInThread(test.mock ?? {}) : undefined;
+  mockStarting?.catch(() => undefined);
+  let mock: MockThread | undefined;
+  const workerCount = options.workers ?? defaultWorkerCount(mockStarting !== undefined);
   const recordsMode = options.records ?? { mode: 'full' };
-  if (mock !== undefined) log(`embedded mock server at ${mock.url} (its own thread)`);
   let pool: WorkerPool | undefined;
   let timeline: Timeline | undefined;
   let telemetry: TelemetryScraper | undefined;
@@ -163,7 +164,7 @@ export async function runTest(
       schema: 'tokenstorm.run/v1',
       name: test.name,
       startedAt: new Date().toISOString(),
-      target: mock === undefined ? redactText(test.target) : 'mock',
+      target: mockStarting === undefined ? redactText(test.target) : 'mock',
       scenarios: test.scenarios.map((s) => s.name),
       thresholds: test.thresholds,
       workers: workerCount,
@@ -179,7 +180,6 @@ export async function runTest(
     // Proxies start before the workers, so the first request already goes through them.
     timeline = await startTimeline(test, (line) => events.write(redactStrings(line)), log);
     let origin = 0;
-    telemetry = telemetryFor(test, mock?.url, () => origin);
     // Stages planned ahead, plus those a sweep announces while running.
     const stages: StageSpan[] = [...(plan.stages ?? [])];
     const aggregator = new RunAggregator({ slos: slosOf(test.slo), stages });
@@ -243,7 +243,8 @@ export async function runTest(
     const iterations = new SharedArrayBuffer(4);
     const init = (workerIndex: number): WorkerInit => ({
       source,
-      target,
+      // Sent in a `target` message once the embedded mock listens.
+      target: mockStarting === undefined ? test.target : undefined,
       workerIndex,
       workerCount,
       iterations,
@@ -252,6 +253,12 @@ export async function runTest(
     });
     const startPool = startWorkers(workerCount, init, onMessage);
     pool = startPool;
+    if (mockStarting !== undefined) {
+      mock = await mockStarting;
+      log(`embedded mock server at ${mock.url} (its own thread)`);
+      startPool.broadcast({ type: 'target', url: `${mock.url}/v1` });
+    }
+    telemetry = telemetryFor(test, mock?.url, () => origin);
     // An interrupt while the workers load ends the run there: nothing was sent, the workers go.
     if (!(await readyUnlessStopped(startPool.ready, options.stop))) {
       const reason = String(options.stop?.reason ?? 'interrupted');
@@ -400,6 +407,7 @@ export async function runTest(
     await pool?.terminate();
     await timeline?.close();
     await telemetry?.stop();
-    await mock?.close();
+    // A mock still starting when the run failed is closed once it has started.
+    await (mock ?? (await mockStarting?.catch(() => undefined)))?.close();
   }
 }

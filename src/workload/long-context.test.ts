@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FixtureServer, readBody, startFixtureServer } from '../../test/support/fixture-server.js';
 import { runWorkload, workloadFor } from '../../test/support/run-workload.js';
-import { SYNTH_VOCABULARY } from './prompt-synth.js';
+import { synthVocabulary } from './prompt-synth.js';
 
 const PROMPT_TOKENS = 131_072;
 /** ' the' is one token alone, and o200k splits at spaces: this many repeats are this many tokens. */
@@ -69,7 +69,7 @@ describe('long contexts on the wire', () => {
     expect(got.length).toBe(got.declared);
     expect(got.length).toBeGreaterThan(500_000);
     expect(got.words).toHaveLength(PROMPT_TOKENS);
-    const vocabulary = new Set(SYNTH_VOCABULARY);
+    const vocabulary = new Set(synthVocabulary());
     expect(got.words.every((w) => vocabulary.has(w))).toBe(true);
 
     expect(record?.outcome).toBe('ok');
