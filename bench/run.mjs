@@ -3,12 +3,13 @@
 // the anchor tools in the same run, pinned with taskset (target on CPU 1, generator on CPU 0),
 // prints ratios and writes bench/RESULTS.md (bench/RESULTS-partial.md when PARTS names only
 // some parts). Bounded: every tool runs for BENCH_SECONDS.
-//   bash bench/setup.sh && node bench/run.mjs   (PARTS=http,open,sse,memory,scaling,context BENCH_SECONDS=10 BENCH_REPS=3)
+//   bash bench/setup.sh && node bench/run.mjs   (PARTS=http,open,sse,memory,scaling,context,startup BENCH_SECONDS=10 BENCH_REPS=3)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startupPart } from './startup.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -18,7 +19,7 @@ const REPS = Math.max(1, Number(process.env.BENCH_REPS ?? 3));
 const OPEN_RATE = Number(process.env.OPEN_RATE ?? 20000);
 const OPEN_SECONDS = Number(process.env.OPEN_SECONDS ?? 30);
 const STREAMS = (process.env.STREAMS ?? '50,250,500').split(',').map(Number);
-const PARTS = new Set((process.env.PARTS ?? 'http,open,sse,memory,scaling,context').split(','));
+const PARTS = new Set((process.env.PARTS ?? 'http,open,sse,memory,scaling,context,startup').split(','));
 const pinned = spawnSync('taskset', ['--version']).status === 0 && cpus().length >= 2;
 const bin = (name) => join(here, 'node_modules', '.bin', name);
 const tmp = mkdtempSync(join(tmpdir(), 'tokenstorm-bench-'));
@@ -766,6 +767,9 @@ const parts = {
   memory: memoryPart,
   scaling: scalingPart,
   context: contextPart,
+  startup: async () => {
+    for (const line of await startupPart({ reps: Math.max(REPS, 5) })) say(line);
+  },
 };
 // A run of some parts must not replace the full run's figures: it goes to its own file.
 const all = Object.keys(parts).every((name) => PARTS.has(name));

@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createJiti } from 'jiti';
 import { ConfigError, MAX_DURATION_MS, parseDurationMs, parseWith, parseYamlText } from '../core/index.js';
 import { checkDataColumns, resolveDataFiles } from '../workload/index.js';
 import { substituteEnv } from './env.js';
@@ -64,6 +63,8 @@ function ownEntry(): string {
 }
 
 async function readModule(file: string, source: string): Promise<unknown> {
+  // Loaded only for a TypeScript test: YAML users (and every worker of a YAML test) never pay for it.
+  const { createJiti } = await import('jiti');
   const jiti = createJiti(import.meta.url, { moduleCache: false, alias: { tokenstorm: ownEntry() } });
   try {
     return await jiti.import(file, { default: true });

@@ -25,7 +25,8 @@ import {
   stepSchemaOf,
 } from '../protocols/index.js';
 import { redirectCount } from '../protocols/steps/fields.js';
-import { MockProfileSchema } from '../sim/index.js';
+// The profile's schema alone: the sim/ barrel would load the whole mock into every thread that parses a test.
+import { MockProfileSchema } from '../sim/mock-profile.js';
 import { checkTemplateNames, ScenarioSchema } from '../workload/index.js';
 import { BudgetSchema, PlanSchema, PricingSchema } from './cost-schema.js';
 import { NotifySchema } from './notify-schema.js';

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { durationMs } from '../core/index.js';
-import { ProxyFaultSchema, ProxyFaultSetSchema } from '../sim/index.js';
+import { ProxyFaultSchema, ProxyFaultSetSchema } from '../sim/proxy/proxy-faults.js';
 
 const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 const NAME_ERROR = 'expected a name of letters, digits, "-" or "_", starting with a letter';

@@ -21,4 +21,6 @@ export {
   roundMs,
   type StepKind,
 } from './record.js';
+export { type Tokenizer, tokenizer, tokenizerLoaded } from './tokenizer.js';
+export { type Undici, undici } from './undici.js';
 export { loadYamlWith, MAX_ALIAS_COUNT, parseWith, parseYamlText } from './validate.js';

@@ -32,7 +32,7 @@ import {
   type Tally,
   type TelemetryScraper,
 } from '../metrics/index.js';
-import { startMockInThread } from '../sim/index.js';
+import { type MockThread, startMockInThread } from '../sim/mock-thread.js';
 import {
   createRunDir,
   defaultRunDir,
@@ -167,11 +167,12 @@ export async function runTest(
   const sink = options.log;
   const log = sink === undefined ? () => undefined : (line: string) => sink(redactText(line));
   keepHeapSteady();
-  const mock = test.target === 'mock' ? await startMockInThread(test.mock ?? {}) : undefined;
-  const target = mock === undefined ? test.target : `${mock.url}/v1`;
-  const workerCount = options.workers ?? defaultWorkerCount(mock !== undefined);
+  // The mock and the workers load their code in parallel: the mock is awaited once the workers started.
+  const mockStarting = test.target === 'mock' ? startMockInThread(test.mock ?? {}) : undefined;
+  mockStarting?.catch(() => undefined);
+  let mock: MockThread | undefined;
+  const workerCount = options.workers ?? defaultWorkerCount(mockStarting !== undefined);
   const recordsMode = options.records ?? { mode: 'full' };
-  if (mock !== undefined) log(`embedded mock server at ${mock.url} (its own thread)`);
   let pool: WorkerPool | undefined;
   let timeline: Timeline | undefined;
   let telemetry: TelemetryScraper | undefined;
@@ -181,7 +182,7 @@ export async function runTest(
       schema: 'tokenstorm.run/v1',
       name: test.name,
       startedAt: new Date().toISOString(),
-      target: mock === undefined ? redactText(test.target) : 'mock',
+      target: mockStarting === undefined ? redactText(test.target) : 'mock',
       scenarios: test.scenarios.map((s) => s.name),
       thresholds: test.thresholds,
       workers: workerCount,
@@ -197,7 +198,6 @@ export async function runTest(
     // Proxies start before the workers, so the first request already goes through them.
     timeline = await startTimeline(test, (line) => events.write(redactStrings(line)), log);
     let origin = 0;
-    telemetry = telemetryFor(test, mock?.url, () => origin);
     // Stages planned ahead, plus those a sweep announces while running.
     const stages: StageSpan[] = [...(plan.stages ?? [])];
     // Threshold selectors beyond a scenario or a step are counted apart, as the workers do.
@@ -310,7 +310,8 @@ export async function runTest(
     const budgetCounters = test.budget === undefined ? undefined : budgetBuffer();
     const init = (workerIndex: number): WorkerInit => ({
       source,
-      target,
+      // Sent in a `target` message once the embedded mock listens.
+      target: mockStarting === undefined ? test.target : undefined,
       workerIndex,
       workerCount,
       iterations,
@@ -320,6 +321,12 @@ export async function runTest(
     });
     const startPool = startWorkers(workerCount, init, onMessage);
     pool = startPool;
+    if (mockStarting !== undefined) {
+      mock = await mockStarting;
+      log(`embedded mock server at ${mock.url} (its own thread)`);
+      startPool.broadcast({ type: 'target', url: `${mock.url}/v1` });
+    }
+    telemetry = telemetryFor(test, mock?.url, () => origin);
     // An interrupt while the workers load ends the run there: nothing was sent, the workers go.
     if (!(await readyUnlessStopped(startPool.ready, options.stop))) {
       const reason = String(options.stop?.reason ?? 'interrupted');
@@ -477,6 +484,7 @@ export async function runTest(
     await pool?.terminate();
     await timeline?.close();
     await telemetry?.stop();
-    await mock?.close();
+    // A mock still starting when the run failed is closed once it has started.
+    await (mock ?? (await mockStarting?.catch(() => undefined)))?.close();
   }
 }

@@ -7,14 +7,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Test } from '../config/index.js';
-import {
-  type FaultProxy,
-  getProxyFaults,
-  type ProxyFault,
-  type ProxyFaultSet,
-  setProxyFaults,
-  startFaultProxy,
-} from '../sim/index.js';
+import type { FaultProxy, ProxyFault, ProxyFaultSet } from '../sim/index.js';
+
+/** The fault proxy's code, loaded only by a test that has proxies or events. */
+const proxyModule = () => import('../sim/proxy/index.js');
+
 import type { RunEventMark } from '../store/index.js';
 
 type TimelineEvent = NonNullable<Test['events']>[number];
@@ -78,12 +75,15 @@ export async function startTimeline(
 ): Promise<Timeline> {
   const started: FaultProxy[] = [];
   const proxies: Record<string, string> = {};
+  // Loaded now when events will need it, not at an event's instant on the run clock.
+  if ((test.events?.length ?? 0) > 0) await proxyModule();
   try {
     for (const [name, ref] of Object.entries(test.proxies ?? {})) {
       if ('control' in ref) {
         proxies[name] = ref.control.replace(/\/$/, '');
         continue;
       }
+      const { startFaultProxy } = await proxyModule();
       const proxy = await startFaultProxy({
         upstream: ref.upstream,
         port: ref.port ?? 0,
@@ -135,6 +135,7 @@ export async function startTimeline(
     marks.push(mark);
     try {
       // An event over another one on the same proxy restores what was there before the first.
+      const { getProxyFaults, setProxyFaults } = await proxyModule();
       const restore = active.get(proxy)?.restore ?? (await getProxyFaults(url));
       await setProxyFaults(url, { seed: restore.seed, faults: [...restore.faults, ...faults] });
       const at = round3(nowMs());

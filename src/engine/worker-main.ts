@@ -27,6 +27,21 @@ if (parentPort === null) throw new Error('worker-main must run in a worker threa
 const port = parentPort;
 const init = workerData as WorkerInit;
 const post = (message: FromWorker) => port.postMessage(message);
+/**
+ * The target's URL: given at once, or sent when the embedded mock listens. Listened for from
+ * the first instant: a message that arrives while no listener is attached is lost.
+ */
+const target: Promise<string> =
+  init.target !== undefined
+    ? Promise.resolve(init.target)
+    : new Promise((resolve) => {
+        const onMessage = (message: ToWorker) => {
+          if (message.type !== 'target') return;
+          port.off('message', onMessage);
+          resolve(message.url);
+        };
+        port.on('message', onMessage);
+      });
 /** Sampling interval of the event-loop delay monitor (ms). */
 const LOOP_RESOLUTION_MS = 5;
 
@@ -54,7 +69,9 @@ async function main(): Promise<void> {
     maxBodyBytes: test.limits.max_body_bytes,
     maxSseEventBytes: test.limits.max_sse_event_bytes,
   });
-  const workload = new Workload(test, init.target, {
+  // The slow part of a worker's start (loading its modules and the test) is behind it; the mock's may not be.
+  const targetUrl = await target;
+  const workload = new Workload(test, targetUrl, {
     workerIndex: init.workerIndex,
     workerCount: init.workerCount,
   });
@@ -126,7 +143,7 @@ async function main(): Promise<void> {
   recorder.ship();
   live = true;
   // Connections the load will need at once, opened before the clock starts (TCP set-up is not the schedule's).
-  await dispatcher.warm(new URL(init.target).origin, warmConnections(plan, init.workerCount));
+  await dispatcher.warm(new URL(targetUrl).origin, warmConnections(plan, init.workerCount));
 
   const stop = new AbortController();
   const cancelNow = new AbortController();

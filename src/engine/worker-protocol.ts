@@ -17,8 +17,11 @@ export type RecordsMode = { mode: 'full' } | { mode: 'sampled'; rate: number } |
 
 export interface WorkerInit {
   source: TestSource;
-  /** The API base URL (the embedded mock's when the test targets `mock`). */
-  target: string;
+  /**
+   * The API base URL; undefined while the embedded mock starts (in parallel
+   * with the workers), in which case a `target` message brings it.
+   */
+  target: string | undefined;
   workerIndex: number;
   workerCount: number;
   /** One Int32 slot: the next global iteration number, claimed with Atomics.add. */
@@ -34,6 +37,8 @@ export interface WorkerInit {
 export type ToWorker =
   /** Start the load at `originEpochMs` (a shared barrier in `performance.timeOrigin + now()` time). */
   | { type: 'start'; originEpochMs: number }
+  /** The target's base URL, once the embedded mock listens (when `WorkerInit.target` was undefined). */
+  | { type: 'target'; url: string }
   /** Stop starting iterations; in-flight ones get the graceful stop. */
   | { type: 'stop'; reason: string }
   /** Cancel in-flight requests now. */

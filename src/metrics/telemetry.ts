@@ -4,7 +4,7 @@
  * real vLLM's, which uses the same names) at an interval during the run and
  * keeps each wanted metric, summed over its labels, as `[seconds, value]`.
  */
-import { request } from 'undici';
+import { undici } from '../core/index.js';
 
 /** The vLLM metrics kept when the test names none: queue, batch, KV cache, outcomes. */
 export const DEFAULT_TELEMETRY_METRICS: readonly string[] = [
@@ -96,7 +96,7 @@ export function createTelemetryScraper(options: TelemetryOptions): TelemetryScra
 
   const scrapeOne = async (target: string, url: string): Promise<void> => {
     try {
-      const res = await request(url, {
+      const res = await undici().request(url, {
         headersTimeout: options.intervalMs * 4,
         bodyTimeout: options.intervalMs * 4,
       });

@@ -16,8 +16,8 @@
  * streamed answer) is counted as it arrives ({@link TokenCounter}), to exactly
  * the count of the whole.
  */
-import tokenizer from 'gpt-tokenizer';
 import { O200K_TOKEN_SPLIT_REGEX } from 'gpt-tokenizer/encodingParams/constants';
+import { tokenizer } from '../core/index.js';
 
 /** Longest run of UTF-16 code units handed to the byte-pair merge at once. */
 export const MAX_PIECE_UNITS = 128;
@@ -43,17 +43,25 @@ interface PieceEncoder {
   getBpeRankFromString(piece: string): number | undefined;
   bytePairEncode(piece: string): number[];
 }
-const core = (tokenizer as unknown as { bytePairEncodingCoreProcessor?: PieceEncoder })
-  .bytePairEncodingCoreProcessor;
-if (typeof core?.getBpeRankFromString !== 'function' || typeof core.bytePairEncode !== 'function') {
-  throw new Error(
-    'gpt-tokenizer: its byte-pair encoder is not the one this version of tokenstorm counts with',
-  );
+let pieceEncoder: PieceEncoder | undefined;
+
+/** The default encoding's piece encoder, checked the first time a thread counts. */
+function encoderOf(): PieceEncoder {
+  if (pieceEncoder !== undefined) return pieceEncoder;
+  const core = (tokenizer().default as unknown as { bytePairEncodingCoreProcessor?: PieceEncoder })
+    .bytePairEncodingCoreProcessor;
+  if (typeof core?.getBpeRankFromString !== 'function' || typeof core.bytePairEncode !== 'function') {
+    throw new Error(
+      'gpt-tokenizer: its byte-pair encoder is not the one this version of tokenstorm counts with',
+    );
+  }
+  pieceEncoder = core;
+  return core;
 }
-const encoder: PieceEncoder = core;
 
 /** Tokens in a piece of at most {@link MAX_PIECE_UNITS} code units. */
 function countShortPiece(piece: string): number {
+  const encoder = pieceEncoder ?? encoderOf();
   return encoder.getBpeRankFromString(piece) !== undefined ? 1 : encoder.bytePairEncode(piece).length;
 }
 

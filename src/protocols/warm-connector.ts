@@ -6,7 +6,8 @@
  * socket and gets a pre-opened one while they last, a new one after.
  */
 import type { Socket } from 'node:net';
-import { buildConnector } from 'undici';
+import type { buildConnector } from 'undici';
+import { undici } from '../core/index.js';
 
 /** Connects in flight at once while warming (Node's and nginx's default listen backlog is 511). */
 export const WARM_BATCH = 128;
@@ -16,7 +17,10 @@ export class WarmConnector {
   private readonly idle = new Map<string, Socket[]>();
 
   /** `base` makes the connections (default undici's own connector, `timeoutMs` to connect). */
-  constructor(timeoutMs = 10_000, base: buildConnector.connector = buildConnector({ timeout: timeoutMs })) {
+  constructor(
+    timeoutMs = 10_000,
+    base: buildConnector.connector = undici().buildConnector({ timeout: timeoutMs }),
+  ) {
     this.base = base;
   }
 

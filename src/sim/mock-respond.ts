@@ -6,7 +6,7 @@
  * per-request timing (`ttft_ms`, `itl_ms`).
  */
 import type { ServerResponse } from 'node:http';
-import { encode } from 'gpt-tokenizer';
+import { tokenizer } from '../core/index.js';
 import { createRng, createSampler, deriveSeed } from '../random/index.js';
 import { createFaultSchedule } from './fault-schedule.js';
 import { type EngineTicket, InferenceEngine } from './inference-engine.js';
@@ -100,7 +100,7 @@ export function createResponder(
         : plain;
     const tokens = answer.tokens;
     const promptIds =
-      cache?.mode === 'prefix' ? encode(req.prompt, { disallowedSpecial: new Set() }) : undefined;
+      cache?.mode === 'prefix' ? tokenizer().encode(req.prompt, { disallowedSpecial: new Set() }) : undefined;
     const promptTokens = promptIds?.length ?? countPromptTokens(req.prompt);
     const fault = faults.effect(arrival - origin, faultRng);
     if (fault.kinds.length > 0) counters.faulted++;

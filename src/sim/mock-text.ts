@@ -5,7 +5,7 @@
  * exactly N tokens, so a client counting output tokens with gpt-tokenizer agrees
  * with the server's `usage` on the mock.
  */
-import { encode } from 'gpt-tokenizer';
+import { tokenizer } from '../core/index.js';
 import { createRng, deriveSeed, type Rng, type Sampler } from '../random/index.js';
 
 const WORDS = [
@@ -47,7 +47,7 @@ export function hashText(text: string): number {
  * counted as plain text instead of rejected.
  */
 export function countPromptTokens(text: string): number {
-  return encode(text, { disallowedSpecial: new Set() }).length;
+  return tokenizer().encode(text, { disallowedSpecial: new Set() }).length;
 }
 
 /** Draws `count` tokens: sentences of 6 to 14 words, each closed by ".". */

@@ -17,9 +17,9 @@ export { Feeder, type FeederSpec, type WorkerSlice } from './feeder.js';
 export {
   PromptSynth,
   readEmpiricalColumn,
-  SYNTH_VOCABULARY,
   type SyntheticPrompt,
   type SyntheticSpec,
+  synthVocabulary,
 } from './prompt-synth.js';
 export type { IterationRun, RecordSink, RequestGate, StepResult } from './request.js';
 export { backoffMs, parseRetryAfter, type RetryPolicy, retryDelayMs, shouldRetry } from './retry-policy.js';

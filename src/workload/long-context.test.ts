@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FixtureServer, readBody, startFixtureServer } from '../../test/support/fixture-server.js';
 import { runWorkload, workloadFor } from '../../test/support/run-workload.js';
-import { SYNTH_VOCABULARY } from './prompt-synth.js';
+import { synthVocabulary } from './prompt-synth.js';
 
 const PROMPT_TOKENS = 131_072;
 /** ' the' is one token alone, and o200k splits at spaces: this many repeats are this many tokens. */
@@ -68,7 +68,7 @@ describe('long contexts on the wire', () => {
     const records = await runWorkload(workload, { iterations: 2 });
 
     expect(received).toHaveLength(2);
-    const vocabulary = new Set(SYNTH_VOCABULARY);
+    const vocabulary = new Set(synthVocabulary());
     for (const got of received) {
       expect(got.length).toBe(got.declared);
       expect(got.length).toBeGreaterThan(500_000);

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { encode } from 'gpt-tokenizer';
+import { tokenizer } from '../core/index.js';
 import { createRng, createSampler, type Distribution, deriveSeed, type Rng } from '../random/index.js';
 import { TemplateError } from './template.js';
 
@@ -27,10 +27,22 @@ wave signal graph chart table file record metric target goal path route river mo
 fire stone paper music story world state market power energy health school family friend child book letter chair
 door road car train plane ship`;
 
-/** Words that are one token alone and after a space (checked once, when the module loads). */
-export const SYNTH_VOCABULARY: readonly string[] = [...new Set(CANDIDATES.split(/\s+/))].filter(
-  (w) => w !== '' && encode(w).length === 1 && encode(` ${w}`).length === 1,
-);
+let vocabulary: readonly string[] | undefined;
+
+/**
+ * Words that are one token alone and after a space, checked by the tokenizer
+ * the first time a prompt is made in a thread (loading it earlier would cost
+ * every thread that never synthesises).
+ */
+export function synthVocabulary(): readonly string[] {
+  if (vocabulary === undefined) {
+    const { encode } = tokenizer();
+    vocabulary = [...new Set(CANDIDATES.split(/\s+/))].filter(
+      (w) => w !== '' && encode(w).length === 1 && encode(` ${w}`).length === 1,
+    );
+  }
+  return vocabulary;
+}
 
 const CORPUS_WORDS = 1 << 16;
 
@@ -123,7 +135,7 @@ export class PromptSynth {
 
   constructor(spec: SyntheticSpec, seed: number) {
     const rng = createRng(deriveSeed(seed, 0x5e7));
-    const v = SYNTH_VOCABULARY;
+    const v = synthVocabulary();
     const corpus = Array.from({ length: CORPUS_WORDS }, () => v[Math.floor(rng() * v.length)] as string);
     this.joined = corpus.join(' ');
     this.starts = new Uint32Array(CORPUS_WORDS + 1);

@@ -3,13 +3,7 @@
  * `tokenstorm mock`: runs the mock LLM server in this process until SIGINT/SIGTERM.
  */
 import { Command } from 'commander';
-import {
-  loadMockProfile,
-  type MockProfileInput,
-  parseMockProfile,
-  startMockCluster,
-  startMockServer,
-} from '../../sim/index.js';
+import type { MockProfileInput } from '../../sim/index.js';
 import { integerFlag, serveUntilSignal } from '../serve.js';
 
 interface MockOptions {
@@ -21,6 +15,10 @@ interface MockOptions {
 }
 
 async function runMock(options: MockOptions): Promise<void> {
+  // The mock's code is loaded by this command only, not by every `tokenstorm` start.
+  const { loadMockProfile, parseMockProfile, startMockCluster, startMockServer } = await import(
+    '../../sim/index.js'
+  );
   const port = integerFlag('--port', options.port, 0, 65535);
   let profile: MockProfileInput =
     options.profile === undefined ? parseMockProfile({}) : await loadMockProfile(options.profile);

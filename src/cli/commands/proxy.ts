@@ -3,7 +3,7 @@
  * `tokenstorm proxy`: the fault-injecting HTTP/SSE proxy, until SIGINT/SIGTERM.
  */
 import { Command } from 'commander';
-import { loadProxyFaults, type ProxyFaultSetInput, startFaultProxy } from '../../sim/index.js';
+import type { ProxyFaultSetInput } from '../../sim/index.js';
 import { redactText } from '../../store/index.js';
 import { integerFlag, serveUntilSignal } from '../serve.js';
 
@@ -15,6 +15,8 @@ interface ProxyOptions {
 }
 
 async function runProxy(options: ProxyOptions): Promise<void> {
+  // The proxy's code is loaded by this command only, not by every `tokenstorm` start.
+  const { loadProxyFaults, startFaultProxy } = await import('../../sim/index.js');
   const port = integerFlag('--port', options.port, 0, 65535);
   const faults: ProxyFaultSetInput =
     options.faults === undefined ? {} : await loadProxyFaults(options.faults);

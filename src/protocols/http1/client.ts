@@ -8,7 +8,8 @@
  * Why not undici for plain HTTP: measured 0.63-0.78x autocannon's req/s
  * against 1.3-1.5x for this client (docs/design/2026-12-07-hot-path-headers.md).
  */
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
+import { undici } from '../../core/index.js';
 import { WarmConnector } from '../warm-connector.js';
 import { DEFAULT_KEEP_ALIVE_MS, OriginPool } from './origin-pool.js';
 import {
@@ -75,7 +76,7 @@ export class HttpClient implements HttpTransport {
   private tlsAgent(): Agent {
     if (this.tls === undefined) {
       this.tlsWarm = new WarmConnector();
-      this.tls = new Agent({
+      this.tls = new (undici().Agent)({
         connections: this.options.connections ?? null,
         pipelining: 1,
         keepAliveTimeout: this.options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS,
