@@ -6,7 +6,8 @@
  * JSON Schemas are compiled here once so a bad one is a bad test (exit 2, the
  * field path named) rather than a failure of every request.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
 import { z } from 'zod';
 
 /** What a TypeScript check function gets: the answer and what was measured of it. */
@@ -55,6 +56,8 @@ export function compileJsonSchema(schema: object | boolean): ValidateFunction {
   const key = JSON.stringify(schema);
   let validate = validators.get(key);
   if (validate === undefined) {
+    // Loaded when a test has a json_schema check: every other run (and its coordinator) skips it.
+    const { Ajv } = createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass };
     validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
     if (validators.size >= MAX_VALIDATORS) validators.delete(validators.keys().next().value as string);
     validators.set(key, validate);
