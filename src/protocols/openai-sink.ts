@@ -13,6 +13,7 @@ import type { ResponseSink } from './exchange.js';
 import { responseLimits } from './limits.js';
 import { GapList, OutputText } from './stream-buffers.js';
 import { countTokens } from './tokens.js';
+import { ToolCallAssembler } from './tool-calls.js';
 
 const MAX_ERROR_BODY_CHARS = 300;
 
@@ -172,6 +173,8 @@ export class OpenAISink implements ResponseSink {
   private finalText = '';
   usage: Usage | undefined;
   finishReason: string | undefined;
+  /** The answer's tool calls, assembled from their deltas (only when asked for: an agent step). */
+  readonly toolCalls: ToolCallAssembler | undefined;
   private streaming = false;
   private sawDone = false;
   private bodyBytes = 0;
@@ -206,7 +209,12 @@ export class OpenAISink implements ResponseSink {
   }
 
   /** `cancelAfterTokens`: a user who stops the answer after that many output tokens. */
-  constructor(private readonly cancelAfterTokens: number | undefined = undefined) {}
+  constructor(
+    private readonly cancelAfterTokens: number | undefined = undefined,
+    assembleToolCalls = false,
+  ) {
+    this.toolCalls = assembleToolCalls ? new ToolCallAssembler() : undefined;
+  }
 
   onStart(status: number, headers: IncomingHttpHeaders, _at: number): void {
     this.status = status;
@@ -303,6 +311,8 @@ export class OpenAISink implements ResponseSink {
     if (payload.usage) this.usage = payload.usage;
     const choice = payload.choices?.[0];
     if (choice?.finish_reason) this.finishReason = choice.finish_reason;
+    if (this.toolCalls !== undefined && choice?.delta?.tool_calls !== undefined)
+      this.toolCalls.add(choice.delta.tool_calls);
     const output = outputOf(choice);
     if (output === '') return;
     if (this.learnsLeft > 0 && !payload.usage && !choice?.finish_reason) {
@@ -398,6 +408,8 @@ export class OpenAISink implements ResponseSink {
     if (payload?.usage) this.usage = payload.usage;
     const choice = payload?.choices?.[0];
     if (choice?.finish_reason) this.finishReason = choice.finish_reason;
+    if (this.toolCalls !== undefined && choice?.message?.tool_calls !== undefined)
+      this.toolCalls.add(choice.message.tool_calls);
     const output = outputOf(choice);
     if (output !== '') {
       this.finalText = output;
