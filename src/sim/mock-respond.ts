@@ -10,11 +10,12 @@ import { encode } from 'gpt-tokenizer';
 import { createRng, createSampler, deriveSeed } from '../random/index.js';
 import { createFaultSchedule } from './fault-schedule.js';
 import { type EngineTicket, InferenceEngine } from './inference-engine.js';
+import { createAgentPlanner, type MockToolCall, toolCallPieces } from './mock-agent.js';
 import type { MockServerStats } from './mock-metrics.js';
 import { errorBody, type MockRequest, type MockUsage } from './mock-openai.js';
 import { createMockOutput, type MockOutput } from './mock-output.js';
 import type { MockProfile } from './mock-profile.js';
-import { countPromptTokens, createAnswer, withReasoning } from './mock-text.js';
+import { countPromptTokens, createAnswer, type MockAnswer, withReasoning } from './mock-text.js';
 import { PromptCache } from './prefix-cache.js';
 import { RateLimiter } from './rate-limiter.js';
 
@@ -35,6 +36,16 @@ function sendJson(res: ServerResponse, status: number, body: string): void {
   res.end(body);
 }
 
+/** A tool-call turn as an answer: one token per piece of the calls' arguments. */
+function toolCallAnswer(calls: MockToolCall[]): MockAnswer {
+  const pieces = toolCallPieces(calls);
+  return {
+    tokens: pieces.map((p) => p.text),
+    finishReason: 'tool_calls',
+    toolCalls: { calls, pieces: pieces.map((p) => ({ call: p.call, first: p.first })) },
+  };
+}
+
 /** `origin` is the server start on `now`'s clock: fault times and rate windows count from it. */
 export function createResponder(
   profile: MockProfile,
@@ -53,6 +64,7 @@ export function createResponder(
   const limiter = profile.rate_limits && new RateLimiter(profile.rate_limits, origin);
   const cache = profile.cache && new PromptCache(profile.cache);
   const engine = profile.engine && new InferenceEngine(profile.engine, now);
+  const agent = createAgentPlanner(profile.seed, profile.agent);
   counters.kvBudgetTokens = profile.engine?.kv_cache_tokens ?? 0;
   let completions = 0;
   /** Settles each answer in progress; run once per answer. */
@@ -66,10 +78,13 @@ export function createResponder(
   function respond(req: MockRequest, res: ServerResponse, arrival: number): void {
     const plain = createAnswer(profile.seed, req.prompt, outputTokens, req.maxTokens);
     // Reasoning is a chat model's: completions answer without it.
+    const calls = req.tools === undefined ? undefined : agent.turn(req.messages, req.tools);
     const answer =
-      reasoningTokens !== undefined && req.endpoint === 'chat'
-        ? withReasoning(plain, profile.seed, req.prompt, reasoningTokens)
-        : plain;
+      calls !== undefined
+        ? toolCallAnswer(calls)
+        : reasoningTokens !== undefined && req.endpoint === 'chat'
+          ? withReasoning(plain, profile.seed, req.prompt, reasoningTokens)
+          : plain;
     const tokens = answer.tokens;
     const promptIds =
       cache?.mode === 'prefix' ? encode(req.prompt, { disallowedSpecial: new Set() }) : undefined;
@@ -150,7 +165,7 @@ export function createResponder(
       if (out?.faulted) return;
       if (finished) {
         counters.completed++;
-        if (answer.finishReason === 'stop') counters.finishedStop++;
+        if (answer.finishReason !== 'length') counters.finishedStop++;
         else counters.finishedLength++;
       } else counters.aborted++;
     };
