@@ -7,6 +7,7 @@
  */
 
 import type { RequestRecord } from '../core/index.js';
+import { type AgentsState, AgentTally } from './agents.js';
 import { type ContextState, ContextTally } from './context-stats.js';
 import { isGood, isGoodLogical, type RequestSlo } from './goodput.js';
 import type { MetricHistogram } from './histogram.js';
@@ -39,6 +40,8 @@ export interface AggregateState {
   windows: WindowsState;
   slowest: RequestRecord[];
   stages: StagesState;
+  /** Agent tasks (records with `agent`), when there were any. */
+  agents?: AgentsState;
 }
 
 export interface RunAggregatorOptions {
@@ -83,6 +86,8 @@ export class RunAggregator {
   readonly #windows: WindowSeries;
   readonly #slowest = new SlowestRequests();
   readonly #stages = new StageTallies();
+  /** Agent task records: counted here only (a task is not a request; its calls have records of their own). */
+  readonly #agents = new AgentTally();
 
   constructor(options: RunAggregatorOptions = {}) {
     const windowMs = options.windowMs ?? 1000;
@@ -97,6 +102,10 @@ export class RunAggregator {
 
   /** Adds one completed request attempt (in the order records.jsonl holds them). */
   add(record: RequestRecord): void {
+    if (record.agent !== undefined) {
+      this.#agents.add(record, this.#stages.spanAt(record.scheduled));
+      return;
+    }
     const good = isGood(record, this.#slos);
     const goodLogical = this.#slos.length === 0 ? good : isGoodLogical(record, this.#slos);
     this.#total = undefined;
@@ -123,6 +132,7 @@ export class RunAggregator {
       windows: this.#windows.encode(),
       slowest: this.#slowest.encode(),
       stages: this.#stages.encode(),
+      ...(this.#agents.empty ? {} : { agents: this.#agents.encode() }),
     };
   }
 
@@ -145,6 +155,7 @@ export class RunAggregator {
     this.#windows.merge(state.windows);
     this.#slowest.merge(state.slowest);
     this.#stages.merge(state.stages);
+    if (state.agents !== undefined) this.#agents.merge(state.agents);
   }
 
   /**
@@ -268,6 +279,7 @@ export class RunAggregator {
       steps,
       windows: this.#windows.summaries(),
       ...(this.#stages.size > 0 ? { stages: this.#stages.summaries() } : {}),
+      ...(this.#agents.empty ? {} : { agents: this.#agents.summary(this.#stages.spans()) }),
     };
   }
 

@@ -58,6 +58,16 @@ export class StageTallies {
     return -1;
   }
 
+  /** The stage containing `atMs`, if any. */
+  spanAt(atMs: number): StageSpan | undefined {
+    return this.#spans[this.#indexAt(atMs)];
+  }
+
+  /** The stages, in time order. */
+  spans(): readonly StageSpan[] {
+    return this.#spans;
+  }
+
   /** The tally of the stage containing `atMs`, if any. */
   at(atMs: number): Tally | undefined {
     return this.#tallies[this.#indexAt(atMs)];

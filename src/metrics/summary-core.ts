@@ -3,6 +3,7 @@
  * The shapes of what the aggregator reports: the measured part of
  * `summary.json` (DESIGN.md §1), before thresholds and the verdict are added.
  */
+import type { AgentsSummary } from './agents.js';
 import type { HistogramUnit, MetricStats } from './histogram.js';
 
 /** Histogram-backed metrics, in the order `summary.json` lists them. */
@@ -219,6 +220,8 @@ export interface SummaryCore {
   windows: WindowSummary[];
   /** Per-stage aggregates, when the load has stages (records by their `scheduled` time). */
   stages?: StageSummary[];
+  /** Agent tasks (`agent:` steps), when there were any (metrics/agents.ts). */
+  agents?: AgentsSummary;
 }
 
 /**

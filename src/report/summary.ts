@@ -12,6 +12,7 @@ import {
   thresholdsPassed,
 } from '../analysis/index.js';
 import type {
+  AgentsSummary,
   Counts,
   Distribution,
   LogicalSummary,
@@ -59,6 +60,8 @@ export interface Summary {
   slowest: SlowRequest[];
   /** Per-stage aggregates of a staged load (ramps, shapes, sweep steps). */
   stages?: StageSummary[];
+  /** Agent tasks: steps, model calls, success, task latency, tools, amplification per stage (docs/agents.md). */
+  agents?: AgentsSummary;
   /** The offered load per second, planned ahead: arrivals/s or VUs. */
   plan?: OfferedPlan;
   /** A capacity sweep's steps, capacity, knee and what degraded first. */
@@ -111,6 +114,7 @@ export function buildSummary(
     distributions: extras.distributions ?? {},
     slowest: extras.slowest ?? [],
     ...(core.stages !== undefined ? { stages: core.stages } : {}),
+    ...(core.agents !== undefined ? { agents: core.agents } : {}),
     ...(extras.plan !== undefined ? { plan: extras.plan } : {}),
     ...(extras.sweep !== undefined ? { sweep: extras.sweep } : {}),
   };

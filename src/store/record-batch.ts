@@ -16,7 +16,7 @@
 import type { RequestRecord } from '../core/index.js';
 import { redactText } from './redact.js';
 
-/** `json`: a rare structured field (redirects), carried as its JSON text and written as it is. */
+/** `json`: a rare structured field (redirects, an agent task), carried as its JSON text and written as it is. */
 type FieldKind = 'number' | 'string' | 'numbers' | 'json';
 type KindOf<T> = T extends number
   ? 'number'
@@ -24,7 +24,7 @@ type KindOf<T> = T extends number
     ? 'string'
     : T extends readonly number[]
       ? 'numbers'
-      : T extends readonly object[]
+      : T extends object
         ? 'json'
         : never;
 
@@ -70,6 +70,7 @@ export const FIELDS = {
   reasoningMs: 'number',
   tpotReasoningMs: 'number',
   tpotContentMs: 'number',
+  agent: 'json',
 } as const satisfies { [K in keyof Required<RequestRecord>]: KindOf<Required<RequestRecord>[K]> };
 
 const NAMES = Object.keys(FIELDS) as (keyof typeof FIELDS)[];
@@ -160,6 +161,7 @@ export class RecordBatch {
     s[o + 34] = r.reasoningMs ?? Number.NaN;
     s[o + 35] = r.tpotReasoningMs ?? Number.NaN;
     s[o + 36] = r.tpotContentMs ?? Number.NaN;
+    s[o + 37] = r.agent === undefined ? Number.NaN : this.#string(37, JSON.stringify(r.agent));
     this.#count++;
     return this.#count >= this.capacity;
   }

@@ -32,6 +32,15 @@ describe('recordOf', () => {
       reasoningMs: 200.002,
       tpotReasoningMs: 10.005,
       tpotContentMs: 9.006,
+      agent: {
+        steps: 2,
+        modelCalls: 3,
+        tools: [{ tool: 'search', ms: 12.5, outcome: 'timeout', attempt: 1 }],
+        end: 'answer',
+        success: true,
+        inputTokens: 40,
+        outputTokens: 12,
+      },
     };
     const labels: Required<RecordLabels> = { attempt: 2, logicalSent: 12.5, turn: 4, contextTokens: 2048 };
     const record = recordOf(run, step, 99.5, m, labels);

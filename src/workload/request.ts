@@ -174,6 +174,7 @@ export function recordOf(
   if (m.reasoningMs !== undefined) record.reasoningMs = m.reasoningMs;
   if (m.tpotReasoningMs !== undefined) record.tpotReasoningMs = m.tpotReasoningMs;
   if (m.tpotContentMs !== undefined) record.tpotContentMs = m.tpotContentMs;
+  if (m.agent !== undefined) record.agent = m.agent;
   return record;
 }
 
@@ -263,6 +264,8 @@ export async function sendRequest(
     }
   }
   const options: SendOptions = { keepBody: captures.length > 0, ...planCancel(run, compiled) };
+  // A step that makes requests of its own (an agent's calls) records each as it ends: wanted when sent.
+  if (compiled.via.transport.type === 'own') options.emit = (s, m) => emit(run, s, m.sent, m, {});
   const extra: Partial<RecordLabels> = {};
   if (labels.turn !== undefined) {
     extra.turn = labels.turn;
