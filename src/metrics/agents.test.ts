@@ -46,7 +46,7 @@ const stages = [
   { name: 'light', startMs: 0, endMs: 1000, target: 1 },
   { name: 'heavy', startMs: 1000, endMs: 2000, target: 10 },
 ];
-const META = { startedAt: '2026-01-01T00:00:00.000Z', durationS: 2 };
+const META = { name: 'agents', startedAt: '2026-01-01T00:00:00.000Z', durationS: 2 };
 
 describe('agent task figures', () => {
   const records = [
