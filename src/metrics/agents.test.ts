@@ -77,7 +77,7 @@ describe('agent task figures', () => {
     for (const r of records) one.add(r);
     const a = new RunAggregator({ stages });
     const b = new RunAggregator({ stages });
-    records.forEach((r, i) => (i % 2 === 0 ? a : b).add(r));
+    for (const [i, r] of records.entries()) (i % 2 === 0 ? a : b).add(r);
     const merged = new RunAggregator({ stages });
     merged.merge(structuredClone(b.encode()));
     merged.merge(structuredClone(a.encode()));
