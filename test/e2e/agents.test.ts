@@ -10,6 +10,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createClock } from '../../src/core/index.js';
+import { HttpClient } from '../../src/protocols/http1/index.js';
+import { sendStep } from '../../src/protocols/send-step.js';
+import type { StepMeasurement } from '../../src/protocols/step-kind.js';
+import { agentStep } from '../../src/protocols/steps/agent.js';
+import { startMockServer } from '../../src/sim/index.js';
 import { runCli, tempDir } from '../support/cli.js';
 
 function readJson(path: string) {
@@ -166,5 +172,46 @@ describe('agent tasks', () => {
     console.log(
       `agent amplification (heavy / light): ${heavy?.amplification}, model calls/task ${light?.model_calls_mean} -> ${heavy?.model_calls_mean}`,
     );
+  });
+
+  it('run in process: a TS function computes a result from the parsed arguments; each model call is emitted', async () => {
+    const mock = await startMockServer({
+      profile: { ttft_ms: 5, itl_ms: 1, output_tokens: 4, agent: { tool_turns: 2 } },
+    });
+    const dispatcher = new HttpClient();
+    try {
+      const seen: unknown[] = [];
+      const body = agentStep.schema.parse({
+        name: 'inproc',
+        model: 'm',
+        messages: [{ role: 'user', content: 'go' }],
+        tools: [
+          {
+            name: 'search',
+            result: (args: unknown) => {
+              seen.push(args);
+              return { found: (args as { query: string }).query.length };
+            },
+          },
+        ],
+      });
+      const step = agentStep.compile(body, 0, { target: `${mock.url}/v1`, headers: {}, timeoutMs: 5000 });
+      const emitted: { name: string; m: StepMeasurement }[] = [];
+      const sent = await sendStep(
+        step,
+        { dispatcher, clock: createClock() },
+        { emit: (s, m) => emitted.push({ name: s.name, m }) },
+      );
+      expect(sent.measurement.agent).toMatchObject({ steps: 3, modelCalls: 3, end: 'answer', success: true });
+      expect(sent.measurement.agent?.tools.map((t) => t.outcome)).toEqual(['ok', 'ok']);
+      expect(seen).toHaveLength(2);
+      for (const a of seen) expect(typeof (a as { query: string }).query).toBe('string');
+      expect(emitted.map((e) => e.name)).toEqual(['inproc/model', 'inproc/model', 'inproc/model']);
+      for (const e of emitted) expect(e.m).toMatchObject({ outcome: 'ok', status: 200 });
+      expect(sent.response.body.length).toBeGreaterThan(0);
+    } finally {
+      await dispatcher.close();
+      await mock.close();
+    }
   });
 });

@@ -38,6 +38,9 @@ const ToolHttpSchema = z.strictObject({
   headers: Headers.optional(),
 });
 
+/** A simulated tool's result computed by the test: `args` is the call's arguments parsed (undefined when not JSON). */
+export type ToolResultFunction = (args: unknown, call: ToolCall) => unknown;
+
 export const AgentToolSchema = z.strictObject({
   /** The function's name, as the model calls it. */
   name: z
@@ -54,8 +57,19 @@ export const AgentToolSchema = z.strictObject({
   failure_rate: z.number().min(0).max(1).default(0),
   /** A call taking longer ends at this time as a timeout (reported to the model as an error). */
   timeout: durationMs().optional(),
-  /** Simulated tool: the result text; `$ARGS` in it is replaced by the call's arguments. */
-  result: z.string().default('{"ok":true}'),
+  /**
+   * Simulated tool: the result text, `$ARGS` in it replaced by the call's arguments; in a
+   * TypeScript test also a function of the parsed arguments (a string is sent as is, another
+   * value as JSON; a throw is a failed call).
+   */
+  result: z
+    .union([
+      z.string(),
+      z.custom<ToolResultFunction>((v) => typeof v === 'function', {
+        error: 'expected a string, or a function (TypeScript tests only)',
+      }),
+    ])
+    .default('{"ok":true}'),
   /** A real tool: each call is this HTTP request, the call's arguments as its body. */
   http: ToolHttpSchema.optional(),
   /** Failed calls (error or timeout) the agent runtime retries itself before telling the model. */
@@ -184,9 +198,35 @@ async function simulatedTool(
     }
     await wait(ms);
     if (fails) return { outcome: 'error', text: JSON.stringify({ error: 'failed', tool: tool.def.name }) };
-    return { outcome: 'ok', text: tool.def.result.split('$ARGS').join(call.arguments) };
+    const result = tool.def.result;
+    if (typeof result === 'string')
+      return { outcome: 'ok', text: result.split('$ARGS').join(call.arguments) };
+    return await resultOf(result, call, tool.def.name);
   } finally {
     inFlight.set(key, (inFlight.get(key) ?? 1) - 1);
+  }
+}
+
+/** A result function's answer for the model; a throw is a failed call, its message the error. */
+async function resultOf(
+  fn: ToolResultFunction,
+  call: ToolCall,
+  name: string,
+): Promise<{ outcome: AgentToolCall['outcome']; text: string }> {
+  let args: unknown;
+  try {
+    args = JSON.parse(call.arguments);
+  } catch {
+    args = undefined;
+  }
+  try {
+    const value = await fn(args, call);
+    return { outcome: 'ok', text: typeof value === 'string' ? value : (JSON.stringify(value) ?? '') };
+  } catch (err) {
+    return {
+      outcome: 'error',
+      text: JSON.stringify({ error: String((err as Error)?.message ?? err), tool: name }),
+    };
   }
 }
 
