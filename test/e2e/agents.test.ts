@@ -165,6 +165,10 @@ describe('agent tasks', () => {
     expect(peak).toBeGreaterThan(5);
     expect(summary.agents.tools.search.timeouts).toBeGreaterThan(0);
     expect(heavy?.amplification).toBeGreaterThan(1.2);
+    // The report draws steps and model calls per task against the stages' load, and tabulates them.
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('Agent tasks: steps and model calls per task against load');
+    expect(html).toContain('data-metric="agents.stages.1.amplification"');
     // Each timeout is a tool record too (an HTTP request of the task).
     expect(summary.steps['task/tool:search'].counts.byError.timeout).toBe(
       summary.agents.tools.search.timeouts,

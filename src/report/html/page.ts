@@ -120,7 +120,7 @@ ${section('Distributions', figures(byGroup('distribution'), true))}
 <section><h2>Latency and tokens</h2>${metricsTable(summary.metrics, summary.logical !== undefined && summary.logical.requests !== summary.counts.requests)}</section>
 <section><h2>Errors by kind</h2>${errorsTable(summary)}</section>
 <section><h2>Steps</h2>${stepsTable(summary)}</section>
-${section('Agent tasks', agentsTable(summary))}
+${section('Agent tasks', figures(byGroup('agents')) + agentsTable(summary))}
 <section><h2>Scenarios</h2>${scenariosTable(summary)}</section>
 ${section('Capacity sweep', figures(byGroup('sweep')) + sweepTable(sections.sweep))}
 ${section('Target telemetry', figures(byGroup('telemetry'), true))}
