@@ -9,6 +9,9 @@ export { type Clock, createClock } from './clock.js';
 export { durationMs, MAX_DURATION_MS, parseDurationMs } from './duration.js';
 export { ConfigError, formatPath, formatZodError, type TokenstormErrorCode } from './errors.js';
 export {
+  type AgentEnd,
+  type AgentTask,
+  type AgentToolCall,
   addModelKind,
   ERROR_KINDS,
   type ErrorKind,

@@ -138,6 +138,11 @@ export interface RequestRecord {
    * or not; a failed one makes the record a `check_failed` error naming it.
    */
   checks?: Record<string, boolean>;
+  /**
+   * An agent task (an `agent:` step): what the loop did. Such a record is a task, not a request:
+   * its model calls and HTTP tool calls have records of their own; metrics count it apart.
+   */
+  agent?: AgentTask;
 }
 
 /** One model answer's quality, as its record carries it (`quality`). */
@@ -154,6 +159,33 @@ export interface QualitySample {
   /** The answer and the reference (first `MAX_QUALITY_TEXT` characters), for consistency, embeddings and the judge. */
   text?: string;
   reference?: string;
+}
+
+/** How an agent task ended: a final answer, `max_steps` reached with tools still called, or a failed model call. */
+export type AgentEnd = 'answer' | 'max_steps' | 'model_error';
+
+/** One tool call of an agent task (every attempt of the runtime's own retries is one). */
+export interface AgentToolCall {
+  tool: string;
+  /** From the call's start to its result (or to its timeout). */
+  ms: number;
+  outcome: 'ok' | 'error' | 'timeout';
+  /** Attempt under the tool's `retries` policy, from 1. */
+  attempt: number;
+}
+
+/** What an agent task did (see `RequestRecord.agent`). */
+export interface AgentTask {
+  /** Model turns answered (each a model call that came back). */
+  steps: number;
+  /** Model requests sent, retries of failed ones included. */
+  modelCalls: number;
+  tools: AgentToolCall[];
+  end: AgentEnd;
+  /** Final answer reached and `max_steps` not hit. */
+  success: boolean;
+  inputTokens: number;
+  outputTokens: number;
 }
 
 /** One redirect followed: its status, where it pointed (query left out), and how long the hop took. */

@@ -7,6 +7,7 @@
  */
 
 import type { RequestRecord } from '../core/index.js';
+import { type AgentsState, AgentTally } from './agents.js';
 import { type ContextState, ContextTally } from './context-stats.js';
 import { isGood, isGoodLogical, type RequestSlo } from './goodput.js';
 import type { MetricHistogram } from './histogram.js';
@@ -48,6 +49,8 @@ export interface AggregateState {
   models?: ModelsState;
   /** Tallies of the records each threshold selector picks, by selector key (absent without selectors). */
   selected?: [string, TallyState][];
+  /** Agent tasks (records with `agent`), when there were any. */
+  agents?: AgentsState;
 }
 
 export interface RunAggregatorOptions {
@@ -100,6 +103,8 @@ export class RunAggregator {
   readonly #models = new ModelTallies();
   readonly #selectors: [string, Selector, Tally][];
   readonly #labels: StepLabelLookup | undefined;
+  /** Agent task records: counted here only (a task is not a request; its calls have records of their own). */
+  readonly #agents = new AgentTally();
 
   constructor(options: RunAggregatorOptions = {}) {
     const windowMs = options.windowMs ?? 1000;
@@ -116,6 +121,10 @@ export class RunAggregator {
 
   /** Adds one completed request attempt (in the order records.jsonl holds them). */
   add(record: RequestRecord): void {
+    if (record.agent !== undefined) {
+      this.#agents.add(record, this.#stages.spanAt(record.scheduled));
+      return;
+    }
     const good = isGood(record, this.#slos);
     const goodLogical = this.#slos.length === 0 ? good : isGoodLogical(record, this.#slos);
     this.#total = undefined;
@@ -162,6 +171,7 @@ export class RunAggregator {
       ...(this.#selectors.length > 0
         ? { selected: this.#selectors.map(([key, , tally]) => [key, tally.encode()] as [string, TallyState]) }
         : {}),
+      ...(this.#agents.empty ? {} : { agents: this.#agents.encode() }),
     };
   }
 
@@ -187,6 +197,7 @@ export class RunAggregator {
     if (state.quality !== undefined) this.#quality.merge(state.quality);
     if (state.models !== undefined) this.#models.merge(state.models);
     for (const [key, tally] of state.selected ?? []) this.selected(key)?.mergeState(tally);
+    if (state.agents !== undefined) this.#agents.merge(state.agents);
   }
 
   /**
@@ -322,6 +333,7 @@ export class RunAggregator {
       ...(this.#stages.size > 0 ? { stages: this.#stages.summaries() } : {}),
       ...(this.#models.empty ? {} : this.#modelsPart()),
       ...(checks !== undefined ? { checks } : {}),
+      ...(this.#agents.empty ? {} : { agents: this.#agents.summary(this.#stages.spans()) }),
     };
   }
 

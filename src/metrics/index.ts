@@ -3,6 +3,14 @@
  * Request records and what is computed from them: mergeable histograms,
  * run/scenario/window aggregates and the measured part of summary.json.
  */
+export {
+  type AgentGroupState,
+  type AgentStageSummary,
+  type AgentsState,
+  type AgentsSummary,
+  AgentTally,
+  type AgentToolSummary,
+} from './agents.js';
 export { type AggregateState, RunAggregator, type RunAggregatorOptions } from './aggregator.js';
 export { ContextTally, contextBucketOf } from './context-stats.js';
 export { type BilledTokens, billedTokensOf, costOf, priceRecord } from './cost.js';

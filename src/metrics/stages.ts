@@ -65,6 +65,11 @@ export class StageTallies {
     return this.#spans[this.#indexAt(atMs)]?.startMs;
   }
 
+  /** The stage containing `atMs`, if any. */
+  spanAt(atMs: number): StageSpan | undefined {
+    return this.#spans[this.#indexAt(atMs)];
+  }
+
   /** The stages' spans, in time order. */
   spans(): readonly StageSpan[] {
     return this.#spans;

@@ -3,6 +3,7 @@
  * The shapes of what the aggregator reports: the measured part of
  * `summary.json` (docs/architecture.md#the-run-directory), before thresholds and the verdict are added.
  */
+import type { AgentsSummary } from './agents.js';
 import type { HistogramUnit, MetricStats } from './histogram.js';
 
 /** Histogram-backed metrics, in the order `summary.json` lists them. */
@@ -243,6 +244,8 @@ export interface SummaryCore {
   model_stages?: StageModels[];
   /** Step checks over the run, when any ran (per scenario, step, stage and window beside theirs). */
   checks?: ChecksSummary;
+  /** Agent tasks (`agent:` steps), when there were any (metrics/agents.ts). */
+  agents?: AgentsSummary;
 }
 
 /**

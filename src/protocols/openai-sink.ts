@@ -13,6 +13,7 @@ import type { ResponseSink } from './exchange.js';
 import { responseLimits } from './limits.js';
 import { GapList, OutputText } from './stream-buffers.js';
 import { countTokens, countTokensYielding, TokenCounter } from './tokens.js';
+import { ToolCallAssembler } from './tool-calls.js';
 
 const MAX_ERROR_BODY_CHARS = 300;
 /** Output units a stream gathers before its client count goes on (~1,000 one-token chunks, ~0.4 ms of counting). */
@@ -187,6 +188,8 @@ export class OpenAISink implements ResponseSink {
   /** The response's `model` field (the first chunk that names one). */
   model: string | undefined;
   finishReason: string | undefined;
+  /** The answer's tool calls, assembled from their deltas (only when asked for: an agent step). */
+  readonly toolCalls: ToolCallAssembler | undefined;
   private streaming = false;
   private sawDone = false;
   private bodyBytes = 0;
@@ -230,7 +233,12 @@ export class OpenAISink implements ResponseSink {
   }
 
   /** `cancelAfterTokens`: a user who stops the answer after that many output tokens. */
-  constructor(private readonly cancelAfterTokens: number | undefined = undefined) {}
+  constructor(
+    private readonly cancelAfterTokens: number | undefined = undefined,
+    assembleToolCalls = false,
+  ) {
+    this.toolCalls = assembleToolCalls ? new ToolCallAssembler() : undefined;
+  }
 
   onStart(status: number, headers: IncomingHttpHeaders, _at: number): void {
     this.status = status;
@@ -330,6 +338,8 @@ export class OpenAISink implements ResponseSink {
       this.model = payload.model;
     const choice = payload.choices?.[0];
     if (choice?.finish_reason) this.finishReason = choice.finish_reason;
+    if (this.toolCalls !== undefined && choice?.delta?.tool_calls !== undefined)
+      this.toolCalls.add(choice.delta.tool_calls);
     const output = outputOf(choice);
     if (output === '') return;
     if (this.learnsLeft > 0 && !payload.usage && !choice?.finish_reason) {
@@ -463,6 +473,8 @@ export class OpenAISink implements ResponseSink {
     if (typeof payload?.model === 'string' && payload.model !== '') this.model = payload.model;
     const choice = payload?.choices?.[0];
     if (choice?.finish_reason) this.finishReason = choice.finish_reason;
+    if (this.toolCalls !== undefined && choice?.message?.tool_calls !== undefined)
+      this.toolCalls.add(choice.message.tool_calls);
     const output = outputOf(choice);
     if (output !== '') {
       this.finalText = output;

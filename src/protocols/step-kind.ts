@@ -181,6 +181,7 @@ export type StepMeasurement = Pick<
   | 'quality'
   | 'model'
   | 'cachedInputTokens'
+  | 'agent'
 >;
 
 export interface StepContext {
@@ -197,6 +198,11 @@ export interface SendOptions {
   cancelAfterMs?: number | undefined;
   /** Cancel (as a user would) after this many output tokens of a streamed answer. */
   cancelAfterTokens?: number | undefined;
+  /**
+   * Records a request the step made on its own (an agent's model and tool calls): each gets a
+   * record like a step's, under `step`'s index, name and kind.
+   */
+  emit?: ((step: Pick<CompiledStep, 'index' | 'name' | 'kind'>, m: StepMeasurement) => void) | undefined;
 }
 
 /** What came back, beyond the measurement: for captures, sessions and flows. */

@@ -156,6 +156,60 @@ function checkLines(summary: Summary): string[] {
   ];
 }
 
+/** Agent tasks: success, steps and model calls per task, task latency, tools, and per stage the amplification. */
+function agentLines(summary: Summary): string[] {
+  const a = summary.agents;
+  if (a === undefined || a.tasks === 0) return [];
+  const rows: string[][] = [
+    ['agent tasks', 'success', 'steps p50', 'steps max', 'model calls mean', 'task p50', 'task p95'],
+    [
+      formatCount(a.tasks),
+      formatPercent(a.success_rate),
+      formatCount(a.steps.p50),
+      formatCount(a.steps.max),
+      a.model_calls.mean.toFixed(2),
+      formatMs(a.task_latency_ms.p50),
+      formatMs(a.task_latency_ms.p95),
+    ],
+  ];
+  const out = ['', ...renderTable(rows, Array<'right'>(7).fill('right'))];
+  const tools = Object.entries(a.tools);
+  if (tools.length > 0) {
+    const t: string[][] = [['tool', 'calls', 'errors', 'timeouts', 'retries', 'error rate', 'p50', 'p95']];
+    for (const [name, x] of tools) {
+      t.push([
+        name,
+        formatCount(x.calls),
+        formatCount(x.errors),
+        formatCount(x.timeouts),
+        formatCount(x.retries),
+        formatPercent(x.error_rate),
+        formatMs(x.latency_ms.p50),
+        formatMs(x.latency_ms.p95),
+      ]);
+    }
+    out.push('', ...renderTable(t, ['left', ...Array<'right'>(7).fill('right')]));
+  }
+  if (a.stages !== undefined && a.stages.length > 1) {
+    const t: string[][] = [
+      ['stage', 'load', 'tasks', 'success', 'steps mean', 'model calls mean', 'amplification'],
+    ];
+    for (const st of a.stages) {
+      t.push([
+        st.name,
+        st.target === undefined ? '-' : formatRate(st.target),
+        formatCount(st.tasks),
+        formatPercent(st.success_rate),
+        st.steps_mean.toFixed(2),
+        st.model_calls_mean.toFixed(2),
+        `${st.amplification.toFixed(2)}x`,
+      ]);
+    }
+    out.push('', ...renderTable(t, ['left', ...Array<'right'>(6).fill('right')]));
+  }
+  return out;
+}
+
 function scenarioLines(summary: Summary): string[] {
   const names = Object.keys(summary.scenarios);
   if (names.length < 2) return [];
@@ -403,6 +457,7 @@ export function renderConsoleSummary(summary: Summary, options: ConsoleSummaryOp
     ...errorLines(summary),
     ...checkLines(summary),
     ...stepLines(summary),
+    ...agentLines(summary),
     ...scenarioLines(summary),
     ...costLines(summary, paint),
     ...tokenWarning(summary, paint),

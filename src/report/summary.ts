@@ -16,6 +16,7 @@ import {
   thresholdsPassed,
 } from '../analysis/index.js';
 import type {
+  AgentsSummary,
   ChecksSummary,
   Counts,
   Distribution,
@@ -70,6 +71,8 @@ export interface Summary {
   stages?: StageSummary[];
   /** Answer quality by stage and window, and whether it fell as load rose (analysis/quality). */
   quality?: QualitySummary;
+  /** Agent tasks: steps, model calls, success, task latency, tools, amplification per stage (docs/agents.md). */
+  agents?: AgentsSummary;
   /** The offered load per second, planned ahead: arrivals/s or VUs. */
   plan?: OfferedPlan;
   /** A capacity sweep's steps, capacity, knee and what degraded first. */
@@ -139,6 +142,7 @@ export function buildSummary(
     ...(core.stages !== undefined ? { stages: core.stages } : {}),
     ...(extras.quality !== undefined ? { quality: extras.quality } : {}),
     ...(core.checks !== undefined ? { checks: core.checks } : {}),
+    ...(core.agents !== undefined ? { agents: core.agents } : {}),
     ...(extras.plan !== undefined ? { plan: extras.plan } : {}),
     ...(extras.sweep !== undefined ? { sweep: extras.sweep } : {}),
     ...(core.models !== undefined ? { models: core.models } : {}),

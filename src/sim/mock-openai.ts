@@ -19,6 +19,25 @@ export interface MockRequest {
   includeUsage: boolean;
   /** `max_completion_tokens` or `max_tokens`, when given. */
   maxTokens: number | undefined;
+  /** Chat: the names of the function tools offered (empty: none). */
+  tools?: string[];
+  /** Chat: the messages as sent (an agent turn reads the calls and tool results in them). */
+  messages?: unknown[];
+}
+
+/** The names of a request's function tools (`tools[i].function.name`). */
+function toolNames(tools: unknown): string[] {
+  if (tools === undefined || tools === null) return [];
+  if (!Array.isArray(tools)) throw new MockRequestError("'tools' must be an array", 'tools');
+  const names: string[] = [];
+  for (let i = 0; i < tools.length; i++) {
+    const tool: unknown = tools[i];
+    const name = isRecord(tool) && isRecord(tool.function) ? tool.function.name : undefined;
+    if (typeof name !== 'string' || name === '')
+      throw new MockRequestError('each tool must have function.name', `tools[${i}].function.name`);
+    names.push(name);
+  }
+  return names;
 }
 
 /** A request the mock refuses with 400; `param` names the offending field. */
@@ -102,7 +121,7 @@ export function parseMockRequest(endpoint: MockEndpoint, body: unknown, defaultM
   const prompt = endpoint === 'chat' ? chatPrompt(body.messages) : completionPrompt(body.prompt);
   const stream = body.stream === true;
   const options = body.stream_options;
-  return {
+  const request: MockRequest = {
     endpoint,
     model: model === '' ? defaultModel : model,
     prompt,
@@ -110,6 +129,14 @@ export function parseMockRequest(endpoint: MockEndpoint, body: unknown, defaultM
     includeUsage: stream && isRecord(options) && options.include_usage === true,
     maxTokens: maxTokens(body),
   };
+  if (endpoint === 'chat') {
+    const tools = toolNames(body.tools);
+    if (tools.length > 0) {
+      request.tools = tools;
+      request.messages = body.messages as unknown[];
+    }
+  }
+  return request;
 }
 
 /** OpenAI's error body: `{ error: { message, type, param, code } }`. */
@@ -139,11 +166,20 @@ export function completionBody(
   finishReason: string,
   usage: MockUsage,
   reasoning = '',
+  toolCalls?: readonly { id: string; name: string; arguments: string }[],
 ): string {
-  const message =
+  const message: Record<string, unknown> =
     reasoning === ''
       ? { role: 'assistant', content: text, refusal: null }
       : { role: 'assistant', content: text, reasoning_content: reasoning, refusal: null };
+  if (toolCalls !== undefined && toolCalls.length > 0) {
+    message.content = null;
+    message.tool_calls = toolCalls.map((c) => ({
+      id: c.id,
+      type: 'function',
+      function: { name: c.name, arguments: c.arguments },
+    }));
+  }
   const choice =
     req.endpoint === 'chat'
       ? {
@@ -165,6 +201,10 @@ export interface StreamEncoder {
   /** A chat reasoning chunk (`delta: { reasoning_content }`), as vLLM and DeepSeek send them. */
   reasoning(text: string): string;
   finish(finishReason: string): string;
+  /** A tool call's first chunk, as OpenAI sends it: index, id, type, name and empty arguments. */
+  toolCallStart(index: number, id: string, name: string): string;
+  /** A piece of a tool call's arguments. */
+  toolCallArguments(index: number, text: string): string;
   usage(usage: MockUsage): string;
   done(): string;
 }
@@ -193,6 +233,10 @@ export function createStreamEncoder(req: MockRequest, id: string, created: numbe
       chat
         ? `${head}[{"index":0,"delta":{},"logprobs":null,"finish_reason":"${reason}"}]${usageNull}}\n\n`
         : `${head}[{"index":0,"text":"","logprobs":null,"finish_reason":"${reason}"}]${usageNull}}\n\n`,
+    toolCallStart: (index, id, name) =>
+      `${head}[{"index":0,"delta":{"tool_calls":[{"index":${index},"id":${JSON.stringify(id)},"type":"function","function":{"name":${JSON.stringify(name)},"arguments":""}}]},"logprobs":null,"finish_reason":null}]${usageNull}}\n\n`,
+    toolCallArguments: (index, text) =>
+      `${head}[{"index":0,"delta":{"tool_calls":[{"index":${index},"function":{"arguments":${JSON.stringify(text)}}}]},"logprobs":null,"finish_reason":null}]${usageNull}}\n\n`,
     usage: (usage) => `${head}[],"usage":${JSON.stringify(usage)}}\n\n`,
     done: () => 'data: [DONE]\n\n',
   };

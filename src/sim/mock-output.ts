@@ -72,7 +72,13 @@ export function createMockOutput(o: OutputOptions): MockOutput {
     token(index) {
       if (encoder !== undefined && !strike() && !res.destroyed) {
         const text = tokens[index] as string;
-        res.write(index < reasoning ? encoder.reasoning(text) : encoder.token(text));
+        const tool = answer.toolCalls;
+        if (tool !== undefined) {
+          const piece = tool.pieces[index] as { call: number; first: boolean };
+          const call = tool.calls[piece.call] as { id: string; name: string };
+          const start = piece.first ? encoder.toolCallStart(piece.call, call.id, call.name) : '';
+          res.write(start + encoder.toolCallArguments(piece.call, text));
+        } else res.write(index < reasoning ? encoder.reasoning(text) : encoder.token(text));
       }
       generated++;
     },
@@ -87,6 +93,7 @@ export function createMockOutput(o: OutputOptions): MockOutput {
           answer.finishReason,
           o.usage,
           tokens.slice(0, reasoning).join(''),
+          answer.toolCalls?.calls,
         );
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
         res.end(body);

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { loadYamlWith, parseWith } from '../core/index.js';
 import { DistributionSchema } from '../random/index.js';
+import { AgentProfileSchema } from './mock-agent.js';
 import { SimDurationSchema } from './sim-duration.js';
 
 const nonNegative = z.number().nonnegative();
@@ -183,6 +184,8 @@ export const MockProfileSchema = z.strictObject({
   answers: AnswersProfileSchema.optional(),
   /** Answers that degrade under load (see {@link DegradeProfileSchema}). */
   degrade: DegradeProfileSchema.optional(),
+  /** A chat request with `tools` is answered as an agent's model (sim/mock-agent.ts); defaults apply when absent. */
+  agent: AgentProfileSchema.optional(),
   /** `tokenstorm mock` processes sharing the port; each is a replica with its own slots and limits. */
   workers: z.number().int().min(1).max(64).optional(),
 });

@@ -10,12 +10,13 @@ import { tokenizer } from '../core/index.js';
 import { createRng, createSampler, deriveSeed } from '../random/index.js';
 import { createFaultSchedule } from './fault-schedule.js';
 import { type EngineTicket, InferenceEngine } from './inference-engine.js';
+import { createAgentPlanner, type MockToolCall, toolCallPieces } from './mock-agent.js';
 import type { MockServerStats } from './mock-metrics.js';
 import { errorBody, type MockRequest, type MockUsage } from './mock-openai.js';
 import { createMockOutput, type MockOutput } from './mock-output.js';
 import type { MockProfile } from './mock-profile.js';
 import { degradeAnswer, drawDegradation, isDegraded, referenceAnswer, referenceSet } from './mock-quality.js';
-import { countPromptTokens, createAnswer, withReasoning } from './mock-text.js';
+import { countPromptTokens, createAnswer, type MockAnswer, withReasoning } from './mock-text.js';
 import { PromptCache } from './prefix-cache.js';
 import { RateLimiter } from './rate-limiter.js';
 
@@ -35,6 +36,16 @@ export interface MockResponder {
 function sendJson(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
+}
+
+/** A tool-call turn as an answer: one token per piece of the calls' arguments. */
+function toolCallAnswer(calls: MockToolCall[]): MockAnswer {
+  const pieces = toolCallPieces(calls);
+  return {
+    tokens: pieces.map((p) => p.text),
+    finishReason: 'tool_calls',
+    toolCalls: { calls, pieces: pieces.map((p) => ({ call: p.call, first: p.first })) },
+  };
 }
 
 /** `origin` is the server start on `now`'s clock: fault times and rate windows count from it. */
@@ -58,6 +69,7 @@ export function createResponder(
   const reference = referenceSet(profile.answers);
   const degrade = profile.degrade;
   const degradeRng = createRng(deriveSeed(profile.seed, DEGRADE_STREAM));
+  const agent = createAgentPlanner(profile.seed, profile.agent);
   counters.kvBudgetTokens = profile.engine?.kv_cache_tokens ?? 0;
   let completions = 0;
   /** Settles each answer in progress; run once per answer. */
@@ -94,10 +106,13 @@ export function createResponder(
       }
     }
     // Reasoning is a chat model's: completions answer without it.
+    const calls = req.tools === undefined ? undefined : agent.turn(req.messages, req.tools);
     const answer =
-      reasoningTokens !== undefined && req.endpoint === 'chat'
-        ? withReasoning(plain, profile.seed, req.prompt, reasoningTokens)
-        : plain;
+      calls !== undefined
+        ? toolCallAnswer(calls)
+        : reasoningTokens !== undefined && req.endpoint === 'chat'
+          ? withReasoning(plain, profile.seed, req.prompt, reasoningTokens)
+          : plain;
     const tokens = answer.tokens;
     const promptIds =
       cache?.mode === 'prefix' ? tokenizer().encode(req.prompt, { disallowedSpecial: new Set() }) : undefined;
@@ -179,7 +194,7 @@ export function createResponder(
       if (out?.faulted) return;
       if (finished) {
         counters.completed++;
-        if (answer.finishReason === 'stop') counters.finishedStop++;
+        if (answer.finishReason !== 'length') counters.finishedStop++;
         else counters.finishedLength++;
       } else counters.aborted++;
     };

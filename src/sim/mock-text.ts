@@ -70,8 +70,13 @@ export function generateTokens(rng: Rng, count: number): string[] {
 export interface MockAnswer {
   /** One entry per output token; their concatenation is the answer text. */
   tokens: string[];
-  /** `length` when `maxTokens` cut the answer short, else `stop`. */
-  finishReason: 'stop' | 'length';
+  /** `length` when `maxTokens` cut the answer short, `tool_calls` for an agent's tool-call turn, else `stop`. */
+  finishReason: 'stop' | 'length' | 'tool_calls';
+  /** A tool-call turn: the calls, and which call each token (a piece of its arguments) belongs to. */
+  toolCalls?: {
+    calls: { id: string; name: string; arguments: string }[];
+    pieces: { call: number; first: boolean }[];
+  };
   /** How many of the first `tokens` are reasoning (streamed before the answer); 0 for most models. */
   reasoning?: number;
 }

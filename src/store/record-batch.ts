@@ -14,7 +14,7 @@
 import type { RequestRecord } from '../core/index.js';
 import { redactText } from './redact.js';
 
-/** `json`: a rare structured field (redirects, checks), carried as its JSON text and written as it is. */
+/** `json`: a rare structured field (redirects, checks, an agent task), carried as its JSON text and written as it is. */
 type FieldKind = 'number' | 'string' | 'numbers' | 'json' | 'boolean';
 type KindOf<T> = T extends boolean
   ? 'boolean'
@@ -76,6 +76,7 @@ export const FIELDS = {
   costUsd: 'number',
   costEstimated: 'boolean',
   checks: 'json',
+  agent: 'json',
 } as const satisfies { [K in keyof Required<RequestRecord>]: KindOf<Required<RequestRecord>[K]> };
 
 const TRUE = Buffer.from('true', 'latin1');
@@ -183,6 +184,7 @@ export class RecordBatch {
     s[o + 40] = r.costUsd ?? Number.NaN;
     s[o + 41] = r.costEstimated === undefined ? Number.NaN : r.costEstimated ? 1 : 0;
     s[o + 42] = r.checks === undefined ? Number.NaN : this.#string(42, JSON.stringify(r.checks));
+    s[o + 43] = r.agent === undefined ? Number.NaN : this.#string(43, JSON.stringify(r.agent));
     this.#count++;
     return this.#count >= this.capacity;
   }

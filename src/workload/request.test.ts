@@ -35,6 +35,15 @@ describe('recordOf', () => {
       quality: { key: 1, f1: 1, rougeL: 1, text: 't' },
       model: 'gpt-4o-mini-2024-07-18',
       cachedInputTokens: 64,
+      agent: {
+        steps: 2,
+        modelCalls: 3,
+        tools: [{ tool: 'search', ms: 12.5, outcome: 'timeout', attempt: 1 }],
+        end: 'answer',
+        success: true,
+        inputTokens: 40,
+        outputTokens: 12,
+      },
     };
     const labels: Required<RecordLabels> = {
       attempt: 2,

@@ -200,6 +200,7 @@ export function recordOf(
   if (m.quality !== undefined) record.quality = m.quality;
   if (m.model !== undefined) record.model = m.model;
   if (m.cachedInputTokens !== undefined) record.cachedInputTokens = m.cachedInputTokens;
+  if (m.agent !== undefined) record.agent = m.agent;
   return record;
 }
 
@@ -329,6 +330,8 @@ export async function sendRequest(
     }
   }
   const options: SendOptions = { keepBody: captures.length > 0, ...planCancel(run, compiled) };
+  // A step that makes requests of its own (an agent's calls) records each as it ends: wanted when sent.
+  if (compiled.via.transport.type === 'own') options.emit = (s, m) => emit(run, s, m.sent, m, {});
   const extra: Partial<RecordLabels> = {};
   if (labels.turn !== undefined) {
     extra.turn = labels.turn;

@@ -314,6 +314,43 @@ function sweepChart(sections: ReportSections): ChartSpec[] {
   ];
 }
 
+/**
+ * Agent tasks against load: steps and model calls per task, and the amplification, by stage
+ * load (each stage's target); drawn when two or more stages with a target ran tasks.
+ */
+function agentsChart(summary: Summary): ChartSpec[] {
+  const stages = (summary.agents?.stages ?? []).filter((st) => st.target !== undefined);
+  if (stages.length < 2) return [];
+  const pts = [...stages].sort((a, b) => (a.target as number) - (b.target as number));
+  return [
+    {
+      id: 'agents',
+      title: 'Agent tasks: steps and model calls per task against load',
+      kind: 'sweep',
+      group: 'agents',
+      xLabel: 'stage load (target)',
+      yLabel: 'per task (mean)',
+      y2Label: 'amplification (x)',
+      x: pts.map((st) => st.target as number),
+      series: [
+        { label: 'steps per task', color: PALETTE[0] ?? '', values: pts.map((st) => st.steps_mean) },
+        {
+          label: 'model calls per task',
+          color: PALETTE[1] ?? '',
+          values: pts.map((st) => st.model_calls_mean),
+        },
+        {
+          label: 'amplification (x)',
+          color: PALETTE[4] ?? '',
+          dash: true,
+          scale: 'y2',
+          values: pts.map((st) => st.amplification),
+        },
+      ],
+    },
+  ];
+}
+
 function telemetryCharts(sections: ReportSections, maxPoints: number): ChartSpec[] {
   return sections.telemetry.map((t, i) => {
     // Telemetry is sampled values, not percentiles: every k-th point is an honest thinning.
@@ -366,6 +403,7 @@ export function buildChartData(
         : []),
       ...distributionCharts(summary),
       ...sweepChart(sections),
+      ...agentsChart(summary),
       ...telemetryCharts(sections, maxPoints),
     ],
     stages: sections.stages.map((s) => ({ name: s.name, start: s.start, end: s.end })),

@@ -14,6 +14,7 @@ import { clientScript } from './client-script.js';
 import { capacityPlanSection, costSection } from './cost-tables.js';
 import { readSections } from './sections.js';
 import {
+  agentsTable,
   anomaliesTable,
   checksTable,
   errorsTable,
@@ -125,6 +126,7 @@ ${section('Distributions', figures(byGroup('distribution'), true))}
 <section><h2>Errors by kind</h2>${errorsTable(summary)}</section>
 ${section('Checks on answers', checksTable(summary))}
 <section><h2>Steps</h2>${stepsTable(summary)}</section>
+${section('Agent tasks', figures(byGroup('agents')) + agentsTable(summary))}
 <section><h2>Scenarios</h2>${scenariosTable(summary)}</section>
 ${section('Capacity sweep', figures(byGroup('sweep')) + sweepTable(sections.sweep))}
 ${section('Cost and models', costSection(summary))}

@@ -561,3 +561,39 @@ export function qualityTable(summary: Summary): string {
   ];
   return `${table(head, rows)}<p class="muted">${escapeHtml(q.verdict.note)}</p>`;
 }
+
+/** Agent tasks: the run's figures, per tool, and per stage with the amplification (empty without agent tasks). */
+export function agentsTable(s: Summary): string {
+  const a = s.agents;
+  if (a === undefined || a.tasks === 0) return '';
+  const cell = (path: string, v: number, text: string) => numCell(`agents.${path}`, v, text);
+  const head = `<tr><td class="text">all tasks</td>${cell('tasks', a.tasks, formatCount(a.tasks))}${cell('success_rate', a.success_rate, formatPercent(a.success_rate))}${cell('steps.mean', a.steps.mean, a.steps.mean.toFixed(2))}${cell('model_calls.mean', a.model_calls.mean, a.model_calls.mean.toFixed(2))}${cell('tool_calls.mean', a.tool_calls.mean, a.tool_calls.mean.toFixed(2))}${cell('task_latency_ms.p50', a.task_latency_ms.p50, formatMs(a.task_latency_ms.p50))}${cell('task_latency_ms.p95', a.task_latency_ms.p95, formatMs(a.task_latency_ms.p95))}<td class="num">1.00x</td></tr>`;
+  const stages = (a.stages ?? []).map(
+    (st, i) =>
+      `<tr><td class="text">${escapeHtml(st.name)}${st.target === undefined ? '' : ` (${escapeHtml(formatRate(st.target))})`}</td>${cell(`stages.${i}.tasks`, st.tasks, formatCount(st.tasks))}${cell(`stages.${i}.success_rate`, st.success_rate, formatPercent(st.success_rate))}${cell(`stages.${i}.steps_mean`, st.steps_mean, st.steps_mean.toFixed(2))}${cell(`stages.${i}.model_calls_mean`, st.model_calls_mean, st.model_calls_mean.toFixed(2))}${cell(`stages.${i}.tool_calls_mean`, st.tool_calls_mean, st.tool_calls_mean.toFixed(2))}${cell(`stages.${i}.task_latency_p50_ms`, st.task_latency_p50_ms, formatMs(st.task_latency_p50_ms))}${cell(`stages.${i}.task_latency_p95_ms`, st.task_latency_p95_ms, formatMs(st.task_latency_p95_ms))}${cell(`stages.${i}.amplification`, st.amplification, `${st.amplification.toFixed(2)}x`)}</tr>`,
+  );
+  const tasks = table(
+    [
+      'tasks',
+      'count',
+      'success',
+      'steps mean',
+      'model calls mean',
+      'tool calls mean',
+      'task p50',
+      'task p95',
+      'amplification',
+    ],
+    [head, ...stages],
+  );
+  const tools = Object.entries(a.tools).map(
+    ([name, t]) =>
+      `<tr><td class="text">${escapeHtml(name)}</td>${cell(`tools.${name}.calls`, t.calls, formatCount(t.calls))}${cell(`tools.${name}.errors`, t.errors, formatCount(t.errors))}${cell(`tools.${name}.timeouts`, t.timeouts, formatCount(t.timeouts))}${cell(`tools.${name}.retries`, t.retries, formatCount(t.retries))}${cell(`tools.${name}.error_rate`, t.error_rate, formatPercent(t.error_rate))}${cell(`tools.${name}.latency_ms.p50`, t.latency_ms.p50, formatMs(t.latency_ms.p50))}${cell(`tools.${name}.latency_ms.p95`, t.latency_ms.p95, formatMs(t.latency_ms.p95))}</tr>`,
+  );
+  return (
+    tasks +
+    (tools.length === 0
+      ? ''
+      : table(['tool', 'calls', 'errors', 'timeouts', 'retries', 'error rate', 'p50', 'p95'], tools))
+  );
+}

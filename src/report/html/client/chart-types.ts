@@ -22,7 +22,7 @@ export interface ChartSpec {
   title: string;
   /** `time` charts get the stage bands and event lines. */
   kind: 'time' | 'cdf' | 'sweep';
-  group: 'time' | 'distribution' | 'sweep' | 'telemetry';
+  group: 'time' | 'distribution' | 'sweep' | 'telemetry' | 'agents';
   xLabel: string;
   yLabel: string;
   y2Label?: string;
