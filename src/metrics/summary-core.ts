@@ -201,6 +201,8 @@ export interface WindowSummary {
   e2e_ms: Quantiles;
   itl_ms: Quantiles;
   scheduling_lag_ms: { p99: number; max: number };
+  /** Most VUs active at once in the window, as the workers reported them (added from run.json's samples). */
+  active_vus?: number;
 }
 
 export interface SummaryCore {
