@@ -336,7 +336,7 @@ export function sessionsTable(s: Summary): string {
         'TTFT p50 (ms)',
         'TTFT p95 (ms)',
       ];
-      const byContext = (sc.context ?? []).map((c, i): [string, ContextStatsLike] => [
+      const byContext = (sc.context ?? []).map((c): [string, ContextStatsLike] => [
         `${c.min_tokens}–${c.max_tokens}`,
         c,
       ]);
