@@ -153,10 +153,10 @@ export function keyNumbers(s: Summary): string {
     ...(r.retry_amplification !== undefined && r.retry_amplification > 1
       ? [
           card(
-            'retry amplification (attempts per logical request)',
+            'retry amplification (× attempts per logical request)',
             'rates.retry_amplification',
             r.retry_amplification,
-            `${r.retry_amplification.toFixed(2)}×`,
+            r.retry_amplification.toFixed(2),
           ),
         ]
       : []),

@@ -113,7 +113,11 @@ function marksPlugin(spec: ChartSpec, el: Element): UPlot.Plugin {
             ctx.stroke();
             ctx.fillStyle = '#8250df';
             // Markers often share an x (knee = capacity): each label on its own row.
-            ctx.fillText(v.label, x + 3 * devicePixelRatio, top + (2 + 13 * k) * devicePixelRatio);
+            // A marker near the right edge gets its label on its left, inside the plot.
+            const w = ctx.measureText(v.label).width;
+            const lx =
+              x + 3 * devicePixelRatio + w > right ? x - 3 * devicePixelRatio - w : x + 3 * devicePixelRatio;
+            ctx.fillText(v.label, lx, top + (2 + 13 * k) * devicePixelRatio);
           });
           el.setAttribute('data-vlines', (spec.vlines || []).map((v) => v.label).join('|'));
           ctx.restore();
