@@ -292,14 +292,13 @@ export function recoveryTable(s: Summary): string {
     return [
       `<tr data-event="${i}"><td class="text">${escapeHtml(label)}</td><td>${at}</td>` +
         cell('recovery_s', (v) => `${formatValue(v)} s`, '<span class="bad">never</span>') +
-        Object.keys(rec)
-          .filter((k) => k !== 'recovery_s' && typeof rec[k] === 'number')
-          .map(
-            (k) =>
-              `<td class="text muted">${escapeHtml(k)} ${escapeHtml(formatValue(rec[k] as number))}</td>`,
-          )
-          .join('') +
-        '</tr>',
+        // The rest of `recovery` (first error, requests lost, fail-over times) as one readable cell.
+        `<td class="text muted">${escapeHtml(
+          Object.keys(rec)
+            .filter((k) => k !== 'recovery_s' && typeof rec[k] === 'number')
+            .map((k) => `${k.replace(/_s$/, ' (s)').replace(/_/g, ' ')}: ${formatValue(rec[k] as number)}`)
+            .join(', '),
+        )}</td></tr>`,
     ];
   });
   return rows.length === 0 ? '' : table(['event', 'at', 'recovered after', 'other figures'], rows);
