@@ -112,9 +112,10 @@ function timeCharts(
   const vus: ChartSeriesSpec[] = [];
   if (buckets.some((b) => b.active_vus !== undefined)) {
     vus.push({
+      // Wide and drawn first: where it equals the plan, the dashed plan shows on top of it.
       label: 'active VUs (measured)',
       color: PALETTE[4] ?? '',
-      width: 2,
+      width: 4,
       values: buckets.map((b) => b.active_vus ?? null),
     });
   }
