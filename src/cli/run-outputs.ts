@@ -244,6 +244,7 @@ function summaryOf(
               cost !== undefined && cost.priced > 0 ? cost.total_usd / cost.priced : undefined,
           }),
   });
+  addActiveVus(summary, info.generator?.activeVus, aggregator.windowMs / 1000);
   const timeline: { events?: EventSummary[]; telemetry?: RunTelemetrySeries[] } = {};
   if (info.events !== undefined) timeline.events = eventsOf(info, summary);
   if (info.telemetry !== undefined) timeline.telemetry = info.telemetry;
@@ -260,6 +261,30 @@ function summaryOf(
     durationS: info.durationS,
   });
   return Object.assign(summary, { generator }, anomaliesOf(info, summary));
+}
+
+/**
+ * Each window's `active_vus`: the most VUs the workers reported active during it (run.json's
+ * samples), so the report draws the measured VUs, not the plan. Windows without a sample keep none.
+ */
+export function addActiveVus(
+  summary: Summary,
+  samples: readonly [number, number][] | undefined,
+  widthS: number,
+): void {
+  if (samples === undefined || samples.length === 0 || !(widthS > 0)) return;
+  const first = summary.windows[0]?.start_s ?? 0;
+  const most = new Map<number, number>();
+  for (const [at, vus] of samples) {
+    // A worker reports its count about once a second, for the second before: half a window back.
+    const i = Math.max(0, Math.floor((at - first - widthS / 2) / widthS));
+    most.set(i, Math.max(most.get(i) ?? 0, vus));
+  }
+  for (const w of summary.windows) {
+    const i = Math.round((w.start_s - first) / widthS);
+    const vus = most.get(i);
+    if (vus !== undefined) w.active_vus = vus;
+  }
 }
 
 /** Advisory anomalies over the windows, with their likely causes, and how they agree with the thresholds. */

@@ -209,6 +209,8 @@ export async function runTest(
     const scratch = new RunAggregator({ slos: slosOf(test.slo), stages: [...stages], ...selection });
     const inFlight = new Array<number>(workerCount).fill(0);
     const activeVus = new Array<number>(workerCount).fill(0);
+    /** `[run-clock s, VUs active in all workers]` at each progress message: the VUs chart's measured series. */
+    const activeVusAt: [number, number][] = [];
     const loopDelayP99Ms: number[] = [];
     // When each sample arrived on the run clock (s), so a stall can be placed among the windows.
     const loopDelayAtS: number[] = [];
@@ -297,8 +299,10 @@ export async function runTest(
       } else if (message.type === 'progress') {
         inFlight[index] = message.inFlight;
         activeVus[index] = message.activeVus;
+        const atS = Math.round(performance.timeOrigin + performance.now() - origin) / 1000;
+        if (origin > 0 && atS >= 0) activeVusAt.push([atS, activeVus.reduce((a, b) => a + b, 0)]);
         loopDelayP99Ms.push(Math.round(message.loopDelayP99Ms * 1000) / 1000);
-        loopDelayAtS.push(Math.round(performance.timeOrigin + performance.now() - origin) / 1000);
+        loopDelayAtS.push(atS);
         loopDelaySampleMaxMs.push(Math.round(message.loopDelayMaxMs * 1000) / 1000);
         loopDelayMaxMs = Math.max(loopDelayMaxMs, Math.round(message.loopDelayMaxMs * 1000) / 1000);
       }
@@ -454,6 +458,7 @@ export async function runTest(
       loopDelaySampleMaxMs,
       loopDelayMaxMs,
       cpuS: Math.round(cpuS * 1000) / 1000,
+      activeVus: activeVusAt,
     };
     if (options.stop?.aborted) info.aborted = String(options.stop.reason ?? 'interrupted');
     else if (abortedBy !== undefined) info.aborted = abortedBy;

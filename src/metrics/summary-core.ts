@@ -220,6 +220,8 @@ export interface WindowSummary {
   itl_ms: Quantiles;
   scheduling_lag_ms: { p99: number; max: number };
   checks?: ChecksSummary;
+  /** Most VUs active at once in the window, as the workers reported them (added from run.json's samples). */
+  active_vus?: number;
 }
 
 export interface SummaryCore {

@@ -343,6 +343,68 @@ function anomalyLines(summary: Summary): string[] {
   ];
 }
 
+/** Retry amplification, recovery after injected events, session turns and the generator's health. */
+function extraLines(summary: Summary): string[] {
+  const out: string[] = [];
+  const amp = summary.rates.retry_amplification;
+  if (amp !== undefined && amp > 1)
+    out.push('', `retry amplification  ${amp.toFixed(2)}x attempts per logical request`);
+  const events = (
+    summary as { events?: { label?: string; at?: number; recovery?: { recovery_s?: number | null } }[] }
+  ).events;
+  const recovered = (events ?? []).filter((e) => e.recovery !== undefined);
+  if (recovered.length > 0) {
+    out.push('', 'recovery after injected events');
+    out.push(
+      ...renderTable(
+        recovered.map((e) => [
+          e.label ?? 'event',
+          `at ${formatValue(e.at ?? 0)} s`,
+          typeof e.recovery?.recovery_s === 'number'
+            ? `recovered after ${formatValue(e.recovery.recovery_s)} s`
+            : 'never recovered',
+        ]),
+        ['left', 'right', 'left'],
+        '  ',
+      ),
+    );
+  }
+  for (const [name, sc] of Object.entries(summary.scenarios)) {
+    const turns = Object.entries(sc.turns ?? {});
+    if (turns.length === 0) continue;
+    out.push('', `sessions of ${name}: by turn`);
+    out.push(
+      ...renderTable(
+        [
+          ['turn', 'requests', 'context tokens (mean)', 'TTFT p50', 'TTFT p95'],
+          ...turns.map(([turn, t]) => [
+            turn,
+            formatCount(t.requests),
+            formatValue(t.context_tokens.mean),
+            formatMs(t.ttft_ms.p50),
+            formatMs(t.ttft_ms.p95),
+          ]),
+        ],
+        ['left', 'right', 'right', 'right', 'right'],
+        '  ',
+      ),
+    );
+  }
+  const g = (
+    summary as {
+      generator?: { limited?: boolean; event_loop_delay_p99_ms?: number; cpu_cores?: number | null };
+    }
+  ).generator;
+  if (g !== undefined) {
+    const cores = typeof g.cpu_cores === 'number' ? `, ${g.cpu_cores.toFixed(2)} cores busy` : '';
+    out.push(
+      '',
+      `generator  ${g.limited ? 'may have limited this run' : 'kept up'} (event loop p99 ${formatMs(g.event_loop_delay_p99_ms ?? 0)} ms${cores})`,
+    );
+  }
+  return out;
+}
+
 /**
  * Without blocking thresholds nothing was checked: the verdict says so and
  * what happened, in red when most requests failed (the exit code stays 0, as k6's).
@@ -464,6 +526,7 @@ export function renderConsoleSummary(summary: Summary, options: ConsoleSummaryOp
     ...qualityLines(summary),
     ...thresholdLines(summary, paint),
     ...anomalyLines(summary),
+    ...extraLines(summary),
     '',
     verdictLine(summary, paint),
   ];

@@ -101,6 +101,8 @@ export interface RunInfo {
     loopDelaySampleMaxMs?: number[];
     loopDelayMaxMs: number;
     cpuS?: number;
+    /** `[run-clock s, VUs active in all workers]` each time a worker reported its count (measured, not planned). */
+    activeVus?: [number, number][];
   };
   /** What reached records.jsonl: a rebuild from sampled or no records cannot equal the live summary. */
   records?: { mode: 'full' } | { mode: 'sampled'; rate: number } | { mode: 'off' };

@@ -266,6 +266,40 @@ thresholds:
       ]),
     );
     expectNumbersMatch(numbers, summary);
+    // Every chart that compares series tells them apart: no two share both colour and dash.
+    const drawn = await page.$$eval('[data-chart][data-series]', (els) =>
+      els.map((el) => ({
+        id: el.getAttribute('data-chart') ?? '',
+        series: JSON.parse(el.getAttribute('data-series') ?? '[]') as [string, string, number][],
+      })),
+    );
+    expect(drawn.length).toBe(charts.length);
+    for (const c of drawn) {
+      const looks = c.series.map(([, color, dash]) => `${color}/${dash}`);
+      expect(new Set(looks).size, `${c.id}: ${JSON.stringify(c.series)}`).toBe(looks.length);
+    }
+    const rateColors = drawn.find((c) => c.id === 'rate')?.series.map(([, color]) => color) ?? [];
+    expect(new Set(rateColors).size).toBe(rateColors.length);
+    // The VUs chart draws the VUs the workers measured (windows' active_vus), not a plan.
+    const windows = summary.windows as { active_vus?: number }[];
+    expect(windows.filter((w) => (w.active_vus ?? 0) > 0).length).toBeGreaterThanOrEqual(2);
+    const chartData = JSON.parse((await page.textContent('#report-data')) ?? '{}') as {
+      charts: { id: string; series: { label: string; values: (number | null)[] }[] }[];
+    };
+    const vus = chartData.charts
+      .find((c) => c.id === 'vus')
+      ?.series.find((x) => x.label === 'active VUs (measured)');
+    expect(vus?.values).toEqual(windows.map((w) => w.active_vus ?? null));
+    // A model step and a plain HTTP step get their own key numbers; the generator's health is shown.
+    expect(
+      await page.$$eval('[data-step-kind]', (els) => els.map((e) => e.getAttribute('data-step-kind'))),
+    ).toEqual(['model step', 'HTTP step']);
+    const stepCards = await page.$$eval('h3[data-step-kind] + .cards [data-metric]', (els) =>
+      els.map((e) => e.getAttribute('data-metric') ?? ''),
+    );
+    expect(stepCards.filter((m) => /^steps\..+\.metrics\.ttft_ms\.p50$/.test(m))).toHaveLength(1);
+    expect(stepCards.filter((m) => /^steps\..+\.metrics\.e2e_ms\.p95$/.test(m))).toHaveLength(2);
+    expect(metrics).toContain('generator.workers');
     expect(await page.textContent('.verdict')).toBe('FAILED');
     expect(await page.$$('[data-threshold]')).toHaveLength(3);
     await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
@@ -369,6 +403,7 @@ load: { executor: constant-arrival-rate, rate: 40, duration: 3s, max_vus: 300, g
       telemetry: [
         { name: 'vllm:num_requests_waiting', points: [0, 1, 2, 3].map((t) => [t, t * 2]) },
         { name: 'vllm:gpu_cache_usage_perc', unit: '%', points: [0, 1, 2, 3].map((t) => [t, 20 + t * 10]) },
+        { name: 'kv cache use', unit: 'fraction', points: [0, 1, 2, 3].map((t) => [t, 0.05 + t * 0.1]) },
       ],
     };
     const file = join(tempDir(), 'report.html');
@@ -395,6 +430,27 @@ load: { executor: constant-arrival-rate, rate: 40, duration: 3s, max_vus: 300, g
     expect(await page.textContent('figure:has([data-chart="sweep"]) figcaption')).toBe(
       'Sweep: latency against completed throughput',
     );
+    // The sweep's curve comes first, with its knee and capacity marked.
+    expect(await page.getAttribute('[data-chart="sweep"]', 'data-vlines')).toMatch(/knee 20.*capacity 40/);
+    const order = await page.$$eval('h2', (hs) => hs.map((h) => h.textContent));
+    expect(order.indexOf('Capacity sweep')).toBeLessThan(order.indexOf('Key numbers'));
+    // A fraction's axis reads 0.1, 0.2, …, not "0" at every tick.
+    const fraction = charts.find((c) => c.id === 'telemetry-2')?.id ?? '';
+    const yTicks = ((await page.getAttribute(`[data-chart="${fraction}"]`, 'data-y-ticks')) ?? '').split('|');
+    expect(new Set(yTicks.filter((t) => t !== '')).size, yTicks.join('|')).toBeGreaterThanOrEqual(3);
     await page.screenshot({ path: join(ARTIFACTS, 'report-stages.png'), fullPage: true });
+
+    // Thirty stages in a few seconds: narrow bands get their number, not a name running into the next.
+    const narrow = join(tempDir(), 'narrow.html');
+    const stages = Array.from({ length: 30 }, (_, i) => ({
+      name: `sweep ${i + 1} (coarse) ${5 * (i + 1)}/s warm-up`,
+      start: (i * end) / 30,
+      end: ((i + 1) * end) / 30,
+    }));
+    writeFileSync(narrow, renderHtmlReport({ ...summary, stages }));
+    const page2 = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    expect((await open(page2, narrow)).consoleErrors).toEqual([]);
+    expect(await page2.getAttribute('[data-chart="rate"]', 'data-stages-drawn')).toBe('30');
+    expect(await page2.getAttribute('[data-chart="rate"]', 'data-stage-names-drawn')).toBe('0');
   });
 });

@@ -75,39 +75,34 @@ function timeCharts(
   const kinds = Object.keys(summary.counts.byError);
   const charts: ChartSpec[] = [
     // Each by its own clock (see WindowFlow): under saturation, offered and sent run ahead of the
-    // throughput. Below it they coincide (and offered with the plan), so the plan is a wide band
-    // drawn first, sent narrower over it, the throughput over that and the dashed ones last: each
-    // stays visible.
+    // throughput; below it they coincide. So each series differs in colour, width and dash: the
+    // plan a wide grey band drawn first, sent a wide orange line, the throughput green over it,
+    // offered blue dashes and ok black dots on top, so every one stays visible where they meet.
     time('rate', 'Offered vs achieved rate', 'requests/s', [
       ...(plan?.unit === 'iterations_per_s'
-        ? [
-            {
-              label: 'planned arrivals/s',
-              color: PALETTE[3] ?? '',
-              width: 7,
-              values: planSeries(plan, buckets),
-            },
-          ]
+        ? [{ label: 'planned arrivals/s', color: '#afb8c1', width: 7, values: planSeries(plan, buckets) }]
         : []),
-      { label: 'sent', color: PALETTE[4] ?? '', width: 4, values: flowSeries(buckets, 'sent_per_s') },
+      { label: 'sent', color: '#e36209', width: 4, values: flowSeries(buckets, 'sent_per_s') },
       {
         label: 'throughput (completed)',
-        color: PALETTE[2] ?? '',
+        color: '#1f883d',
+        width: 2,
         values: flowSeries(buckets, 'completed_per_s'),
       },
       {
         // The load model's arrivals when it scheduled them: first attempts and dropped, not retries.
         label: 'offered (scheduled)',
-        color: PALETTE[0] ?? '',
-        dash: true,
+        color: '#0969da',
+        dash: [7, 4],
+        width: 2,
         values: flowSeries(buckets, 'offered_per_s'),
       },
-      { label: 'ok', color: PALETTE[6] ?? '', dash: true, values: flowSeries(buckets, 'ok_per_s') },
+      { label: 'ok', color: '#24292f', dash: [2, 3], values: flowSeries(buckets, 'ok_per_s') },
       ...(buckets.some((b) => b.retries > 0)
         ? [
             {
               label: 'retries (attempts after the first)',
-              color: PALETTE[5] ?? '',
+              color: '#8250df',
               values: perSecond(buckets, (b) => b.retries),
             },
           ]
@@ -117,8 +112,10 @@ function timeCharts(
   const vus: ChartSeriesSpec[] = [];
   if (buckets.some((b) => b.active_vus !== undefined)) {
     vus.push({
-      label: 'active VUs',
+      // Wide and drawn first: where it equals the plan, the dashed plan shows on top of it.
+      label: 'active VUs (measured)',
       color: PALETTE[4] ?? '',
+      width: 4,
       values: buckets.map((b) => b.active_vus ?? null),
     });
   }

@@ -57,8 +57,7 @@ function flowOf(w: WindowSummary, width: number): WindowFlow {
 }
 
 function activeVusOf(w: WindowSummary): number | undefined {
-  const v = (w as unknown as Record<string, unknown>).active_vus;
-  return typeof v === 'number' ? v : undefined;
+  return typeof w.active_vus === 'number' ? w.active_vus : undefined;
 }
 
 /** Check counts of merged windows: passes and fails add up, rates follow. */

@@ -150,8 +150,211 @@ export function keyNumbers(s: Summary): string {
     ms('tpot_ms', 'p95', 'TPOT p95'),
     ms('e2e_ms', 'p50', 'E2E p50'),
     ms('e2e_ms', 'p95', 'E2E p95'),
-  ].join('')}</div>`;
+    ...(r.retry_amplification !== undefined && r.retry_amplification > 1
+      ? [
+          card(
+            'retry amplification (× attempts per logical request)',
+            'rates.retry_amplification',
+            r.retry_amplification,
+            r.retry_amplification.toFixed(2),
+          ),
+        ]
+      : []),
+  ].join('')}</div>${stepKindCards(s)}`;
 }
+
+/** A step that streamed tokens (TTFT measured) is a model step; the rest are plain HTTP and the like. */
+function isModelStep(step: Summary['steps'][string]): boolean {
+  return (step.metrics.ttft_ms?.count ?? 0) > 0;
+}
+
+/**
+ * When a test mixes model steps with plain HTTP ones, the run-wide E2E and rates mix both: the
+ * cards of each kind apart, per step, so a fast health check does not hide a slow model.
+ */
+function stepKindCards(s: Summary): string {
+  const steps = Object.entries(s.steps ?? {});
+  const model = steps.filter(([, st]) => isModelStep(st));
+  const other = steps.filter(([, st]) => !isModelStep(st));
+  if (model.length === 0 || other.length === 0) return '';
+  const stepMs = (
+    name: string,
+    st: Summary['steps'][string],
+    metric: 'ttft_ms' | 'tpot_ms' | 'e2e_ms',
+    stat: 'p50' | 'p95',
+    label: string,
+  ) => {
+    const v = st.metrics[metric]?.[stat] ?? 0;
+    return card(label, `steps.${name}.metrics.${metric}.${stat}`, v, `${formatMs(v)} ms`);
+  };
+  const common = (name: string, st: Summary['steps'][string]) => [
+    card(
+      'requests/s',
+      `steps.${name}.rates.requests_per_s`,
+      st.rates.requests_per_s,
+      formatRate(st.rates.requests_per_s),
+    ),
+    card(
+      'error rate',
+      `steps.${name}.rates.error_rate`,
+      st.rates.error_rate,
+      formatPercent(st.rates.error_rate),
+    ),
+  ];
+  const modelCards = model.map(([name, st]) =>
+    [
+      ...common(name, st),
+      card(
+        'output tokens/s',
+        `steps.${name}.rates.output_tokens_per_s`,
+        st.rates.output_tokens_per_s,
+        formatRate(st.rates.output_tokens_per_s),
+      ),
+      stepMs(name, st, 'ttft_ms', 'p50', 'TTFT p50'),
+      stepMs(name, st, 'ttft_ms', 'p95', 'TTFT p95'),
+      stepMs(name, st, 'tpot_ms', 'p50', 'TPOT p50'),
+      stepMs(name, st, 'e2e_ms', 'p95', 'E2E p95'),
+    ].join(''),
+  );
+  const otherCards = other.map(([name, st]) =>
+    [
+      ...common(name, st),
+      stepMs(name, st, 'e2e_ms', 'p50', 'E2E p50'),
+      stepMs(name, st, 'e2e_ms', 'p95', 'E2E p95'),
+    ].join(''),
+  );
+  const group = (title: string, names: string[], cards: string[]) =>
+    names
+      .map(
+        (n, i) =>
+          `<h3 data-step-kind="${escapeHtml(title)}">${escapeHtml(title)}: ${escapeHtml(n)}</h3><div class="cards">${cards[i]}</div>`,
+      )
+      .join('');
+  return (
+    '<p class="muted">The figures above mix every step; each kind apart:</p>' +
+    group(
+      'model step',
+      model.map(([n]) => n),
+      modelCards,
+    ) +
+    group(
+      'HTTP step',
+      other.map(([n]) => n),
+      otherCards,
+    )
+  );
+}
+
+/** The generator's own health: whether tokenstorm, not the target, may have limited the run. */
+export function generatorTable(s: Summary): string {
+  const g = (s as { generator?: Record<string, unknown> }).generator;
+  if (g === undefined || g === null || typeof g !== 'object') return '';
+  const num = (k: string) => (typeof g[k] === 'number' ? (g[k] as number) : undefined);
+  const row = (label: string, key: string, text: (v: number) => string) => {
+    const v = num(key);
+    return v === undefined
+      ? ''
+      : `<tr><td class="text">${escapeHtml(label)}</td>${numCell(`generator.${key}`, v, text(v))}</tr>`;
+  };
+  const limited = g.limited === true;
+  const reasons = Array.isArray(g.reasons) ? (g.reasons as unknown[]).map(String) : [];
+  const verdict = limited
+    ? `<p class="warn" data-generator-limited="true">The generator may have limited this run: ${escapeHtml(reasons.join('; '))}. Timings include its own delay.</p>`
+    : '<p class="muted" data-generator-limited="false">The generator kept up: timings are the target\'s.</p>';
+  return (
+    verdict +
+    `<table><thead><tr><th class="text">figure</th><th>value</th></tr></thead><tbody>${[
+      row('workers', 'workers', formatCount),
+      row('event-loop delay p99 (ms)', 'event_loop_delay_p99_ms', formatMs),
+      row('event-loop delay max (ms)', 'event_loop_delay_max_ms', formatMs),
+      row('late worker-seconds', 'late_seconds', formatCount),
+      row('scheduling lag p99 (ms)', 'scheduling_lag_p99_ms', formatMs),
+      row('dropped arrivals', 'dropped', formatCount),
+      row('CPU seconds', 'cpu_s', (v) => v.toFixed(2)),
+      row('cores busy (mean)', 'cpu_cores', (v) => v.toFixed(2)),
+    ].join('')}</tbody></table>`
+  );
+}
+
+/** Each injected event (fault, marker) and how the system came through it (`events[i].recovery`). */
+export function recoveryTable(s: Summary): string {
+  const events = (s as { events?: unknown }).events;
+  if (!Array.isArray(events)) return '';
+  const rows = events.flatMap((e: Record<string, unknown>, i) => {
+    const rec = e.recovery as Record<string, unknown> | undefined;
+    if (rec === undefined || rec === null || typeof rec !== 'object') return [];
+    const label = String(e.label ?? e.name ?? e.fault ?? e.kind ?? 'event');
+    const cell = (k: string, fmt: (v: number) => string, none: string) => {
+      const v = rec[k];
+      return typeof v === 'number' ? numCell(`events.${i}.recovery.${k}`, v, fmt(v)) : `<td>${none}</td>`;
+    };
+    const at = typeof e.at === 'number' ? `${formatValue(e.at)} s` : '';
+    return [
+      `<tr data-event="${i}"><td class="text">${escapeHtml(label)}</td><td>${at}</td>` +
+        cell('recovery_s', (v) => `${formatValue(v)} s`, '<span class="bad">never</span>') +
+        // The rest of `recovery` (first error, requests lost, fail-over times) as one readable cell.
+        `<td class="text muted">${escapeHtml(
+          Object.keys(rec)
+            .filter((k) => k !== 'recovery_s' && typeof rec[k] === 'number')
+            .map((k) => `${k.replace(/_s$/, ' (s)').replace(/_/g, ' ')}: ${formatValue(rec[k] as number)}`)
+            .join(', '),
+        )}</td></tr>`,
+    ];
+  });
+  return rows.length === 0 ? '' : table(['event', 'at', 'recovered after', 'other figures'], rows);
+}
+
+/** Multi-turn sessions: TTFT and context length by turn and by context size, per scenario. */
+export function sessionsTable(s: Summary): string {
+  return Object.entries(s.scenarios)
+    .map(([name, sc]) => {
+      const turns = Object.entries(sc.turns ?? {});
+      if (turns.length === 0) return '';
+      const rows = (list: [string, ContextStatsLike][], path: (k: string) => string) =>
+        list.map(
+          ([k, t]) =>
+            `<tr><td class="text">${escapeHtml(k)}</td>${numCell(`${path(k)}.requests`, t.requests, formatCount(t.requests))}` +
+            numCell(
+              `${path(k)}.context_tokens.mean`,
+              t.context_tokens.mean,
+              formatValue(t.context_tokens.mean),
+            ) +
+            numCell(
+              `${path(k)}.context_tokens.max`,
+              t.context_tokens.max,
+              formatCount(t.context_tokens.max),
+            ) +
+            numCell(`${path(k)}.ttft_ms.p50`, t.ttft_ms.p50, formatMs(t.ttft_ms.p50)) +
+            numCell(`${path(k)}.ttft_ms.p95`, t.ttft_ms.p95, formatMs(t.ttft_ms.p95)) +
+            '</tr>',
+        );
+      const head = [
+        'requests',
+        'context tokens (mean)',
+        'context tokens (max)',
+        'TTFT p50 (ms)',
+        'TTFT p95 (ms)',
+      ];
+      const byContext = (sc.context ?? []).map((c): [string, ContextStatsLike] => [
+        `${c.min_tokens}–${c.max_tokens}`,
+        c,
+      ]);
+      return (
+        `<h3>${escapeHtml(name)}</h3>` +
+        `<table><thead><tr><th class="text">turn</th>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows(turns, (k) => `scenarios.${name}.turns.${k}`).join('')}</tbody></table>` +
+        (byContext.length === 0
+          ? ''
+          : `<table><thead><tr><th class="text">context tokens</th>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows(byContext, (k) => `scenarios.${name}.context.${byContext.findIndex(([b]) => b === k)}`).join('')}</tbody></table>`)
+      );
+    })
+    .join('');
+}
+
+type ContextStatsLike = {
+  requests: number;
+  context_tokens: { mean: number; max: number };
+  ttft_ms: { p50: number; p95: number };
+};
 
 const LOGICAL_METRICS: readonly string[] = ['e2e_logical_ms', 'ttft_logical_ms'];
 
@@ -375,14 +578,16 @@ export function stagesTable(sections: ReportSections): string {
     return table(
       ['stage', 'start', 'end', 'offered/s', 'sent/s', 'throughput/s', 'ok/s', 'goodput/s', ...STAGE_HEAD],
       sections.stages.map((st, i) =>
-        isGroup(st) ? stageRow(st.name, `stages.${i}.`, st, span(st, i) + flow(st, i)) : '',
+        isGroup(st) ? stageRow(`${i + 1}. ${st.name}`, `stages.${i}.`, st, span(st, i) + flow(st, i)) : '',
       ),
     );
   }
   if (sections.stages.every(isGroup)) {
     return table(
       ['stage', 'start', 'end', ...GROUP_HEAD],
-      sections.stages.map((st, i) => (isGroup(st) ? groupRow(st.name, `stages.${i}.`, st, span(st, i)) : '')),
+      sections.stages.map((st, i) =>
+        isGroup(st) ? groupRow(`${i + 1}. ${st.name}`, `stages.${i}.`, st, span(st, i)) : '',
+      ),
     );
   }
   return table(

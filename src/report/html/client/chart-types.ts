@@ -10,7 +10,8 @@ export interface ChartSeriesSpec {
   color: string;
   /** `null` where there is no value (an empty window). */
   values: (number | null)[];
-  dash?: boolean;
+  /** Dashed (`true`: 6 on, 3 off) or a canvas dash pattern in CSS pixels. */
+  dash?: boolean | number[];
   /** Line width in CSS pixels (1.5 when absent): a wide line drawn first shows around one it coincides with. */
   width?: number;
   /** `y2` puts the series on a right-hand axis. */

@@ -37,6 +37,7 @@ function marksPlugin(spec: ChartSpec, el: Element): UPlot.Plugin {
           const left = u.bbox.left;
           const right = left + u.bbox.width;
           let drawnStages = 0;
+          let namedStages = 0;
           let drawnEvents = 0;
           ctx.save();
           ctx.font = `${Math.round(10 * devicePixelRatio)}px sans-serif`;
@@ -56,8 +57,15 @@ function marksPlugin(spec: ChartSpec, el: Element): UPlot.Plugin {
               ctx.moveTo(x0, top);
               ctx.lineTo(x0, top + height);
               ctx.stroke();
-              ctx.fillStyle = '#57606a';
-              ctx.fillText(s.name, x0 + 3 * devicePixelRatio, top + 2 * devicePixelRatio);
+              // A label that does not fit its band would run into the next one: the full name when
+              // it fits, else the stage's number (the Stages table names it), else none.
+              const room = x1 - x0 - 6 * devicePixelRatio;
+              const label = [s.name, String(i + 1)].find((t) => ctx.measureText(t).width <= room);
+              if (label !== undefined) {
+                ctx.fillStyle = '#57606a';
+                ctx.fillText(label, x0 + 3 * devicePixelRatio, top + 2 * devicePixelRatio);
+                if (label === s.name) namedStages++;
+              }
               drawnStages++;
             });
             data.events.forEach((e) => {
@@ -93,7 +101,7 @@ function marksPlugin(spec: ChartSpec, el: Element): UPlot.Plugin {
             drawnSpans++;
           });
           el.setAttribute('data-anomalies-drawn', String(drawnSpans));
-          (spec.vlines || []).forEach((v) => {
+          (spec.vlines || []).forEach((v, k) => {
             const x = u.valToPos(v.x, 'x', true);
             if (!(x >= left && x <= right)) return;
             ctx.strokeStyle = '#8250df';
@@ -104,16 +112,42 @@ function marksPlugin(spec: ChartSpec, el: Element): UPlot.Plugin {
             ctx.lineTo(x, top + height);
             ctx.stroke();
             ctx.fillStyle = '#8250df';
-            ctx.fillText(v.label, x + 3 * devicePixelRatio, top + 2 * devicePixelRatio);
+            // Markers often share an x (knee = capacity): each label on its own row.
+            // A marker near the right edge gets its label on its left, inside the plot.
+            const w = ctx.measureText(v.label).width;
+            const lx =
+              x + 3 * devicePixelRatio + w > right ? x - 3 * devicePixelRatio - w : x + 3 * devicePixelRatio;
+            ctx.fillText(v.label, lx, top + (2 + 13 * k) * devicePixelRatio);
           });
+          el.setAttribute('data-vlines', (spec.vlines || []).map((v) => v.label).join('|'));
           ctx.restore();
           // The x range drawn, so a test can tell what the chart is plotted against.
           el.setAttribute('data-x-range', `${u.scales.x?.min},${u.scales.x?.max}`);
           el.setAttribute('data-stages-drawn', String(drawnStages));
+          el.setAttribute('data-stage-names-drawn', String(namedStages));
           el.setAttribute('data-events-drawn', String(drawnEvents));
         },
       ],
     },
+  };
+}
+
+/**
+ * Tick labels with as many decimals as the tick spacing needs (a fraction's 0.25 steps never
+ * read "0"), large values shortened; the labels drawn go to `data-<axis>-ticks` for the test.
+ */
+function ticks(el: Element, axis: string) {
+  return (_u: UPlot, splits: number[], _i: number, _space: number, incr: number): string[] => {
+    const decimals = incr > 0 && incr < 1 ? Math.min(6, Math.ceil(-Math.log10(incr) - 1e-9)) : 0;
+    const labels = splits.map((v) => {
+      if (v == null) return '';
+      const a = Math.abs(v);
+      if (a >= 1e6) return `${Number((v / 1e6).toFixed(2))}M`;
+      if (a >= 1e4) return `${Number((v / 1e3).toFixed(1))}k`;
+      return decimals > 0 ? String(Number(v.toFixed(decimals))) : v.toLocaleString('en-US');
+    });
+    el.setAttribute(`data-${axis}-ticks`, labels.join('|'));
+    return labels;
   };
 }
 
@@ -128,7 +162,7 @@ function draw(spec: ChartSpec): void {
         label: s.label,
         stroke: s.color,
         width: s.width || 1.5,
-        dash: s.dash ? [6, 3] : undefined,
+        dash: Array.isArray(s.dash) ? s.dash : s.dash ? [6, 3] : undefined,
         scale: s.scale || 'y',
         spanGaps: false,
         points: { show: spec.kind !== 'cdf' && spec.x.length <= 40, size: 4 },
@@ -136,14 +170,23 @@ function draw(spec: ChartSpec): void {
       }),
     ),
   ];
-  // uPlot's own tick labels pick enough decimals for the tick spacing.
-  const axes: UPlot.Axis[] = [{ label: spec.xLabel }, { label: spec.yLabel, size: 60 }];
+  const axes: UPlot.Axis[] = [
+    { label: spec.xLabel, values: ticks(el, 'x') },
+    { label: spec.yLabel, size: 60, values: ticks(el, 'y') },
+  ];
   const scales: UPlot.Scales = {
     x: { time: false },
     y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.08 : 1] },
   };
   if (spec.series.some((s) => s.scale === 'y2')) {
-    axes.push({ label: spec.y2Label || '', scale: 'y2', side: 1, grid: { show: false }, size: 60 });
+    axes.push({
+      label: spec.y2Label || '',
+      scale: 'y2',
+      side: 1,
+      grid: { show: false },
+      size: 60,
+      values: ticks(el, 'y2'),
+    });
     scales.y2 = { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] };
   }
   if (spec.kind === 'cdf') scales.y = { range: [0, 100] };
@@ -160,6 +203,8 @@ function draw(spec: ChartSpec): void {
   const columns = [spec.x, ...spec.series.map((s) => s.values)] as UPlot.AlignedData;
   new uPlot(opts, columns, el);
   el.setAttribute('data-drawn', 'true');
+  // What tells the series apart, for the test: each one's colour and dash.
+  el.setAttribute('data-series', JSON.stringify(spec.series.map((s) => [s.label, s.color, s.dash ? 1 : 0])));
 }
 
 data.charts.forEach(draw);
