@@ -14,6 +14,7 @@ import {
   tokenF1Words,
   wordsOf,
 } from '../../metrics/index.js';
+import type { EventSink, ModelUsage } from '../event-sink.js';
 import type { ExchangeResult } from '../exchange.js';
 import { MAX_RECORD_GAPS } from '../limits.js';
 import { OpenAISink } from '../openai-sink.js';
@@ -30,6 +31,21 @@ import type {
 import { countPromptTokens, countTokensYielding } from '../tokens.js';
 import { endpointOf, hasHeader, maxRedirectsOf } from './compile.js';
 import type { ModelStepBody, QualityStep } from './fields.js';
+
+/** What the model metrics read of a sink, whatever API it reads (openai-sink, event-sink). */
+export interface ModelSink {
+  headers: import('node:http').IncomingHttpHeaders;
+  readonly text: string;
+  readonly itlMs: number[];
+  itlMsUpTo(max: number): number[];
+  firstTokenAt: number | undefined;
+  firstContentAt: number | undefined;
+  lastReasoningAt: number | undefined;
+  reasoningChunks: number;
+  chunks: number;
+  usage: ModelUsage | undefined;
+  finishReason: string | undefined;
+}
 
 const MODEL_FIELDS = ['max_tokens', 'temperature', 'top_p', 'stop', 'seed'] as const;
 
@@ -120,7 +136,7 @@ function qualityAskOf(q: QualityStep | undefined): QualityAsk | undefined {
  * The answer's text when the step needs it (`quality:`), else undefined: the one place a
  * model step reads its answer as text for what judges it.
  */
-export function answerTextOf(sink: OpenAISink, step: CompiledStep): string | undefined {
+export function answerTextOf(sink: ModelSink, step: CompiledStep): string | undefined {
   return step.quality === undefined ? undefined : sink.text;
 }
 
@@ -177,13 +193,31 @@ export const openAITransport: HttpStepTransport<OpenAISink> = {
   },
 };
 
+/** A model answer of another API read by an {@link EventSink} (Anthropic Messages, OpenAI Responses). */
+export function eventTransport(
+  make: (cancelAfterTokens: number | undefined) => EventSink,
+): HttpStepTransport<EventSink> {
+  return {
+    type: 'http',
+    sink: (_step: CompiledStep, options: SendOptions) => make(options.cancelAfterTokens),
+    read(result: ExchangeResult, sink: EventSink, step: CompiledStep, m: StepMeasurement) {
+      return measureModel(
+        { measurement: m, response: { status: result.status, headers: sink.headers, body: sink.text } },
+        sink,
+        step,
+        result.sentAt,
+      );
+    },
+  };
+}
+
 /**
  * Adds what a model answer says to its measurement. The output is counted on this thread when
  * that is quick, else in slices between other work (a long answer must not stall the worker).
  */
 function measureModel(
   sentStep: SentStep,
-  sink: OpenAISink,
+  sink: ModelSink,
   step: CompiledStep,
   sent: number,
 ): SentStep | Promise<SentStep> {
@@ -202,7 +236,7 @@ function measureModel(
 /** The output's timing and the client's count of it. */
 function measureOutput(
   sentStep: SentStep,
-  sink: OpenAISink,
+  sink: ModelSink,
   step: CompiledStep,
   sent: number,
 ): SentStep | Promise<SentStep> {
@@ -222,7 +256,7 @@ function measureOutput(
 /** The client's output count, the time per output token it gives when the server's is missing, and the reasoning phase. */
 function withOutputTokens(
   sentStep: SentStep,
-  sink: OpenAISink,
+  sink: ModelSink,
   step: CompiledStep,
   outputTokensClient: number,
 ): SentStep {
@@ -248,7 +282,7 @@ function withOutputTokens(
 }
 
 /** The reasoning phase of a reasoning model's answer, and TPOT of each phase. */
-function measureReasoning(m: StepMeasurement, sink: OpenAISink, reasoning: number, output: number): void {
+function measureReasoning(m: StepMeasurement, sink: ModelSink, reasoning: number, output: number): void {
   m.reasoningTokens = reasoning;
   const first = sink.firstTokenAt as number;
   const last = sink.lastReasoningAt;
