@@ -162,6 +162,7 @@ export type StepMeasurement = Pick<
   | 'inputTokensClient'
   | 'outputTokensClient'
   | 'redirects'
+  | 'vectors'
   | 'encoding'
   | 'ttfcMs'
   | 'reasoningTokens'

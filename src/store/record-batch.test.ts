@@ -53,6 +53,7 @@ const FULL: Required<RequestRecord> = {
     text: 'an "answer"',
     reference: 'ref',
   },
+  vectors: 8,
 };
 
 const lines = (text: string) => {

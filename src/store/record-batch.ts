@@ -69,6 +69,7 @@ export const FIELDS = {
   tpotReasoningMs: 'number',
   tpotContentMs: 'number',
   quality: 'json',
+  vectors: 'number',
 } as const satisfies { [K in keyof Required<RequestRecord>]: KindOf<Required<RequestRecord>[K]> };
 
 const NAMES = Object.keys(FIELDS) as (keyof typeof FIELDS)[];
@@ -169,6 +170,7 @@ export class RecordBatch {
     s[o + 35] = r.tpotReasoningMs ?? Number.NaN;
     s[o + 36] = r.tpotContentMs ?? Number.NaN;
     s[o + 37] = r.quality === undefined ? Number.NaN : this.#string(37, qualityJson(r.quality));
+    s[o + 38] = r.vectors ?? Number.NaN;
     this.#count++;
     return this.#count >= this.capacity;
   }

@@ -33,6 +33,7 @@ describe('recordOf', () => {
       tpotReasoningMs: 10.005,
       tpotContentMs: 9.006,
       quality: { key: 1, f1: 1, rougeL: 1, text: 't' },
+      vectors: 3,
     };
     const labels: Required<RecordLabels> = { attempt: 2, logicalSent: 12.5, turn: 4, contextTokens: 2048 };
     const record = recordOf(run, step, 99.5, m, labels);

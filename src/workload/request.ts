@@ -175,6 +175,7 @@ export function recordOf(
   if (m.tpotReasoningMs !== undefined) record.tpotReasoningMs = m.tpotReasoningMs;
   if (m.tpotContentMs !== undefined) record.tpotContentMs = m.tpotContentMs;
   if (m.quality !== undefined) record.quality = m.quality;
+  if (m.vectors !== undefined) record.vectors = m.vectors;
   return record;
 }
 

@@ -60,6 +60,7 @@ describe('the list of step kinds', () => {
       'http',
       'messages',
       'response',
+      'embedding',
     ]);
     expect(stepKinds().slice(0, BUILTIN_STEP_KINDS.length)).toEqual([...BUILTIN_STEP_KINDS]);
     for (const entry of stepKinds()) expect(isModelKind(entry.name)).toBe(entry.model);
@@ -68,7 +69,7 @@ describe('the list of step kinds', () => {
 
   it('names every kind when a step is none of them', () => {
     expect(unknownStepMessage()).toMatch(
-      /^expected a step: \{ chat: … \}, \{ completion: … \}, \{ http: … \}, \{ messages: … \} or \{ response: … \}/,
+      /^expected a step: \{ chat: … \}, \{ completion: … \}, \{ http: … \}, \{ messages: … \}, \{ response: … \} or \{ embedding: … \}/,
     );
     const parsed = TestSchema.safeParse(test([{ nope: {} }]));
     expect(parsed.success).toBe(false);
@@ -86,7 +87,7 @@ describe('the list of step kinds', () => {
     const compiled = compileStep(step, 0, { target: 'http://127.0.0.1:9/v1', headers: {}, timeoutMs: 1000 });
     expect(compiled).toMatchObject({ kind: 'echo', path: '/echo/hi', origin: 'http://127.0.0.1:9' });
     expect(isModelKind('echo')).toBe(true);
-    expect(unknownStepMessage()).toContain('{ response: … } or { echo: … }');
+    expect(unknownStepMessage()).toContain('{ embedding: … } or { echo: … }');
     // Registered again (a test file loaded again): replaced, not listed twice.
     registerStepKind(echoKind(true));
     expect(stepKinds().filter((e) => e.name === 'echo')).toHaveLength(1);
