@@ -11,7 +11,8 @@ import { z } from 'zod';
 import type { Failure } from '../errors.js';
 import type { ResponseSink } from '../exchange.js';
 import { HttpSink } from '../http-sink.js';
-import type { HttpStepTransport, StepKindEntry } from '../step-kind.js';
+import type { CompiledStep, HttpStepTransport, StepKindEntry } from '../step-kind.js';
+import { countPromptTokens } from '../tokens.js';
 import { endpointOf, maxRedirectsOf } from './compile.js';
 import { positiveInt, stepCommon } from './fields.js';
 import { withPromptCount } from './model.js';
@@ -115,27 +116,32 @@ export const embeddingStep: StepKindEntry<EmbeddingBody, 'embedding', typeof Emb
     if (s.dimensions !== undefined) body.dimensions = s.dimensions;
     if (s.encoding_format !== undefined) body.encoding_format = s.encoding_format;
     if (s.body !== undefined) Object.assign(body, s.body);
-    const compiled = withPromptCount(
-      {
-        index,
-        name: s.name ?? 'embedding',
-        kind: 'embedding',
-        via: embeddingStep,
-        origin: endpoint.origin,
-        path: endpoint.path,
-        method: 'POST',
-        headers: Object.assign({ 'content-type': 'application/json' }, defaults.headers, s.headers),
-        body: JSON.stringify(body),
-        timeoutMs: s.timeout ?? defaults.timeoutMs,
-        maxRedirects: maxRedirectsOf(s.max_redirects, defaults),
-        expectStatus: undefined,
-        stream: false,
-        inputTokensClient: undefined,
-        inputTokensPending: undefined,
-      },
-      inputs.join('\n'),
-    );
+    const compiled: CompiledStep = {
+      index,
+      name: s.name ?? 'embedding',
+      kind: 'embedding',
+      via: embeddingStep,
+      origin: endpoint.origin,
+      path: endpoint.path,
+      method: 'POST',
+      headers: Object.assign({ 'content-type': 'application/json' }, defaults.headers, s.headers),
+      body: JSON.stringify(body),
+      timeoutMs: s.timeout ?? defaults.timeoutMs,
+      maxRedirects: maxRedirectsOf(s.max_redirects, defaults),
+      expectStatus: undefined,
+      stream: false,
+      inputTokensClient: undefined,
+      inputTokensPending: undefined,
+    };
     batches.set(compiled, inputs.length);
+    // Each input is embedded (and counted by the server) on its own: the client counts them so too.
+    let sum = 0;
+    for (const text of inputs) {
+      const n = countPromptTokens(text);
+      if (typeof n !== 'number') return withPromptCount(compiled, inputs.join('\n'));
+      sum += n;
+    }
+    compiled.inputTokensClient = sum;
     return compiled;
   },
   transport: embeddingTransport,
