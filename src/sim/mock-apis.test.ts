@@ -115,3 +115,38 @@ describe('the mock speaks OpenAI Responses to the openai SDK', () => {
     expect(final.usage?.output_tokens).toBe(12);
   });
 });
+
+describe('the mock as a thinking model on Anthropic Messages', () => {
+  it('streams a thinking block, then the text block, with the reasoning counted in output tokens', async () => {
+    const thinking = await startMockServer({
+      profile: { ttft_ms: 5, itl_ms: 1, output_tokens: 6, reasoning_tokens: 4 },
+    });
+    try {
+      const client = new Anthropic({ baseURL: thinking.url, apiKey: 'sk-ant-test', maxRetries: 0 });
+      const stream = client.messages.stream({
+        model: 'claude-mock',
+        max_tokens: 64,
+        messages: [{ role: 'user', content: 'Think first.' }],
+      });
+      let thoughts = 0;
+      let texts = 0;
+      stream.on('thinking', () => thoughts++);
+      stream.on('text', () => texts++);
+      const msg = await stream.finalMessage();
+      expect(msg.content.map((b) => b.type)).toEqual(['thinking', 'text']);
+      expect(thoughts).toBe(4);
+      expect(texts).toBe(6);
+      expect(msg.usage.output_tokens).toBe(10);
+      const whole = await client.messages.create({
+        model: 'claude-mock',
+        max_tokens: 64,
+        messages: [{ role: 'user', content: 'Think first.' }],
+      });
+      expect(whole.content.map((b) => b.type)).toEqual(['thinking', 'text']);
+      const [a, b] = [msg.content[1], whole.content[1]];
+      expect(a?.type === 'text' && b?.type === 'text' && a.text === b.text).toBe(true);
+    } finally {
+      await thinking.close();
+    }
+  });
+});
