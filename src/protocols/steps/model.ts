@@ -1,9 +1,11 @@
 /**
  * @module protocols/steps/model
- * What the OpenAI-compatible model kinds (chat, completion) share: the request
- * body and headers, the prompt's token count, the transport that reads an SSE
- * or JSON answer into TTFT, ITL, TPOT and token counts, and the warm-up's
- * answers. A kind of another API (e.g. Anthropic Messages) brings its own.
+ * What the model kinds share: the request body and headers of the
+ * OpenAI-compatible ones (chat, completion), the prompt's token count, the
+ * transports that read an answer into TTFT, ITL, TPOT and token counts (the
+ * OpenAI one, and `eventTransport` for typed-event APIs: Anthropic Messages,
+ * OpenAI Responses, each with its own body and sink), and the warm-up's
+ * answers. One measurement path, so every API's metrics mean the same.
  */
 import { type QualitySample, roundMs } from '../../core/index.js';
 import {
