@@ -184,7 +184,7 @@ describe('messages', () => {
     );
     // No key says which step it was meant to be: the step's own message.
     expect(await messageOf(test(`  - name: a\n    steps: [{ chatt: { model: m } }]\n`))).toMatch(
-      /^FILE: scenarios\[0\]\.steps\[0\]: expected a step: \{ chat: … \}, \{ completion: … \}, \{ http: … \} or \{ agent: … \}/,
+      /^FILE: scenarios\[0\]\.steps\[0\]: expected a step: \{ chat: … \}, \{ completion: … \}, \{ http: … \}, \{ agent: … \}, \{ messages: … \}, \{ response: … \} or \{ embedding: … \}/,
     );
   });
 

@@ -35,7 +35,7 @@ export type StepKind = 'chat' | 'completion' | 'http' | 'script' | (string & {})
  * (metrics alone, a report rebuilt from a run directory) count the same; a test in
  * protocols/steps checks this agrees with the list.
  */
-const modelKinds = new Set<string>(['chat', 'completion']);
+const modelKinds = new Set<string>(['chat', 'completion', 'messages', 'response']);
 
 /** Called by `registerStepKind` (protocols/steps) for each model kind; metrics know no kind by name. */
 export function addModelKind(kind: string): void {
@@ -118,6 +118,8 @@ export interface RequestRecord {
   tpotContentMs?: number;
   /** Redirects followed before the final response, in order (absent when none). */
   redirects?: RedirectHop[];
+  /** An embedding step's vectors returned (its batch size when it succeeded). */
+  vectors?: number;
   /** The response's `Content-Encoding`, when it had one (gzip, deflate and br are decoded). */
   encoding?: string;
   /** The answer's quality sample, on a model step with `quality:` (metrics/quality-tally, analysis/quality). */

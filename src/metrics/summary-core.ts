@@ -81,7 +81,9 @@ export interface Counts {
   byError: Record<string, number>;
 }
 
-export type Rates = Record<RateName, number>;
+/** The rates; an embedding step's adds vectors and embedded input tokens per second (only when there were any). */
+export type Rates = Record<RateName, number> &
+  Partial<Record<'vectors_per_s' | 'embedding_tokens_per_s', number>>;
 
 /**
  * What the users saw under retries: one outcome per logical request (all its

@@ -53,7 +53,7 @@ export function orderedByError(byError: ReadonlyMap<string, number>): Record<str
 export interface TallyState {
   /**
    * requests, ok, errors, cancelled, dropped, good, logical, outputTokens, inputTokens,
-   * then the logical outcomes: ok, errors, cancelled, good.
+   * then the logical outcomes: ok, errors, cancelled, good; then embedding vectors and their input tokens.
    */
   n: number[];
   byError: [string, number][];
@@ -92,6 +92,9 @@ export class Tally {
   inputTokens = 0;
   /** Step checks by name: `[passes, fails]` (records carry the checks that ran on them). */
   readonly checks = new Map<string, [number, number]>();
+  /** Vectors of ok embedding records, and their input tokens (server count preferred). */
+  vectors = 0;
+  embeddingTokens = 0;
   readonly #tracked: readonly MetricName[];
   readonly #histograms = new Map<MetricName, MetricHistogram>();
 
@@ -125,6 +128,10 @@ export class Tally {
     if (r.outcome === 'ok' && isModelStep(r)) this.#addTokens(r);
     if (r.checks !== undefined) {
       for (const name in r.checks) this.#addChecks(name, r.checks[name] ? 1 : 0, r.checks[name] ? 0 : 1);
+    }
+    if (r.outcome === 'ok' && r.vectors !== undefined) {
+      this.vectors += r.vectors;
+      this.embeddingTokens += r.inputTokens ?? r.inputTokensClient ?? 0;
     }
     // Indexed loops and one call for all gaps: `for…of` and a call per gap left an iterator result
     // and a boxed number per gap, ~8 % of the worker's allocation at 250 streams (sampling heap profile).
@@ -186,6 +193,12 @@ export class Tally {
       // A cancellation is the client's choice, never an error, so it is not in the denominator.
       error_rate: attempted > 0 ? this.errors / attempted : 0,
       retry_amplification: this.logical > 0 ? this.requests / this.logical : 0,
+      ...(this.vectors > 0
+        ? {
+            vectors_per_s: perSecond(this.vectors, durationS),
+            embedding_tokens_per_s: perSecond(this.embeddingTokens, durationS),
+          }
+        : {}),
     };
   }
 
@@ -231,6 +244,8 @@ export class Tally {
     this.#addTokenTotals(other.tokens);
     this.outputTokens += other.outputTokens;
     this.inputTokens += other.inputTokens;
+    this.vectors += other.vectors;
+    this.embeddingTokens += other.embeddingTokens;
     for (const [metric, h] of other.#histograms) if (h.count > 0) this.#histogramFor(metric).add(h);
     for (const [name, [passes, fails]] of other.checks) this.#addChecks(name, passes, fails);
   }
@@ -268,6 +283,8 @@ export class Tally {
         this.logicalErrors,
         this.logicalCancelled,
         this.logicalGood,
+        this.vectors,
+        this.embeddingTokens,
       ],
       byError: [...this.byError],
       logicalByError: [...this.logicalByError],
@@ -298,7 +315,11 @@ export class Tally {
       logicalErrors = 0,
       logicalCancelled = 0,
       logicalGood = 0,
+      vectors = 0,
+      embeddingTokens = 0,
     ] = state.n;
+    this.vectors += vectors;
+    this.embeddingTokens += embeddingTokens;
     this.logicalOk += logicalOk;
     this.logicalErrors += logicalErrors;
     this.logicalCancelled += logicalCancelled;

@@ -172,6 +172,7 @@ export type StepMeasurement = Pick<
   | 'inputTokensClient'
   | 'outputTokensClient'
   | 'redirects'
+  | 'vectors'
   | 'encoding'
   | 'ttfcMs'
   | 'reasoningTokens'

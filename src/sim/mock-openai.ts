@@ -5,7 +5,7 @@
  */
 
 /** Which OpenAI endpoint a request came to. */
-export type MockEndpoint = 'chat' | 'completion';
+export type MockEndpoint = 'chat' | 'completion' | 'messages' | 'responses';
 
 /** The parts of a request the mock acts on. */
 export interface MockRequest {

@@ -5,6 +5,7 @@
  * stop sending and hold the connection; cut: drop it mid-answer).
  */
 import type { ServerResponse } from 'node:http';
+import { anthropicWire, type MockWire, responsesWire } from './mock-apis.js';
 import { completionBody, createStreamEncoder, type MockRequest, type MockUsage } from './mock-openai.js';
 import type { MockAnswer } from './mock-text.js';
 
@@ -36,12 +37,42 @@ export interface OutputOptions {
   fault?: StreamFault | undefined;
 }
 
-/** Starts the answer: a streaming response sends its headers (and chat role chunk) now. */
+/** The OpenAI chat and completions format as a {@link MockWire}. */
+function openAIWire(o: OutputOptions): MockWire {
+  const { req } = o;
+  const encoder = createStreamEncoder(req, o.id, o.created);
+  return {
+    // The role-only chunk goes out with the headers: clients must not take it for the first token.
+    start: () => (req.endpoint === 'chat' ? encoder.role() : ''),
+    token: encoder.token,
+    reasoning: encoder.reasoning,
+    end: (finish, usage) =>
+      encoder.finish(finish) + (req.includeUsage ? encoder.usage(usage) : '') + encoder.done(),
+    body: (text, reasoning, finish, usage, toolCalls) =>
+      completionBody(req, o.id, o.created, text, finish, usage, reasoning, toolCalls),
+    toolCallStart: encoder.toolCallStart,
+    toolCallArguments: encoder.toolCallArguments,
+  };
+}
+
+function wireOf(o: OutputOptions): MockWire {
+  switch (o.req.endpoint) {
+    case 'messages':
+      return anthropicWire(o.req, o.id, o.usage, (o.answer.reasoning ?? 0) > 0);
+    case 'responses':
+      return responsesWire(o.req, o.id, o.created, o.usage);
+    default:
+      return openAIWire(o);
+  }
+}
+
+/** Starts the answer: a streaming response sends its headers (and the API's opening events) now. */
 export function createMockOutput(o: OutputOptions): MockOutput {
   const { res, req, answer, fault } = o;
   const tokens = answer.tokens;
   const reasoning = answer.reasoning ?? 0;
-  const encoder = req.stream ? createStreamEncoder(req, o.id, o.created) : undefined;
+  const wire = wireOf(o);
+  const encoder = req.stream ? wire : undefined;
   let generated = 0;
   let faulted = false;
   // Stall: nothing more is written and the response never ends; cut: the socket is destroyed.
@@ -58,8 +89,8 @@ export function createMockOutput(o: OutputOptions): MockOutput {
   };
   if (encoder !== undefined) {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    // The role-only chunk goes out with the headers: clients must not take it for the first token.
-    if (req.endpoint === 'chat') res.write(encoder.role());
+    const head = encoder.start();
+    if (head !== '') res.write(head);
     else res.flushHeaders();
   }
   return {
@@ -73,7 +104,11 @@ export function createMockOutput(o: OutputOptions): MockOutput {
       if (encoder !== undefined && !strike() && !res.destroyed) {
         const text = tokens[index] as string;
         const tool = answer.toolCalls;
-        if (tool !== undefined) {
+        if (
+          tool !== undefined &&
+          encoder.toolCallStart !== undefined &&
+          encoder.toolCallArguments !== undefined
+        ) {
           const piece = tool.pieces[index] as { call: number; first: boolean };
           const call = tool.calls[piece.call] as { id: string; name: string };
           const start = piece.first ? encoder.toolCallStart(piece.call, call.id, call.name) : '';
@@ -85,23 +120,18 @@ export function createMockOutput(o: OutputOptions): MockOutput {
     finish() {
       if (strike() || res.destroyed) return;
       if (encoder === undefined) {
-        const body = completionBody(
-          req,
-          o.id,
-          o.created,
+        const body = wire.body(
           tokens.slice(reasoning).join(''),
+          tokens.slice(0, reasoning).join(''),
           answer.finishReason,
           o.usage,
-          tokens.slice(0, reasoning).join(''),
           answer.toolCalls?.calls,
         );
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
         res.end(body);
         return;
       }
-      let tail = encoder.finish(answer.finishReason);
-      if (req.includeUsage) tail += encoder.usage(o.usage);
-      res.end(tail + encoder.done());
+      res.end(encoder.end(answer.finishReason, o.usage, tokens.slice(reasoning).join('')));
     },
   };
 }

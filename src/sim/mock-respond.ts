@@ -25,6 +25,8 @@ const TIMING_STREAM = 0x71;
 const FAULT_STREAM = 0x72;
 const DEGRADE_STREAM = 0x73;
 
+const ID_PREFIX = { chat: 'chatcmpl', completion: 'cmpl', messages: 'msg', responses: 'resp' } as const;
+
 /** Answers completion requests; `stop` ends everything in progress (server close). */
 export interface MockResponder {
   respond(req: MockRequest, res: ServerResponse, arrival: number): void;
@@ -110,7 +112,7 @@ export function createResponder(
     const answer =
       calls !== undefined
         ? toolCallAnswer(calls)
-        : reasoningTokens !== undefined && req.endpoint === 'chat'
+        : reasoningTokens !== undefined && (req.endpoint === 'chat' || req.endpoint === 'messages')
           ? withReasoning(plain, profile.seed, req.prompt, reasoningTokens)
           : plain;
     const tokens = answer.tokens;
@@ -170,7 +172,7 @@ export function createResponder(
     if (answer.reasoning) usage.completion_tokens_details = { reasoning_tokens: answer.reasoning };
     if (cachedTokens > 0) usage.prompt_tokens_details = { cached_tokens: cachedTokens };
     completions++;
-    const id = `${req.endpoint === 'chat' ? 'chatcmpl' : 'cmpl'}-mock-${completions}`;
+    const id = `${ID_PREFIX[req.endpoint]}-mock-${completions}`;
     const created = Math.floor(Date.now() / 1000);
     // Created when generation is accepted: a refusal after a delay still gets a clean status.
     let out: MockOutput | undefined;

@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { listen } from './listen.js';
+import { parseApiRequest } from './mock-apis.js';
 import { type MockServerStats, prometheusText } from './mock-metrics.js';
 import {
   errorBody,
@@ -65,6 +66,8 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const ROUTES: Record<string, MockEndpoint> = {
   '/v1/chat/completions': 'chat',
   '/v1/completions': 'completion',
+  '/v1/messages': 'messages',
+  '/v1/responses': 'responses',
 };
 
 function sendJson(res: ServerResponse, status: number, body: string): void {
@@ -139,7 +142,10 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     }
     let request: MockRequest;
     try {
-      request = parseMockRequest(endpoint, body, defaultModel);
+      request =
+        endpoint === 'messages' || endpoint === 'responses'
+          ? parseApiRequest(endpoint, body, defaultModel)
+          : parseMockRequest(endpoint, body, defaultModel);
     } catch (err) {
       if (!(err instanceof MockRequestError)) throw err;
       sendError(res, 400, err.message, err.param);

@@ -67,6 +67,7 @@ const FULL: Required<RequestRecord> = {
   costUsd: 0.000123456,
   costEstimated: true,
   checks: { json: true, 'contains "x"': false },
+  vectors: 8,
 };
 
 const lines = (text: string) => {

@@ -77,6 +77,7 @@ export const FIELDS = {
   costEstimated: 'boolean',
   checks: 'json',
   agent: 'json',
+  vectors: 'number',
 } as const satisfies { [K in keyof Required<RequestRecord>]: KindOf<Required<RequestRecord>[K]> };
 
 const TRUE = Buffer.from('true', 'latin1');
@@ -185,6 +186,7 @@ export class RecordBatch {
     s[o + 41] = r.costEstimated === undefined ? Number.NaN : r.costEstimated ? 1 : 0;
     s[o + 42] = r.checks === undefined ? Number.NaN : this.#string(42, JSON.stringify(r.checks));
     s[o + 43] = r.agent === undefined ? Number.NaN : this.#string(43, JSON.stringify(r.agent));
+    s[o + 44] = r.vectors ?? Number.NaN;
     this.#count++;
     return this.#count >= this.capacity;
   }

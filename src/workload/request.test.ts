@@ -35,6 +35,7 @@ describe('recordOf', () => {
       quality: { key: 1, f1: 1, rougeL: 1, text: 't' },
       model: 'gpt-4o-mini-2024-07-18',
       cachedInputTokens: 64,
+      vectors: 3,
       agent: {
         steps: 2,
         modelCalls: 3,

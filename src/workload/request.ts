@@ -201,6 +201,7 @@ export function recordOf(
   if (m.model !== undefined) record.model = m.model;
   if (m.cachedInputTokens !== undefined) record.cachedInputTokens = m.cachedInputTokens;
   if (m.agent !== undefined) record.agent = m.agent;
+  if (m.vectors !== undefined) record.vectors = m.vectors;
   return record;
 }
 

@@ -54,15 +54,23 @@ const test = (steps: unknown[]) => ({
 
 describe('the list of step kinds', () => {
   it('lists the built-in kinds first; their model kinds are the ones metrics count as model records', () => {
-    expect(BUILTIN_STEP_KINDS.map((e) => e.name)).toEqual(['chat', 'completion', 'http', 'agent']);
-    expect(stepKinds().slice(0, 4)).toEqual([...BUILTIN_STEP_KINDS]);
+    expect(BUILTIN_STEP_KINDS.map((e) => e.name)).toEqual([
+      'chat',
+      'completion',
+      'http',
+      'agent',
+      'messages',
+      'response',
+      'embedding',
+    ]);
+    expect(stepKinds().slice(0, BUILTIN_STEP_KINDS.length)).toEqual([...BUILTIN_STEP_KINDS]);
     for (const entry of stepKinds()) expect(isModelKind(entry.name)).toBe(entry.model);
     expect(isModelKind('script')).toBe(false);
   });
 
   it('names every kind when a step is none of them', () => {
     expect(unknownStepMessage()).toMatch(
-      /^expected a step: \{ chat: … \}, \{ completion: … \}, \{ http: … \} or \{ agent: … \}/,
+      /^expected a step: \{ chat: … \}, \{ completion: … \}, \{ http: … \}, \{ agent: … \}, \{ messages: … \}, \{ response: … \} or \{ embedding: … \}/,
     );
     const parsed = TestSchema.safeParse(test([{ nope: {} }]));
     expect(parsed.success).toBe(false);
@@ -80,7 +88,7 @@ describe('the list of step kinds', () => {
     const compiled = compileStep(step, 0, { target: 'http://127.0.0.1:9/v1', headers: {}, timeoutMs: 1000 });
     expect(compiled).toMatchObject({ kind: 'echo', path: '/echo/hi', origin: 'http://127.0.0.1:9' });
     expect(isModelKind('echo')).toBe(true);
-    expect(unknownStepMessage()).toContain('{ agent: … } or { echo: … }');
+    expect(unknownStepMessage()).toContain('{ embedding: … } or { echo: … }');
     // Registered again (a test file loaded again): replaced, not listed twice.
     registerStepKind(echoKind(true));
     expect(stepKinds().filter((e) => e.name === 'echo')).toHaveLength(1);

@@ -15,10 +15,21 @@ import type { StepKindEntry } from '../step-kind.js';
 import { agentStep } from './agent.js';
 import { chatStep } from './chat.js';
 import { completionStep } from './completion.js';
+import { embeddingStep } from './embedding.js';
 import { httpStep } from './http.js';
+import { messagesStep } from './messages.js';
+import { responseStep } from './response.js';
 
 /** The built-in kinds, in the order the "expected a step" message names them. */
-export const BUILTIN_STEP_KINDS = [chatStep, completionStep, httpStep, agentStep] as const;
+export const BUILTIN_STEP_KINDS = [
+  chatStep,
+  completionStep,
+  httpStep,
+  agentStep,
+  messagesStep,
+  responseStep,
+  embeddingStep,
+] as const;
 
 type Wrapped<E extends StepKindEntry> = z.ZodObject<{ [K in E['name']]: E['schema'] }, z.core.$strict>;
 type Wrappers<T extends readonly StepKindEntry[]> = { -readonly [K in keyof T]: Wrapped<T[K]> };

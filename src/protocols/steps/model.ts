@@ -1,9 +1,11 @@
 /**
  * @module protocols/steps/model
- * What the OpenAI-compatible model kinds (chat, completion) share: the request
- * body and headers, the prompt's token count, the transport that reads an SSE
- * or JSON answer into TTFT, ITL, TPOT and token counts, and the warm-up's
- * answers. A kind of another API (e.g. Anthropic Messages) brings its own.
+ * What the model kinds share: the request body and headers of the
+ * OpenAI-compatible ones (chat, completion), the prompt's token count, the
+ * transports that read an answer into TTFT, ITL, TPOT and token counts (the
+ * OpenAI one, and `eventTransport` for typed-event APIs: Anthropic Messages,
+ * OpenAI Responses, each with its own body and sink), and the warm-up's
+ * answers. One measurement path, so every API's metrics mean the same.
  */
 import { type QualitySample, roundMs } from '../../core/index.js';
 import {
@@ -14,6 +16,7 @@ import {
   tokenF1Words,
   wordsOf,
 } from '../../metrics/index.js';
+import type { EventSink, ModelUsage } from '../event-sink.js';
 import type { ExchangeResult } from '../exchange.js';
 import { MAX_RECORD_GAPS } from '../limits.js';
 import { OpenAISink } from '../openai-sink.js';
@@ -30,6 +33,25 @@ import type {
 import { countPromptTokens } from '../tokens.js';
 import { endpointOf, hasHeader, maxRedirectsOf } from './compile.js';
 import type { ModelStepBody, QualityStep } from './fields.js';
+
+/** What the model metrics read of a sink, whatever API it reads (openai-sink, event-sink). */
+export interface ModelSink {
+  headers: import('node:http').IncomingHttpHeaders;
+  readonly text: string;
+  readonly itlMs: number[];
+  itlMsUpTo(max: number): number[];
+  firstTokenAt: number | undefined;
+  firstContentAt: number | undefined;
+  lastReasoningAt: number | undefined;
+  reasoningChunks: number;
+  chunks: number;
+  usage: ModelUsage | undefined;
+  finishReason: string | undefined;
+  /** The response's `model`, when the API names it. */
+  readonly model?: string | undefined;
+  /** The client's count of the output: a number, a count still going on, or none (left to the server's usage). */
+  outputTokenCount(): number | Promise<number> | undefined;
+}
 
 const MODEL_FIELDS = ['max_tokens', 'temperature', 'top_p', 'stop', 'seed'] as const;
 
@@ -131,7 +153,7 @@ function qualityAskOf(q: QualityStep | undefined): QualityAsk | undefined {
  * The answer's text when the step needs it (`quality:`), else undefined: the one place a
  * model step reads its answer as text for what judges it.
  */
-export function answerTextOf(sink: OpenAISink, step: CompiledStep): string | undefined {
+export function answerTextOf(sink: ModelSink, step: CompiledStep): string | undefined {
   return step.quality === undefined ? undefined : sink.text;
 }
 
@@ -196,13 +218,31 @@ export const openAITransport: HttpStepTransport<OpenAISink> = {
   },
 };
 
+/** A model answer of another API read by an {@link EventSink} (Anthropic Messages, OpenAI Responses). */
+export function eventTransport(
+  make: (cancelAfterTokens: number | undefined) => EventSink,
+): HttpStepTransport<EventSink> {
+  return {
+    type: 'http',
+    sink: (_step: CompiledStep, options: SendOptions) => make(options.cancelAfterTokens),
+    read(result: ExchangeResult, sink: EventSink, step: CompiledStep, m: StepMeasurement) {
+      return measureModel(
+        { measurement: m, response: { status: result.status, headers: sink.headers, body: sink.text } },
+        sink,
+        step,
+        result.sentAt,
+      );
+    },
+  };
+}
+
 /**
  * Adds what a model answer says to its measurement. The output is counted on this thread when
  * that is quick, else in slices between other work (a long answer must not stall the worker).
  */
 function measureModel(
   sentStep: SentStep,
-  sink: OpenAISink,
+  sink: ModelSink,
   step: CompiledStep,
   sent: number,
 ): SentStep | Promise<SentStep> {
@@ -222,7 +262,7 @@ function measureModel(
 }
 
 /** Who answered: the `model_header` response header, else the response's `model`, else the model asked for. */
-function answeredBy(sink: OpenAISink, step: CompiledStep): string | undefined {
+function answeredBy(sink: ModelSink, step: CompiledStep): string | undefined {
   if (step.modelHeader !== undefined) {
     const value = sink.headers[step.modelHeader];
     const header = Array.isArray(value) ? value[0] : value;
@@ -234,7 +274,7 @@ function answeredBy(sink: OpenAISink, step: CompiledStep): string | undefined {
 /** The output's timing and the client's count of it. */
 function measureOutput(
   sentStep: SentStep,
-  sink: OpenAISink,
+  sink: ModelSink,
   step: CompiledStep,
   sent: number,
 ): SentStep | Promise<SentStep> {
@@ -258,7 +298,7 @@ function measureOutput(
  */
 function withOutputTokens(
   sentStep: SentStep,
-  sink: OpenAISink,
+  sink: ModelSink,
   step: CompiledStep,
   outputTokensClient: number | undefined,
 ): SentStep {
@@ -284,7 +324,7 @@ function withOutputTokens(
 }
 
 /** The reasoning phase of a reasoning model's answer, and TPOT of each phase. */
-function measureReasoning(m: StepMeasurement, sink: OpenAISink, reasoning: number, output: number): void {
+function measureReasoning(m: StepMeasurement, sink: ModelSink, reasoning: number, output: number): void {
   m.reasoningTokens = reasoning;
   const first = sink.firstTokenAt as number;
   const last = sink.lastReasoningAt;
