@@ -16,7 +16,7 @@ import { sendStep } from '../../src/protocols/send-step.js';
 import type { StepMeasurement } from '../../src/protocols/step-kind.js';
 import { agentStep } from '../../src/protocols/steps/agent.js';
 import { startMockServer } from '../../src/sim/index.js';
-import { runCli, tempDir } from '../support/cli.js';
+import { runCli, stderrProblems, tempDir } from '../support/cli.js';
 
 function readJson(path: string) {
   return JSON.parse(readFileSync(path, 'utf8'));
@@ -77,7 +77,7 @@ describe('agent tasks', () => {
     const result = await runCli(['run', test, '--out', out, '--quiet', '--workers', '2'], {
       timeoutMs: 60_000,
     });
-    expect(result.stderr).toBe('');
+    expect(stderrProblems(result.stderr)).toEqual([]);
     expect(result.code).toBe(0);
     const summary = readJson(join(out, 'summary.json'));
     const agents = summary.agents;
@@ -148,7 +148,7 @@ describe('agent tasks', () => {
     );
     const out = join(tempDir(), 'run');
     const result = await runCli(['run', test, '--out', out, '--quiet'], { timeoutMs: 60_000 });
-    expect(result.stderr).toBe('');
+    expect(stderrProblems(result.stderr)).toEqual([]);
     const summary = readJson(join(out, 'summary.json'));
     const stages = summary.agents.stages as {
       name: string;

@@ -159,7 +159,12 @@ function expectNumbersMatch(numbers: { metric: string; value: string; text: stri
     expect(typeof expected, `${n.metric} in summary.json`).toBe('number');
     expect(Number(n.value), n.metric).toBe(expected);
     // The text a person reads shows the same number (to its 2 decimals, or as a percentage).
-    const shown = Number(n.text.replace(/,/g, '').replace(/ ?(ms|s|%|req\/s)$/, ''));
+    const shown = Number(
+      n.text
+        .replace(/,/g, '')
+        .replace(/^\$/, '')
+        .replace(/ ?(ms|s|%|req\/s)$/, ''),
+    );
     const want = n.text.endsWith('%') ? (expected as number) * 100 : (expected as number);
     expect(Math.abs(shown - want), `${n.metric}: "${n.text}" vs ${want}`).toBeLessThan(
       Math.max(0.0051, Math.abs(want) * 0.001),
