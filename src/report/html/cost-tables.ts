@@ -22,15 +22,18 @@ function table(head: readonly string[], rows: readonly string[]): string {
 export function costSection(s: Summary): string {
   const cost = s.cost;
   if (cost === undefined) return '';
+  const perRequest = cost.per_request ?? undefined;
   const parts: string[] = [
     table(
       ['cost', 'USD'],
       [
         `<tr><td>total</td>${cell('cost.total_usd', cost.total_usd, formatUsd(cost.total_usd))}</tr>`,
-        `<tr><td>a request (mean)</td>${cell('cost.per_request.mean', cost.per_request?.mean ?? 0, formatUsd(cost.per_request?.mean ?? 0))}</tr>`,
-        `<tr><td>a request (p95)</td>${cell('cost.per_request.p95', cost.per_request?.p95 ?? 0, formatUsd(cost.per_request?.p95 ?? 0))}</tr>`,
+        // Nothing priced: no per-request distribution in summary.json, so no number claims to be one.
+        `<tr><td>a request (mean)</td>${perRequest === undefined ? '<td class="num">-</td>' : cell('cost.per_request.mean', perRequest.mean, formatUsd(perRequest.mean))}</tr>`,
+        `<tr><td>a request (p95)</td>${perRequest === undefined ? '<td class="num">-</td>' : cell('cost.per_request.p95', perRequest.p95, formatUsd(perRequest.p95))}</tr>`,
         `<tr><td>per 1,000 requests</td>${cell('cost.per_1000_requests_usd', cost.per_1000_requests_usd, formatUsd(cost.per_1000_requests_usd))}</tr>`,
-        `<tr><td>requests priced / billable</td>${cell('cost.priced', cost.priced, `${formatCount(cost.priced)} / ${formatCount(cost.billable)}`)}</tr>`,
+        `<tr><td>requests billable</td>${cell('cost.billable', cost.billable, formatCount(cost.billable))}</tr>`,
+        `<tr><td>of which priced</td>${cell('cost.priced', cost.priced, formatCount(cost.priced))}</tr>`,
       ],
     ),
   ];
@@ -41,7 +44,7 @@ export function costSection(s: Summary): string {
         ['model', 'share', 'requests', 'errors', 'TTFT p95 (ms)', 'E2E p95 (ms)', 'cost', 'a request'],
         models.map(([name, m]) => {
           const base = `models.${name}`;
-          return `<tr><td>${escapeHtml(name)}</td>${cell(`${base}.share`, m.share, formatPercent(m.share))}${cell(`${base}.counts.requests`, m.counts.requests, formatCount(m.counts.requests))}${cell(`${base}.counts.errors`, m.counts.errors, formatCount(m.counts.errors))}${cell(`${base}.metrics.ttft_ms.p95`, m.metrics.ttft_ms?.p95 ?? 0, formatMs(m.metrics.ttft_ms?.p95 ?? 0))}${cell(`${base}.metrics.e2e_ms.p95`, m.metrics.e2e_ms?.p95 ?? 0, formatMs(m.metrics.e2e_ms?.p95 ?? 0))}${cell(`${base}.cost_usd`, m.cost_usd, m.priced === 0 ? 'unpriced' : formatUsd(m.cost_usd))}${cell(`${base}.per_request`, m.priced === 0 ? null : m.cost_usd / m.priced, m.priced === 0 ? '-' : formatUsd(m.cost_usd / m.priced))}</tr>`;
+          return `<tr><td>${escapeHtml(name)}</td>${cell(`${base}.share`, m.share, formatPercent(m.share))}${cell(`${base}.counts.requests`, m.counts.requests, formatCount(m.counts.requests))}${cell(`${base}.counts.errors`, m.counts.errors, formatCount(m.counts.errors))}${cell(`${base}.metrics.ttft_ms.p95`, m.metrics.ttft_ms?.p95 ?? 0, formatMs(m.metrics.ttft_ms?.p95 ?? 0))}${cell(`${base}.metrics.e2e_ms.p95`, m.metrics.e2e_ms?.p95 ?? 0, formatMs(m.metrics.e2e_ms?.p95 ?? 0))}${m.priced === 0 ? '<td class="num">unpriced</td>' : cell(`${base}.cost_usd`, m.cost_usd, formatUsd(m.cost_usd))}<td class="num">${m.priced === 0 ? '-' : escapeHtml(formatUsd(m.cost_usd / m.priced))}</td></tr>`;
         }),
       ),
     );
@@ -62,7 +65,7 @@ export function costSection(s: Summary): string {
   }
   const lin = cost.linearity;
   parts.push(
-    `<p class="${lin.verdict === 'grows' ? 'warn' : 'muted'}" data-metric="cost.linearity.verdict" data-value="${escapeHtml(lin.verdict)}">Cost per request by load: ${escapeHtml(lin.verdict)}${lin.ratio === null ? '' : ` (×${escapeHtml(lin.ratio)} from the lightest stage to the heaviest)`}${lin.note === undefined ? '' : `: ${escapeHtml(lin.note)}`}</p>`,
+    `<p class="${lin.verdict === 'grows' ? 'warn' : 'muted'}" data-verdict="${escapeHtml(lin.verdict)}">Cost per request by load: ${escapeHtml(lin.verdict)}${lin.ratio === null ? '' : ` (×${escapeHtml(lin.ratio)} from the lightest stage to the heaviest)`}${lin.note === undefined ? '' : `: ${escapeHtml(lin.note)}`}</p>`,
   );
   if (cost.budget !== undefined) {
     const caps = Object.entries(cost.budget)
