@@ -1,4 +1,7 @@
 /**
+ * Solo: it times a fault on the run clock and the recovery after it, which the suite's other
+ * files shifted by a window when they ran beside it (recovered_s 0 instead of >= 1).
+ *
  * The test timeline end to end: a proxy started by the run, a fault switched
  * on and off at its times, the change recorded in events.jsonl, run.json and
  * summary.json (and rebuilt by `tokenstorm report`), and bad timelines refused.
