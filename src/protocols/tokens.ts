@@ -3,18 +3,13 @@
  * The client's own token count (gpt-tokenizer, o200k_base), kept beside the
  * server's `usage` so a disagreement is visible.
  *
- * Contract: the count of ordinary text is gpt-tokenizer's own (the same
- * pre-tokenizer split, the same byte-pair merge of each piece), special-token
- * text such as `<|endoftext|>` counts as plain text, and the cost is linear in
- * the length of the text whatever it holds. Why: the byte-pair merge is
- * quadratic in the length of one pre-tokenizer piece, so a run without split
- * points (an answer of one repeated letter, CJK without punctuation) took
- * seconds and blocked the worker. A piece longer than {@link MAX_PIECE_UNITS}
- * is merged in slices of that length, which may add about a token per cut.
- * A text too long to count within {@link SLICE_MS} is counted between turns of
- * the event loop ({@link countTokensYielding}); a text that arrives in parts (a
- * streamed answer) is counted as it arrives ({@link TokenCounter}), to exactly
- * the count of the whole.
+ * Contract: ordinary text counts exactly as gpt-tokenizer counts it,
+ * special-token text counts as plain text, and the cost is linear in the
+ * length of the text: a pre-tokenizer piece longer than {@link MAX_PIECE_UNITS}
+ * is merged in slices (about a token more per cut), a long text is counted
+ * between event-loop turns ({@link countTokensYielding}), a streamed one as it
+ * arrives ({@link TokenCounter}). Why: the byte-pair merge is quadratic in a
+ * piece's length (docs/design/2026-12-07-hostile-servers.md).
  */
 import { O200K_TOKEN_SPLIT_REGEX } from 'gpt-tokenizer/encodingParams/constants';
 import { tokenizer } from '../core/index.js';
