@@ -8,14 +8,10 @@
 import { escapeHtml } from '../html-escape.js';
 import { formatCount, formatMs, formatPercent, formatRate, formatUsd } from '../number-format.js';
 import type { Summary } from '../summary.js';
+import { table } from './cells.js';
 
 function cell(metric: string, value: number | null, text: string): string {
   return `<td class="num" data-metric="${escapeHtml(metric)}" data-value="${escapeHtml(value ?? '')}">${escapeHtml(text)}</td>`;
-}
-
-function table(head: readonly string[], rows: readonly string[]): string {
-  const th = head.map((h, i) => `<th${i === 0 ? '' : ' class="num"'}>${escapeHtml(h)}</th>`).join('');
-  return `<div class="scroll"><table><thead><tr>${th}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
 /** Cost, by model and by stage; empty when the run had no model requests. */

@@ -12,21 +12,23 @@ import { chartLibrary } from './assets.js';
 import { buildChartData, type ChartSpec, MAX_TIME_POINTS } from './chart-data.js';
 import { clientScript } from './client-script.js';
 import { capacityPlanSection, costSection } from './cost-tables.js';
-import { readSections } from './sections.js';
 import {
   agentsTable,
-  anomaliesTable,
   checksTable,
+  generatorTable,
+  qualityTable,
+  recoveryTable,
+  sessionsTable,
+} from './feature-tables.js';
+import { readSections } from './sections.js';
+import {
+  anomaliesTable,
   errorsTable,
   eventsTable,
-  generatorTable,
   keyNumbers,
   logicalTable,
   metricsTable,
-  qualityTable,
-  recoveryTable,
   scenariosTable,
-  sessionsTable,
   slowestTable,
   stagesTable,
   stepsTable,
