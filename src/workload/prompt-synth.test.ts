@@ -10,6 +10,13 @@ import { PromptSynth, readEmpiricalColumn, synthVocabulary } from './prompt-synt
 const TRACE = fileURLToPath(new URL('../../examples/data/azure-conv-2023-slice.csv', import.meta.url));
 
 describe('prompt synthesis', () => {
+  it('makes prompts of words that are each one token alone and after a space', () => {
+    const words = synthVocabulary();
+    expect(new Set(words).size).toBe(words.length);
+    const notOne = words.filter((w) => encode(w).length !== 1 || encode(` ${w}`).length !== 1);
+    expect(notOne).toEqual([]);
+  });
+
   it('hits every target length exactly as gpt-tokenizer counts it', () => {
     expect(synthVocabulary().length).toBeGreaterThan(200);
     const synth = new PromptSynth({ prompt_tokens: 1 }, 7);
