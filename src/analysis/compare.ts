@@ -5,8 +5,11 @@
  * scenario) it gives the delta, a CI and a verdict. Against one baseline run a
  * regression needs statistical significance (bootstrap CI and a distribution
  * test) and practical significance (a band); against several (a rolling
- * baseline) the candidate is judged by the baseline runs' own spread, because
- * two runs of one build differ by more than the samples inside one run say.
+ * baseline) it must lie beyond where one more run of the baseline's build
+ * could fall: a prediction bound from the baseline runs' own spread, its
+ * factor set by their number and a Bonferroni level over the rows, because
+ * two runs of one build differ by more than the samples inside one run say and
+ * a few runs say little about their spread.
  * Pure and seeded: the same runs give the same verdict (docs/design/2026-12-07-compare.md).
  */
 import { deriveSeed } from '../random/index.js';
