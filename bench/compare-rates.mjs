@@ -4,10 +4,14 @@
 // then every same-build run is compared with the next one (pairwise) and with five other
 // same-build runs (rolling), and each slower run with a same-build run and a rolling baseline.
 // Bounded: it starts no new round after BUDGET_S seconds and reports the rounds it finished.
+// RUNS_DIR=<a directory it printed> re-judges saved runs without running anything (same-N, slow30-N,
+// slow5-N), so a change to the statistics can be measured on the same runs; DETAIL=1 lists the
+// rows that regressed.
 //   npm run build && node bench/compare-rates.mjs
 //   (ROUNDS=20 RATE=250 SECONDS=2 TTFT_MEDIAN=50 SIGMA=0.3 BUDGET_S=1200 WORKERS=)
+//   RUNS_DIR=/tmp/tokenstorm-compare-rates-XXXXXX [DETAIL=1] node bench/compare-rates.mjs
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +27,9 @@ const MEDIAN = Number(process.env.TTFT_MEDIAN ?? 50);
 const SIGMA = Number(process.env.SIGMA ?? 0.3);
 const BUDGET_S = Number(process.env.BUDGET_S ?? 1200);
 const WORKERS = process.env.WORKERS;
-const tmp = mkdtempSync(join(tmpdir(), 'tokenstorm-compare-rates-'));
+const RUNS_DIR = process.env.RUNS_DIR;
+const DETAIL = process.env.DETAIL === '1';
+const tmp = RUNS_DIR ?? mkdtempSync(join(tmpdir(), 'tokenstorm-compare-rates-'));
 const started = Date.now();
 
 function testFile(label, scale) {
@@ -43,11 +49,9 @@ load: { executor: constant-arrival-rate, rate: ${RATE}, duration: ${SECONDS}s }
   return path;
 }
 
-const configs = {
-  same: testFile('same', 1),
-  slow30: testFile('slow30', 1.3),
-  slow5: testFile('slow5', 1.05),
-};
+const configs = RUNS_DIR
+  ? {}
+  : { same: testFile('same', 1), slow30: testFile('slow30', 1.3), slow5: testFile('slow5', 1.05) };
 const runs = { same: [], slow30: [], slow5: [] };
 
 function run(label, i) {
@@ -64,13 +68,22 @@ function run(label, i) {
 }
 
 let rounds = 0;
-for (let i = 0; i < ROUNDS; i++) {
+if (RUNS_DIR) {
+  // Saved runs: every complete round (the three directories of one index) in order.
+  for (let i = 0; ['same', 'slow30', 'slow5'].every((l) => existsSync(join(RUNS_DIR, `${l}-${i}`))); i++) {
+    for (const label of ['same', 'slow30', 'slow5'])
+      runs[label].push(await loadCompareRun(join(RUNS_DIR, `${label}-${i}`)));
+    rounds++;
+  }
+}
+for (let i = 0; !RUNS_DIR && i < ROUNDS; i++) {
   if ((Date.now() - started) / 1000 > BUDGET_S) break;
   // Interleaved, so a change in the machine's load falls on all three configurations alike.
   for (const label of ['same', 'slow30', 'slow5']) runs[label].push(await loadCompareRun(run(label, i)));
   rounds++;
   process.stderr.write(`round ${rounds}/${ROUNDS} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
 }
+process.stderr.write(`runs in ${tmp}\n`);
 if (rounds < 6)
   throw new Error(`only ${rounds} rounds within BUDGET_S=${BUDGET_S}: a rolling baseline needs 6`);
 
@@ -93,8 +106,17 @@ const slow5Roll = runs.slow5.map((r, i) => compareRuns(rolling(i), r));
 
 const requests = Math.min(...[...same, ...runs.slow30, ...runs.slow5].map((r) => r.summary.counts.requests));
 const range = (xs) => `${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)} ms`;
+// Saved runs: the test they ran says what they were (its mock and load lines).
+const savedTest = () =>
+  readFileSync(join(tmp, 'same.yaml'), 'utf8')
+    .split('\n')
+    .filter((l) => /^(mock|load):/.test(l))
+    .join('; ');
+const what = RUNS_DIR
+  ? `saved runs in ${tmp} (${existsSync(join(tmp, 'same.yaml')) ? savedTest() : 'test file not saved'}; >= ${requests} requests per run)`
+  : `mock TTFT lognormal median ${MEDIAN} ms σ ${SIGMA}, ${RATE}/s for ${SECONDS} s (>= ${requests} requests per run)${WORKERS ? `, --workers ${WORKERS}` : ''}`;
 const lines = [
-  `compare rates on real runs: ${n} rounds, mock TTFT lognormal median ${MEDIAN} ms σ ${SIGMA}, ${RATE}/s for ${SECONDS} s (>= ${requests} requests per run)${WORKERS ? `, --workers ${WORKERS}` : ''}; ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  `compare rates on real runs: ${n} rounds, ${what}; ${((Date.now() - started) / 1000).toFixed(0)} s`,
   `measured TTFT p50 per run: same ${range(ttftP50(same))}, x1.30 ${range(ttftP50(runs.slow30))}, x1.05 ${range(ttftP50(runs.slow5))}; generator limited in ${limited(same)}/${limited(runs.slow30)}/${limited(runs.slow5)} of ${n}`,
   '| | pairwise | rolling (5 other runs) |',
   '|---|---|---|',
@@ -104,4 +126,34 @@ const lines = [
   `| TTFT x1.05: TTFT p99 no significant change | ${count(slow5Pair, p99, 'no significant change')} of ${n} | ${count(slow5Roll, p99, 'no significant change')} of ${n} |`,
   `| TTFT x1.05: verdict not regression | ${n - count(slow5Pair, verdict, 'regression')} of ${n} | ${n - count(slow5Roll, verdict, 'regression')} of ${n} |`,
 ];
+if (DETAIL) {
+  // Which rows made each "regression" verdict of the same build, and each missed or false p99 call.
+  const show = (name, cs) =>
+    cs.forEach((c, i) => {
+      const rows = c.rows.filter((r) => r.verdict === 'regression');
+      if (rows.length === 0) return;
+      lines.push(
+        `${name} ${i}: ${rows
+          .map(
+            (r) =>
+              `${r.scenario} ${r.metric}.${r.stat} ${r.baseline.toFixed(2)} -> ${r.candidate.toFixed(2)} (tolerance ${r.tolerance?.toFixed(2)}, spread ${r.spread?.toFixed(2) ?? '-'}, CI ${r.ci ? `${r.ci.low.toFixed(2)}..${r.ci.high.toFixed(2)}` : '-'})`,
+          )
+          .join('; ')}`,
+      );
+    });
+  show('same pairwise', samePair);
+  show('same rolling', sameRoll);
+  show('x1.05 pairwise', slow5Pair);
+  show('x1.05 rolling', slow5Roll);
+  const missed = (name, cs) =>
+    cs.forEach((c, i) => {
+      const r = c.rows.find((x) => x.scenario === 'all' && x.metric === 'ttft_ms' && x.stat === 'p99');
+      if (r && r.verdict !== 'regression')
+        lines.push(
+          `${name} ${i}: ttft_ms.p99 ${r.verdict}: ${r.baseline.toFixed(2)} -> ${r.candidate.toFixed(2)} (tolerance ${r.tolerance?.toFixed(2)}, CI ${r.ci ? `${r.ci.low.toFixed(2)}..${r.ci.high.toFixed(2)}` : '-'})`,
+        );
+    });
+  missed('x1.30 pairwise', slow30Pair);
+  missed('x1.30 rolling', slow30Roll);
+}
 console.log(lines.join('\n'));

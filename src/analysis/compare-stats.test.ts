@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { createRng } from '../random/index.js';
 import {
+  baselineSpread,
   bootstrapQuantileDeltas,
   mannWhitney,
   medianAndMad,
+  predictionFactor,
   prepareSample,
   proportionDeltaInterval,
   quantileSorted,
@@ -62,5 +65,42 @@ describe('compare statistics', () => {
 
   it('median and normal-consistent MAD', () => {
     expect(medianAndMad([1, 2, 3, 4, 100])).toEqual({ median: 3, mad: 1.4826 });
+  });
+
+  it('the spread of a few runs leaves out the one in five furthest from their median', () => {
+    // median 3; 100 is left out; the standard deviation of 1, 2, 3, 4 is 1.291.
+    const { median, spread } = baselineSpread([1, 2, 3, 4, 100]);
+    expect(median).toBe(3);
+    expect(spread).toBeCloseTo(1.291, 4);
+    expect(baselineSpread([5, 5, 5, 5, 5]).spread).toBe(0);
+    // Fewer than five: nothing left out.
+    expect(baselineSpread([1, 2, 3]).spread).toBeCloseTo(1, 10);
+  });
+
+  it('the prediction factor bounds a new run of the same distribution at its level', () => {
+    // Independent draws (another seed than the factor's own simulation): a new value lies beyond
+    // median + q·spread of n earlier ones in about 1 − level of the trials.
+    const rng = createRng(99);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+    for (const [n, level] of [
+      [5, 0.99],
+      [10, 0.95],
+    ] as const) {
+      const q = predictionFactor(n, level);
+      const trials = 20_000;
+      let beyond = 0;
+      for (let t = 0; t < trials; t++) {
+        const { median, spread } = baselineSpread(Array.from({ length: n }, normal));
+        if (normal() - median > q * spread) beyond++;
+      }
+      const expected = (1 - level) * trials;
+      expect(Math.abs(beyond - expected), `n ${n} level ${level}: ${beyond} beyond`).toBeLessThan(
+        4 * Math.sqrt(expected) + 0.1 * expected,
+      );
+    }
+    // Five runs' spread is uncertain: the factor is far above a fixed 3, and shrinks with more runs.
+    expect(predictionFactor(5, 0.99)).toBeGreaterThan(6);
+    expect(predictionFactor(20, 0.99)).toBeLessThan(predictionFactor(5, 0.99));
+    expect(predictionFactor(5, 0.99)).toBe(predictionFactor(5, 0.99));
   });
 });

@@ -2,12 +2,13 @@
  * @module analysis/compare-stats
  * The statistics behind `tokenstorm compare`: percentiles of sorted samples, a
  * seeded bootstrap CI of a percentile delta, the Mann-Whitney U test, a
- * two-proportion test and a deterministic subsample. Pure functions, no I/O;
+ * two-proportion test, a deterministic subsample, and the spread of a few
+ * baseline runs with the prediction factor for a new run. Pure functions, no I/O;
  * seeded so the same runs always give the same verdict
  * (docs/design/2026-12-07-compare.md).
  */
 import { errorFunction } from 'simple-statistics';
-import { createRng, type Rng } from '../random/index.js';
+import { createRng, deriveSeed, type Rng } from '../random/index.js';
 
 /** P(Z ≤ z) for a standard normal Z. */
 export function normalCdf(z: number): number {
@@ -258,4 +259,106 @@ export function medianAndMad(values: readonly number[]): { median: number; mad: 
   const median = quantileSorted(sorted, 0.5);
   const dev = Float64Array.from(values, (v) => Math.abs(v - median)).sort();
   return { median, mad: 1.4826 * quantileSorted(dev, 0.5) };
+}
+
+/** Sample standard deviation (n − 1), 0 for fewer than two values. */
+function sampleSd(values: ArrayLike<number>, count: number): number {
+  if (count < 2) return 0;
+  let mean = 0;
+  for (let i = 0; i < count; i++) mean += values[i] as number;
+  mean /= count;
+  let ss = 0;
+  for (let i = 0; i < count; i++) ss += ((values[i] as number) - mean) ** 2;
+  return Math.sqrt(ss / (count - 1));
+}
+
+/**
+ * Orders `out` (a copy of `values`) by distance from `median`, nearest first
+ * (insertion sort: a baseline is a few runs), and returns how many to keep:
+ * all but the ⌊n/5⌋ furthest.
+ */
+function nearestFirst(values: ArrayLike<number>, median: number, out: Float64Array): number {
+  const n = values.length;
+  for (let i = 0; i < n; i++) {
+    const v = values[i] as number;
+    const d = Math.abs(v - median);
+    let j = i;
+    while (j > 0 && Math.abs((out[j - 1] as number) - median) > d) {
+      out[j] = out[j - 1] as number;
+      j--;
+    }
+    out[j] = v;
+  }
+  return n - Math.floor(n / 5);
+}
+
+/**
+ * The centre and spread of a few runs' values (a rolling baseline): their
+ * median, and the standard deviation of the values left when the ⌊n/5⌋
+ * furthest from the median are left out (one of five runs), so that one
+ * disturbed run neither moves the centre nor blinds the comparison with its
+ * spread. The spread is an estimate from few values: judge with
+ * {@link predictionFactor}, never with a fixed multiple.
+ */
+export function baselineSpread(values: readonly number[]): { median: number; spread: number } {
+  const sorted = Float64Array.from(values).sort();
+  const median = quantileSorted(sorted, 0.5);
+  const near = new Float64Array(values.length);
+  const kept = nearestFirst(values, median, near);
+  return { median, spread: sampleSd(near, kept) };
+}
+
+const factors = new Map<string, number>();
+
+/**
+ * The one-sided prediction factor q for a new run judged against n baseline
+ * runs by {@link baselineSpread}: when the n + 1 runs' values are independent
+ * draws of one normal distribution, P(new − median > q · spread) = 1 − level.
+ * A prediction interval (Hahn & Meeker, Statistical Intervals, 2017, ch. 4)
+ * for this centre and spread: they have no closed-form distribution, so q is
+ * the level-quantile of (new − median) / spread over a seeded simulation
+ * (deterministic, cached per n and level). It is large for few runs (about
+ * 13 for n = 5 at level 0.9972, 5 for n = 20) because the spread of five
+ * values is itself uncertain; a fixed 3 would be beaten about one time in
+ * ten for n = 5.
+ */
+export function predictionFactor(n: number, level: number): number {
+  if (n < 2) return Number.POSITIVE_INFINITY;
+  const key = `${n}:${level}`;
+  const known = factors.get(key);
+  if (known !== undefined) return known;
+  // Enough draws for a tail quantile, within about 4 million normal values.
+  const draws = Math.max(20_000, Math.min(200_000, Math.floor(4_000_000 / (n + 1))));
+  const rng = createRng(deriveSeed(0x7072_6564, n));
+  let spare = Number.NaN;
+  const normal = () => {
+    if (!Number.isNaN(spare)) {
+      const v = spare;
+      spare = Number.NaN;
+      return v;
+    }
+    let u = 0;
+    while (u === 0) u = rng();
+    const r = Math.sqrt(-2 * Math.log(u));
+    const t = 2 * Math.PI * rng();
+    spare = r * Math.sin(t);
+    return r * Math.cos(t);
+  };
+  const x = new Float64Array(n);
+  const sorted = new Float64Array(n);
+  const near = new Float64Array(n);
+  const ratios = new Float64Array(draws);
+  for (let i = 0; i < draws; i++) {
+    for (let k = 0; k < n; k++) x[k] = normal();
+    sorted.set(x);
+    sorted.sort();
+    const median = quantileSorted(sorted, 0.5);
+    const kept = nearestFirst(x, median, near);
+    const spread = sampleSd(near, kept);
+    ratios[i] = spread > 0 ? (normal() - median) / spread : Number.POSITIVE_INFINITY;
+  }
+  ratios.sort();
+  const q = quantileSorted(ratios, level);
+  factors.set(key, q);
+  return q;
 }

@@ -17,6 +17,18 @@ const profile = (median: number) => ({
 });
 const run = (label: string, seed: number, median = 50, errorRate = 0.01, requests = 1000) =>
   mockRun(label, seed, { profile: profile(median), requests, errorRate });
+/** A copy of `r` with every latency scaled by `s`: a run of the same draws, uniformly slower or faster. */
+const scaled = (r: CompareRun, label: string, s: number): CompareRun => ({
+  ...r,
+  label,
+  requests: r.requests.map((q) => ({
+    ...q,
+    ttftMs: q.ttftMs === undefined ? undefined : q.ttftMs * s,
+    itlMs: q.itlMs?.map((v) => v * s),
+    tpotMs: q.tpotMs === undefined ? undefined : q.tpotMs * s,
+    e2eMs: q.e2eMs === undefined ? undefined : q.e2eMs * s,
+  })),
+});
 const row = (c: ReturnType<typeof compareRuns>, metric: string, stat = 'value', scenario = 'all') =>
   c.rows.find((r) => r.metric === metric && r.stat === stat && r.scenario === scenario);
 
@@ -53,7 +65,7 @@ describe('compareRuns', () => {
     expect(row(c, 'ttft_ms', 'p50')?.verdict).toBe('regression');
   });
 
-  it('rolling: the tolerance is the larger of k·MAD and the band; the candidate is judged by it', () => {
+  it('rolling: the tolerance is the larger of the prediction bound (factor × spread) and the band', () => {
     const bases = [1, 2, 3, 4, 5].map((s) => run(`b${s}`, s));
     const c = compareRuns(bases, run('cand', 9, 80));
     expect(c.mode).toBe('rolling');
@@ -61,11 +73,34 @@ describe('compareRuns', () => {
     expect(p50?.verdict).toBe('regression');
     expect(p50?.tolerance).toBeGreaterThanOrEqual(0.1 * (p50?.baseline ?? 0));
     expect(p50?.spread).toBeGreaterThan(0);
+    expect(p50?.bound).toBeCloseTo(c.options.k * (p50?.spread ?? 0), 10);
+    expect(p50?.tolerance).toBe(Math.max(p50?.bound ?? 0, 0.1 * (p50?.baseline ?? 0), c.resolutionMs));
     // A baseline run that is itself far off moves the median, not the verdict.
     const withOutlier = [...bases.slice(0, 4), run('odd', 6, 500)];
     expect(row(compareRuns(withOutlier, run('same', 9)), 'ttft_ms', 'p50')?.verdict).toBe(
       'no significant change',
     );
+  });
+
+  it('rolling: a candidate within what five baseline runs vary by is not a regression, though beyond 3·MAD and the band', () => {
+    // Five runs of one build whose latencies differ by up to ±9% (every value of run i scaled by s_i):
+    // their p50s are 1.00, 1.01, 1.02, 1.10 and 0.92 × one run's, so the MAD (0.01) says far less
+    // than the runs do. A sixth run 12% above their median is beyond 3·MAD and the 10% band, but not
+    // beyond what five such runs let one expect of a new run.
+    const base = run('b', 1, 50, 0);
+    const bases = [1, 1.01, 1.02, 1.1, 0.92].map((s, i) => scaled(base, `b${i}`, s));
+    const c = compareRuns(bases, scaled(base, 'cand', 1.13));
+    const p50 = row(c, 'ttft_ms', 'p50');
+    expect(p50?.delta).toBeGreaterThan(0.11 * (p50?.baseline ?? 0));
+    expect(p50?.delta).toBeGreaterThan(3 * 1.4826 * 0.01 * (p50?.baseline ?? 0));
+    expect(p50?.verdict).toBe('no significant change');
+    expect(c.verdict).toBe('no significant change');
+    // What keeps it: the bound for a new run from five runs' spread, not the band.
+    expect(p50?.bound).toBeGreaterThan(p50?.delta ?? 0);
+    expect(c.options.k).toBeGreaterThan(6);
+    // One disturbed run among five neither blinds it: a run 30% slower than four steady ones is a regression.
+    const steady = [1, 1.005, 0.995, 1.002, 3].map((s, i) => scaled(base, `s${i}`, s));
+    expect(row(compareRuns(steady, scaled(base, 'slow', 1.3)), 'ttft_ms', 'p99')?.verdict).toBe('regression');
   });
 
   it('per scenario rows when there are several scenarios; goodput only with SLOs', () => {

@@ -5,18 +5,23 @@
  * scenario) it gives the delta, a CI and a verdict. Against one baseline run a
  * regression needs statistical significance (bootstrap CI and a distribution
  * test) and practical significance (a band); against several (a rolling
- * baseline) the candidate is judged by the baseline runs' own spread, because
- * two runs of one build differ by more than the samples inside one run say.
+ * baseline) it must lie beyond where one more run of the baseline's build
+ * could fall: a prediction bound from the baseline runs' own spread, its
+ * factor set by their number and a Bonferroni level over the rows, because
+ * two runs of one build differ by more than the samples inside one run say and
+ * a few runs say little about their spread.
  * Pure and seeded: the same runs give the same verdict (docs/design/2026-12-07-compare.md).
  */
 import { deriveSeed } from '../random/index.js';
 import {
+  baselineSpread,
   bootstrapQuantileDeltas,
   bootstrapQuantiles,
   type Interval,
   inverseNormalTail,
   mannWhitney,
   medianAndMad,
+  predictionFactor,
   prepareSample,
   proportionDeltaInterval,
   quantileSorted,
@@ -95,9 +100,14 @@ export interface CompareRow {
   test?: { name: 'mann-whitney' | 'exceedance' | 'two-proportion' | 'welch'; p: number };
   /** Practical-significance band: relative (a share of the baseline) or absolute (in the metric's unit). */
   band: { value: number; kind: 'relative' | 'absolute' };
-  /** Rolling baseline: 1.4826 × MAD of the baseline runs' values. */
+  /**
+   * Rolling baseline: the baseline runs' spread, the standard deviation of
+   * their values with the ⌊n/5⌋ furthest from their median left out.
+   */
   spread?: number;
-  /** How far from the baseline (in the metric's unit) a change must be to count: the band, the spread, the 1 ms floor. */
+  /** Rolling baseline: how far beyond the median a new run of the baseline's build may fall: factor × spread. */
+  bound?: number;
+  /** How far from the baseline (in the metric's unit) a change must be to count: the band, the bound, the resolution. */
   tolerance?: number;
   samples: { baseline: number; candidate: number };
   verdict: Verdict;
@@ -118,8 +128,18 @@ export interface CompareOptions {
   resamples?: number;
   /** Values per sample kept (deterministic subsample above it); default 4000. */
   maxSamples?: number;
-  /** Rolling baseline: k in median ± k·MAD; default 3. */
+  /**
+   * Rolling baseline: a fixed factor k for median ± k·spread. Default: the
+   * prediction factor for a new run from the number of baseline runs at the
+   * level 1 − familyAlpha ÷ rows (analysis/compare-stats predictionFactor).
+   */
   k?: number;
+  /**
+   * Rolling baseline: the chance, when the candidate is one more run of the
+   * baseline's build, that any row of the comparison is called a regression or
+   * an improvement by the spread alone (Bonferroni over the rows); default 0.05.
+   */
+  familyAlpha?: number;
   /**
    * A latency change smaller than this (ms) is never practically significant;
    * default 1. The comparison raises it to the generator's own event-loop delay
@@ -229,7 +249,8 @@ export function compareRuns(
     alpha: options.alpha ?? 0.01,
     resamples: options.resamples ?? 400,
     maxSamples: options.maxSamples ?? 4000,
-    k: options.k ?? 3,
+    k: options.k ?? Number.NaN,
+    familyAlpha: options.familyAlpha ?? 0.05,
     minDeltaMs: options.minDeltaMs ?? 1,
     seed: options.seed ?? 1,
     bands: { ...(options.bands ?? {}) },
@@ -249,6 +270,8 @@ export function compareRuns(
   );
   const judged = { ...opts, minDeltaMs: resolutionMs };
   const rows: CompareRow[] = [];
+  // Rolling rows: judged once the number of rows (the family) is known.
+  const pending: Pending[] = [];
   let stream = 0;
   for (const scenario of groups) {
     for (const metric of LATENCY_METRICS) {
@@ -261,7 +284,7 @@ export function compareRuns(
       rows.push(
         ...(mode === 'single'
           ? latencySingle(scenario, metric, bases[0] as Float64Array, cand, seed, judged)
-          : latencyRolling(scenario, metric, bases, cand, seed, judged)),
+          : latencyRolling(scenario, metric, bases, cand, seed, judged, pending)),
       );
     }
     const pick = (run: CompareRun) => (scenario === 'all' ? run.summary : run.summary.scenarios[scenario]);
@@ -280,6 +303,7 @@ export function compareRuns(
         errorCounts(candidate),
         1,
         opts,
+        pending,
       ),
     );
     if (hasSlo) {
@@ -298,10 +322,21 @@ export function compareRuns(
           goodCounts(candidate),
           100,
           opts,
+          pending,
         ),
       );
     }
-    if (scenario === 'all') rows.push(tokensRow(baselines, candidate, opts));
+    if (scenario === 'all') rows.push(tokensRow(baselines, candidate, opts, pending));
+  }
+  // One level per row such that a run of the baseline's own build is called a
+  // regression (or improvement) by any row with at most familyAlpha chance.
+  const level = 1 - opts.familyAlpha / Math.max(1, rows.length);
+  for (const p of pending) {
+    const factor = options.k ?? predictionFactor(p.runs, level);
+    const row = p.row;
+    row.bound = (row.spread ?? 0) > 0 ? factor * (row.spread as number) : 0;
+    row.tolerance = Math.max(row.bound, p.floor);
+    row.verdict = judge(row.worse, row.delta, row.tolerance, row.ci, true);
   }
   const verdict = rows.some((r) => r.verdict === 'regression')
     ? 'regression'
@@ -322,11 +357,21 @@ export function compareRuns(
           `${r.label}: the generator may have limited this run (${(r.summary.generator?.reasons ?? []).join('; ')}); a latency difference may be the machine's, not the target's`,
       ),
     rows,
-    options: opts,
+    options: {
+      ...opts,
+      k: options.k ?? (mode === 'rolling' ? predictionFactor(baselines.length, level) : Number.NaN),
+    },
   };
 }
 
 type Opts = Comparison['options'];
+
+/** A rolling row waiting for its tolerance: the band or resolution below it, and how many baseline runs gave its spread. */
+interface Pending {
+  row: CompareRow;
+  floor: number;
+  runs: number;
+}
 
 /** regression / improvement when the delta is beyond `tolerance` (worse / better side) and its CI excludes 0 on that side. */
 function judge(
@@ -416,6 +461,7 @@ function latencyRolling(
   cand: Float64Array,
   seed: number,
   opts: Opts,
+  pending: Pending[],
 ): CompareRow[] {
   const qs = PERCENTILES.map(([, q]) => q);
   const judged = PERCENTILES.map(
@@ -426,15 +472,15 @@ function latencyRolling(
     : [];
   return PERCENTILES.map(([stat, q], i) => {
     const values = bases.filter((b) => enough(b.length, q)).map((b) => quantileSorted(b, q));
-    const { median, mad } =
-      values.length > 0 ? medianAndMad(values) : { median: Number.NaN, mad: Number.NaN };
+    const { median, spread } =
+      values.length > 0 ? baselineSpread(values) : { median: Number.NaN, spread: Number.NaN };
     const c = quantileSorted(cand, q);
     const delta = c - median;
     const band = bandFor(opts.bands, metric, stat);
-    const tolerance = Math.max(opts.k * mad, band * Math.abs(median), opts.minDeltaMs);
+    const floor = Math.max(band * Math.abs(median), opts.minDeltaMs);
     const boot = judged[i] ? cis[i] : undefined;
     const ci = boot ? { low: boot.low - median, high: boot.high - median } : null;
-    return {
+    const row: CompareRow = {
       scenario,
       metric,
       stat,
@@ -445,11 +491,13 @@ function latencyRolling(
       relative: median !== 0 ? delta / median : null,
       ci,
       band: { value: band, kind: 'relative' },
-      spread: mad,
-      tolerance,
+      spread,
+      tolerance: floor,
       samples: { baseline: bases.reduce((s, b) => s + b.length, 0), candidate: cand.length },
-      verdict: judge('higher', delta, tolerance, ci, true),
-    } satisfies CompareRow;
+      verdict: 'insufficient data',
+    };
+    if (ci) pending.push({ row, floor, runs: values.length });
+    return row;
   });
 }
 
@@ -461,6 +509,7 @@ function proportionRow(
   cand: { x: number; n: number } | undefined,
   scale: number,
   opts: Opts,
+  pending: Pending[],
 ): CompareRow {
   const band = bandFor(opts.bands, metric, 'value');
   const present = bases.filter((b): b is { x: number; n: number } => b !== undefined && b.n > 0);
@@ -502,23 +551,24 @@ function proportionRow(
       verdict: judge(worse, c - b, band, ci, t.p < opts.alpha),
     };
   }
-  const { median, mad } = medianAndMad(present.map((p) => (p.x / p.n) * scale));
+  const { median, spread } = baselineSpread(present.map((p) => (p.x / p.n) * scale));
   // The Wilson interval of the candidate's share, against the baseline runs' median.
   const [wl, wh] = wilson(cand.x, cand.n, zFor(opts.confidence));
   const low = wl * scale - median;
   const high = wh * scale - median;
-  const tolerance = Math.max(opts.k * mad, band);
-  return {
+  const row: CompareRow = {
     ...base,
     baseline: median,
     candidate: c,
     delta: c - median,
     relative: median !== 0 ? (c - median) / median : null,
     ci: { low, high },
-    spread: mad,
-    tolerance,
-    verdict: judge(worse, c - median, tolerance, { low, high }, true),
+    spread,
+    tolerance: band,
+    verdict: 'insufficient data',
   };
+  pending.push({ row, floor: band, runs: present.length });
+  return row;
 }
 
 /** Output tokens per second of each full window (the last, partial one left out). */
@@ -538,7 +588,12 @@ function meanVar(v: number[]): { mean: number; variance: number } {
   return { mean, variance };
 }
 
-function tokensRow(baselines: CompareRun[], candidate: CompareRun, opts: Opts): CompareRow {
+function tokensRow(
+  baselines: CompareRun[],
+  candidate: CompareRun,
+  opts: Opts,
+  pending: Pending[],
+): CompareRow {
   const band = bandFor(opts.bands, 'output_tokens_per_s', 'value');
   const z = zFor(opts.confidence);
   const c = candidate.summary.rates.output_tokens_per_s;
@@ -585,9 +640,9 @@ function tokensRow(baselines: CompareRun[], candidate: CompareRun, opts: Opts): 
       verdict: judge('lower', d, band * Math.abs(b), ci, p < opts.alpha),
     };
   }
-  const { median, mad } = medianAndMad(baselines.map((r) => r.summary.rates.output_tokens_per_s));
+  const { median, spread } = baselineSpread(baselines.map((r) => r.summary.rates.output_tokens_per_s));
   const samples = { baseline: baselines.length, candidate: cw.length };
-  const tolerance = Math.max(opts.k * mad, band * Math.abs(median));
+  const floor = band * Math.abs(median);
   if (cw.length < MIN_WINDOWS) {
     return {
       ...base,
@@ -596,8 +651,8 @@ function tokensRow(baselines: CompareRun[], candidate: CompareRun, opts: Opts): 
       delta: c - median,
       relative: median ? (c - median) / median : null,
       ci: null,
-      spread: mad,
-      tolerance,
+      spread,
+      tolerance: floor,
       samples,
       verdict: 'insufficient data',
     };
@@ -606,18 +661,20 @@ function tokensRow(baselines: CompareRun[], candidate: CompareRun, opts: Opts): 
   const half = z * Math.sqrt(mc.variance / cw.length);
   const d = c - median;
   const ci = { low: d - half, high: d + half };
-  return {
+  const row: CompareRow = {
     ...base,
     baseline: median,
     candidate: c,
     delta: d,
     relative: median ? d / median : null,
     ci,
-    spread: mad,
-    tolerance,
+    spread,
+    tolerance: floor,
     samples,
-    verdict: judge('lower', d, tolerance, ci, true),
+    verdict: 'insufficient data',
   };
+  pending.push({ row, floor, runs: baselines.length });
+  return row;
 }
 
 function zFor(confidence: number): number {

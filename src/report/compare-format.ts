@@ -53,7 +53,7 @@ function heading(c: Comparison): string {
   const base =
     c.mode === 'single'
       ? c.baseline[0]
-      : `rolling baseline of ${c.baseline.length} runs (median ± ${c.options.k}·MAD)`;
+      : `rolling baseline of ${c.baseline.length} runs (median ± ${c.options.k.toFixed(1)} × their spread)`;
   return `${c.candidate} vs ${base}`;
 }
 
@@ -113,7 +113,7 @@ export function renderCompareMarkdown(c: Comparison): string {
     '',
     c.mode === 'single'
       ? 'A regression needs a CI that excludes 0, a significant distribution test and a change beyond the band (p50 ±10%, p90/p95 ±15%, p99 ±20% by default).'
-      : 'A regression is beyond the baseline runs’ own spread (and at least the band) with a CI that excludes their median.',
+      : 'A regression is beyond where one more run of the baseline’s build could fall, given the baseline runs’ own spread (and at least the band), with a CI that excludes their median.',
   );
   return `${out.join('\n')}\n`;
 }
