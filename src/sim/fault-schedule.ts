@@ -11,6 +11,8 @@ import { durationToMs } from './sim-duration.js';
 export interface FaultEffect {
   /** Answer at once with this status (outage, error_rate). */
   status?: number;
+  /** The `Retry-After` header (seconds) sent with `status`, when the fault sets one. */
+  retryAfterS?: number;
   /** Added before the first token (latency). */
   delayMs: number;
   /** Stop sending (stall) or drop the connection (cut) after `afterTokens` output tokens. */
@@ -50,7 +52,10 @@ export function createFaultSchedule(faults: readonly MockFault[]): FaultSchedule
         if (!hit) continue;
         effect.kinds.push(f.kind);
         if (f.kind === 'outage' || f.kind === 'error_rate') {
-          effect.status ??= f.status ?? (f.kind === 'outage' ? 503 : 500);
+          if (effect.status === undefined) {
+            effect.status = f.status ?? (f.kind === 'outage' ? 503 : 500);
+            if (f.retry_after !== undefined) effect.retryAfterS = durationToMs(f.retry_after) / 1000;
+          }
         } else if (f.kind === 'latency') {
           effect.delayMs += c.delay(rng);
         } else {

@@ -98,8 +98,10 @@ export const MockFaultSchema = z.strictObject({
   }),
   /** Share of requests hit while the fault is active. */
   rate: z.number().min(0).max(1).default(1),
-  /** error_rate (default 500) and outage (default 503): the status answered. */
+  /** error_rate (default 500) and outage (default 503): the status answered (529: Anthropic's "overloaded"). */
   status: z.number().int().min(400).max(599).optional(),
+  /** error_rate and outage: a `Retry-After` header with the answer, in seconds (fractions kept). */
+  retry_after: SimDurationSchema.optional(),
   /** latency: added before the first token. */
   delay_ms: DistributionSchema.default(1000),
   /** stall and cut: output tokens sent before the stream stops or the connection drops. */

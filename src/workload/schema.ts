@@ -63,12 +63,23 @@ export const CancelSchema = z
     message: 'expected exactly one of "after_ms" or "after_tokens"',
   });
 
-export const RETRYABLE_KINDS = ['rate_limited', 'http_5xx', 'connection', 'timeout', 'stream_error'] as const;
+export const RETRYABLE_KINDS = [
+  'rate_limited',
+  'overloaded',
+  'http_5xx',
+  'connection',
+  'timeout',
+  'stream_error',
+] as const;
 
 export const RetrySchema = z.strictObject({
   /** Attempts in all, the first included. */
   max_attempts: z.number().int().min(1).default(3),
-  on: z.array(z.enum(RETRYABLE_KINDS)).min(1).default(['rate_limited', 'http_5xx', 'connection']),
+  /** `http_5xx` also retries `overloaded` (a 529 is a 5xx status; it was `http_5xx` before it had a kind of its own). */
+  on: z
+    .array(z.enum(RETRYABLE_KINDS))
+    .min(1)
+    .default(['rate_limited', 'overloaded', 'http_5xx', 'connection']),
   /** Exponential backoff: `initial × multiplier^(attempt−1)`, capped at `max`, then jittered. */
   backoff: z
     .strictObject({
