@@ -29,7 +29,8 @@ import type { ToolCall } from '../tool-calls.js';
 import { type ChatBody, chatStep } from './chat.js';
 import { Headers, Message, modelParams, positiveInt, stepCommon } from './fields.js';
 import { httpStep } from './http.js';
-import { openAITransport } from './model.js';
+import { openAITransport, warmReplies } from './model.js';
+import { WARM_TOOL, warmAgentReplies } from './warm-apis.js';
 
 const ToolHttpSchema = z.strictObject({
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
@@ -318,6 +319,8 @@ async function runAgent(step: AgentStep, ctx: StepContext, options: SendOptions)
   return { measurement: m, response: { status: 200, headers: {}, body: answer } };
 }
 
+const warmReply = warmAgentReplies(warmReplies(true));
+
 const agentTransport: OwnStepTransport = {
   type: 'own',
   send: (step, ctx, options) => runAgent(step as AgentStep, ctx, options),
@@ -367,6 +370,20 @@ export const agentStep: StepKindEntry<AgentBody, 'agent', typeof AgentBodySchema
     return compiled;
   },
   transport: agentTransport,
+  warmUp: {
+    variant: (b) => (b.stream ? 'agent' : 'agent-json'),
+    body: (variant) => ({
+      model: 'warm',
+      messages: [{ role: 'user', content: 'warm up' }],
+      tools: [{ name: WARM_TOOL, parameters: { type: 'object', properties: { q: { type: 'string' } } } }],
+      max_steps: 3,
+      stream: variant === 'agent',
+    }),
+    answer: (method, url, b) =>
+      method === 'POST' && url.endsWith('/chat/completions') && b.includes('"tools":')
+        ? warmReply(b)
+        : undefined,
+  },
 };
 
 /** The HTTP request of a real tool, compiled by the `http` kind. */
