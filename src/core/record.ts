@@ -186,7 +186,7 @@ export interface AgentTask {
   modelCalls: number;
   tools: AgentToolCall[];
   end: AgentEnd;
-  /** Final answer reached and `max_steps` not hit. */
+  /** Final answer reached, `max_steps` not hit, and the step's `checks` on the answer passed. */
   success: boolean;
   inputTokens: number;
   outputTokens: number;

@@ -2,7 +2,8 @@
  * Agent tasks against a scripted model on 127.0.0.1 (a tool-call turn, then
  * a final answer that quotes the tool results it was sent): tool results from
  * a data file (`result_from`, CSV or JSONL, in file order or drawn), checked
- * by what the model received.
+ * by what the model received; and a task whose final answer fails the step's
+ * `checks` is not a success, in its record and in `summary.json.agents`.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { type FixtureServer, readBody, startFixtureServer } from '../../test/sup
 import { runWorkload, workloadFor } from '../../test/support/run-workload.js';
 import { prepareTest } from '../config/index.js';
 import { ConfigError, type RequestRecord } from '../core/index.js';
+import { RunAggregator } from '../metrics/index.js';
 
 let server: FixtureServer | undefined;
 afterEach(async () => {
@@ -141,3 +143,35 @@ describe('agent tool results from a data file', () => {
   });
 });
 
+describe('agent task success and checks', () => {
+  it("is not a success when the final answer fails the step's checks, in the record and summary.json agents", async () => {
+    const seen: Record<string, string>[] = [];
+    server = await scriptedModel(seen);
+    const { jsonl, csv } = dataFiles();
+    // The answer quotes the search row: the second of every three ("beta") fails the check.
+    // A step of its own name: the circular order is kept per step and tool, across tasks.
+    const step = agentStep(jsonl, csv, { name: 'checked', checks: { not_contains: 'beta' } });
+    const workload = workloadFor(
+      { seed: 5, scenarios: [{ name: 'a', steps: [step as never] }] },
+      `${server.url}/v1`,
+    );
+    const records = await runWorkload(workload, { iterations: 6 });
+    const done = tasks(records);
+    expect(done.map((r) => r.agent?.success)).toEqual([true, false, true, true, false, true]);
+    for (const r of done.filter((t) => t.agent?.success === false)) {
+      // It reached its answer within max_steps; the answer failed its check.
+      expect(r.agent).toMatchObject({ end: 'answer', steps: 2 });
+      expect(r).toMatchObject({ outcome: 'error', error: 'check_failed', checks: { not_contains: false } });
+    }
+    const agg = new RunAggregator();
+    for (const r of records) agg.add(r);
+    const summary = agg.snapshot({ name: 't', startedAt: '', durationS: 1 }) as unknown as {
+      agents: { tasks: number; success_rate: number; ends: Record<string, number> };
+    };
+    expect(summary.agents).toMatchObject({ tasks: 6, success_rate: round4(4 / 6), ends: { answer: 6 } });
+  });
+});
+
+function round4(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}
