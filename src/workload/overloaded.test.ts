@@ -7,6 +7,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startFixtureServer } from '../../test/support/fixture-server.js';
 import { runWorkload, workloadFor } from '../../test/support/run-workload.js';
 import type { RequestRecord } from '../core/index.js';
 import { type MockServer, startMockServer } from '../sim/index.js';
@@ -45,7 +46,7 @@ function run(retryOn: string[], iterations: number): Promise<RequestRecord[]> {
             max_attempts: 6,
             on: retryOn as never,
             // A backoff far longer than the Retry-After: a wait near 250 ms can only be the header's.
-            backoff: { initial: 5_000, jitter: 'none' },
+            backoff: { initial: '5s', jitter: 'none' },
           },
         },
       ],
@@ -91,6 +92,56 @@ describe('Anthropic overloaded (529)', () => {
     expect(notRetried.every((r) => (r.attempt ?? 1) === 1)).toBe(true);
     const retried = await run(['http_5xx'], 12);
     expect(retried.some((r) => (r.attempt ?? 1) > 1)).toBe(true);
+  });
+});
+
+describe('an overloaded_error event mid-stream', () => {
+  it('is overloaded (status 200), and retried as a 529 is', async () => {
+    const sse = (event: string, data: Record<string, unknown>) =>
+      `event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`;
+    let answered = 0;
+    const server = await startFixtureServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        answered++;
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(sse('message_start', { message: { usage: { input_tokens: 3, output_tokens: 1 } } }));
+        res.write(sse('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Hel' } }));
+        // Every other answer breaks off as Anthropic does when it runs out of capacity mid-answer.
+        if (answered % 2 === 1) {
+          res.end(sse('error', { error: { type: 'overloaded_error', message: 'Overloaded' } }));
+          return;
+        }
+        res.write(sse('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'lo' } }));
+        res.write(sse('message_delta', { delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 2 } }));
+        res.end(sse('message_stop', {}));
+      });
+    });
+    try {
+      const workload = workloadFor(
+        {
+          scenarios: [
+            {
+              name: 'anthropic',
+              steps: [messages],
+              retry: { max_attempts: 3, on: ['overloaded'], backoff: { initial: '10ms', jitter: 'none' } },
+            },
+          ],
+        },
+        `${server.url}/v1`,
+      );
+      const records = await runWorkload(workload, { iterations: 4 });
+      expect(records).toHaveLength(8);
+      for (const r of records.filter((x) => x.attempt === 1)) {
+        expect(r).toMatchObject({ outcome: 'error', error: 'overloaded', status: 200 });
+        expect(r.message).toBe('error event in stream: overloaded_error: Overloaded');
+      }
+      for (const r of records.filter((x) => x.attempt === 2)) {
+        expect(r).toMatchObject({ outcome: 'ok', outputTokens: 2 });
+      }
+    } finally {
+      await server.close();
+    }
   });
 });
 
