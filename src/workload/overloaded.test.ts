@@ -11,6 +11,7 @@ import { startFixtureServer } from '../../test/support/fixture-server.js';
 import { runWorkload, workloadFor } from '../../test/support/run-workload.js';
 import type { RequestRecord } from '../core/index.js';
 import { type MockServer, startMockServer } from '../sim/index.js';
+import { startFaultProxy } from '../sim/proxy/index.js';
 
 let mock: MockServer | undefined;
 afterEach(async () => {
@@ -167,6 +168,30 @@ describe("the mock's error answers in each API's format", () => {
       type: 'error',
       error: { type: 'invalid_request_error' },
     });
+  });
+
+  it("the fault proxy's injected 529 on /v1/messages is Anthropic's, on chat OpenAI's", async () => {
+    mock = await startMockServer({ profile: { ttft_ms: 1, itl_ms: 1, output_tokens: 2 } });
+    const proxy = await startFaultProxy({
+      upstream: mock.url,
+      faults: { faults: [{ kind: 'error', status: 529 }] },
+    });
+    try {
+      const client = new Anthropic({ baseURL: proxy.url, apiKey: 'sk-ant-test', maxRetries: 0 });
+      const e = await client.messages
+        .create({ model: 'm', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] })
+        .catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(Anthropic.APIError);
+      expect((e as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({
+        type: 'error',
+        error: { type: 'overloaded_error' },
+      });
+      const chat = await fetch(`${proxy.url}/v1/chat/completions`, { method: 'POST', body: '{}' });
+      expect(chat.status).toBe(529);
+      expect(await chat.json()).toMatchObject({ error: { type: 'proxy_fault' } });
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('OpenAI Responses: a 429 in the OpenAI format, as the openai SDK reads it', async () => {
