@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFixtureServer } from '../../test/support/fixture-server.js';
 import { runWorkload, workloadFor } from '../../test/support/run-workload.js';
 import type { RequestRecord } from '../core/index.js';
+import { RunAggregator } from '../metrics/index.js';
 import { type MockServer, startMockServer } from '../sim/index.js';
 import { startFaultProxy } from '../sim/proxy/index.js';
 
@@ -84,6 +85,12 @@ describe('Anthropic overloaded (529)', () => {
       waits++;
     }
     expect(waits).toBe(failed.length);
+    // summary.json counts them under their own kind; the logical requests all succeeded.
+    const agg = new RunAggregator();
+    for (const r of records) agg.add(r);
+    const summary = agg.snapshot({ name: 't', startedAt: '', durationS: 1 });
+    expect(summary.counts.byError).toEqual({ overloaded: failed.length });
+    expect(summary.logical.errors).toBe(0);
   });
 
   it('is not retried by a policy naming only rate_limited, and http_5xx covers it', async () => {
