@@ -15,8 +15,8 @@ export interface FaultEffect {
   retryAfterS?: number;
   /** Added before the first token (latency). */
   delayMs: number;
-  /** Stop sending (stall) or drop the connection (cut) after `afterTokens` output tokens. */
-  stream?: { kind: 'stall' | 'cut'; afterTokens: number };
+  /** Stop sending (stall), drop the connection (cut) or end with an error event after `afterTokens` output tokens. */
+  stream?: { kind: 'stall' | 'cut' | 'error_event'; afterTokens: number };
   /** Kinds that hit this request, for counting. */
   kinds: MockFault['kind'][];
 }

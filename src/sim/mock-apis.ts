@@ -20,6 +20,8 @@ export interface MockWire {
   reasoning(text: string): string;
   /** The stream's last events: finish reason, usage, end marker. */
   end(finishReason: string, usage: MockUsage, text: string): string;
+  /** The event that ends a stream the server gave up on (the `error_event` fault). */
+  error(): string;
   /** A whole (non-streamed) answer (tool calls: OpenAI chat only, the mock as an agent's model). */
   body(
     text: string,
@@ -209,6 +211,7 @@ export function anthropicWire(req: MockRequest, id: string, usage: MockUsage, re
         usage: { output_tokens: usage.completion_tokens },
       }) +
       sse('message_stop', { type: 'message_stop' }),
+    error: () => sse('error', { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }),
     body: (text, reasoning, finish) =>
       JSON.stringify(
         message(
@@ -275,6 +278,7 @@ export function responsesWire(req: MockRequest, id: string, created: number, usa
       event(finish === 'length' ? 'response.incomplete' : 'response.completed', {
         response: response(statusOf(finish), [item(text, true)], finish),
       }),
+    error: () => event('error', { code: 'server_error', message: 'The server is overloaded.', param: null }),
     body: (text, _reasoning, finish) =>
       JSON.stringify(response(statusOf(finish), [item(text, true)], finish)),
   };

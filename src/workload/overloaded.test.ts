@@ -153,6 +153,60 @@ describe('an overloaded_error event mid-stream', () => {
   });
 });
 
+describe("the mock's error_event fault", () => {
+  it('ends a share of streams with the API error event: overloaded on Anthropic, stream_error on the others', async () => {
+    mock = await startMockServer({
+      profile: {
+        ttft_ms: 1,
+        itl_ms: 1,
+        output_tokens: 6,
+        faults: [{ at: 0, for: '1h', kind: 'error_event', rate: 0.5, after_tokens: 2 }],
+      },
+    });
+    const steps = [
+      messages,
+      { response: { model: 'm', input: 'Hello' } },
+      { chat: { model: 'm', messages: [{ role: 'user' as const, content: 'Hello' }] } },
+    ];
+    const workload = workloadFor(
+      { seed: 9, scenarios: [{ name: 's', steps: steps as never }] },
+      `${mock.url}/v1`,
+    );
+    const records = await runWorkload(workload, { iterations: 12, vus: 3 });
+    const failed = records.filter((r) => r.outcome === 'error');
+    expect(failed.length).toBeGreaterThan(6);
+    expect(failed.length).toBeLessThan(30);
+    for (const r of failed) {
+      expect(r.status).toBe(200);
+      // The two tokens before the event were received and timed.
+      expect(r.ttftMs).toBeGreaterThan(0);
+      expect(r.error).toBe(r.kind === 'messages' ? 'overloaded' : 'stream_error');
+    }
+    expect(new Set(failed.map((r) => r.kind))).toEqual(new Set(['messages', 'response', 'chat']));
+    const ok = records.filter((r) => r.outcome === 'ok');
+    for (const r of ok) expect(r.outputTokens).toBe(6);
+  });
+
+  it('reaches @anthropic-ai/sdk as an overloaded_error in the stream', async () => {
+    mock = await startMockServer({
+      profile: {
+        ttft_ms: 1,
+        itl_ms: 1,
+        faults: [{ at: 0, for: '1h', kind: 'error_event', after_tokens: 1 }],
+      },
+    });
+    const client = new Anthropic({ baseURL: mock.url, apiKey: 'sk-ant-test', maxRetries: 0 });
+    const stream = client.messages.stream({
+      model: 'm',
+      max_tokens: 8,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    const e = await stream.finalMessage().catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(Anthropic.APIError);
+    expect(String((e as Error).message)).toContain('overloaded_error');
+  });
+});
+
 describe("the mock's error answers in each API's format", () => {
   it('Anthropic: 529 overloaded_error and 400 invalid_request_error, as @anthropic-ai/sdk reads them', async () => {
     mock = await startMockServer({
