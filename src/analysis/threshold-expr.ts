@@ -5,6 +5,7 @@
  */
 import {
   COUNT_NAMES,
+  EMBEDDING_RATE_NAMES,
   LOGICAL_COUNT_NAMES,
   LOGICAL_RATE_NAMES,
   METRIC_NAMES,
@@ -57,6 +58,8 @@ const HISTOGRAM_STATS_HELP = 'p50, p99.9 (any pNN), min, max, mean, avg or count
 const KINDS = new Map<string, ThresholdMetricKind>([
   ...METRIC_NAMES.map((n) => [n, 'histogram'] as const),
   ...RATE_NAMES.map((n) => [n, 'rate'] as const),
+  // Vectors and embedded input tokens per second of `embedding:` steps (no data without one).
+  ...EMBEDDING_RATE_NAMES.map((n) => [n, 'rate'] as const),
   ...COUNT_NAMES.map((n) => [n, 'count'] as const),
   ...LOGICAL_RATE_NAMES.map((n) => [n, 'rate'] as const),
   ...LOGICAL_COUNT_NAMES.map((n) => [n, 'count'] as const),

@@ -12,7 +12,14 @@ import type {
   SummaryCore,
   Tally,
 } from '../metrics/index.js';
-import { COUNT_NAMES, METRIC_NAMES, type MetricName, RATE_NAMES } from '../metrics/index.js';
+import {
+  COUNT_NAMES,
+  EMBEDDING_RATE_NAMES,
+  type EmbeddingRateName,
+  METRIC_NAMES,
+  type MetricName,
+  RATE_NAMES,
+} from '../metrics/index.js';
 import { type QualitySummary, qualityValue } from './quality.js';
 
 /** Histograms by metric and scenario or step, and selectors' tallies; `RunAggregator` satisfies it. */
@@ -71,6 +78,8 @@ function lookup({ counts, rates, logical, checks }: Part, name: string, check?: 
   }
   if (name.startsWith('logical.')) return lookupLogical(logical, name.slice('logical.'.length));
   if ((COUNT_NAMES as readonly string[]).includes(name)) return counts[name as keyof Omit<Counts, 'byError'>];
+  // Absent where no embedding step returned vectors: no data, not 0.
+  if ((EMBEDDING_RATE_NAMES as readonly string[]).includes(name)) return rates[name as EmbeddingRateName];
   if (!(RATE_NAMES as readonly string[]).includes(name)) return undefined;
   // An error rate over zero attempts is not 0%: there is nothing to judge.
   if (name === 'error_rate' && counts.requests - counts.cancelled === 0) return undefined;

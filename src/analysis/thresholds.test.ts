@@ -115,6 +115,34 @@ describe('evaluateThresholds', () => {
     ]);
   });
 
+  it('judges vectors_per_s and embedding_tokens_per_s of embedding steps, by step and by own-tally selector', () => {
+    const thresholds = {
+      vectors_per_s: ['> 5'],
+      'vectors_per_s{step:embed}': ['>= 4'],
+      'embedding_tokens_per_s{step:embed}': ['rate == 12'],
+      'vectors_per_s{scenario:rag,step:batch}': ['== 2'],
+      'vectors_per_s{step:chat}': ['> 0'],
+    };
+    const agg = new RunAggregator({ selectors: ownTallySelectors(Object.keys(thresholds)) });
+    const embed = { scenario: 'rag', kind: 'embedding', ttftMs: undefined } as const;
+    // 10 s: "embed" returns 4 vectors/s (40 single inputs, 3 tokens each), "batch" 2/s (5 batches of 4).
+    for (let i = 0; i < 40; i++) agg.add(rec({ ...embed, stepName: 'embed', vectors: 1, inputTokens: 3 }));
+    for (let i = 0; i < 5; i++)
+      agg.add(rec({ ...embed, step: 1, stepName: 'batch', vectors: 4, inputTokensClient: 8 }));
+    // A failed embedding returned no vectors: it counts in no rate.
+    agg.add(rec({ ...embed, stepName: 'embed', outcome: 'error', error: 'http_5xx' }));
+    agg.add(rec({ step: 2, stepName: 'chat' }));
+    const core = agg.snapshot({ name: 't', startedAt: '', durationS: 10 });
+    const results = evaluateThresholds(thresholds, createThresholdSource(agg, core));
+    expect(results.map((r) => [r.metric, r.value, r.passed, r.note])).toEqual([
+      ['vectors_per_s', 6, true, undefined],
+      ['vectors_per_s{step:embed}', 4, true, undefined],
+      ['embedding_tokens_per_s{step:embed}', 12, true, undefined],
+      ['vectors_per_s{scenario:rag,step:batch}', 2, true, undefined],
+      ['vectors_per_s{step:chat}', null, false, 'no data: no vectors_per_s in step "chat"'],
+    ]);
+  });
+
   it('does not fail the run on a non-blocking threshold', () => {
     const results = evaluateThresholds(
       { ttft_ms: [{ threshold: 'p99 < 1', blocking: false }, 'p50 < 1000'] },

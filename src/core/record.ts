@@ -8,6 +8,8 @@
 /** Error kinds of docs/architecture.md#the-run-directory. A client-side cancellation is not an error. */
 export const ERROR_KINDS = [
   'rate_limited',
+  /** The server says it is overloaded: HTTP 529 (Anthropic), or an `overloaded_error` event in a stream. */
+  'overloaded',
   'http_3xx',
   'http_4xx',
   'http_5xx',
@@ -184,7 +186,7 @@ export interface AgentTask {
   modelCalls: number;
   tools: AgentToolCall[];
   end: AgentEnd;
-  /** Final answer reached and `max_steps` not hit. */
+  /** Final answer reached, `max_steps` not hit, and the step's `checks` on the answer passed. */
   success: boolean;
   inputTokens: number;
   outputTokens: number;

@@ -39,6 +39,59 @@ describe('warmUp', () => {
     expect(result).toMatchObject({ sent: 90, ok: 90 });
   });
 
+  it('warms Anthropic Messages, Responses, embeddings and agent steps, streamed and not, and they succeed', async () => {
+    const test = testWith([
+      { messages: { model: 'm', messages: [{ role: 'user', content: 'hi' }] } },
+      { messages: { model: 'm', messages: [{ role: 'user', content: 'hi' }], stream: false } },
+      { response: { model: 'm', input: 'hi' } },
+      { response: { model: 'm', input: 'hi', stream: false } },
+      { embedding: { model: 'e', input: ['a', 'b', 'c'] } },
+      { agent: { model: 'm', messages: [{ role: 'user', content: 'hi' }], tools: [{ name: 'search' }] } },
+      {
+        agent: {
+          model: 'm',
+          stream: false,
+          messages: [{ role: 'user', content: 'hi' }],
+          tools: [{ name: 'search' }],
+        },
+      },
+      { chat: { model: 'm', messages: [{ role: 'user', content: 'hi' }] } },
+    ]);
+    const records: RequestRecord[] = [];
+    const dispatcher = new HttpClient();
+    const result = await warmUp({ test, requests: 160, dispatcher, onRecord: (r) => records.push(r) });
+    await result.close();
+    await dispatcher.destroy();
+    expect(result.kinds.sort()).toEqual([
+      'agent',
+      'agent-json',
+      'chat',
+      'embedding',
+      'messages',
+      'messages-json',
+      'response',
+      'response-json',
+    ]);
+    const byKind = new Map<string, RequestRecord[]>();
+    for (const r of records) byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r]);
+    for (const kind of ['messages', 'response', 'embedding', 'agent', 'chat']) {
+      const own = byKind.get(kind) ?? [];
+      expect(own.length, kind).toBeGreaterThan(5);
+      expect(
+        own.filter((r) => r.outcome !== 'ok').map((r) => r.message),
+        kind,
+      ).toEqual([]);
+    }
+    // The answers were read whole: output tokens of each message, a vector per input of the warm-up's batch.
+    for (const r of byKind.get('messages') ?? []) expect(r.outputTokens).toBeGreaterThanOrEqual(3);
+    for (const r of byKind.get('embedding') ?? []) expect(r.vectors).toBe(2);
+    // Each agent task called the tool once and answered on its second model turn.
+    for (const r of byKind.get('agent') ?? []) {
+      expect(r.agent).toMatchObject({ steps: 2, modelCalls: 2, end: 'answer', success: true });
+      expect(r.agent?.tools).toHaveLength(1);
+    }
+  });
+
   it('sends nothing when asked for no requests, and stops at its time bound', async () => {
     expect(await warmUp({ requests: 0 })).toMatchObject({ sent: 0 });
     // Without the time bound this would run for minutes and hit the test timeout.

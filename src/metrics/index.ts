@@ -91,6 +91,8 @@ export {
   type ContextStats,
   type CountName,
   type Counts,
+  EMBEDDING_RATE_NAMES,
+  type EmbeddingRateName,
   LOGICAL_COUNT_NAMES,
   LOGICAL_RATE_NAMES,
   type LogicalSummary,

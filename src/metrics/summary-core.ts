@@ -81,9 +81,12 @@ export interface Counts {
   byError: Record<string, number>;
 }
 
+/** Rates of `embedding:` steps: vectors and embedded input tokens per second (only when there were any). */
+export const EMBEDDING_RATE_NAMES = ['vectors_per_s', 'embedding_tokens_per_s'] as const;
+export type EmbeddingRateName = (typeof EMBEDDING_RATE_NAMES)[number];
+
 /** The rates; an embedding step's adds vectors and embedded input tokens per second (only when there were any). */
-export type Rates = Record<RateName, number> &
-  Partial<Record<'vectors_per_s' | 'embedding_tokens_per_s', number>>;
+export type Rates = Record<RateName, number> & Partial<Record<EmbeddingRateName, number>>;
 
 /**
  * What the users saw under retries: one outcome per logical request (all its

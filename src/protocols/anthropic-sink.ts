@@ -24,6 +24,11 @@ function usageOf(u: Obj | undefined, to: EventTarget): void {
   if (typeof output === 'number') to.addUsage({ completion_tokens: output });
 }
 
+/** An `overloaded_error` is the 529 of a stream already under way: the server asks the client to back off. */
+function errorKind(data: Obj): 'overloaded' | undefined {
+  return obj(data.error)?.type === 'overloaded_error' ? 'overloaded' : undefined;
+}
+
 function errorMessage(data: Obj): string {
   const e = obj(data.error);
   return `error event in stream: ${String(e?.type ?? 'error')}: ${String(e?.message ?? JSON.stringify(data))}`;
@@ -56,7 +61,7 @@ export const anthropicDialect: EventDialect = {
         to.done();
         return;
       case 'error':
-        to.fail(errorMessage(data));
+        to.fail(errorMessage(data), errorKind(data));
         return;
       default:
         // ping, content_block_start/stop, and event types added later carry no output.
@@ -65,7 +70,7 @@ export const anthropicDialect: EventDialect = {
   },
   body(data, to) {
     if (data.type === 'error') {
-      to.fail(errorMessage(data).replace('error event in stream: ', ''));
+      to.fail(errorMessage(data).replace('error event in stream: ', ''), errorKind(data));
       return;
     }
     const content = Array.isArray(data.content) ? data.content : [];

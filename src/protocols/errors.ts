@@ -21,9 +21,14 @@ export interface Failure {
   message: string;
 }
 
-/** `rate_limited` for 429, else `http_3xx`/`http_4xx`/`http_5xx`; undefined for a success status. */
+/**
+ * `rate_limited` for 429, `overloaded` for 529 (Anthropic's "overloaded", a
+ * capacity signal to back off from, unlike a server fault), else
+ * `http_3xx`/`http_4xx`/`http_5xx`; undefined for a success status.
+ */
 export function kindOfStatus(status: number): ErrorKind | undefined {
   if (status === 429) return 'rate_limited';
+  if (status === 529) return 'overloaded';
   if (status >= 500) return 'http_5xx';
   if (status >= 400) return 'http_4xx';
   if (status >= 300) return 'http_3xx';

@@ -63,29 +63,38 @@ describe('Anthropic Messages sink', () => {
     expect(sink.finishReason).toBe('tool_use');
   });
 
-  it('takes an error event, or a stream without message_stop, as a stream_error', () => {
+  it('takes an overloaded_error event as overloaded, another error event or a stream without message_stop as a stream_error', () => {
     const overloaded = feed(anthropicSink(), [
       start,
       delta(0, { type: 'text_delta', text: 'a' }),
       sse('error', { error: { type: 'overloaded_error', message: 'Overloaded' } }),
     ]);
     expect(overloaded).toEqual({
-      kind: 'stream_error',
+      kind: 'overloaded',
       message: 'error event in stream: overloaded_error: Overloaded',
+    });
+    const apiError = feed(anthropicSink(), [
+      start,
+      sse('error', { error: { type: 'api_error', message: 'Internal server error' } }),
+    ]);
+    expect(apiError).toEqual({
+      kind: 'stream_error',
+      message: 'error event in stream: api_error: Internal server error',
     });
     const cut = feed(anthropicSink(), [start, delta(0, { type: 'text_delta', text: 'a' })]);
     expect(cut?.kind).toBe('stream_error');
   });
 
-  it('classifies 429 as rate_limited and 529 (overloaded) as http_5xx, quoting the body', () => {
+  it('classifies 429 as rate_limited, 529 as overloaded and 500 as http_5xx, quoting the body', () => {
     const body = JSON.stringify({
       type: 'error',
       error: { type: 'overloaded_error', message: 'Overloaded' },
     });
     expect(feed(anthropicSink(), [body], 429, JSON_TYPE)?.kind).toBe('rate_limited');
     const overloaded = feed(anthropicSink(), [body], 529, JSON_TYPE);
-    expect(overloaded?.kind).toBe('http_5xx');
+    expect(overloaded?.kind).toBe('overloaded');
     expect(overloaded?.message).toContain('HTTP 529: {"type":"error","error":{"type":"overloaded_error"');
+    expect(feed(anthropicSink(), ['{"type":"error"}'], 500, JSON_TYPE)?.kind).toBe('http_5xx');
   });
 
   it('reads a whole message: thinking, text and tool input, usage, stop reason; one chunk', () => {

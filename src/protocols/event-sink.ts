@@ -35,8 +35,8 @@ export interface EventTarget {
   finish(reason: string): void;
   /** The stream said it is complete (`message_stop`, `response.completed`). */
   done(): void;
-  /** The server reported an error inside a 2xx answer. */
-  fail(message: string): void;
+  /** The server reported an error inside a 2xx answer: a `stream_error` unless the dialect knows its kind. */
+  fail(message: string, kind?: Failure['kind']): void;
 }
 
 /** How one API's events and bodies are read. */
@@ -205,8 +205,8 @@ export class EventSink implements ResponseSink, EventTarget {
     this.sawDone = true;
   }
 
-  fail(message: string): void {
-    this.failure ??= { kind: 'stream_error', message };
+  fail(message: string, kind: Failure['kind'] = 'stream_error'): void {
+    this.failure ??= { kind, message };
   }
 
   onEnd(at: number): Failure | undefined {

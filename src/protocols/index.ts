@@ -50,6 +50,7 @@ export {
   unknownStepMessage,
 } from './steps/index.js';
 export { openAITransport } from './steps/model.js';
+export { type ToolRowsSpec, toolRows } from './steps/tool-rows.js';
 export { compileStep, runStep, sendStep } from './steps.js';
 export { countTokens } from './tokens.js';
 export { WarmConnector } from './warm-connector.js';

@@ -11,10 +11,12 @@ import { durationToMs } from './sim-duration.js';
 export interface FaultEffect {
   /** Answer at once with this status (outage, error_rate). */
   status?: number;
+  /** The `Retry-After` header (seconds) sent with `status`, when the fault sets one. */
+  retryAfterS?: number;
   /** Added before the first token (latency). */
   delayMs: number;
-  /** Stop sending (stall) or drop the connection (cut) after `afterTokens` output tokens. */
-  stream?: { kind: 'stall' | 'cut'; afterTokens: number };
+  /** Stop sending (stall), drop the connection (cut) or end with an error event after `afterTokens` output tokens. */
+  stream?: { kind: 'stall' | 'cut' | 'error_event'; afterTokens: number };
   /** Kinds that hit this request, for counting. */
   kinds: MockFault['kind'][];
 }
@@ -50,7 +52,10 @@ export function createFaultSchedule(faults: readonly MockFault[]): FaultSchedule
         if (!hit) continue;
         effect.kinds.push(f.kind);
         if (f.kind === 'outage' || f.kind === 'error_rate') {
-          effect.status ??= f.status ?? (f.kind === 'outage' ? 503 : 500);
+          if (effect.status === undefined) {
+            effect.status = f.status ?? (f.kind === 'outage' ? 503 : 500);
+            if (f.retry_after !== undefined) effect.retryAfterS = durationToMs(f.retry_after) / 1000;
+          }
         } else if (f.kind === 'latency') {
           effect.delayMs += c.delay(rng);
         } else {

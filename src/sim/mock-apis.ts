@@ -4,7 +4,13 @@
  * them: reading their requests into a `MockRequest`, and writing their stream
  * events and whole bodies (with usage), so the official SDKs read the mock.
  */
-import { type MockRequest, MockRequestError, type MockUsage } from './mock-openai.js';
+import {
+  errorBody,
+  type MockEndpoint,
+  type MockRequest,
+  MockRequestError,
+  type MockUsage,
+} from './mock-openai.js';
 
 /** How one answer is written to the wire, whatever the API. */
 export interface MockWire {
@@ -14,6 +20,8 @@ export interface MockWire {
   reasoning(text: string): string;
   /** The stream's last events: finish reason, usage, end marker. */
   end(finishReason: string, usage: MockUsage, text: string): string;
+  /** The event that ends a stream the server gave up on (the `error_event` fault). */
+  error(): string;
   /** A whole (non-streamed) answer (tool calls: OpenAI chat only, the mock as an agent's model). */
   body(
     text: string,
@@ -47,6 +55,48 @@ function positive(body: Record<string, unknown>, param: string): number | undefi
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
     throw new MockRequestError(`'${param}' must be a positive integer`, param);
   return value;
+}
+
+/** Anthropic's error `type` for a status (docs.anthropic.com, "Errors"). */
+function anthropicErrorType(status: number): string {
+  switch (status) {
+    case 400:
+      return 'invalid_request_error';
+    case 401:
+      return 'authentication_error';
+    case 403:
+      return 'permission_error';
+    case 404:
+      return 'not_found_error';
+    case 413:
+      return 'request_too_large';
+    case 429:
+      return 'rate_limit_error';
+    case 529:
+      return 'overloaded_error';
+    default:
+      return status >= 500 ? 'api_error' : 'invalid_request_error';
+  }
+}
+
+/** What an error answer says, whatever the API writes it as. */
+export interface MockErrorFields {
+  message: string;
+  /** OpenAI's `type` (Anthropic's is derived from the status). */
+  type?: string;
+  code?: string | null;
+  param?: string | null;
+}
+
+/**
+ * An error body in the format of the endpoint's API: Anthropic's
+ * `{"type":"error","error":{"type":…,"message":…}}` on `/v1/messages`, OpenAI's
+ * `{"error":{"message","type","param","code"}}` elsewhere (chat, completions, Responses, embeddings).
+ */
+export function apiErrorBody(endpoint: MockEndpoint | undefined, status: number, e: MockErrorFields): string {
+  if (endpoint === 'messages')
+    return JSON.stringify({ type: 'error', error: { type: anthropicErrorType(status), message: e.message } });
+  return errorBody(e.message, e.param ?? null, e.code ?? null, e.type ?? 'invalid_request_error');
 }
 
 /** Reads an Anthropic Messages or OpenAI Responses request. */
@@ -161,6 +211,7 @@ export function anthropicWire(req: MockRequest, id: string, usage: MockUsage, re
         usage: { output_tokens: usage.completion_tokens },
       }) +
       sse('message_stop', { type: 'message_stop' }),
+    error: () => sse('error', { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }),
     body: (text, reasoning, finish) =>
       JSON.stringify(
         message(
@@ -227,6 +278,7 @@ export function responsesWire(req: MockRequest, id: string, created: number, usa
       event(finish === 'length' ? 'response.incomplete' : 'response.completed', {
         response: response(statusOf(finish), [item(text, true)], finish),
       }),
+    error: () => event('error', { code: 'server_error', message: 'The server is overloaded.', param: null }),
     body: (text, _reasoning, finish) =>
       JSON.stringify(response(statusOf(finish), [item(text, true)], finish)),
   };

@@ -5,13 +5,13 @@
  * stop sending and hold the connection; cut: drop it mid-answer).
  */
 import type { ServerResponse } from 'node:http';
-import { anthropicWire, type MockWire, responsesWire } from './mock-apis.js';
+import { anthropicWire, apiErrorBody, type MockWire, responsesWire } from './mock-apis.js';
 import { completionBody, createStreamEncoder, type MockRequest, type MockUsage } from './mock-openai.js';
 import type { MockAnswer } from './mock-text.js';
 
 /** A stream fault to play on this answer. */
 export interface StreamFault {
-  kind: 'stall' | 'cut';
+  kind: 'stall' | 'cut' | 'error_event';
   afterTokens: number;
 }
 
@@ -48,6 +48,9 @@ function openAIWire(o: OutputOptions): MockWire {
     reasoning: encoder.reasoning,
     end: (finish, usage) =>
       encoder.finish(finish) + (req.includeUsage ? encoder.usage(usage) : '') + encoder.done(),
+    // As vLLM and OpenAI-compatible servers report a failure inside a stream.
+    error: () =>
+      `data: ${JSON.stringify({ error: { message: 'The server is overloaded.', type: 'server_error', param: null, code: null } })}\n\n`,
     body: (text, reasoning, finish, usage, toolCalls) =>
       completionBody(req, o.id, o.created, text, finish, usage, reasoning, toolCalls),
     toolCallStart: encoder.toolCallStart,
@@ -80,6 +83,21 @@ export function createMockOutput(o: OutputOptions): MockOutput {
     if (faulted) return true;
     if (fault === undefined || generated < fault.afterTokens) return false;
     faulted = true;
+    if (fault.kind === 'error_event') {
+      // The server gives up mid-answer and says so: the API's error event ends the stream; an
+      // answer not streamed gets the error status instead (Anthropic: 529 overloaded).
+      if (encoder !== undefined) res.end(wire.error());
+      else {
+        const status = req.endpoint === 'messages' ? 529 : 500;
+        const body = apiErrorBody(req.endpoint, status, { message: 'Overloaded', type: 'server_error' });
+        res.writeHead(status, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        });
+        res.end(body);
+      }
+      return true;
+    }
     // End the socket rather than destroy it, so the tokens already written reach the client first.
     if (fault.kind === 'cut') {
       if (res.socket) res.socket.end();

@@ -103,7 +103,7 @@ describe('inference and provider sections', () => {
       /p\.yaml: faults\[0\]\.at: expected a duration such as "30s"/,
     );
     expect(() => parseMockProfile({ faults: [{ at: 1, for: 1, kind: 'boom' }] }, 'p.yaml')).toThrow(
-      'p.yaml: faults[0].kind: expected one of "error_rate", "latency", "stall", "cut", "outage"',
+      'p.yaml: faults[0].kind: expected one of "error_rate", "latency", "stall", "cut", "error_event", "outage"',
     );
   });
 

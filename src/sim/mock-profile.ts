@@ -87,7 +87,7 @@ export const RateLimitProfileSchema = z
     path: ['requests'],
   });
 
-export const FAULT_KINDS = ['error_rate', 'latency', 'stall', 'cut', 'outage'] as const;
+export const FAULT_KINDS = ['error_rate', 'latency', 'stall', 'cut', 'error_event', 'outage'] as const;
 
 /** A fault active from `at` for `for` after the server started. */
 export const MockFaultSchema = z.strictObject({
@@ -98,11 +98,16 @@ export const MockFaultSchema = z.strictObject({
   }),
   /** Share of requests hit while the fault is active. */
   rate: z.number().min(0).max(1).default(1),
-  /** error_rate (default 500) and outage (default 503): the status answered. */
+  /** error_rate (default 500) and outage (default 503): the status answered (529: Anthropic's "overloaded"). */
   status: z.number().int().min(400).max(599).optional(),
+  /** error_rate and outage: a `Retry-After` header with the answer, in seconds (fractions kept). */
+  retry_after: SimDurationSchema.optional(),
   /** latency: added before the first token. */
   delay_ms: DistributionSchema.default(1000),
-  /** stall and cut: output tokens sent before the stream stops or the connection drops. */
+  /**
+   * stall, cut and error_event: output tokens sent before the stream stops, the connection
+   * drops, or the stream ends with the API's error event (Anthropic: `overloaded_error`).
+   */
   after_tokens: z.number().int().nonnegative().default(1),
 });
 

@@ -11,8 +11,9 @@ import { createRng, createSampler, deriveSeed } from '../random/index.js';
 import { createFaultSchedule } from './fault-schedule.js';
 import { type EngineTicket, InferenceEngine } from './inference-engine.js';
 import { createAgentPlanner, type MockToolCall, toolCallPieces } from './mock-agent.js';
+import { apiErrorBody } from './mock-apis.js';
 import type { MockServerStats } from './mock-metrics.js';
-import { errorBody, type MockRequest, type MockUsage } from './mock-openai.js';
+import type { MockRequest, MockUsage } from './mock-openai.js';
 import { createMockOutput, type MockOutput } from './mock-output.js';
 import type { MockProfile } from './mock-profile.js';
 import { degradeAnswer, drawDegradation, isDegraded, referenceAnswer, referenceSet } from './mock-quality.js';
@@ -77,9 +78,16 @@ export function createResponder(
   /** Settles each answer in progress; run once per answer. */
   const active = new Set<() => void>();
 
-  function refuse(res: ServerResponse, status: number, message: string, type: string, code: string | null) {
+  function refuse(
+    req: MockRequest,
+    res: ServerResponse,
+    status: number,
+    message: string,
+    type: string,
+    code: string | null,
+  ) {
     counters.errors++;
-    sendJson(res, status, errorBody(message, null, code, type));
+    sendJson(res, status, apiErrorBody(req.endpoint, status, { message, type, code }));
   }
 
   /** The load a request arrives to: answers in progress, the engine's queue and KV use. */
@@ -122,13 +130,17 @@ export function createResponder(
     const fault = faults.effect(arrival - origin, faultRng);
     if (fault.kinds.length > 0) counters.faulted++;
     if (fault.status !== undefined) {
-      const overloaded = fault.status === 503;
+      const overloaded = fault.status === 503 || fault.status === 529;
+      if (fault.retryAfterS !== undefined) res.setHeader('retry-after', String(fault.retryAfterS));
       refuse(
+        req,
         res,
         fault.status,
-        overloaded
-          ? 'The server is overloaded or not ready yet.'
-          : 'The server had an error while processing your request.',
+        fault.status === 529
+          ? 'Overloaded'
+          : overloaded
+            ? 'The server is overloaded or not ready yet.'
+            : 'The server had an error while processing your request.',
         'server_error',
         null,
       );
@@ -141,6 +153,7 @@ export function createResponder(
       if (!verdict.allowed) {
         counters.rateLimited++;
         refuse(
+          req,
           res,
           429,
           'Rate limit reached for requests. Please try again later.',
@@ -225,6 +238,7 @@ export function createResponder(
           counters.inFlight--;
           if (refused === 'too_large') {
             refuse(
+              req,
               res,
               400,
               "This model's maximum context length is exceeded.",
@@ -236,6 +250,7 @@ export function createResponder(
           const status = engine.queueFullStatus;
           const limited = status === 429;
           refuse(
+            req,
             res,
             status,
             'The server is overloaded: too many requests are waiting.',

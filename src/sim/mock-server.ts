@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { listen } from './listen.js';
-import { parseApiRequest } from './mock-apis.js';
+import { apiErrorBody, parseApiRequest } from './mock-apis.js';
 import { type MockServerStats, prometheusText } from './mock-metrics.js';
 import {
   errorBody,
@@ -117,14 +117,16 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     return { ...counters };
   };
 
+  /** An error in the format of the route's API (`endpoint` undefined: OpenAI's). */
   function sendError(
     res: ServerResponse,
     status: number,
     message: string,
     param: string | null = null,
+    endpoint: MockEndpoint | undefined = undefined,
   ): void {
     counters.errors++;
-    sendJson(res, status, errorBody(message, param));
+    sendJson(res, status, apiErrorBody(endpoint, status, { message, param }));
   }
 
   function handleCompletion(
@@ -137,7 +139,13 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     try {
       body = JSON.parse(text);
     } catch {
-      sendError(res, 400, 'We could not parse the JSON body of your request: expected valid JSON.');
+      sendError(
+        res,
+        400,
+        'We could not parse the JSON body of your request: expected valid JSON.',
+        null,
+        endpoint,
+      );
       return;
     }
     let request: MockRequest;
@@ -148,17 +156,22 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
           : parseMockRequest(endpoint, body, defaultModel);
     } catch (err) {
       if (!(err instanceof MockRequestError)) throw err;
-      sendError(res, 400, err.message, err.param);
+      sendError(res, 400, err.message, err.param, endpoint);
       return;
     }
     responder.respond(request, res, arrival);
   }
 
-  function readBody(req: IncomingMessage, res: ServerResponse, onBody: (text: string) => void): void {
+  function readBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    onBody: (text: string) => void,
+    endpoint?: MockEndpoint,
+  ): void {
     const tooLarge = (): void => {
       // The rest of the body is not worth reading: answer, then drop the connection.
       res.setHeader('connection', 'close');
-      sendError(res, 413, `Request body is larger than ${MAX_BODY_BYTES} bytes.`);
+      sendError(res, 413, `Request body is larger than ${MAX_BODY_BYTES} bytes.`, null, endpoint);
     };
     if (Number(req.headers['content-length']) > MAX_BODY_BYTES) {
       req.resume();
@@ -233,14 +246,20 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
       sendError(res, 404, `Invalid URL (${req.method ?? 'GET'} ${path})`);
       return;
     }
-    readBody(req, res, (text) => {
-      try {
-        handleCompletion(endpoint, text, res, arrival);
-      } catch (err) {
-        if (res.headersSent) res.destroy();
-        else sendJson(res, 500, errorBody(String(err), null, null, 'server_error'));
-      }
-    });
+    readBody(
+      req,
+      res,
+      (text) => {
+        try {
+          handleCompletion(endpoint, text, res, arrival);
+        } catch (err) {
+          if (res.headersSent) res.destroy();
+          else
+            sendJson(res, 500, apiErrorBody(endpoint, 500, { message: String(err), type: 'server_error' }));
+        }
+      },
+      endpoint,
+    );
   });
   // Longer than clients' idle pools, so a pause between requests does not cost a reconnect.
   server.keepAliveTimeout = 65_000;

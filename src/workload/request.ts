@@ -275,6 +275,8 @@ function checkAnswer(
     m.outcome = 'error';
     m.error = 'check_failed';
     m.message = `check failed: ${failure}`;
+    // An agent's final answer that fails its checks is a task that did not succeed.
+    if (m.agent !== undefined) m.agent.success = false;
   }
   return results;
 }

@@ -17,6 +17,11 @@ export interface RetryPolicy {
   max_retry_after: number;
 }
 
+/** Whether a policy's `on` list covers `kind`: naming `http_5xx` covers `overloaded` too (a 529 is a 5xx). */
+export function retriesOn(on: readonly string[], kind: ErrorKind): boolean {
+  return on.includes(kind) || (kind === 'overloaded' && on.includes('http_5xx'));
+}
+
 /** Whether attempt `attempt` (from 1) that failed with `kind` gets another try. */
 export function shouldRetry(
   policy: RetryPolicy | undefined,
@@ -24,7 +29,7 @@ export function shouldRetry(
   attempt: number,
 ): boolean {
   return (
-    policy !== undefined && kind !== undefined && attempt < policy.max_attempts && policy.on.includes(kind)
+    policy !== undefined && kind !== undefined && attempt < policy.max_attempts && retriesOn(policy.on, kind)
   );
 }
 

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, durationMs, formatPath } from '../core/index.js';
-import { SessionChatSchema, StepSchema } from '../protocols/index.js';
+import { SessionChatSchema, StepSchema, type ToolRowsSpec, toolRows } from '../protocols/index.js';
 import { DistributionSchema } from '../random/index.js';
 import { readEmpiricalColumn } from './prompt-synth.js';
 import { formatOf, readCsvHeader, readRows } from './row-reader.js';
@@ -63,12 +63,23 @@ export const CancelSchema = z
     message: 'expected exactly one of "after_ms" or "after_tokens"',
   });
 
-export const RETRYABLE_KINDS = ['rate_limited', 'http_5xx', 'connection', 'timeout', 'stream_error'] as const;
+export const RETRYABLE_KINDS = [
+  'rate_limited',
+  'overloaded',
+  'http_5xx',
+  'connection',
+  'timeout',
+  'stream_error',
+] as const;
 
 export const RetrySchema = z.strictObject({
   /** Attempts in all, the first included. */
   max_attempts: z.number().int().min(1).default(3),
-  on: z.array(z.enum(RETRYABLE_KINDS)).min(1).default(['rate_limited', 'http_5xx', 'connection']),
+  /** `http_5xx` also retries `overloaded` (a 529 is a 5xx status; it was `http_5xx` before it had a kind of its own). */
+  on: z
+    .array(z.enum(RETRYABLE_KINDS))
+    .min(1)
+    .default(['rate_limited', 'overloaded', 'http_5xx', 'connection']),
   /** Exponential backoff: `initial × multiplier^(attempt−1)`, capped at `max`, then jittered. */
   backoff: z
     .strictObject({
@@ -382,7 +393,37 @@ function resolveEmpirical(node: unknown, baseDir: string, check: (file: string) 
 }
 
 /**
- * Resolves feeder and empirical-distribution files against the test file's
+ * Agent tools' `result_from` files (any step whose body has `tools`): resolved against the test
+ * file's directory and read, so a missing file, a bad row or an absent column fails before the run.
+ */
+function resolveToolRows(steps: unknown, baseDir: string, at: string, source: string): void {
+  if (!Array.isArray(steps)) return;
+  steps.forEach((step, j) => {
+    if (step === null || typeof step !== 'object') return;
+    for (const [kind, body] of Object.entries(step as Record<string, unknown>)) {
+      const tools = (body as { tools?: unknown } | null)?.tools;
+      if (!Array.isArray(tools)) continue;
+      tools.forEach((tool, k) => {
+        const from = (tool as { result_from?: ToolRowsSpec } | null)?.result_from;
+        if (from === undefined || typeof from.file !== 'string') return;
+        const path = `${at}.steps[${j}].${kind}.tools[${k}].result_from`;
+        const given = from.file;
+        from.file = isAbsolute(given) ? given : resolve(baseDir, given);
+        if (!existsSync(from.file)) {
+          throw new ConfigError(`${source}: ${path}.file: cannot read data file "${given}"`);
+        }
+        try {
+          toolRows(from);
+        } catch (err) {
+          throw new ConfigError(`${source}: ${path}: ${(err as Error).message}`);
+        }
+      });
+    }
+  });
+}
+
+/**
+ * Resolves feeder, empirical-distribution and tool-result files against the test file's
  * directory and checks they exist, so a wrong path fails before the run (exit 2).
  */
 export function resolveDataFiles<T extends WithDataFiles>(test: T, baseDir: string, source: string): T {
@@ -411,6 +452,7 @@ export function resolveDataFiles<T extends WithDataFiles>(test: T, baseDir: stri
       }
     }
     resolveEmpirical(scenario.steps, baseDir, check('steps'));
+    resolveToolRows(scenario.steps, baseDir, `scenarios[${i}]`, source);
     resolveEmpirical(scenario.session, baseDir, check('session'));
   });
   return test;

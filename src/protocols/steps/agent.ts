@@ -29,7 +29,9 @@ import type { ToolCall } from '../tool-calls.js';
 import { type ChatBody, chatStep } from './chat.js';
 import { Headers, Message, modelParams, positiveInt, stepCommon } from './fields.js';
 import { httpStep } from './http.js';
-import { openAITransport } from './model.js';
+import { openAITransport, warmReplies } from './model.js';
+import { ToolRowsSchema, toolRows } from './tool-rows.js';
+import { WARM_TOOL, warmAgentReplies } from './warm-apis.js';
 
 const ToolHttpSchema = z.strictObject({
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
@@ -41,40 +43,50 @@ const ToolHttpSchema = z.strictObject({
 /** A simulated tool's result computed by the test: `args` is the call's arguments parsed (undefined when not JSON). */
 export type ToolResultFunction = (args: unknown, call: ToolCall) => unknown;
 
-export const AgentToolSchema = z.strictObject({
-  /** The function's name, as the model calls it. */
-  name: z
-    .string()
-    .regex(/^[a-zA-Z0-9_-]{1,64}$/, { error: 'expected a function name (letters, digits, _ and -)' }),
-  description: z.string().optional(),
-  /** The arguments' JSON Schema, sent to the model as is. */
-  parameters: z.record(z.string(), z.unknown()).optional(),
-  /** Simulated tool: milliseconds per call, drawn per call. */
-  latency_ms: DistributionSchema.default(0),
-  /** Simulated tool: milliseconds added per call of this tool already in flight (on this worker): a tool that slows under load. */
-  load_ms: z.number().min(0).default(0),
-  /** Simulated tool: share of calls that fail (0 to 1). */
-  failure_rate: z.number().min(0).max(1).default(0),
-  /** A call taking longer ends at this time as a timeout (reported to the model as an error). */
-  timeout: durationMs().optional(),
-  /**
-   * Simulated tool: the result text, `$ARGS` in it replaced by the call's arguments; in a
-   * TypeScript test also a function of the parsed arguments (a string is sent as is, another
-   * value as JSON; a throw is a failed call).
-   */
-  result: z
-    .union([
-      z.string(),
-      z.custom<ToolResultFunction>((v) => typeof v === 'function', {
-        error: 'expected a string, or a function (TypeScript tests only)',
-      }),
-    ])
-    .default('{"ok":true}'),
-  /** A real tool: each call is this HTTP request, the call's arguments as its body. */
-  http: ToolHttpSchema.optional(),
-  /** Failed calls (error or timeout) the agent runtime retries itself before telling the model. */
-  retries: z.number().int().min(0).max(10).default(0),
-});
+export const AgentToolSchema = z
+  .strictObject({
+    /** The function's name, as the model calls it. */
+    name: z
+      .string()
+      .regex(/^[a-zA-Z0-9_-]{1,64}$/, { error: 'expected a function name (letters, digits, _ and -)' }),
+    description: z.string().optional(),
+    /** The arguments' JSON Schema, sent to the model as is. */
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    /** Simulated tool: milliseconds per call, drawn per call. */
+    latency_ms: DistributionSchema.default(0),
+    /** Simulated tool: milliseconds added per call of this tool already in flight (on this worker): a tool that slows under load. */
+    load_ms: z.number().min(0).default(0),
+    /** Simulated tool: share of calls that fail (0 to 1). */
+    failure_rate: z.number().min(0).max(1).default(0),
+    /** A call taking longer ends at this time as a timeout (reported to the model as an error). */
+    timeout: durationMs().optional(),
+    /**
+     * Simulated tool: the result text, `$ARGS` in it replaced by the call's arguments; in a
+     * TypeScript test also a function of the parsed arguments (a string is sent as is, another
+     * value as JSON; a throw is a failed call).
+     */
+    result: z
+      .union([
+        z.string(),
+        z.custom<ToolResultFunction>((v) => typeof v === 'function', {
+          error: 'expected a string, or a function (TypeScript tests only)',
+        }),
+      ])
+      .default('{"ok":true}'),
+    /**
+     * Simulated tool: the result is a row of a CSV or JSONL file (one column's value, or the
+     * row as JSON), in file order or drawn at random, instead of `result` (tool-rows.ts).
+     */
+    result_from: ToolRowsSchema.optional(),
+    /** A real tool: each call is this HTTP request, the call's arguments as its body. */
+    http: ToolHttpSchema.optional(),
+    /** Failed calls (error or timeout) the agent runtime retries itself before telling the model. */
+    retries: z.number().int().min(0).max(10).default(0),
+  })
+  .refine((t) => t.http === undefined || t.result_from === undefined, {
+    message: 'expected "http" (a real tool) or "result_from" (a simulated one), not both',
+    path: ['result_from'],
+  });
 export type AgentTool = z.output<typeof AgentToolSchema>;
 
 export const AgentBodySchema = z.strictObject({
@@ -99,10 +111,23 @@ interface CompiledTool {
   latency: Sampler;
   /** The HTTP request of a real tool (its body set per call). */
   http: CompiledStep | undefined;
+  /** Result texts from `result_from`, and where its circular order stands (shared by the step's tasks). */
+  rows: { texts: readonly string[]; random: boolean; key: string } | undefined;
 }
 
 /** Calls in flight per tool (by step and tool name), for `load_ms`. */
 const inFlight = new Map<string, number>();
+/** The next row of each `result_from` tool in circular order (by step and tool name). */
+const nextRow = new Map<string, number>();
+
+/** The result of a `result_from` tool's call: the next row, or one drawn. */
+function rowResult(rows: NonNullable<CompiledTool['rows']>, rng: Rng): string {
+  const { texts } = rows;
+  if (rows.random) return texts[Math.floor(rng() * texts.length)] as string;
+  const at = nextRow.get(rows.key) ?? 0;
+  nextRow.set(rows.key, (at + 1) % texts.length);
+  return texts[at] as string;
+}
 let seedCounter = 0;
 
 function toolDefs(tools: readonly AgentTool[]): unknown[] {
@@ -198,6 +223,7 @@ async function simulatedTool(
     }
     await wait(ms);
     if (fails) return { outcome: 'error', text: JSON.stringify({ error: 'failed', tool: tool.def.name }) };
+    if (tool.rows !== undefined) return { outcome: 'ok', text: rowResult(tool.rows, rng) };
     const result = tool.def.result;
     if (typeof result === 'string')
       return { outcome: 'ok', text: result.split('$ARGS').join(call.arguments) };
@@ -318,6 +344,8 @@ async function runAgent(step: AgentStep, ctx: StepContext, options: SendOptions)
   return { measurement: m, response: { status: 200, headers: {}, body: answer } };
 }
 
+const warmReply = warmAgentReplies(warmReplies(true));
+
 const agentTransport: OwnStepTransport = {
   type: 'own',
   send: (step, ctx, options) => runAgent(step as AgentStep, ctx, options),
@@ -344,7 +372,12 @@ export const agentStep: StepKindEntry<AgentBody, 'agent', typeof AgentBodySchema
         http = toolRequest(body, index, defaults, def.timeout);
         http.name = `${name}/tool:${def.name}`;
       }
-      tools.set(def.name, { def, latency: createSampler(def.latency_ms), http });
+      const from = def.result_from;
+      const rows =
+        from === undefined
+          ? undefined
+          : { texts: toolRows(from), random: from.strategy === 'random', key: `${name}\n${def.name}` };
+      tools.set(def.name, { def, latency: createSampler(def.latency_ms), http, rows });
     }
     const compiled: AgentStep = {
       index,
@@ -367,6 +400,20 @@ export const agentStep: StepKindEntry<AgentBody, 'agent', typeof AgentBodySchema
     return compiled;
   },
   transport: agentTransport,
+  warmUp: {
+    variant: (b) => (b.stream ? 'agent' : 'agent-json'),
+    body: (variant) => ({
+      model: 'warm',
+      messages: [{ role: 'user', content: 'warm up' }],
+      tools: [{ name: WARM_TOOL, parameters: { type: 'object', properties: { q: { type: 'string' } } } }],
+      max_steps: 3,
+      stream: variant === 'agent',
+    }),
+    answer: (method, url, b) =>
+      method === 'POST' && url.endsWith('/chat/completions') && b.includes('"tools":')
+        ? warmReply(b)
+        : undefined,
+  },
 };
 
 /** The HTTP request of a real tool, compiled by the `http` kind. */

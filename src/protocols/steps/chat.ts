@@ -75,6 +75,9 @@ export const chatStep: StepKindEntry<ChatBody, 'chat', typeof ChatBodySchema> = 
       stream: variant === 'chat',
     }),
     answer: (method, url, body) =>
-      method === 'POST' && url.endsWith('/chat/completions') ? reply(body) : undefined,
+      // A request with tools is an agent's model call (agent.ts answers it).
+      method === 'POST' && url.endsWith('/chat/completions') && !body.includes('"tools":')
+        ? reply(body)
+        : undefined,
   },
 };

@@ -16,6 +16,7 @@ import { countPromptTokens } from '../tokens.js';
 import { endpointOf, maxRedirectsOf } from './compile.js';
 import { positiveInt, stepCommon } from './fields.js';
 import { withPromptCount } from './model.js';
+import { warmEmbeddingsReply } from './warm-apis.js';
 
 export const EmbeddingBodySchema = z.strictObject({
   ...stepCommon,
@@ -145,4 +146,11 @@ export const embeddingStep: StepKindEntry<EmbeddingBody, 'embedding', typeof Emb
     return compiled;
   },
   transport: embeddingTransport,
+  warmUp: {
+    // A batch and a single input read the answer alike: one variant.
+    variant: () => 'embedding',
+    body: () => ({ model: 'warm', input: ['warm up', 'warm'] }),
+    answer: (method, url, b) =>
+      method === 'POST' && url.endsWith('/embeddings') ? warmEmbeddingsReply(b) : undefined,
+  },
 };

@@ -11,6 +11,7 @@ import type { StepKindEntry } from '../step-kind.js';
 import { hasHeader } from './compile.js';
 import { modelParams, positiveInt, stepCommon } from './fields.js';
 import { compileModelStep, eventTransport } from './model.js';
+import { warmMessagesReplies } from './warm-apis.js';
 
 /** The API version sent when the test names none. */
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -35,6 +36,8 @@ export const MessagesBodySchema = z
   });
 
 export type MessagesBody = z.output<typeof MessagesBodySchema>;
+
+const warmReply = warmMessagesReplies();
 
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
@@ -99,5 +102,15 @@ export const messagesStep: StepKindEntry<MessagesBody, 'messages', typeof Messag
         ? undefined
         : p.tokens + (p.prefixTokens > 0 ? p.prefixTokens + 1 : 0);
     return { body: out, tokens };
+  },
+  warmUp: {
+    variant: (b) => (b.stream ? 'messages' : 'messages-json'),
+    body: (variant) => ({
+      model: 'warm',
+      max_tokens: 16,
+      messages: [{ role: 'user', content: 'warm up' }],
+      stream: variant === 'messages',
+    }),
+    answer: (method, url, b) => (method === 'POST' && url.endsWith('/messages') ? warmReply(b) : undefined),
   },
 };

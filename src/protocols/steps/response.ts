@@ -9,6 +9,7 @@ import { responsesSink } from '../responses-sink.js';
 import type { StepKindEntry } from '../step-kind.js';
 import { modelParams, stepCommon } from './fields.js';
 import { compileModelStep, eventTransport } from './model.js';
+import { warmResponsesReplies } from './warm-apis.js';
 
 export const ResponseBodySchema = z
   .strictObject({
@@ -25,6 +26,8 @@ export const ResponseBodySchema = z
   });
 
 export type ResponseBody = z.output<typeof ResponseBodySchema>;
+
+const warmReply = warmResponsesReplies();
 
 /** The input as the client counts it: instructions, then each item's text, joined by '\n'. */
 function promptText(s: ResponseBody): string {
@@ -85,5 +88,10 @@ export const responseStep: StepKindEntry<ResponseBody, 'response', typeof Respon
         ? undefined
         : p.tokens + (p.prefixTokens > 0 ? p.prefixTokens + 1 : 0);
     return { body: out, tokens };
+  },
+  warmUp: {
+    variant: (b) => (b.stream ? 'response' : 'response-json'),
+    body: (variant) => ({ model: 'warm', input: 'warm up', stream: variant === 'response' }),
+    answer: (method, url, b) => (method === 'POST' && url.endsWith('/responses') ? warmReply(b) : undefined),
   },
 };

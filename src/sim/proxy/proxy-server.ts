@@ -12,6 +12,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { ConfigError } from '../../core/index.js';
 import { createRng, type Rng } from '../../random/index.js';
 import { listen } from '../listen.js';
+import { apiErrorBody } from '../mock-apis.js';
 import { CONTROL_PATH } from './proxy-control.js';
 import {
   type CompiledFaults,
@@ -199,20 +200,22 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       if (decision.status !== undefined) {
         req.resume();
         const limited = decision.status === 429;
-        sendJson(
-          res,
-          decision.status,
-          {
-            error: {
-              message: limited
-                ? 'Rate limit reached (injected by tokenstorm proxy).'
-                : 'Injected by tokenstorm proxy.',
-              type: limited ? 'requests' : 'proxy_fault',
-              code: limited ? 'rate_limit_exceeded' : null,
-            },
-          },
-          decision.retryAfterS !== undefined ? { 'retry-after': String(decision.retryAfterS) } : {},
-        );
+        const status = decision.status;
+        // In the format of the API the path is (Anthropic's on .../messages), as its SDK expects.
+        const endpoint = pathname.endsWith('/messages') ? 'messages' : undefined;
+        const body = apiErrorBody(endpoint, status, {
+          message: limited
+            ? 'Rate limit reached (injected by tokenstorm proxy).'
+            : 'Injected by tokenstorm proxy.',
+          type: limited ? 'requests' : 'proxy_fault',
+          code: limited ? 'rate_limit_exceeded' : null,
+        });
+        res.writeHead(status, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          ...(decision.retryAfterS !== undefined ? { 'retry-after': String(decision.retryAfterS) } : {}),
+        });
+        res.end(body);
         return;
       }
       forward(req, res, url, decision);
