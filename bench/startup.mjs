@@ -3,7 +3,7 @@
 // the load ends, and the process's peak RSS, for the quickstart (10 VUs, embedded mock).
 // Each round launches the CLI afresh; the launch instant is taken just before the spawn,
 // the first request from run.json's clock origin plus the earliest record's `sent`.
-//   node bench/startup.mjs            (env: BENCH_REPS, STARTUP_TEST, STARTUP_SECONDS)
+//   node bench/startup.mjs            (env: BENCH_REPS, STARTUP_TEST, STARTUP_SECONDS, STARTUP_ROOT)
 // Prints a Markdown section; bench/run.mjs includes it as its `startup` part.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -12,7 +12,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
+// STARTUP_ROOT: another build's directory (bin/, dist/, examples/), to compare two builds interleaved.
+const root = process.env.STARTUP_ROOT ?? join(here, '..');
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
