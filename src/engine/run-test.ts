@@ -49,6 +49,7 @@ import {
   writeRunInfo,
 } from '../store/index.js';
 import { budgetBuffer } from './budget.js';
+import { HEAVY_SHARE_PER_S, peakShare } from './heavy-load.js';
 import { telemetryFor } from './telemetry-run.js';
 import { startTimeline, type Timeline } from './timeline.js';
 import { startWorkers, WorkerFailure, type WorkerPool } from './worker-pool.js';
@@ -323,7 +324,8 @@ export async function runTest(
       backlog: backlog.buffer as SharedArrayBuffer,
       budget: budgetCounters,
     });
-    const startPool = startWorkers(workerCount, init, onMessage);
+    const heavy = peakShare(plan, workerCount) >= HEAVY_SHARE_PER_S;
+    const startPool = startWorkers(workerCount, init, onMessage, heavy);
     pool = startPool;
     if (mockStarting !== undefined) {
       mock = await mockStarting;

@@ -43,15 +43,20 @@ export interface WorkerPool {
  * old generation grew ~6 MB/s and a mark-compact every second or so stopped
  * the worker for 30-40 ms (lag p99 spikes, `--trace-gc`). At 64 MB promotion
  * all but stops (45 MB old space flat over the run) and scavenges still take
- * about a millisecond.
+ * about a millisecond. A light load keeps V8's default: the larger space
+ * only adds to the process's memory (the quickstart: ~3 MB of peak RSS).
  */
 const YOUNG_GENERATION_MB = 64;
 
-/** Starts `count` workers; every message other than ready/done/failed goes to `onMessage`. */
+/**
+ * Starts `count` workers; every message other than ready/done/failed goes to `onMessage`.
+ * `heavy`: each worker's share of the load is heavy enough for the large young generation.
+ */
 export function startWorkers(
   count: number,
   init: (index: number) => WorkerInit,
   onMessage: (index: number, message: FromWorker) => void,
+  heavy = true,
 ): WorkerPool {
   const workers: Worker[] = [];
   const ready: Promise<void>[] = [];
@@ -64,7 +69,7 @@ export function startWorkers(
   for (let i = 0; i < count; i++) {
     const worker = new Worker(new URL('./worker-main.js', import.meta.url), {
       workerData: init(i),
-      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+      resourceLimits: heavy ? { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } : {},
     });
     workers.push(worker);
     let markReady: () => void = () => undefined;
