@@ -1,9 +1,10 @@
 /**
  * @module engine/heavy-load
- * A worker's share of a plan's peak load, and the share from which the load is
- * heavy: the coordinator sizes the workers' heaps by it, each worker its
- * warm-up. Why a module of its own: the coordinator must not load the warm-up's
- * code (protocols, workload) to read two numbers.
+ * A thread's share of a plan's peak load, and the share from which the load is
+ * heavy: the coordinator sizes the young generation of the workers and of the
+ * embedded mock by it, each worker its warm-up. Why a module of its own: the
+ * coordinator must not load the warm-up's code (protocols, workload) to read
+ * a few numbers.
  */
 import type { ExecutionPlan } from '../load/index.js';
 
@@ -27,3 +28,20 @@ export function peakShare(plan: ExecutionPlan, workers: number): number {
   const perSecond = plan.offered?.unit === 'iterations_per_s' ? peak : peak * 50;
   return perSecond / workers;
 }
+
+/**
+ * The young generation (MB) of a thread whose share of the peak is `share`. Heavy: 64 MB. With
+ * V8's default (a 32 MB new space; asking for 48 gives the same) scavenges came often enough at
+ * 10,000-20,000 requests/s that objects living a few hundred milliseconds were promoted: the old
+ * generation grew ~6 MB/s and a mark-compact every second or so stopped the worker for 30-40 ms
+ * (lag p99 spikes, `--trace-gc`). At 64 MB promotion all but stops (45 MB old space flat over the
+ * run) and scavenges still take about a millisecond. Light: 16 MB, for its memory: start-up
+ * (the tokenizer's tables, the warm-up) grew V8's default new space to ~34 MB in the worker and
+ * the mock alike; at 16 MB the quickstart's peak RSS is ~22 MB lower.
+ */
+export function youngGenerationMb(share: number): number {
+  return share >= HEAVY_SHARE_PER_S ? 64 : LIGHT_YOUNG_GENERATION_MB;
+}
+
+/** The young generation (MB) of a thread under a light load: the workers' and the embedded mock's. */
+export const LIGHT_YOUNG_GENERATION_MB = 16;
