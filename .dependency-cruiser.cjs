@@ -60,6 +60,14 @@ module.exports = {
       "config/ composes the features' schemas; a feature owns its schema and never imports config/.",
     ),
     {
+      name: 'tokenizer-loaded-lazily',
+      comment:
+        "gpt-tokenizer's tables cost every thread that evaluates them ~70 MB and ~0.2 s: only core/tokenizer.ts loads them, on first use (its split regex is a small module of its own).",
+      severity: 'error',
+      from: { path: '^src/', pathNot: `^src/core/tokenizer\\.ts$|${NOT_TEST}` },
+      to: { path: 'node_modules/gpt-tokenizer/', pathNot: 'encodingParams/constants' },
+    },
+    {
       name: 'page-script-stands-alone',
       comment:
         'report/html/client/ runs in the browser: it imports only its own folder (and types of uplot).',
@@ -79,6 +87,7 @@ module.exports = {
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(dist|node_modules)/' },
+    // node_modules are listed (for tokenizer-loaded-lazily), never followed.
+    exclude: { path: '^dist/' },
   },
 };

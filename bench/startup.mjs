@@ -3,7 +3,7 @@
 // the load ends, and the process's peak RSS, for the quickstart (10 VUs, embedded mock).
 // Each round launches the CLI afresh; the launch instant is taken just before the spawn,
 // the first request from run.json's clock origin plus the earliest record's `sent`.
-//   node bench/startup.mjs            (env: BENCH_REPS, STARTUP_TEST, STARTUP_SECONDS)
+//   node bench/startup.mjs            (env: BENCH_REPS, STARTUP_TEST, STARTUP_SECONDS, STARTUP_ROOT)
 // Prints a Markdown section; bench/run.mjs includes it as its `startup` part.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -12,19 +12,26 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
+// STARTUP_ROOT: another build's directory (bin/, dist/, examples/), to compare two builds interleaved.
+const root = process.env.STARTUP_ROOT ?? join(here, '..');
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor((s.length - 1) / 2)];
 };
 
-/** One launch: { firstRequestMs, clockStartMs, afterLoadMs, rssMb }. */
+/** One launch: { firstRequestMs, clockStartMs, afterLoadMs, rssMb, cpuMs }. */
 async function launch(test, seconds) {
   const out = mkdtempSync(join(tmpdir(), 'tokenstorm-startup-'));
   const args = ['run', test, '--duration', `${seconds}s`, '--quiet', '--no-history', '--out', out];
   // GNU time reports the peak RSS of the whole process (every thread).
-  const timed = ['-f', 'maxrss_kb=%M', process.execPath, join(root, 'bin', 'tokenstorm.js'), ...args];
+  const timed = [
+    '-f',
+    'maxrss_kb=%M cpu_s=%U+%S',
+    process.execPath,
+    join(root, 'bin', 'tokenstorm.js'),
+    ...args,
+  ];
   const launchedAt = performance.timeOrigin + performance.now();
   const child = spawn('/usr/bin/time', timed, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -46,6 +53,10 @@ async function launch(test, seconds) {
     clockStartMs: info.clockOriginEpochMs - launchedAt,
     afterLoadMs: exitedAt - launchedAt - seconds * 1000,
     rssMb: Number(/maxrss_kb=(\d+)/.exec(stderr)?.[1]) / 1024,
+    // CPU of all threads, start-up and load together: steadier than wall time on a busy box.
+    cpuMs: (/cpu_s=([\d.]+)\+([\d.]+)/.exec(stderr) ?? [])
+      .slice(1, 3)
+      .reduce((a, x) => a + Number(x) * 1000, 0),
   };
 }
 
@@ -62,7 +73,7 @@ export async function startupPart({ reps = 5, test = 'examples/quickstart.yaml',
     `## Start-up (${test}, ${seconds} s of load, ${reps} launches)`,
     '',
     'From launching `tokenstorm run` to its first request, and from the end of the load to the',
-    "process's exit; the peak RSS of the whole process (every thread), by GNU time.",
+    "process's exit; the peak RSS and the CPU time of the whole process (every thread), by GNU time.",
     '',
     '| what | median | range | goal |',
     '| --- | --- | --- | --- |',
@@ -70,6 +81,7 @@ export async function startupPart({ reps = 5, test = 'examples/quickstart.yaml',
     row('launch → first request', 'firstRequestMs', 's', '≤ 1 s'),
     row('launch → exit, minus the load', 'afterLoadMs', 's', '≤ 1.5 s'),
     row('peak RSS', 'rssMb', 'MB', '≤ 150 MB'),
+    row('CPU, all threads (start-up and load)', 'cpuMs', 's', ''),
     '',
   ];
 }

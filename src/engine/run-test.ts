@@ -49,6 +49,7 @@ import {
   writeRunInfo,
 } from '../store/index.js';
 import { budgetBuffer } from './budget.js';
+import { HEAVY_SHARE_PER_S, LIGHT_YOUNG_GENERATION_MB, peakShare, youngGenerationMb } from './heavy-load.js';
 import { telemetryFor } from './telemetry-run.js';
 import { startTimeline, type Timeline } from './timeline.js';
 import { startWorkers, WorkerFailure, type WorkerPool } from './worker-pool.js';
@@ -167,11 +168,18 @@ export async function runTest(
   const sink = options.log;
   const log = sink === undefined ? () => undefined : (line: string) => sink(redactText(line));
   keepHeapSteady();
+  const workerCount = options.workers ?? defaultWorkerCount(test.target === 'mock');
+  const { plan } = executorFor(test.load);
   // The mock and the workers load their code in parallel: the mock is awaited once the workers started.
-  const mockStarting = test.target === 'mock' ? startMockInThread(test.mock ?? {}) : undefined;
+  const mockStarting =
+    test.target === 'mock'
+      ? startMockInThread(test.mock ?? {}, {
+          // A heavy load keeps V8's default for the mock, as before; a light one's start-up needs less.
+          youngGenerationMb: peakShare(plan, 1) >= HEAVY_SHARE_PER_S ? undefined : LIGHT_YOUNG_GENERATION_MB,
+        })
+      : undefined;
   mockStarting?.catch(() => undefined);
   let mock: MockThread | undefined;
-  const workerCount = options.workers ?? defaultWorkerCount(mockStarting !== undefined);
   const recordsMode = options.records ?? { mode: 'full' };
   let pool: WorkerPool | undefined;
   let timeline: Timeline | undefined;
@@ -190,7 +198,6 @@ export async function runTest(
       test: redactSecrets(test),
     };
     if (options.labels !== undefined) info.labels = redactStrings(options.labels);
-    const { plan } = executorFor(test.load);
     if (plan.durationMs !== undefined) info.plannedS = plan.durationMs / 1000;
     writeRunInfo(dir, info);
     const records = new JsonlWriter(join(dir, RUN_FILES.records));
@@ -323,7 +330,8 @@ export async function runTest(
       backlog: backlog.buffer as SharedArrayBuffer,
       budget: budgetCounters,
     });
-    const startPool = startWorkers(workerCount, init, onMessage);
+    const young = youngGenerationMb(peakShare(plan, workerCount));
+    const startPool = startWorkers(workerCount, init, onMessage, young);
     pool = startPool;
     if (mockStarting !== undefined) {
       mock = await mockStarting;

@@ -161,7 +161,7 @@ describe('warmUp', () => {
     expect(fresh.size).toBeGreaterThanOrEqual(2);
   });
 
-  it("sizes the warm-up to about a second of a worker's share of the peak load, at most 3,000", () => {
+  it("sizes the warm-up to a second of a worker's heavy share of the peak, less for a light one, 100 to 3,000", () => {
     const open = (values: number[]) => ({
       durationMs: 1000,
       iterations: undefined,
@@ -171,18 +171,24 @@ describe('warmUp', () => {
         series: values.map((value, s) => ({ start_s: s, value })),
       },
     });
-    // A ramp to 800/s over two workers: 400 each.
-    expect(warmUpRequests(open([100, 400, 800]), 2)).toBe(400);
+    // Heavy (2,000/s a worker and more): a second of the share, at most 3,000.
+    expect(warmUpRequests(open([100, 2500, 800]), 1)).toBe(2500);
+    expect(warmUpRequests(open([1000, 5000]), 2)).toBe(2500);
     expect(warmUpRequests(open([20_000]), 1)).toBe(3000);
+    // Light: the share squared over 2,000 (1,000/s: 500), at least 100.
+    expect(warmUpRequests(open([1000]), 1)).toBe(500);
+    expect(warmUpRequests(open([100, 400, 800]), 2)).toBe(100);
     // A closed model counts 50 requests a second per VU; without an offered series, max concurrency.
     const closed = { durationMs: 1000, iterations: undefined, maxConcurrency: 10 };
     expect(
       warmUpRequests({ ...closed, offered: { unit: 'vus', series: [{ start_s: 0, value: 4 }] } }, 1),
-    ).toBe(200);
-    expect(warmUpRequests(closed, 2)).toBe(250);
+    ).toBe(100);
+    // The quickstart's 10 VUs on one worker: 500/s, 125 requests (a second of it was 500).
+    expect(warmUpRequests(closed, 1)).toBe(125);
+    expect(warmUpRequests({ ...closed, maxConcurrency: 100 }, 2)).toBe(2500);
     // A day of per-second points is read without spreading it into arguments.
-    const day = Array.from({ length: 86_400 }, (_, s) => (s === 50_000 ? 600 : 10));
-    expect(warmUpRequests(open(day), 1)).toBe(600);
+    const day = Array.from({ length: 86_400 }, (_, s) => (s === 50_000 ? 1800 : 10));
+    expect(warmUpRequests(open(day), 1)).toBe(1620);
   });
 
   it('opens a connection ahead for every VU a closed model starts with, a few for an open one', () => {

@@ -23,6 +23,7 @@ import {
 import { listen } from '../sim/listen.js';
 import { Workload } from '../workload/index.js';
 import { drive } from './drive.js';
+import { HEAVY_SHARE_PER_S, peakShare } from './heavy-load.js';
 import { InFlight } from './in-flight.js';
 
 export interface WarmUpOptions {
@@ -116,17 +117,16 @@ export function warmConnections(plan: ExecutionPlan, workers: number): number {
 
 /** Warm-up requests per worker, at most (~1 s on a busy core). */
 const MAX_WARM_UP_REQUESTS = 3000;
-
-/** How many requests a worker warms up with: about a second of its share of the peak load. */
+/** Warm-up requests per worker, at least: the request path compiled once, however light the load. */
+const MIN_WARM_UP_REQUESTS = 100;
+/**
+ * How many requests a worker warms up with: about a second of its share of the peak load for a
+ * heavy share, less for a light one (10 VUs: 125 requests, not 500), at most 3,000.
+ */
 export function warmUpRequests(plan: ExecutionPlan, workers: number): number {
-  // A reduce, not Math.max(...series): a day-long soak has 86,400 points, too many arguments.
-  const peak = (plan.offered?.series ?? [{ value: plan.maxConcurrency }]).reduce(
-    (m, p) => Math.max(m, p.value),
-    0,
-  );
-  // A closed model's VU sends many requests a second to a fast target: count 50 each.
-  const perSecond = plan.offered?.unit === 'iterations_per_s' ? peak : peak * 50;
-  return Math.min(MAX_WARM_UP_REQUESTS, Math.ceil(perSecond / workers));
+  const share = peakShare(plan, workers);
+  const sized = share >= HEAVY_SHARE_PER_S ? share : (share * share) / HEAVY_SHARE_PER_S;
+  return Math.ceil(Math.min(MAX_WARM_UP_REQUESTS, Math.max(MIN_WARM_UP_REQUESTS, sized)));
 }
 
 /** A warm-up variant and the kind of step that sends it. */
@@ -182,13 +182,16 @@ export interface WarmUp {
 
 /** Arrivals per second a worker's loopback server answers with room to spare (it shares the thread). */
 const MAX_WARM_UP_RATE = 4000;
+/** An open model's warm-up round sends its requests within about this long (ms), at the load's rate or faster. */
+const WARM_UP_SPAN_MS = 100;
 
 /** The warm-up's load: the run's kind of model (arrivals or VUs), sized to send `requests` in `maxMs`. */
 function warmLoad(plan: ExecutionPlan | undefined, workers: number, requests: number, maxMs: number) {
   if (plan?.offered?.unit === 'iterations_per_s') {
     const peak = plan.offered.series.reduce((m, p) => Math.max(m, p.value), 0) / workers;
-    // Faster than the loopback server answers, arrivals are dropped and fewer requests are warmed.
-    const rate = Math.max(1, Math.min(peak, MAX_WARM_UP_RATE));
+    // Faster than the loopback server answers, arrivals are dropped and fewer requests are warmed;
+    // a light load's warm-up goes faster than the load (its few requests within WARM_UP_SPAN_MS).
+    const rate = Math.max(1, Math.min(Math.max(peak, (requests * 1000) / WARM_UP_SPAN_MS), MAX_WARM_UP_RATE));
     return {
       executor: 'constant-arrival-rate',
       rate,

@@ -69,14 +69,6 @@ async function main(): Promise<void> {
     maxBodyBytes: test.limits.max_body_bytes,
     maxSseEventBytes: test.limits.max_sse_event_bytes,
   });
-  // The slow part of a worker's start (loading its modules and the test) is behind it; the mock's may not be.
-  const targetUrl = await target;
-  const workload = new Workload(test, targetUrl, {
-    workerIndex: init.workerIndex,
-    workerCount: init.workerCount,
-  });
-  // A bad feeder row found before the start is a bad test (a ConfigError: exit 2, naming the file and line).
-  await workload.ready();
   // A connection per concurrent request; the step timeout bounds every request.
   const dispatcher = new HttpClient({ keepAliveMs: 30_000 });
   const executor = executorFor(test.load);
@@ -142,6 +134,14 @@ async function main(): Promise<void> {
   recorder.shipEvery = 0;
   recorder.ship();
   live = true;
+  // The warm-up needs no target: the embedded mock starts meanwhile, on another thread.
+  const targetUrl = await target;
+  const workload = new Workload(test, targetUrl, {
+    workerIndex: init.workerIndex,
+    workerCount: init.workerCount,
+  });
+  // A bad feeder row found before the start is a bad test (a ConfigError: exit 2, naming the file and line).
+  await workload.ready();
   // Connections the load will need at once, opened before the clock starts (TCP set-up is not the schedule's).
   await dispatcher.warm(new URL(targetUrl).origin, warmConnections(plan, init.workerCount));
 

@@ -37,21 +37,14 @@ export interface WorkerPool {
 }
 
 /**
- * A worker's young generation (MB). With V8's default (a 32 MB new space;
- * asking for 48 gives the same) scavenges come often enough at 10,000-20,000
- * requests/s that objects living a few hundred milliseconds are promoted: the
- * old generation grew ~6 MB/s and a mark-compact every second or so stopped
- * the worker for 30-40 ms (lag p99 spikes, `--trace-gc`). At 64 MB promotion
- * all but stops (45 MB old space flat over the run) and scavenges still take
- * about a millisecond.
+ * Starts `count` workers, each with a young generation of `youngGenerationMb` (engine/heavy-load);
+ * every message other than ready/done/failed goes to `onMessage`.
  */
-const YOUNG_GENERATION_MB = 64;
-
-/** Starts `count` workers; every message other than ready/done/failed goes to `onMessage`. */
 export function startWorkers(
   count: number,
   init: (index: number) => WorkerInit,
   onMessage: (index: number, message: FromWorker) => void,
+  youngGenerationMb: number,
 ): WorkerPool {
   const workers: Worker[] = [];
   const ready: Promise<void>[] = [];
@@ -64,7 +57,7 @@ export function startWorkers(
   for (let i = 0; i < count; i++) {
     const worker = new Worker(new URL('./worker-main.js', import.meta.url), {
       workerData: init(i),
-      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+      resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb },
     });
     workers.push(worker);
     let markReady: () => void = () => undefined;

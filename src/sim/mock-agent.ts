@@ -9,8 +9,8 @@
  * attempt they were), so any replica answers any turn the same way and retry
  * amplification under load is reproducible.
  */
-import { decode, encode } from 'gpt-tokenizer';
 import { z } from 'zod';
+import { tokenizer } from '../core/index.js';
 import { createRng, createSampler, DistributionSchema, deriveSeed, type Sampler } from '../random/index.js';
 import { generateTokens, hashText } from './mock-text.js';
 
@@ -132,7 +132,7 @@ export function toolCallPieces(
 ): { text: string; call: number; first: boolean }[] {
   const out: { text: string; call: number; first: boolean }[] = [];
   for (const [k, call] of calls.entries()) {
-    const ids = encode(call.arguments, { disallowedSpecial: new Set() });
+    const ids = tokenizer().encode(call.arguments, { disallowedSpecial: new Set() });
     // Whole characters per piece: a token that ends inside a character is joined to the next.
     let pending: number[] = [];
     let first = true;
@@ -150,5 +150,5 @@ export function toolCallPieces(
 }
 
 function decodeTokens(ids: number[]): string {
-  return ids.length === 0 ? '' : decode(ids);
+  return ids.length === 0 ? '' : tokenizer().decode(ids);
 }

@@ -8,7 +8,7 @@
  * texts embed equally and texts that share words are close in cosine.
  */
 import { readFileSync } from 'node:fs';
-import { decode, encode } from 'gpt-tokenizer';
+import { tokenizer } from '../core/index.js';
 import type { Rng } from '../random/index.js';
 import { MockRequestError } from './mock-openai.js';
 import type { AnswersProfile, DegradeProfile } from './mock-profile.js';
@@ -16,6 +16,7 @@ import { countPromptTokens, hashText, type MockAnswer } from './mock-text.js';
 
 /** A text as the tokens the mock streams: one gpt-tokenizer token each, so counts agree. */
 export function tokensOfText(text: string): string[] {
+  const { decode, encode } = tokenizer();
   return encode(text, { disallowedSpecial: new Set() }).map((id) => decode([id]));
 }
 

@@ -15,6 +15,11 @@ export interface MockThread {
   close(): Promise<void>;
 }
 
+export interface MockThreadOptions {
+  /** The thread's young generation (MB); V8's default when absent (a light load needs less). */
+  youngGenerationMb?: number | undefined;
+}
+
 /** How long `close` waits for the server to close before terminating the thread anyway. */
 const CLOSE_GRACE_MS = 2000;
 
@@ -23,10 +28,16 @@ const CLOSE_GRACE_MS = 2000;
  * compiled `mock-worker.js` next to this file, so it runs from `dist/`.
  * @throws ConfigError when the profile is invalid (checked before the thread starts).
  */
-export async function startMockInThread(profile?: MockProfileInput): Promise<MockThread> {
+export async function startMockInThread(
+  profile?: MockProfileInput,
+  options: MockThreadOptions = {},
+): Promise<MockThread> {
   const parsed = parseMockProfile(profile);
   const worker = new Worker(new URL('./mock-worker.js', import.meta.url), {
     workerData: { profile: parsed },
+    ...(options.youngGenerationMb === undefined
+      ? {}
+      : { resourceLimits: { maxYoungGenerationSizeMb: options.youngGenerationMb } }),
   });
   let url: string;
   let onMessage: (message: MockWorkerMessage) => void = () => {};
