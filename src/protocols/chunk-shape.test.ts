@@ -98,6 +98,32 @@ describe('ChunkShape', () => {
     ).toBeUndefined();
   });
 
+  it('reads a 1 MiB output exactly, and declines one with an escape or a control character anywhere in it', () => {
+    const shape = learned(stamped(' tok', 1, 2), 'content', ' tok');
+    const big = ' tok'.repeat(1 << 18);
+    expect(shape.outputOf(stamped(big, 3, 4))).toBe(big);
+    const wide = `${'é日'.repeat(300_000)}😀`;
+    expect(shape.outputOf(stamped(wide, 3, 4))).toBe(wide);
+    // Around the switch from the loop to the native scan, and far past it.
+    for (const length of [255, 256, 257, 5000, big.length]) {
+      const plain = 'x'.repeat(length);
+      expect(shape.outputOf(stamped(plain, 5, 6)), `${length}`).toBe(plain);
+      for (const at of [0, length >> 1, length - 1]) {
+        for (const c of ['"', '\\', '\n', '\t', '\u0000', '\u001f']) {
+          const odd = plain.slice(0, at) + c + plain.slice(at + 1);
+          // An escape (JSON.stringify writes one) or the raw character (JSON.parse rejects it).
+          const escaped = stamped(odd, 5, 6);
+          const raw = `{"choices":[{"index":0,"delta":{"content":"${odd}"}}],"x_due":5,"x_sent":6}`;
+          expect(shape.outputOf(escaped), `${length} ${at} ${JSON.stringify(c)}`).toBeUndefined();
+          expect(parsedOutput(escaped)).toBe(odd);
+          expect(shape.outputOf(raw), `${length} ${at} raw ${JSON.stringify(c)}`).toBeUndefined();
+        }
+      }
+    }
+    // A long output whose chunk says more after it (another tail): declined.
+    expect(shape.outputOf(`${stamped(big, 3, 4).slice(0, -1)},"x_truth":50}`)).toBeUndefined();
+  });
+
   it('agrees with JSON.parse on thousands of mutated chunks: the same output, or it declines', () => {
     const rng = createRng(7);
     const templates = [

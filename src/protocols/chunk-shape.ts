@@ -100,6 +100,22 @@ function matchParts(parts: readonly (string | null)[], data: string, at: number)
   return i;
 }
 
+/** Units from which a string is scanned for control characters by a regular expression rather than a loop. */
+const NATIVE_SCAN_UNITS = 256;
+/** A JSON string's forbidden raw characters (RFC 8259 §7: U+0000 to U+001F). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters looked for.
+const CONTROL = /[\u0000-\u001f]/;
+
+/**
+ * Whether `data` has a control character from `from` to `to`. A `charCodeAt` loop takes ~3-4 ns
+ * a character (4 ms for a 1 MiB SSE event); the regular expression ~0.5.
+ */
+function hasControl(data: string, from: number, to: number): boolean {
+  if (to - from >= NATIVE_SCAN_UNITS) return CONTROL.test(data.slice(from, to));
+  for (let k = from; k < to; k++) if (data.charCodeAt(k) < 0x20) return true;
+  return false;
+}
+
 /** The learned shape of a stream's content chunks. */
 export class ChunkShape {
   private readonly headParts: (string | null)[];
@@ -156,17 +172,17 @@ export class ChunkShape {
     // Most servers repeat the head exactly; the head ends inside the output string.
     const start = data.slice(0, head.length) === head ? head.length : matchParts(this.headParts, data, 0);
     if (start < 0) return -1;
-    let end = start;
-    for (; end < data.length; end++) {
-      const c = data.charCodeAt(end);
-      if (c === QUOTE) break;
-      // An escape or a control character: JSON.parse decodes or rejects it.
-      if (c === BACKSLASH || c < 0x20) return -1;
-    }
-    if (end >= data.length) return -1;
+    // The output ends at the next quote unless an escape comes first (native scans: a 1 MiB
+    // output is no longer walked char by char); the tail is checked before the control characters.
+    const end = data.indexOf('"', start);
+    if (end < 0) return -1;
+    const slash = data.indexOf('\\', start);
+    if (slash >= 0 && slash < end) return -1;
     if (data.slice(end + 1) !== tail && matchParts(this.tailParts, data, end + 1) !== data.length) {
       return -1;
     }
+    // A control character: JSON.parse rejects it.
+    if (hasControl(data, start, end)) return -1;
     this.outputEnd = end;
     return start;
   }

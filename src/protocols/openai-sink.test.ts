@@ -125,4 +125,41 @@ describe('OpenAISink', () => {
       parse.mockRestore();
     }
   });
+
+  it('reads a 1 MiB first event exactly, in 64 KiB reads, and learns the shape from the short events after it', () => {
+    const big = ' tok'.repeat(1 << 18);
+    const id = 'chatcmpl-big';
+    const first = content(id, big);
+    const bytes = Buffer.from(
+      [first, ...Array.from({ length: 20 }, (_, i) => content(id, ` w${i}`)), DONE].join(''),
+    );
+    const reads: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += 65_536) reads.push(bytes.subarray(at, at + 65_536));
+    // Needs escapes: a quote and a line feed.
+    const escaped = `${big.slice(0, 500_000)}"\n${big.slice(500_000)}`;
+    const escapedEvent = content(id, escaped);
+    const parse = vi.spyOn(JSON, 'parse');
+    const stringify = vi.spyOn(JSON, 'stringify');
+    try {
+      const sink = new OpenAISink();
+      expect(stream(sink, reads)).toBeUndefined();
+      expect(sink.text).toBe(`${big}${Array.from({ length: 20 }, (_, i) => ` w${i}`).join('')}`);
+      expect(sink.chunks).toBe(21);
+      // Stamped at the read that completed the event (the 17th).
+      expect(sink.firstTokenAt).toBe(Math.ceil(first.length / 65_536));
+      // No copy of the megabyte was encoded to learn a shape from it.
+      expect(stringify.mock.calls.some(([v]) => typeof v === 'string' && v.length > 4096)).toBe(false);
+      // The big event and the first short one (and its shape's check); the other 19 by the shape.
+      expect(parse.mock.calls.length).toBeLessThanOrEqual(4);
+      // A later megabyte with an escape is parsed (its text decoded); one with a raw control character fails.
+      const next = new OpenAISink();
+      expect(stream(next, [content(id, ' a'), escapedEvent, DONE])).toBeUndefined();
+      expect(next.text).toBe(` a${escaped}`);
+      const raw = `data: {"id":"${id}","object":"chat.completion.chunk","created":1764686400,"model":"m","choices":[{"index":0,"delta":{"content":"${big.slice(0, 500_000)}\t${big.slice(500_000)}"},"logprobs":null,"finish_reason":null}]}\n\n`;
+      expect(stream(new OpenAISink(), [content(id, ' a'), raw, DONE])?.kind).toBe('stream_error');
+    } finally {
+      parse.mockRestore();
+      stringify.mockRestore();
+    }
+  });
 });

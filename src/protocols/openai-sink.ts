@@ -114,6 +114,12 @@ function plainOutput(data: string): string | undefined {
 
 /** Chunks a stream may learn a {@link ChunkShape} from (each costs two more parses). */
 const LEARNS_PER_STREAM = 2;
+/**
+ * Output units above which a chunk teaches no shape (the next, shorter one does): learning
+ * encodes and looks for the whole output, ~4 ms for a 1 MiB SSE event, which held the reads of
+ * every other stream.
+ */
+const LEARN_MAX_UNITS = 4096;
 
 function errorText(payload: Payload): string {
   const e = payload.error;
@@ -350,6 +356,7 @@ export class OpenAISink implements ResponseSink {
 
   /** Teaches the reader the shape of a content chunk that was parsed, when it has one. */
   private learnShape(reader: StreamReader, data: string, choice: Choice, output: string): void {
+    if (output.length > LEARN_MAX_UNITS) return;
     const key = outputKey(choice, output);
     if (key === undefined) return;
     this.learnsLeft--;

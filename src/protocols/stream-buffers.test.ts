@@ -69,6 +69,41 @@ describe('OutputText with long parts', () => {
   });
 });
 
+describe('OutputText with parts kept as strings', () => {
+  it('equals the parts joined when some are 64K units or more, slices any range, and resets to empty', () => {
+    const rng = createRng(13);
+    const text = new OutputText();
+    let joined = '';
+    const add = (part: string, pad = 0) => {
+      text.append(`${'#'.repeat(pad)}${part}${'#'.repeat(pad)}`, pad, pad + part.length);
+      joined += part;
+      expect(text.length).toBe(joined.length);
+    };
+    const unit = () => Math.floor(rng() * 0x10000);
+    // Long parts (a 1 MiB SSE event, or just at the switch) between short ones, lone surrogates too.
+    add(' a');
+    add(' tok'.repeat(1 << 18));
+    for (let i = 0; i < 30; i++)
+      add(String.fromCharCode(...Array.from({ length: 1 + (i % 7) * 60 }, unit)), i % 3);
+    add('é\ud800'.repeat(32_768), 2);
+    add('x'.repeat(65_535));
+    add(' end');
+    expect(text.toString()).toBe(joined);
+    for (let k = 0; k < 40; k++) {
+      const from = Math.floor(rng() * joined.length);
+      const to = from + Math.floor(rng() * (k % 2 === 0 ? 300 : 200_000));
+      expect(text.slice(from, to)).toBe(joined.slice(from, to));
+    }
+    expect(text.slice(joined.length - 4, joined.length + 10)).toBe(' end');
+    text.reset();
+    expect(text.length).toBe(0);
+    expect(text.toString()).toBe('');
+    text.append(' next');
+    expect(text.toString()).toBe(' next');
+    expect(text.slice(0, 3)).toBe(' ne');
+  });
+});
+
 describe('GapList', () => {
   it('holds the gaps pushed, in order, across growth and resets', () => {
     const gaps = new GapList();

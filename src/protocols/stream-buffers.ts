@@ -2,10 +2,11 @@
  * @module protocols/stream-buffers
  * What a streamed answer collects chunk by chunk, its output text and the
  * gaps between its chunks, kept in growable typed arrays that a stream
- * reader hands from each stream to the next. Code units are copied as they
- * are, lone surrogates included, so the text equals the chunks' strings
- * joined. Why typed arrays: JS arrays of them were most of what each young-
- * generation GC copied (docs/design/2026-12-07-worker-headers.md).
+ * reader hands from each stream to the next (a part of 64K units or more is
+ * kept as its string). Code units are copied as they are, lone surrogates
+ * included, so the text equals the chunks' strings joined. Why typed
+ * arrays: JS arrays of them were most of what each young-generation GC
+ * copied (docs/design/2026-12-07-worker-headers.md).
  */
 
 /** Code units the first append makes room for. */
@@ -21,56 +22,89 @@ const NATIVE_UNITS = 256;
 /** Gaps a reader keeps room for between streams. */
 const KEPT_GAPS = 1024;
 
+/**
+ * Units from which a part is kept as the string it came in, not copied: a 1 MiB SSE event's copy
+ * took a 4 MiB typed array (zeroed, outside the JS heap, its growth a trigger of GCs) and
+ * 0.2-1 ms, on the read that follows its TTFT stamp. A string this long lives outside the young
+ * generation's copying (V8's large-object space), so it costs a scavenge nothing.
+ */
+const KEPT_AS_STRING_UNITS = 65_536;
+
 /** A stream's output text. */
 export class OutputText {
+  /** The text's start, when a long part came: the parts that are strings, in order. */
+  #pieces: string[] = [];
+  /** Code units in {@link OutputText.#pieces}. */
+  #piecesLength = 0;
+  /** The text after the pieces. */
   #units = new Uint16Array(0);
   /** The same memory as {@link OutputText.#units}, for Buffer's UTF-16 copies. */
   #bytes: Buffer = Buffer.alloc(0);
-  #length = 0;
+  /** Code units in {@link OutputText.#units}. */
+  #used = 0;
 
   /** Code units appended since the last reset. */
   get length(): number {
-    return this.#length;
+    return this.#piecesLength + this.#used;
   }
 
   /** Appends `text.slice(from, to)` (a short part without making that string). */
   append(text: string, from = 0, to = text.length): void {
-    const end = this.#length + (to - from);
+    const count = to - from;
+    if (count >= KEPT_AS_STRING_UNITS) {
+      if (this.#used > 0) this.#pieces.push(this.#unitString(0, this.#used));
+      this.#piecesLength += this.#used;
+      this.#used = 0;
+      this.#pieces.push(from === 0 && to === text.length ? text : text.slice(from, to));
+      this.#piecesLength += count;
+      return;
+    }
+    const end = this.#used + count;
     if (end > this.#units.length) this.#grow(end);
-    if (to - from >= NATIVE_UNITS) {
+    if (count >= NATIVE_UNITS) {
       const part = from === 0 && to === text.length ? text : text.slice(from, to);
-      this.#bytes.write(part, this.#length * 2, 'utf16le');
+      this.#bytes.write(part, this.#used * 2, 'utf16le');
     } else {
       const units = this.#units;
-      let at = this.#length;
+      let at = this.#used;
       for (let i = from; i < to; i++) units[at++] = text.charCodeAt(i);
     }
-    this.#length = end;
+    this.#used = end;
   }
 
   /** The text appended since the last reset. */
   toString(): string {
-    return this.slice(0, this.#length);
+    const rest = this.#unitString(0, this.#used);
+    return this.#pieces.length === 0 ? rest : this.#pieces.join('') + rest;
   }
 
   /** The code units from `from` to `to` of the text, as a string. */
   slice(from: number, to: number): string {
-    const end = Math.max(from, Math.min(to, this.#length));
-    if (end - from >= NATIVE_UNITS) return this.#bytes.toString('utf16le', from * 2, end * 2);
-    return String.fromCharCode.apply(null, this.#units.subarray(from, end) as unknown as number[]);
+    const start = this.#piecesLength;
+    if (from < start) return this.toString().slice(from, to);
+    return this.#unitString(from - start, Math.min(to, this.length) - start);
   }
 
   /** Empties the text for the next stream, keeping its room unless that grew large. */
   reset(): void {
-    this.#length = 0;
+    this.#pieces = [];
+    this.#piecesLength = 0;
+    this.#used = 0;
     if (this.#units.length > KEPT_UNITS) this.#setUnits(new Uint16Array(0));
+  }
+
+  /** Units `from` to `to` of {@link OutputText.#units} as a string. */
+  #unitString(from: number, to: number): string {
+    const end = Math.max(from, Math.min(to, this.#used));
+    if (end - from >= NATIVE_UNITS) return this.#bytes.toString('utf16le', from * 2, end * 2);
+    return String.fromCharCode.apply(null, this.#units.subarray(from, end) as unknown as number[]);
   }
 
   #grow(needed: number): void {
     let size = Math.max(FIRST_UNITS, this.#units.length * 2);
     while (size < needed) size *= 2;
     const units = new Uint16Array(size);
-    units.set(this.#units.subarray(0, this.#length));
+    units.set(this.#units.subarray(0, this.#used));
     this.#setUnits(units);
   }
 
