@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, runCli, tempDir } from '../support/cli.js';
-import { QUIET_RUN, recordsOf, summaryOf } from '../support/run-dir.js';
+import { type Json, QUIET_RUN, recordsOf, summaryOf } from '../support/run-dir.js';
 import { type ServedProcess, serveProcess } from '../support/servers.js';
 
 let mock: ServedProcess;
@@ -23,8 +23,7 @@ afterAll(() => mock?.stop());
 const bench = (...args: string[]) => runCli(['bench', mock.url, '--model', 'mock-model', ...args]);
 /** The same, writing the run directory `out`, quietly, on one worker and without history. */
 const benchRun = (out: string, ...args: string[]) => bench(...args, '--out', out, ...QUIET_RUN);
-// biome-ignore lint/suspicious/noExplicitAny: records are checked field by field.
-const records = (dir: string) => recordsOf<any>(dir);
+const records = (dir: string) => recordsOf<Json>(dir);
 
 describe('tokenstorm bench', () => {
   it('--rate: leads with throughput, goodput and latency percentiles; --print-test gives a test that validates and runs into the same summary keys', async () => {

@@ -6,16 +6,19 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { type CliOptions, type CliResult, runCli, tempDir } from './cli.js';
 
 /** Flags of a run that prints nothing, records no history and keeps to one worker process. */
 export const QUIET_RUN = ['-q', '--no-history', '--workers', '1'];
 
-// biome-ignore lint/suspicious/noExplicitAny: a test reads JSON it then checks field by field.
-export const readJson = (path: string): any => JSON.parse(readFileSync(path, 'utf8'));
+/** Parsed JSON a test then checks field by field. */
+// biome-ignore lint/suspicious/noExplicitAny: the test's own assertions are its type checks.
+export type Json = any;
 
-// biome-ignore lint/suspicious/noExplicitAny: see readJson.
-export const summaryOf = (dir: string): any => readJson(join(dir, 'summary.json'));
+export const readJson = (path: string): Json => JSON.parse(readFileSync(path, 'utf8'));
+
+export const summaryOf = (dir: string): Json => readJson(join(dir, 'summary.json'));
 
 /** The run's records.jsonl, one object a line. */
 export function recordsOf<T = Record<string, unknown>>(dir: string): T[] {
@@ -73,4 +76,21 @@ export async function runTest(file: string, options: RunOptions = {}): Promise<C
     options,
   );
   return { ...result, out };
+}
+
+/**
+ * `tokenstorm run FILE --out OUT --quiet ...flags` that must end well: exit 0,
+ * nothing on stderr, no request an error. Returns the run directory and its summary.
+ */
+export async function runClean(
+  file: string,
+  out: string,
+  flags: string[] = [],
+): Promise<{ out: string; summary: Json }> {
+  const result = await runCli(['run', file, '--out', out, '--quiet', ...flags]);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  const summary = summaryOf(out);
+  expect(summary.counts.errors).toBe(0);
+  return { out, summary };
 }
