@@ -13,7 +13,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../support/cli.js';
+import { tempDir } from '../support/cli.js';
+import { runClean } from '../support/run-dir.js';
 
 const TOKENS = 40;
 const FIRST_MS = 100;
@@ -158,12 +159,7 @@ scenarios:
 load: { executor: constant-vus, vus: 20, duration: 3s }
 `,
   );
-  const out = join(dir, 'run');
-  const result = await runCli(['run', file, '--out', out, '--quiet']);
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
-  expect(summary.counts.errors).toBe(0);
+  const { out, summary } = await runClean(file, join(dir, 'run'));
   // 20 VUs x 3 s / ~0.5 s per request: about 120 requests.
   expect(summary.counts.ok).toBeGreaterThan(60);
   const { ttft_ms, itl_ms, tpot_ms, output_tokens, input_tokens } = summary.metrics;

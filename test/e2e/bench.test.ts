@@ -4,75 +4,41 @@
  * loads, a ShareGPT file sent as multi-turn sessions, `--print-test` giving a
  * file that validates and runs, and the run directory a file-based run writes.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, runCli, tempDir } from '../support/cli.js';
+import { type Json, QUIET_RUN, recordsOf, summaryOf } from '../support/run-dir.js';
+import { type ServedProcess, serveProcess } from '../support/servers.js';
 
-let mock: ChildProcess;
-let url = '';
+let mock: ServedProcess;
 
 beforeAll(async () => {
-  mock = spawn(process.execPath, [BIN, 'mock', '--port', '0', '--host', '127.0.0.1'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`mock did not start: ${out}`)), 30_000);
-    mock.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve(m[1] as string);
-      }
-    });
-  });
+  mock = await serveProcess([BIN, 'mock', '--port', '0', '--host', '127.0.0.1'], { timeoutMs: 30_000 });
 }, 40_000);
 
-afterAll(() => {
-  mock?.kill('SIGTERM');
-});
+afterAll(() => mock?.stop());
 
-const json = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
-const records = (dir: string) =>
-  readFileSync(join(dir, 'records.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-const quiet = ['-q', '--no-history', '--workers', '1'];
+/** `tokenstorm bench MOCK-URL --model mock-model ...args`. */
+const bench = (...args: string[]) => runCli(['bench', mock.url, '--model', 'mock-model', ...args]);
+/** The same, writing the run directory `out`, quietly, on one worker and without history. */
+const benchRun = (out: string, ...args: string[]) => bench(...args, '--out', out, ...QUIET_RUN);
+const records = (dir: string) => recordsOf<Json>(dir);
 
 describe('tokenstorm bench', () => {
   it('--rate: leads with throughput, goodput and latency percentiles; --print-test gives a test that validates and runs into the same summary keys', async () => {
     const dir = tempDir('tokenstorm-bench-');
     const secret = 'sk-benchsecret0123456789abcdef';
-    const flags = [
-      '--model',
-      'mock-model',
-      '--rate',
-      '8',
-      '--duration',
-      '2s',
-      '--prompt-tokens',
-      '40',
-      '--output-tokens',
-      '6',
-    ];
+    const flags = ['--rate', '8', '--duration', '2s', '--prompt-tokens', '40', '--output-tokens', '6'];
     const out = join(dir, 'bench');
-    const ran = await runCli([
-      'bench',
-      url,
+    const ran = await benchRun(
+      out,
       ...flags,
       '--slo',
       'ttft_ms=1000,tpot_ms=100',
       '-H',
       `Authorization: Bearer ${secret}`,
-      '--out',
-      out,
-      ...quiet,
-    ]);
+    );
     expect(ran.code, ran.stderr).toBe(0);
     expect(ran.stdout.split('\n')[0]).toMatch(/^tokenstorm bench {2}http:\/\/127\.0\.0\.1:\d+\/v1/);
     expect(ran.stdout).toMatch(/request throughput\s+\d+\.\d+ req\/s/);
@@ -80,7 +46,7 @@ describe('tokenstorm bench', () => {
     expect(ran.stdout).toMatch(/goodput\s+\d+\.\d+ req\/s \(100\.0% of requests met every --slo\)/);
     expect(ran.stdout).toMatch(/TTFT {2}ttft_ms(\s+\d+\.\d+){4}/);
     expect(ran.stdout).toContain('"ITL"');
-    const summary = json(join(out, 'summary.json'));
+    const summary = summaryOf(out);
     expect(summary.counts.errors).toBe(0);
     expect(summary.counts.requests).toBeGreaterThan(5);
     expect(summary.slo).toEqual({ ttft_ms: 1000, tpot_ms: 100 });
@@ -89,14 +55,7 @@ describe('tokenstorm bench', () => {
     expect(summary.metrics.output_tokens.max).toBe(6);
     for (const file of readdirSync(out)) expect(readFileSync(join(out, file), 'utf8')).not.toContain(secret);
     // The same benchmark as a file: it validates and runs, and its summary has the same sections.
-    const printed = await runCli([
-      'bench',
-      url,
-      ...flags,
-      '-H',
-      `Authorization: Bearer ${secret}`,
-      '--print-test',
-    ]);
+    const printed = await bench(...flags, '-H', `Authorization: Bearer ${secret}`, '--print-test');
     expect(printed.code, printed.stderr).toBe(0);
     expect(printed.stdout).not.toContain(secret);
     expect(printed.stdout).toContain('Authorization: ${AUTHORIZATION}');
@@ -106,42 +65,25 @@ describe('tokenstorm bench', () => {
     const validated = await runCli(['validate', file, ...env]);
     expect(validated.code, validated.stderr).toBe(0);
     const fromFile = join(dir, 'file');
-    const rerun = await runCli(['run', file, ...env, '--out', fromFile, ...quiet]);
+    const rerun = await runCli(['run', file, ...env, '--out', fromFile, ...QUIET_RUN]);
     expect(rerun.code, rerun.stderr).toBe(0);
-    expect(Object.keys(summary).sort()).toEqual(Object.keys(json(join(fromFile, 'summary.json'))).sort());
+    expect(Object.keys(summary).sort()).toEqual(Object.keys(summaryOf(fromFile)).sort());
     expect(readdirSync(out).sort()).toEqual(readdirSync(fromFile).sort());
   });
 
   it('--concurrency with --requests sends exactly that many requests, N at a time', async () => {
     const out = join(tempDir('tokenstorm-bench-'), 'run');
-    const ran = await runCli([
-      'bench',
-      url,
-      '--model',
-      'mock-model',
-      '--concurrency',
-      '2',
-      '--requests',
-      '6',
-      '--output-tokens',
-      '4',
-      '--out',
-      out,
-      ...quiet,
-    ]);
+    const ran = await benchRun(out, '--concurrency', '2', '--requests', '6', '--output-tokens', '4');
     expect(ran.code, ran.stderr).toBe(0);
-    const summary = json(join(out, 'summary.json'));
+    const summary = summaryOf(out);
     expect(summary.counts).toMatchObject({ requests: 6, ok: 6 });
     expect(new Set(records(out).map((r) => r.vu))).toEqual(new Set([0, 1]));
   });
 
   it('--sweep steps the rate and reports the capacity it found', async () => {
     const out = join(tempDir('tokenstorm-bench-'), 'run');
-    const ran = await runCli([
-      'bench',
-      url,
-      '--model',
-      'mock-model',
+    const ran = await benchRun(
+      out,
       '--sweep',
       '--sweep-start',
       '4',
@@ -155,12 +97,9 @@ describe('tokenstorm bench', () => {
       '4',
       '--slo',
       'ttft_ms=2000',
-      '--out',
-      out,
-      ...quiet,
-    ]);
+    );
     expect(ran.code, ran.stderr).toBe(0);
-    const summary = json(join(out, 'summary.json'));
+    const summary = summaryOf(out);
     expect(summary.sweep.steps.map((s: { offered: number }) => s.offered)).toEqual([4, 8]);
     expect(ran.stdout).toMatch(/capacity\s+at least 8 req\/s/);
   });
@@ -196,11 +135,8 @@ describe('tokenstorm bench', () => {
       ]),
     );
     const out = join(dir, 'run');
-    const ran = await runCli([
-      'bench',
-      url,
-      '--model',
-      'mock-model',
+    const ran = await benchRun(
+      out,
       '--concurrency',
       '1',
       '--requests',
@@ -209,10 +145,7 @@ describe('tokenstorm bench', () => {
       dataset,
       '--output-tokens',
       '5',
-      '--out',
-      out,
-      ...quiet,
-    ]);
+    );
     expect(ran.code, ran.stderr).toBe(0);
     const sent = records(out).sort((a, b) => a.iteration - b.iteration || a.turn - b.turn);
     expect(sent.map((r) => [r.iteration, r.turn])).toEqual([
@@ -228,19 +161,7 @@ describe('tokenstorm bench', () => {
     expect(context[1]).toBeGreaterThan(context[0]);
     expect(context[2]).toBeGreaterThan(context[1]);
     expect(context[4]).toBeGreaterThan(context[3]);
-    const plan = await runCli([
-      'bench',
-      url,
-      '--model',
-      'mock-model',
-      '--concurrency',
-      '1',
-      '--requests',
-      '2',
-      '--dataset',
-      dataset,
-      '--print-test',
-    ]);
+    const plan = await bench('--concurrency', '1', '--requests', '2', '--dataset', dataset, '--print-test');
     expect(plan.stdout).toContain('user_messages_from: turns');
     expect(plan.stdout).toContain('format: sharegpt');
     // Its plan: 2 conversations of 3 and 2 turns, so about 5 requests, the 5 the run sent.
@@ -258,11 +179,8 @@ describe('tokenstorm bench', () => {
     const prompts = join(dir, 'prompts.jsonl');
     writeFileSync(prompts, '{"prompt":"one"}\n{"prompt":"two words here and more"}\n');
     const out = join(dir, 'prompts');
-    const ran = await runCli([
-      'bench',
-      url,
-      '--model',
-      'mock-model',
+    const ran = await benchRun(
+      out,
       '--concurrency',
       '1',
       '--requests',
@@ -271,31 +189,22 @@ describe('tokenstorm bench', () => {
       prompts,
       '--output-tokens',
       '4',
-      '--out',
-      out,
-      ...quiet,
-    ]);
+    );
     expect(ran.code, ran.stderr).toBe(0);
     const sent = records(out).sort((a, b) => a.iteration - b.iteration);
     const lengths = sent.map((r) => r.inputTokensClient);
     expect(lengths[0]).toBe(lengths[2]);
     expect(lengths[1]).toBeGreaterThan(lengths[0]);
     const trace = join(dir, 'trace');
-    const replay = await runCli([
-      'bench',
-      url,
-      '--model',
-      'mock-model',
+    const replay = await benchRun(
+      trace,
       '--rate',
       '20',
       '--requests',
       '4',
       '--dataset',
       join(ROOT, 'examples/data/azure-conv-2023-slice.csv'),
-      '--out',
-      trace,
-      ...quiet,
-    ]);
+    );
     expect(replay.code, replay.stderr).toBe(0);
     // The slice's first row: 374 context tokens, 44 generated (the mock server caps answers at 64).
     const first = records(trace).find((r) => r.iteration === 0);
@@ -303,7 +212,7 @@ describe('tokenstorm bench', () => {
   });
 
   it('refuses a bench it cannot build: exit 2 naming the flag', async () => {
-    const none = await runCli(['bench', url, '--model', 'mock-model']);
+    const none = await bench();
     expect(none.code).toBe(2);
     expect(none.stderr).toContain(
       'expected one of --rate R (open model), --concurrency N (closed model) or --sweep',

@@ -7,6 +7,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../support/cli.js';
+import { chatTestYaml } from '../support/run-dir.js';
+
+const LOAD = '{ executor: constant-arrival-rate, rate: 50, duration: 2s }';
 
 const dir = tempDir('tokenstorm-compare-history-');
 const history = join(dir, 'history.db');
@@ -16,17 +19,7 @@ let first: string;
 let second: string;
 
 beforeAll(async () => {
-  writeFileSync(
-    test,
-    `name: compare-history
-mock: { ttft_ms: 20, itl_ms: 2, output_tokens: 4 }
-scenarios:
-  - name: chat
-    steps:
-      - chat: { model: mock-model, max_tokens: 4, messages: [{ role: user, content: hi }] }
-load: { executor: constant-arrival-rate, rate: 50, duration: 2s }
-`,
-  );
+  writeFileSync(test, chatTestYaml('compare-history', { load: LOAD }));
   first = join(dir, 'run-1');
   second = join(dir, 'run-2');
   for (const out of [first, second]) {
@@ -68,16 +61,7 @@ describe("a test's compare: block (tokenstorm run judges itself)", () => {
   const write = (compare: string) =>
     writeFileSync(
       gated,
-      `name: compare-history
-tags: { profile: ci }
-mock: { ttft_ms: 20, itl_ms: 2, output_tokens: 4 }
-scenarios:
-  - name: chat
-    steps:
-      - chat: { model: mock-model, max_tokens: 4, messages: [{ role: user, content: hi }] }
-load: { executor: constant-arrival-rate, rate: 50, duration: 2s }
-compare: ${compare}
-`,
+      chatTestYaml('compare-history', { load: LOAD, extra: `compare: ${compare}\ntags: { profile: ci }\n` }),
     );
   const run = async (out: string, ...extra: string[]) => {
     const result = await runCli(['run', gated, '--out', join(dir, out), '--quiet', ...extra], { env });

@@ -6,7 +6,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../support/cli.js';
+import { tempDir } from '../support/cli.js';
+import { runClean } from '../support/run-dir.js';
 
 describe('embedding steps', () => {
   it('records vectors and input tokens per request; rates give vectors per second', {
@@ -26,12 +27,7 @@ scenarios:
 load: { executor: constant-vus, vus: 2, duration: 1s }
 `,
     );
-    const out = join(dir, 'run');
-    const result = await runCli(['run', file, '--out', out, '--quiet']);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
-    expect(summary.counts.errors).toBe(0);
+    const { out, summary } = await runClean(file, join(dir, 'run'));
     const { batch, one } = summary.steps;
     expect(batch.kind).toBe('embedding');
     expect(batch.counts.ok).toBeGreaterThan(5);

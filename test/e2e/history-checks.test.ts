@@ -9,6 +9,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../support/cli.js';
+import { chatTestYaml } from '../support/run-dir.js';
 
 const dir = tempDir('tokenstorm-history-checks-');
 const history = join(dir, 'history.db');
@@ -52,16 +53,11 @@ beforeAll(async () => {
   const test = join(dir, 'gate.yaml');
   writeFileSync(
     test,
-    `name: gate
-mock: { ttft_ms: 20, itl_ms: 2, output_tokens: 4 }
-scenarios:
-  - name: chat
-    steps:
-      - chat: { model: mock-model, max_tokens: 4, messages: [{ role: user, content: hi }] }
-load: { executor: constant-arrival-rate, rate: 20, duration: 1s }
-thresholds:
+    chatTestYaml('gate', {
+      extra: `thresholds:
   ttft_ms: ["p99 < \${LIMIT}"]
 `,
+    }),
   );
   passing = join(dir, 'passing');
   failing = join(dir, 'failing');

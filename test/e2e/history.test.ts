@@ -11,6 +11,12 @@ import { describe, expect, it } from 'vitest';
 import { MetricHistogram } from '../../src/metrics/histogram.js';
 import { openHistory } from '../../src/store/index.js';
 import { ROOT, runCli, tempDir } from '../support/cli.js';
+import { runTest } from '../support/run-dir.js';
+
+const QUICKSTART = join(ROOT, 'examples', 'quickstart.yaml');
+/** The quickstart for 1 s on one virtual user, quietly, into `out`; `history` are its history flags. */
+const quickstart = (out: string, history: string[], env?: Record<string, string>) =>
+  runTest(QUICKSTART, { out, duration: '1s', flags: ['--vus', '1', '-q', ...history], env });
 
 const WRITER = join(ROOT, 'test', 'support', 'history-writer.mjs');
 const WINDOWS = 12_000;
@@ -76,28 +82,16 @@ describe('run history', () => {
     const test = join(work, 'tagged.yaml');
     writeFileSync(
       test,
-      readFileSync(join(ROOT, 'examples', 'quickstart.yaml'), 'utf8').replace(
+      readFileSync(QUICKSTART, 'utf8').replace(
         'name: chat-quickstart',
         'name: chat-quickstart\ntags:\n  profile: weekday\n  build: "1"',
       ),
     );
-    const run = await runCli([
-      'run',
-      test,
-      '--duration',
-      '2s',
-      '--vus',
-      '2',
-      '-q',
-      '--out',
+    const run = await runTest(test, {
       out,
-      '--history',
-      db,
-      '--tag',
-      'build=2',
-      '--tag',
-      'host=ci',
-    ]);
+      duration: '2s',
+      flags: ['--vus', '2', '-q', '--history', db, '--tag', 'build=2', '--tag', 'host=ci'],
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/run history: run #1 in /);
     const listed = await runCli(['history', '--history', db, '--tag', 'profile=weekday', '--json']);
@@ -113,19 +107,7 @@ describe('run history', () => {
     expect((await runCli(['history', 'show', '7', '--history', db])).code).toBe(2);
 
     // A test inside a git checkout carries its commit.
-    const inRepo = await runCli([
-      'run',
-      join(ROOT, 'examples', 'quickstart.yaml'),
-      '--duration',
-      '1s',
-      '--vus',
-      '1',
-      '-q',
-      '--out',
-      join(work, 'run2'),
-      '--history',
-      db,
-    ]);
+    const inRepo = await quickstart(join(work, 'run2'), ['--history', db]);
     expect(inRepo.code, inRepo.stderr).toBe(0);
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
     const history = openHistory(db);
@@ -175,38 +157,14 @@ describe('run history', () => {
     const blocker = join(work, 'not-a-dir');
     writeFileSync(blocker, 'x');
     const out = join(work, 'run');
-    const run = await runCli([
-      'run',
-      join(ROOT, 'examples', 'quickstart.yaml'),
-      '--duration',
-      '1s',
-      '--vus',
-      '1',
-      '-q',
-      '--out',
-      out,
-      '--history',
-      join(blocker, 'history.db'),
-    ]);
+    const run = await quickstart(out, ['--history', join(blocker, 'history.db')]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/warning: run not recorded in the run history/);
     expect(existsSync(join(out, 'summary.json'))).toBe(true);
     // --no-history records nothing, even with TOKENSTORM_HISTORY set.
-    const none = await runCli(
-      [
-        'run',
-        join(ROOT, 'examples', 'quickstart.yaml'),
-        '--duration',
-        '1s',
-        '--vus',
-        '1',
-        '-q',
-        '--out',
-        join(work, 'r2'),
-        '--no-history',
-      ],
-      { env: { TOKENSTORM_HISTORY: join(work, 'h.db') } },
-    );
+    const none = await quickstart(join(work, 'r2'), ['--no-history'], {
+      TOKENSTORM_HISTORY: join(work, 'h.db'),
+    });
     expect(none.code, none.stderr).toBe(0);
     expect(existsSync(join(work, 'h.db'))).toBe(false);
   }, 120_000);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, tempDir } from '../support/cli.js';
 import { startHostileServer } from '../support/hostile-server.js';
+import { limiter } from '../support/limit.js';
 
 /** The CLI under test; HOSTILE_BIN measures another build (e.g. the base commit's, for the docs' table). */
 const CLI = process.env.HOSTILE_BIN ?? BIN;
@@ -157,20 +158,7 @@ interface RecordLine {
 }
 
 /** Runs at once, at most (the rows run concurrently; each is a CLI with its worker threads). */
-const PARALLEL = Number(process.env.HOSTILE_PARALLEL ?? 3);
-let running = 0;
-const waiting: (() => void)[] = [];
-
-async function limited<T>(work: () => Promise<T>): Promise<T> {
-  while (running >= PARALLEL) await new Promise<void>((resolve) => waiting.push(resolve));
-  running++;
-  try {
-    return await work();
-  } finally {
-    running--;
-    waiting.shift()?.();
-  }
-}
+const limited = limiter(Number(process.env.HOSTILE_PARALLEL ?? 3));
 
 /** Runs one row: its server, a 4-VU run against it; returns the records and what was measured. */
 function runRow(row: Row) {
@@ -235,7 +223,7 @@ describe.concurrent('a hostile server never hangs the CLI, wrongs a record or ex
       expect(measured.peakRssMb).toBeLessThan(MAX_RSS_MB);
       // A failed stream's record holds a bounded number of gaps, whatever the stream sent.
       for (const r of records) expect(r.itlMs?.length ?? 0).toBeLessThanOrEqual(10_000);
-      // Rows wait their turn (PARALLEL): the bound on a hang is runMeasured's, per run.
+      // Rows wait their turn (HOSTILE_PARALLEL): the bound on a hang is runMeasured's, per run.
     }, 600_000);
   }
 

@@ -9,10 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir } from '../support/cli.js';
-
-function summaryOf(dir: string) {
-  return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
-}
+import { runTest, summaryOf } from '../support/run-dir.js';
 
 describe('tokenstorm init', () => {
   it('writes a YAML starter that validates and passes against the mock; never overwrites; ignores runs/ once', async () => {
@@ -28,18 +25,7 @@ describe('tokenstorm init', () => {
     const validated = await runCli(['validate', file]);
     expect(validated.code, validated.stderr).toBe(0);
     const out = join(dir, 'runs', 'first');
-    const ran = await runCli([
-      'run',
-      file,
-      '--duration',
-      '2s',
-      '--out',
-      out,
-      '-q',
-      '--no-history',
-      '--workers',
-      '1',
-    ]);
+    const ran = await runTest(file, { out, duration: '2s' });
     expect(ran.code, ran.stderr).toBe(0);
     const summary = summaryOf(out);
     expect(summary.passed).toBe(true);
@@ -65,18 +51,7 @@ describe('tokenstorm init', () => {
     const file = join(dir, 'tokenstorm-test.ts');
     expect(readFileSync(file, 'utf8')).toContain("import { defineTest } from 'tokenstorm';");
     const out = join(dir, 'runs', 'first');
-    const ran = await runCli([
-      'run',
-      file,
-      '--duration',
-      '2s',
-      '--out',
-      out,
-      '-q',
-      '--no-history',
-      '--workers',
-      '1',
-    ]);
+    const ran = await runTest(file, { out, duration: '2s' });
     expect(ran.code, ran.stderr).toBe(0);
     expect(summaryOf(out)).toMatchObject({ passed: true, counts: { ok: 10, errors: 0 } });
     // The editor's view: tsc with the written tsconfig finds tokenstorm's types, and a wrong field type fails.

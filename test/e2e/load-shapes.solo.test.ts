@@ -109,20 +109,23 @@ describe('load shapes against a local server', () => {
   });
   afterAll(() => server.close());
 
-  it('a ramp from 10 to 100 req/s over 30 s produces per-second rates within 5% of the plan', {
+  // 10 s, not 30: each second's rate comes from the gaps between its own arrivals, and over a linear
+  // ramp that average is exactly the plan at the seconds' midpoint whatever the slope, so a steeper
+  // ramp is judged as strictly; the count (550) still checks that no arrival is lost or added.
+  it('a ramp from 10 to 100 req/s over 10 s produces per-second rates within 5% of the plan', {
     timeout: 60_000,
   }, async () => {
     server.arrivals.length = 0;
     const load = RampingArrivalRateSchema.parse({
       executor: 'ramping-arrival-rate',
       start_rate: 10,
-      stages: [{ target: 100, duration: '30s' }],
+      stages: [{ target: 100, duration: '10s' }],
     });
     const origin = performance.now();
     await RampingArrivalRate.run(load, httpContext(`${server.url}/`, createClock(origin)), 1);
-    expect(server.arrivals).toHaveLength(1650);
+    expect(server.arrivals).toHaveLength(550);
     const { profile } = rampingSchedule(load);
-    for (const s of ratePerSecond(server.arrivals, origin, 30)) {
+    for (const s of ratePerSecond(server.arrivals, origin, 10)) {
       const planned = valueAt(profile, s.midMs);
       expect(
         Math.abs(s.rate - planned) / planned,

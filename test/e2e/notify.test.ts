@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, runCli, tempDir } from '../support/cli.js';
+import { chatTestYaml } from '../support/run-dir.js';
 import { deadUrl, startWebhook, type WebhookServer } from '../support/webhook-server.js';
 
 const dir = tempDir('tokenstorm-notify-');
@@ -33,14 +34,8 @@ beforeAll(async () => {
   const test = join(dir, 'test.yaml');
   writeFileSync(
     test,
-    `name: notify-e2e
-mock: { ttft_ms: 20, itl_ms: 2, output_tokens: 4 }
-scenarios:
-  - name: chat
-    steps:
-      - chat: { model: mock-model, max_tokens: 4, messages: [{ role: user, content: hi }] }
-load: { executor: constant-arrival-rate, rate: 20, duration: 1s }
-thresholds:
+    chatTestYaml('notify-e2e', {
+      extra: `thresholds:
   # Fails, but advisory: the run passes, so any other exit code is the webhooks' doing.
   ttft_ms: [{ threshold: "p50 < 1", blocking: false }]
 notify:
@@ -49,6 +44,7 @@ notify:
   - { webhook: "${dead}/hook", on: [threshold] }
   - { webhook: "${hanging.url}/hook", on: [threshold] }
 `,
+    }),
   );
   result = await runCli(['run', test, '--out', out, '--quiet', '--no-history'], {
     env: { SLACK_HOOK: `${slack.url}/services/T0001/B0002/${SLACK_TOKEN}` },
@@ -64,18 +60,13 @@ describe('notify: in a run', () => {
     const test = join(dir, 'blocking.yaml');
     writeFileSync(
       test,
-      `name: notify-blocking
-mock: { ttft_ms: 20, itl_ms: 2, output_tokens: 4 }
-scenarios:
-  - name: chat
-    steps:
-      - chat: { model: mock-model, max_tokens: 4, messages: [{ role: user, content: hi }] }
-load: { executor: constant-arrival-rate, rate: 20, duration: 1s }
-thresholds:
+      chatTestYaml('notify-blocking', {
+        extra: `thresholds:
   ttft_ms: ["p50 < 1"]
 notify:
   - { webhook: "${await deadUrl()}/hook", on: [threshold] }
 `,
+      }),
     );
     const blocking = await runCli(['run', test, '--out', join(dir, 'blocking'), '--quiet', '--no-history']);
     expect(blocking.code, blocking.stderr).toBe(99);

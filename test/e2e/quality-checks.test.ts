@@ -4,55 +4,30 @@
  * light stage passes every check and a heavy stage fails more of them, per
  * stage in summary.json; the checks threshold fails the run.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import { runCli, stderrProblems, tempDir } from '../support/cli.js';
+import { writeDegradingTest } from '../support/degrading-mock.js';
 
 function writeTest(dir: string): string {
-  writeFileSync(
-    join(dir, 'qa.jsonl'),
-    `${JSON.stringify({ prompt: 'What does TTFT measure?', answer: 'Time to first token measures how long a user waits for the first piece of the answer.' })}\n`,
-  );
-  const file = join(dir, 'checks-load.yaml');
-  writeFileSync(
-    file,
-    `name: checks-under-load
-target: mock
-mock:
-  ttft_ms: 40
-  itl_ms: 5
-  answers: { file: qa.jsonl }
-  degrade:
-    when: { in_flight: 5 }
-    truncate: 0.4
-    refusal: 0.2
-scenarios:
-  - name: qa
-    feeder: { file: qa.jsonl }
-    steps:
-      - chat:
-          name: answer
-          model: m
-          max_tokens: 100
-          messages: [{ role: user, content: "{{ row.prompt }}" }]
-          checks:
-            finish_reason: stop
-            not_contains: ["I can't help"]
-load:
-  executor: ramping-arrival-rate
-  max_vus: 200
-  stages:
-    - { target: 5, duration: 0, name: start }
-    - { target: 5, duration: 2s, name: light }
-    - { target: 70, duration: 0, name: jump }
-    - { target: 70, duration: 1500ms, name: heavy }
-thresholds:
+  return writeDegradingTest(dir, {
+    name: 'checks-under-load',
+    qa: [
+      [
+        'What does TTFT measure?',
+        'Time to first token measures how long a user waits for the first piece of the answer.',
+      ],
+    ],
+    degrade: ['refusal: 0.2'],
+    step: `checks:
+  finish_reason: stop
+  not_contains: ["I can't help"]`,
+    tail: `thresholds:
   checks: ["rate > 0.99"]
 `,
-  );
-  return file;
+  });
 }
 
 interface StageChecks {

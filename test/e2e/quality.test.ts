@@ -5,13 +5,14 @@
  * cosine from the mock's embeddings, a fixture judge's grades), name the
  * stage, and fail a quality.similarity threshold, while the light stage alone passes.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import { runCli, stderrProblems, tempDir } from '../support/cli.js';
+import { writeDegradingTest } from '../support/degrading-mock.js';
 
 /** A judge on 127.0.0.1: 5 when the graded answer is the reference, else 1; counts its calls. */
 let judge: Server;
@@ -43,7 +44,7 @@ afterAll(async () => {
   await new Promise((resolve) => judge.close(resolve));
 });
 
-const QA = [
+const QA: [string, string][] = [
   [
     'What does time to first token measure?',
     'Time to first token measures how long a user waits for the first piece of the answer.',
@@ -60,41 +61,12 @@ const QA = [
 ];
 
 function writeQualityTest(dir: string): string {
-  const data = join(dir, 'qa.jsonl');
-  writeFileSync(data, `${QA.map(([prompt, answer]) => JSON.stringify({ prompt, answer })).join('\n')}\n`);
-  const file = join(dir, 'quality.yaml');
-  writeFileSync(
-    file,
-    `name: quality-e2e
-target: mock
-mock:
-  ttft_ms: 40
-  itl_ms: 5
-  answers: { file: qa.jsonl }
-  degrade:
-    when: { in_flight: 5 }
-    truncate: 0.4
-    refusal: 0.1
-    shorten: 0.2
-scenarios:
-  - name: qa
-    feeder: { file: qa.jsonl }
-    steps:
-      - chat:
-          name: answer
-          model: m
-          max_tokens: 100
-          messages: [{ role: user, content: "{{ row.prompt }}" }]
-          quality: { reference: "{{ row.answer }}" }
-load:
-  executor: ramping-arrival-rate
-  max_vus: 200
-  stages:
-    - { target: 5, duration: 0, name: start }
-    - { target: 5, duration: 2s, name: light }
-    - { target: 70, duration: 0, name: jump }
-    - { target: 70, duration: 1500ms, name: heavy }
-quality:
+  return writeDegradingTest(dir, {
+    name: 'quality-e2e',
+    qa: QA,
+    degrade: ['refusal: 0.1', 'shorten: 0.2'],
+    step: 'quality: { reference: "{{ row.answer }}" }',
+    tail: `quality:
   min_samples: 5
   embeddings: { url: mock, model: embed }
   judge: { url: "${judgeUrl}", model: judge, sample: 1, max: 400, concurrency: 4 }
@@ -102,8 +74,7 @@ thresholds:
   quality.similarity: ["> 0.8"]
   error_rate: ["< 0.01"]
 `,
-  );
-  return file;
+  });
 }
 
 interface Stage {

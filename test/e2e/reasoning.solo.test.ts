@@ -13,7 +13,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../support/cli.js';
+import { tempDir } from '../support/cli.js';
+import { runClean } from '../support/run-dir.js';
 
 const REASONING = 20;
 const CONTENT = 30;
@@ -115,12 +116,7 @@ scenarios:
 load: { executor: constant-vus, vus: 4, duration: 4s }
 `,
   );
-  const out = join(dir, 'run');
-  const result = await runCli(['run', file, '--out', out, '--quiet']);
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
-  expect(summary.counts.errors).toBe(0);
+  const { out, summary } = await runClean(file, join(dir, 'run'));
   expect(summary.counts.ok).toBeGreaterThan(8);
   const records = readFileSync(join(out, 'records.jsonl'), 'utf8')
     .trim()

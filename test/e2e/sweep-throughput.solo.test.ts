@@ -29,17 +29,18 @@ describe('capacity sweep example', () => {
     const dir = tempDir();
     const out = join(dir, 'run');
     // The example as it is, but for SLOs no step misses (a busy test machine, where the mock shares
-    // the cores, must not end the coarse pass below capacity): 5, 10, 20 and 40/s run (11 s each
-    // with the warm-up), then the duration cap cuts the sweep short.
+    // the cores, must not end the coarse pass below capacity) and a start at 10/s: 10, 20 and 40/s
+    // run (11 s each with the warm-up; 10 and 40 are the steps judged, the example's 5/s first step
+    // judged nothing), then the duration cap cuts the 80/s step short after 6 s, as before.
     const example = readFileSync(join(ROOT, 'examples/capacity-sweep.yaml'), 'utf8');
-    const loose = example.replace(
-      /\nslo:\n {2}ttft_ms: 500\n {2}tpot_ms: 50\n?$/,
-      '\nslo: { ttft_ms: 30000, tpot_ms: 1000 }\n',
-    );
-    expect(loose).not.toBe(example);
+    const loose = example
+      .replace(/\nslo:\n {2}ttft_ms: 500\n {2}tpot_ms: 50\n?$/, '\nslo: { ttft_ms: 30000, tpot_ms: 1000 }\n')
+      .replace('\n  start: 5\n', '\n  start: 10\n');
+    expect(loose).toContain('start: 10');
+    expect(loose).toContain('slo: { ttft_ms: 30000');
     const test = join(dir, 'capacity-sweep.yaml');
     writeFileSync(test, loose);
-    const run = await runCli(['run', test, '--duration', '50s', '--out', out, '--quiet'], {
+    const run = await runCli(['run', test, '--duration', '39s', '--out', out, '--quiet'], {
       timeoutMs: 150_000,
     });
     expect(run.code, run.stderr).toBe(0);

@@ -1,7 +1,9 @@
 /**
  * `tokenstorm compare` end to end: real runs against the embedded mock (500
- * requests each), then the CLI judges them. Solo: the verdict rests on
- * measured latencies (the mock's TTFT 50 ms against 3 s: far beyond what a busy machine adds).
+ * requests each), then the CLI judges them. Not solo: the verdicts rest on the
+ * mock's TTFT 50 ms against 3 s, a 60× gap far beyond what a busy machine adds
+ * (a busy machine slows the fast runs, which only narrows the gap the wide
+ * band must hide), and a run compared with itself is the same whatever the load.
  */
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
