@@ -172,7 +172,9 @@ describe("the mock's error_event fault", () => {
       { seed: 9, scenarios: [{ name: 's', steps: steps as never }] },
       `${mock.url}/v1`,
     );
-    const records = await runWorkload(workload, { iterations: 12, vus: 3 });
+    // One user: the mock's seeded draws meet the three kinds in a fixed order (with three users the
+    // arrival order varied, and a kind could miss every hit).
+    const records = await runWorkload(workload, { iterations: 12, vus: 1 });
     const failed = records.filter((r) => r.outcome === 'error');
     expect(failed.length).toBeGreaterThan(6);
     expect(failed.length).toBeLessThan(30);
