@@ -5,12 +5,18 @@
 // shows is the time the kernel and one Node process take to deliver the bytes: a client's TTFT
 // error below this on this machine is not possible.
 // Same protocol and output as context-undici-client.mjs (C closed-loop streams for D seconds).
-// Usage: node context-socket-client.mjs URL STREAMS SECONDS PROMPT_WORDS MAX_TOKENS -> JSON on stdout
+// Usage: node context-socket-client.mjs URL STREAMS SECONDS PROMPT_WORDS MAX_TOKENS [PROMPT_FILE] -> JSON on stdout
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 
 const [url, streams = '4', seconds = '5', words = '1000', maxTokens = '8192'] = process.argv.slice(2);
 const target = new URL(url);
-const prompt = Array.from({ length: Number(words) }, () => 'tok').join(' ');
+// PROMPT_FILE (6th argument): the exact prompt text tokenstorm sends, so bodies are the same size.
+const promptFile = process.argv[7];
+const prompt =
+  promptFile !== undefined
+    ? readFileSync(promptFile, 'utf8')
+    : Array.from({ length: Number(words) }, () => 'tok').join(' ');
 const deadline = performance.now() + Number(seconds) * 1000;
 const out = { ttftErr: [], upload: [], requestLeg: [], responseLeg: [], errors: {} };
 let tokens = 0;

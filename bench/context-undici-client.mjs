@@ -2,13 +2,19 @@
 // C closed-loop streams for D seconds, each sending a prompt of P words; per request its TTFT
 // error (TTFT from the start of its send − the server's truth in the first event, `x_truth`),
 // and the tokens it received (each event's `x_n`) in the steady part of the run, [1 s, D − 1 s).
-// Usage: node context-undici-client.mjs URL STREAMS SECONDS PROMPT_WORDS MAX_TOKENS -> JSON on stdout
+// Usage: node context-undici-client.mjs URL STREAMS SECONDS PROMPT_WORDS MAX_TOKENS [PROMPT_FILE] -> JSON on stdout
+import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 
 const [url, streams = '4', seconds = '5', words = '1000', maxTokens = '8192'] = process.argv.slice(2);
 const target = new URL(url);
 const pool = new Pool(target.origin, { connections: Number(streams) });
-const prompt = Array.from({ length: Number(words) }, () => 'tok').join(' ');
+// PROMPT_FILE (6th argument): the exact prompt text tokenstorm sends, so bodies are the same size.
+const promptFile = process.argv[7];
+const prompt =
+  promptFile !== undefined
+    ? readFileSync(promptFile, 'utf8')
+    : Array.from({ length: Number(words) }, () => 'tok').join(' ');
 const deadline = performance.now() + Number(seconds) * 1000;
 const ttftErr = [];
 const upload = [];

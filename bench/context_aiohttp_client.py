@@ -5,14 +5,15 @@
 # before the post − the server's truth in the first event, `x_truth`), and the tokens received
 # (each event's `x_n`) in [1 s, D - 1 s). An exception while reading (aiohttp's "Chunk too big"
 # on a line over its buffer's high-water mark) is counted by message, not raised.
-# Usage: /usr/bin/python3 context_aiohttp_client.py URL STREAMS SECONDS PROMPT_WORDS MAX_TOKENS
+# Usage: /usr/bin/python3 context_aiohttp_client.py URL STREAMS SECONDS PROMPT_WORDS MAX_TOKENS [PROMPT_FILE]
 import asyncio, json, sys, time
 
 import aiohttp
 
 URL, STREAMS, SECONDS = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 WORDS, MAX_TOKENS = int(sys.argv[4]), int(sys.argv[5])
-PROMPT = " ".join(["tok"] * WORDS)
+# PROMPT_FILE (6th argument): the exact prompt text tokenstorm sends, so bodies are the same size.
+PROMPT = open(sys.argv[6]).read() if len(sys.argv) > 6 else " ".join(["tok"] * WORDS)
 ttft_err = []
 upload = []
 # The error's two legs (epoch clocks of one machine): send -> server has the request; server's write -> read.

@@ -707,9 +707,26 @@ async function contextPart() {
       launch: origin + firstSent - launched,
     };
   };
+  // The raw clients send the prompt text tokenstorm sends (one drawn synthetic prompt of n tokens),
+  // so every client's body, and its upload, is the same size.
+  const { PromptSynth } = await import(join(root, 'dist/workload/prompt-synth.js'));
+  const promptFile = (n) => {
+    const file = join(tmp, `prompt-${n}.txt`);
+    if (!existsSync(file))
+      writeFileSync(
+        file,
+        new PromptSynth({ prompt_tokens: n }, 1).text(n, () => 0.5),
+      );
+    return file;
+  };
   const clientRun = async (cmd, script, n) => {
     const out = JSON.parse(
-      run(0, cmd, [join(here, script), url, String(C), String(S), String(n), String(TOKENS)], S + 120),
+      run(
+        0,
+        cmd,
+        [join(here, script), url, String(C), String(S), String(n), String(TOKENS), promptFile(n)],
+        S + 120,
+      ),
     );
     return {
       ...out,

@@ -108,6 +108,9 @@ load: { executor: constant-arrival-rate, rate: 10, duration: 3s }
     expect(summary.logical.error_rate).toBeCloseTo(logicalErrors / 30, 12);
     expect(summary.rates.goodput_pct).toBe(Math.round((logicalOk / records.length) * 100_000) / 1000);
     expect(summary.logical.error_rate).toBeLessThan(summary.rates.error_rate);
+    globalThis.console.log(
+      `retries: ${records.length} attempts for 30 logical requests; error rate per attempt ${summary.rates.error_rate}, logical ${summary.logical.error_rate}; goodput_pct per attempt ${summary.rates.goodput_pct}, logical ${summary.logical.goodput_pct}`,
+    );
 
     // A logical request's latency runs from its first send to its last end, Retry-After waits included.
     const latencies = logical
