@@ -51,7 +51,11 @@ describe.runIf(workerBuilt)('the embedded mock warms up before it listens', () =
     const mock = await startMockInThread({ ttft_ms: 100, itl_ms: 5, output_tokens: 5 });
     try {
       const first = await waveMedian(mock.url);
-      const later = Math.min(await waveMedian(mock.url), await waveMedian(mock.url));
+      // The later waves' median, not their minimum: the smallest of several waves is biased low
+      // against the one first wave (a wave's median moves by a few ms with the machine).
+      const waves = [await waveMedian(mock.url), await waveMedian(mock.url), await waveMedian(mock.url)];
+      const later = waves.sort((a, b) => a - b)[1] as number;
+      console.log(`mock warm-up: first wave ${first.toFixed(2)} ms, later ${later.toFixed(2)} ms`);
       expect(first).toBeGreaterThanOrEqual(99);
       // Every wave opens 20 new connections, which costs a few ms each time; only the cold start differs.
       // Measured here: warm, first 107 ms against later 108 ms; cold, 125 ms against 111 ms.
