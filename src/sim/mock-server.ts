@@ -83,7 +83,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const profile = parseMockProfile(options.profile);
   if (options.warmUp === true) {
     await warmUpMock(() =>
-      startMockServer({ profile: { ttft_ms: 0, itl_ms: 0, output_tokens: 32 }, exclusive: true }),
+      startMockServer({ profile: { ttft_ms: 1, itl_ms: 0, output_tokens: 32 }, exclusive: true }),
     );
   }
   const defaultModel = profile.models[0] as string;

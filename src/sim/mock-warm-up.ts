@@ -38,8 +38,9 @@ function oneRequest(url: string, path: string, body: string): Promise<void> {
 }
 
 /**
- * Starts `start()` (a mock server with zero timing), sends it streaming and
- * non-streaming chat and completion requests, and closes it.
+ * Starts `start()` (a mock server with a 1 ms TTFT: the delayed-answer path is
+ * compiled too, ~2 ms of a first wave's median otherwise), sends it streaming
+ * and non-streaming chat and completion requests, and closes it.
  */
 export async function warmUpMock(start: () => Promise<Closable>): Promise<void> {
   const server = await start();
