@@ -18,12 +18,9 @@ export {
 } from './live-view.js';
 export { renderMarkdown } from './markdown.js';
 export {
-  type DeliveryOptions,
-  deliverNotifications,
   genericPayload,
   NOTIFY_EVENTS,
   NOTIFY_FORMATS,
-  type NotificationResult,
   type NotifyContext,
   type NotifyEvent,
   type NotifyFormat,
@@ -32,7 +29,12 @@ export {
   type NotifyTarget,
   notifyItems,
   slackPayload,
+} from './notify.js';
+export {
+  type DeliveryOptions,
+  deliverNotifications,
+  type NotificationResult,
   webhookLabel,
   webhookSecrets,
-} from './notify.js';
+} from './notify-delivery.js';
 export { buildSummary, SUMMARY_SCHEMA, type Summary, type SummaryExtras } from './summary.js';

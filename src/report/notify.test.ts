@@ -6,15 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { deadUrl, startWebhook, type WebhookServer } from '../../test/support/webhook-server.js';
 import { redactText } from '../store/index.js';
-import {
-  deliverNotifications,
-  type NotifyContext,
-  type NotifyItem,
-  type NotifySummary,
-  notifyItems,
-  webhookLabel,
-  webhookSecrets,
-} from './notify.js';
+import { type NotifyContext, type NotifyItem, type NotifySummary, notifyItems } from './notify.js';
+import { deliverNotifications, webhookLabel, webhookSecrets } from './notify-delivery.js';
 
 const ctx: NotifyContext = {
   test: 'chat-api',

@@ -33,7 +33,7 @@ import type {
   TokenTotals,
   WindowSummary,
 } from '../metrics/index.js';
-import type { NotificationResult } from './notify.js';
+import type { NotificationResult } from './notify-delivery.js';
 
 export const SUMMARY_SCHEMA = 'tokenstorm.summary/v1';
 

@@ -26,14 +26,18 @@ import {
   writeOutputs,
 } from '../run-outputs.js';
 
-interface RunFlags {
-  out?: string;
+/** The load flags `run` and `validate` share. */
+interface LoadFlags {
   target?: string;
   vus?: string;
   rate?: string;
   duration?: string;
   model?: string;
   sample?: string;
+}
+
+interface RunFlags extends LoadFlags {
+  out?: string;
   env: string[];
   quiet?: boolean;
   json?: boolean;
@@ -135,14 +139,7 @@ export async function loadRunnable(
 }
 
 /** The load flags `run` and `validate` share, checked. */
-export function overridesOf(flags: {
-  target?: string;
-  vus?: string;
-  rate?: string;
-  duration?: string;
-  model?: string;
-  sample?: string;
-}): Overrides {
+export function overridesOf(flags: LoadFlags): Overrides {
   return {
     target: flags.target,
     vus: numberFlag('vus', flags.vus, true),
