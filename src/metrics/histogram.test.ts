@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
 import { type HistogramTransfer, MetricHistogram } from './histogram.js';
@@ -197,5 +199,29 @@ describe('MetricHistogram', () => {
     for (let i = 0; i < 100; i++) far.record(20_000 + i);
     expect(far.toTransfer().buckets.length).toBeLessThanOrEqual(200);
     expect(() => a.addTransfer(new MetricHistogram('count').toTransfer())).toThrow(/cannot merge/);
+  });
+});
+
+describe('loading hdr-histogram-js', () => {
+  /** What a fresh process has loaded of the package after `script` ran on the built module. */
+  function loadedAfter(script: string): string[] {
+    const code = `import('./dist/metrics/histogram.js').then((m) => { ${script}; console.log(JSON.stringify(Object.keys(require.cache).filter((k) => k.includes('node_modules')).map((k) => k.replace(/.*node_modules\\//, '')))); })`;
+    const out = execFileSync(process.execPath, ['-e', code], {
+      cwd: join(import.meta.dirname, '../..'),
+      encoding: 'utf8',
+    });
+    return JSON.parse(out) as string[];
+  }
+
+  it('records, merges and transfers without its WebAssembly build or pako; encoding loads them', () => {
+    const plain = loadedAfter(
+      'const a = new m.MetricHistogram(); a.record(5); a.record(70000); const b = new m.MetricHistogram(); b.addTransfer(a.toTransfer()); b.add(a); if (b.count !== 4) throw new Error("wrong count")',
+    );
+    expect(plain.some((k) => k.startsWith('hdr-histogram-js/dist/Int32Histogram'))).toBe(true);
+    expect(plain.filter((k) => k.includes('/wasm/') || k.startsWith('pako/'))).toEqual([]);
+    const encoded = loadedAfter(
+      'const a = new m.MetricHistogram(); a.record(5); m.MetricHistogram.decode(a.encode()).percentile(50)',
+    );
+    expect(encoded.some((k) => k.startsWith('pako/'))).toBe(true);
   });
 });

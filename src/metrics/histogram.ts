@@ -3,8 +3,14 @@
  * A mergeable HDR histogram of one metric, with exact count/min/max/sum kept
  * beside it. Milliseconds are recorded as integer microseconds; token counts
  * as integers. Every statistic it returns is rounded to 3 decimals.
+ *
+ * hdr-histogram-js is loaded by its parts: the package's index also loads its
+ * WebAssembly build, pako and its log reader and writer (~45 ms per thread at
+ * start-up), which tokenstorm never uses; the compressed encoding (it needs
+ * pako) is loaded on first use.
  */
-import * as hdr from 'hdr-histogram-js';
+import { createRequire } from 'node:module';
+import type * as hdr from 'hdr-histogram-js';
 
 /** `ms`: durations in milliseconds (stored as µs); `count`: whole numbers such as tokens; `usd`: dollars (stored as nano-dollars). */
 export type HistogramUnit = 'ms' | 'count' | 'usd';
@@ -50,16 +56,26 @@ const TOP: Record<HistogramUnit, number> = { ms: 3_600_000_000, count: 1_000_000
 const DECIMALS: Record<HistogramUnit, number> = { ms: 1000, count: 1000, usd: 1e9 };
 const ENCODING_PREFIX = 'tsh1';
 
+const require = createRequire(import.meta.url);
+/** The package's 32-bit JS histogram, as `build({ bitBucketSize: 32, useWebAssembly: false })` makes it. */
+const Int32Histogram = (
+  require('hdr-histogram-js/dist/Int32Histogram.js') as {
+    default: new (lowest: number, highest: number, digits: number) => hdr.Histogram;
+  }
+).default;
+type Encoding = Pick<typeof hdr, 'encodeIntoCompressedBase64' | 'decodeFromCompressedBase64'>;
+let encoding: Encoding | undefined;
+/** The compressed encoding, loaded the first time a histogram is encoded or decoded. */
+function hdrEncoding(): Encoding {
+  encoding ??= require('hdr-histogram-js/dist/encoding.js') as Encoding;
+  return encoding;
+}
+
 function newHdr(): hdr.Histogram {
-  return withFastIndex(
-    hdr.build({
-      numberOfSignificantValueDigits: 3,
-      useWebAssembly: false,
-      bitBucketSize: 32,
-      autoResize: true,
-      lowestDiscernibleValue: 1,
-    }),
-  );
+  // 1 to 2 (grown on demand), 3 significant digits: the package's defaults.
+  const h = new Int32Histogram(1, 2, 3);
+  h.autoResize = true;
+  return withFastIndex(h);
 }
 
 /** What {@link withFastIndex} reads and replaces on a hdr-histogram-js histogram (its JS implementation). */
@@ -209,7 +225,7 @@ export class MetricHistogram implements PercentileSource {
    */
   compact(): void {
     if (this.#hdr === undefined) return;
-    this.#packed = this.#count === 0 ? undefined : hdr.encodeIntoCompressedBase64(this.#hdr);
+    this.#packed = this.#count === 0 ? undefined : hdrEncoding().encodeIntoCompressedBase64(this.#hdr);
     this.#hdr = undefined;
   }
 
@@ -253,7 +269,8 @@ export class MetricHistogram implements PercentileSource {
 
   /** A string for another thread or machine: unit, exact stats and the compressed HDR counts. */
   encode(): string {
-    const counts = this.#count === 0 ? '' : (this.#packed ?? hdr.encodeIntoCompressedBase64(this.#counts()));
+    const counts =
+      this.#count === 0 ? '' : (this.#packed ?? hdrEncoding().encodeIntoCompressedBase64(this.#counts()));
     return [
       ENCODING_PREFIX,
       this.unit,
@@ -294,7 +311,7 @@ export class MetricHistogram implements PercentileSource {
       if (this.#packed === undefined) {
         this.#hdr = newHdr();
       } else {
-        const decoded = hdr.decodeFromCompressedBase64(this.#packed, 32, false);
+        const decoded = hdrEncoding().decodeFromCompressedBase64(this.#packed, 32, false);
         decoded.autoResize = true;
         this.#hdr = withFastIndex(decoded);
         this.#packed = undefined;

@@ -113,9 +113,10 @@ class Capture extends Writable {
 }
 
 describe('LiveView', () => {
-  it('on a terminal redraws in place: erases its own lines, never clears the screen', () => {
+  it('on a terminal redraws in place: erases its own lines, never clears the screen', async () => {
     const stream = new Capture(true);
     const view = new LiveView({ name: 'demo', stream, tty: true, intervalMs: 1000 });
+    await view.ready;
     view.stats.add(tallyOf(rec({})), { worker: 0, seconds: 1 });
     view.tick();
     view.log('a log line');
@@ -130,11 +131,12 @@ describe('LiveView', () => {
     expect(stream.text).toContain('a log line\n');
   });
 
-  it('draws at 80 columns when the terminal reports 0 columns and 0 rows (as under `script`)', () => {
+  it('draws at 80 columns when the terminal reports 0 columns and 0 rows (as under `script`)', async () => {
     const stream = new Capture(true);
     stream.columns = 0;
     stream.rows = 0;
     const view = new LiveView({ name: 'demo', stream, tty: true, intervalMs: 1000 });
+    await view.ready;
     view.stats.add(tallyOf(rec({})), { worker: 0, seconds: 1 });
     view.stats.progress({ elapsedMs: 5000, plannedMs: 10_000 });
     view.tick();

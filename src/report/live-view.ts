@@ -4,11 +4,13 @@
  * about once a second (log-update erases only its own lines, so nothing
  * flickers). Elsewhere (CI): one plain line every 10 s, or every
  * `TOKENSTORM_PROGRESS_INTERVAL_MS`. Both go to stderr, so `--json` output
- * on stdout stays clean.
+ * on stdout stays clean. log-update is loaded when a terminal view is made,
+ * in the background (~50 ms, off the path to the first request); frames are
+ * drawn once it is there ({@link LiveView.ready}).
  */
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
-import { createLogUpdate } from 'log-update';
+import type { createLogUpdate } from 'log-update';
 import pc from 'picocolors';
 import { type LoopHealth, renderLiveFrame, renderProgressLine } from './live-frame.js';
 import { LiveStats } from './live-stats.js';
@@ -77,17 +79,31 @@ export class LiveView {
   readonly stats: LiveStats;
   readonly #options: LiveViewOptions;
   readonly #loop: IntervalHistogram;
-  readonly #draw: ReturnType<typeof createLogUpdate> | undefined;
+  #draw: ReturnType<typeof createLogUpdate> | undefined;
+  /** Resolves once a terminal view can draw (at once elsewhere). */
+  readonly ready: Promise<void>;
   #timer: NodeJS.Timeout | undefined;
   #health: LoopHealth = { loopDelayP99Ms: 0 };
   #frame = '';
   #stopped = false;
+  /** Plain lines even on a terminal: log-update did not load. */
+  #plain = false;
 
   constructor(options: LiveViewOptions) {
     this.#options = options;
     this.stats = new LiveStats();
     this.#loop = monitorEventLoopDelay({ resolution: 10 });
-    this.#draw = options.tty ? createLogUpdate(sizedStream(options.stream), { showCursor: true }) : undefined;
+    this.ready = options.tty
+      ? import('log-update').then(
+          ({ createLogUpdate }) => {
+            this.#draw = createLogUpdate(sizedStream(options.stream), { showCursor: true });
+          },
+          () => {
+            // Without it, plain lines as elsewhere.
+            this.#plain = true;
+          },
+        )
+      : Promise.resolve();
   }
 
   start(): void {
@@ -108,7 +124,9 @@ export class LiveView {
     this.#health = { loopDelayP99Ms: Math.round(p99 * 100) / 100 };
     this.#loop.reset();
     const snapshot = this.stats.snapshot();
-    if (this.#draw !== undefined) {
+    if (this.#options.tty && !this.#plain) {
+      // No frame until log-update has loaded.
+      if (this.#draw === undefined) return;
       this.#frame = renderLiveFrame(this.#options.name, snapshot, this.#health, {
         color: this.#options.color ?? false,
         width: terminalColumns(this.#options.stream),
