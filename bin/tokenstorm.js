@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The CLI runs from the compiled dist/ (built by `npm ci` through the prepare script).
-import { main } from '../dist/cli/main.js';
+// The CLI runs from dist/bundle/ (built by `npm ci` through the prepare script: bin/bundle.cjs).
+import { main } from '../dist/bundle/main.js';
 
 await main();

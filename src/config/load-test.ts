@@ -7,7 +7,14 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, MAX_DURATION_MS, parseDurationMs, parseWith, parseYamlText } from '../core/index.js';
+import {
+  ConfigError,
+  inBundle,
+  MAX_DURATION_MS,
+  parseDurationMs,
+  parseWith,
+  parseYamlText,
+} from '../core/index.js';
 import { checkDataColumns, resolveDataFiles } from '../workload/index.js';
 import { substituteEnv } from './env.js';
 import { type Test, TestSchema } from './schema.js';
@@ -49,11 +56,13 @@ async function readYaml(file: string, source: string, env: LoadTestOptions['env'
 }
 
 /**
- * The running tokenstorm's entry (dist/index.js, or src/index.ts under the tests):
- * a test file's `import … from 'tokenstorm'` resolves to it wherever the file
- * lives, as k6 provides its `k6/*` modules, so a test needs no install of its own.
+ * The running tokenstorm's entry (dist/bundle/index.js, dist/index.js, or src/index.ts under
+ * the tests): a test file's `import … from 'tokenstorm'` resolves to it wherever the file
+ * lives, as k6 provides its `k6/*` modules, so a test needs no install of its own. The
+ * bundle's own entry shares its chunks, so the test and the engine share one copy of each module.
  */
 function ownEntry(): string {
+  if (inBundle(import.meta.url)) return fileURLToPath(new URL('./index.js', import.meta.url));
   // Built: dist/config → dist/index.js. From src/ (the tests): the built dist beside it, loaded
   // natively; src/index.ts only when nothing is built (jiti then transpiles the whole tree).
   const candidates = ['../index.js', '../../dist/index.js', '../index.ts'].map((p) =>

@@ -8,6 +8,7 @@
 export { type Clock, createClock } from './clock.js';
 export { durationMs, MAX_DURATION_MS, parseDurationMs } from './duration.js';
 export { ConfigError, formatPath, formatZodError, type TokenstormErrorCode } from './errors.js';
+export { inBundle, packageRoot } from './package-root.js';
 export {
   type AgentEnd,
   type AgentTask,

@@ -8,9 +8,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { ConfigError } from '../../core/index.js';
+import { ConfigError, packageRoot } from '../../core/index.js';
 import { ExitCode } from '../exit-codes.js';
 
 interface InitFlags {
@@ -19,7 +18,7 @@ interface InitFlags {
 }
 
 /** The running tokenstorm's package folder (where dist/, schema/ and package.json are). */
-const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const PACKAGE_ROOT = packageRoot(import.meta.url);
 
 export const STARTER_YAML = 'tokenstorm-test.yaml';
 export const STARTER_TS = 'tokenstorm-test.ts';
