@@ -55,10 +55,7 @@ export function thresholdsTable(s: Summary): string {
   if (s.thresholds.length === 0) return '<p class="muted">No thresholds were set.</p>';
   const rows = s.thresholds.map((t, i) => {
     const mark = t.passed ? '<span class="ok">✓ pass</span>' : '<span class="bad">✗ fail</span>';
-    const value =
-      t.value === null
-        ? `<td data-metric="thresholds.${i}.value" data-value="">n/a</td>`
-        : numCell(`thresholds.${i}.value`, t.value, formatValue(t.value));
+    const value = numCell(`thresholds.${i}.value`, t.value, t.value === null ? 'n/a' : formatValue(t.value));
     return (
       `<tr data-threshold="${i}" data-passed="${t.passed}"><td>${mark}</td><td class="text">${escapeHtml(t.metric)}</td>` +
       `<td class="text">${escapeHtml(t.expr)}</td>${value}<td class="text">${t.blocking ? 'blocking' : 'non-blocking'}</td>` +
