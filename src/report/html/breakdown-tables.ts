@@ -7,25 +7,15 @@
  * Why apart: the tables a reader digs into after the headline, one row shape
  * (`groupRow`) shared by steps, scenarios and stages.
  */
-import { METRIC_NAMES, type MetricStats } from '../../metrics/index.js';
+import { metricRows, STAT_COLUMNS } from '../figures.js';
 import { escapeHtml } from '../html-escape.js';
 import { formatCount, formatMs, formatRate, formatStatValue, formatValue } from '../number-format.js';
 import type { Summary } from '../summary.js';
 import { numCell, table } from './cells.js';
 
-const STAT_COLUMNS: readonly (keyof MetricStats)[] = ['count', 'mean', 'p50', 'p90', 'p95', 'p99', 'max'];
-
-const LOGICAL_METRICS: readonly string[] = ['e2e_logical_ms', 'ttft_logical_ms'];
-
 /** Percentiles of every metric; the logical latencies first under retries, left out without (they equal the attempts'). */
 export function metricsTable(metrics: Summary['metrics'], withRetries = false): string {
-  const names = withRetries
-    ? [
-        ...METRIC_NAMES.filter((n) => LOGICAL_METRICS.includes(n)),
-        ...METRIC_NAMES.filter((n) => !LOGICAL_METRICS.includes(n)),
-      ]
-    : METRIC_NAMES.filter((n) => !LOGICAL_METRICS.includes(n));
-  const rows = names.flatMap((name) => {
+  const rows = metricRows(withRetries).flatMap((name) => {
     const stats = metrics[name];
     if (stats === undefined) return [];
     const cells = STAT_COLUMNS.map((stat) =>

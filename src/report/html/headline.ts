@@ -7,20 +7,11 @@
  * `data-value`, so a browser test can compare them.
  * Why apart: what a reader sees first, and judges the run by, in one place.
  */
+import { logicalOf, retried } from '../figures.js';
 import { escapeHtml } from '../html-escape.js';
 import { formatCount, formatMs, formatPercent, formatRate, formatValue } from '../number-format.js';
 import type { Summary } from '../summary.js';
 import { card, numCell, table } from './cells.js';
-
-/** The logical figures when the summary has them (older ones do not). */
-function logicalRate(s: Summary): { requests: number; error_rate: number } {
-  return s.logical ?? { requests: s.counts.requests, error_rate: s.rates.error_rate };
-}
-
-/** Whether any request was retried: only then do logical and attempt figures differ. */
-export function retried(s: Summary): boolean {
-  return s.logical !== undefined && s.logical.requests !== s.counts.requests;
-}
 
 export function verdictBlock(s: Summary): string {
   if (s.complete === false) {
@@ -33,7 +24,7 @@ export function verdictBlock(s: Summary): string {
   const failed = blocking.filter((t) => !t.passed).length;
   if (blocking.length === 0) {
     // Nothing was checked: say so and what happened, never PASSED.
-    const l = logicalRate(s);
+    const l = logicalOf(s);
     const most = l.error_rate > 0.5;
     const detail = `no thresholds (${formatCount(l.requests)} requests, ${formatPercent(l.error_rate)} errors)${most ? ': most requests failed' : ''}`;
     return (

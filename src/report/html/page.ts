@@ -6,6 +6,7 @@
  * scripts (by hash), so opening it never touches the network.
  */
 import { createHash } from 'node:crypto';
+import { retried } from '../figures.js';
 import { escapeHtml } from '../html-escape.js';
 import type { Summary } from '../summary.js';
 import { chartLibrary } from './assets.js';
@@ -28,7 +29,7 @@ import {
   recoveryTable,
   sessionsTable,
 } from './feature-tables.js';
-import { keyNumbers, logicalTable, retried, thresholdsTable, verdictBlock } from './headline.js';
+import { keyNumbers, logicalTable, thresholdsTable, verdictBlock } from './headline.js';
 import { readSections } from './sections.js';
 import { anomaliesTable, eventsTable, stagesTable, sweepTable } from './timeline-tables.js';
 
