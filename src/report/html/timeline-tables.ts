@@ -3,8 +3,8 @@
  * The run's course in time: load stages (span, flow and figures), injected
  * events, the capacity sweep's steps and marks, and the advisory anomalies
  * with their likely causes. Each is empty when its section is absent.
- * Why apart: these read the optional sections (report/html/sections) and
- * the windows, not the run-wide totals.
+ * Why apart: the run's course, not its totals: they read the optional
+ * sections (report/html/sections) and the anomalies found in the windows.
  */
 import { escapeHtml } from '../html-escape.js';
 import { formatCount, formatPercent, formatRate, formatValue } from '../number-format.js';
