@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { recordOf } from '../../test/support/records.js';
 import { capacityPlan } from './capacity-plan.js';
 import { costLinearity, type StageCost } from './cost.js';
 import type { SweepAnalysis } from './sweep-analysis.js';
@@ -82,22 +83,18 @@ describe('cost thresholds', () => {
     const agg = new RunAggregator();
     const costs = [0.001, 0.002, 0.003, 0.004];
     for (const [i, costUsd] of costs.entries()) {
-      agg.add({
-        id: i,
-        scenario: i < 2 ? 'a' : 'b',
-        step: 0,
-        stepName: 'chat',
-        kind: 'chat',
-        vu: 0,
-        iteration: i,
-        outcome: 'ok',
-        scheduled: i,
-        sent: i,
-        end: i + 1,
-        schedulingLagMs: 0,
-        model: 'm',
-        costUsd,
-      });
+      agg.add(
+        recordOf({
+          id: i,
+          scenario: i < 2 ? 'a' : 'b',
+          iteration: i,
+          scheduled: i,
+          sent: i,
+          end: i + 1,
+          model: 'm',
+          costUsd,
+        }),
+      );
     }
     const core = agg.snapshot({ name: 't', startedAt: '', durationS: 1, scenarios: ['a', 'b'] });
     const results = evaluateThresholds(

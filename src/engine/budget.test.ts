@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { recordOf } from '../../test/support/records.js';
 import type { RequestRecord } from '../core/index.js';
 import { priceTableOf } from '../metrics/index.js';
 import type { CompiledStep } from '../protocols/index.js';
@@ -10,25 +11,9 @@ function step(extra: Partial<CompiledStep> = {}): CompiledStep {
   return { model: 'cheap', maxTokens: 20, inputTokensClient: 10, body: '{}', ...extra } as CompiledStep;
 }
 
+/** A model's answer as the budget is told of it: its model, tokens and cost. */
 function answered(model: string, input: number, output: number, costUsd: number): RequestRecord {
-  return {
-    id: 0,
-    scenario: 's',
-    step: 0,
-    stepName: 'chat',
-    kind: 'chat',
-    vu: 0,
-    iteration: 0,
-    outcome: 'ok',
-    scheduled: 0,
-    sent: 0,
-    end: 1,
-    schedulingLagMs: 0,
-    model,
-    inputTokens: input,
-    outputTokens: output,
-    costUsd,
-  };
+  return recordOf({ model, inputTokens: input, outputTokens: output, costUsd });
 }
 
 describe('budget caps shared by workers', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { recordOf } from '../../test/support/records.js';
 import type { RequestRecord } from '../core/index.js';
 import { RunAggregator } from './aggregator.js';
 
@@ -16,19 +17,16 @@ function task(
     outcome: (i >= modelCalls - 1 - timeouts ? 'timeout' : 'ok') as 'ok' | 'timeout',
     attempt: 1,
   }));
-  return {
+  return recordOf({
     id,
     scenario: 's',
-    step: 0,
     stepName: 'task',
     kind: 'agent',
-    vu: 1,
     iteration: id,
     outcome: success ? 'ok' : 'error',
     scheduled,
     sent: scheduled,
     end: scheduled + 100 * modelCalls,
-    schedulingLagMs: 0,
     e2eMs: 100 * modelCalls,
     agent: {
       steps: modelCalls,
@@ -39,7 +37,7 @@ function task(
       inputTokens: 10,
       outputTokens: 5,
     },
-  };
+  });
 }
 
 const stages = [

@@ -42,17 +42,26 @@ function aggregate(records: readonly RequestRecord[], options = {}): RunAggregat
   return agg;
 }
 
+/** A seeded generator of numbers in [0, 1) (a linear congruential one): the same records every run. */
+function seeded(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+/** A time in ms rounded to 0.001 ms. */
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
 /**
  * Records of an open model with long answers, retries and every outcome, in the order they ended:
  * an attempt is scheduled, sent up to 800 ms later (no free VU) and ends up to 4 s after that.
  */
 function randomFlowRecords(n: number, seed: number): RequestRecord[] {
-  let s = seed;
-  const random = () => {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    return s / 4294967296;
-  };
-  const round = (ms: number) => Math.round(ms * 1000) / 1000;
+  const random = seeded(seed);
   const out: RequestRecord[] = [];
   for (let i = 0; i < n; i++) {
     const scheduled = round(i * 10 + random() * 5);
@@ -420,12 +429,7 @@ describe('RunAggregator', () => {
 
   describe('determinism', () => {
     function randomRecords(n: number, seed: number): RequestRecord[] {
-      let s = seed;
-      const random = () => {
-        s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-        return s / 4294967296;
-      };
-      const round = (ms: number) => Math.round(ms * 1000) / 1000;
+      const random = seeded(seed);
       return Array.from({ length: n }, (_, i) => {
         const sent = round(i * 20 + random() * 5);
         const ttft = round(20 + random() * 400);

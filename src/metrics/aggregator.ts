@@ -4,6 +4,10 @@
  * statistics. The result depends only on the sequence of `add`/`addDropped`
  * calls and the meta passed to `snapshot`, so `tokenstorm report` rebuilds a
  * live run's numbers exactly from records.jsonl.
+ * Here each record goes to every tally that counts it (scenario and step,
+ * sessions, windows, stages, models, threshold selectors, agent tasks) and
+ * the measured part of summary.json is assembled from them; the scenario and
+ * step bookkeeping itself is metrics/scenario-tallies.
  */
 
 import type { RequestRecord } from '../core/index.js';
@@ -13,6 +17,7 @@ import { isGood, isGoodLogical, type RequestSlo } from './goodput.js';
 import type { MetricHistogram } from './histogram.js';
 import { type ModelSummary, type ModelsState, ModelTallies, type StageModels } from './models.js';
 import { type QualityRow, QualityTally } from './quality-tally.js';
+import { groupSummary, ScenarioTallies, type ScenarioTalliesState } from './scenario-tallies.js';
 import { matches, type Selector, type StepLabelLookup } from './selectors.js';
 import { SlowestRequests, type SlowRequest } from './slowest.js';
 import { type StagesState, StageTallies } from './stages.js';
@@ -34,11 +39,7 @@ import { WindowSeries, type WindowsState } from './window-series.js';
  * (structured clone): histograms as buckets, every counter exact. Merging it
  * into another aggregator gives the same numbers as adding the records.
  */
-export interface AggregateState {
-  /** Dropped arrivals counted without a scenario, which only the total holds. */
-  dropped: number;
-  /** Per scenario: its dropped arrivals and its steps (name, kind, tally). */
-  scenarios: [string, number, [string, string, TallyState][]][];
+export interface AggregateState extends ScenarioTalliesState {
   contexts: [string, ContextState][];
   windows: WindowsState;
   slowest: RequestRecord[];
@@ -70,30 +71,11 @@ function isMetricName(name: string): name is MetricName {
   return (METRIC_NAMES as readonly string[]).includes(name);
 }
 
-/** One step of one scenario: every record is tallied in exactly one of these. */
-interface StepTally {
-  kind: string;
-  tally: Tally;
-}
-
 export class RunAggregator {
   readonly windowMs: number;
   readonly #slos: readonly RequestSlo[];
-  /**
-   * Every record is in exactly one scenario's tally, so the run's total is
-   * their merge (plus dropped arrivals without a scenario), made when read.
-   * Tallying it per record too cost a third of the histogram work of a
-   * plain-HTTP request (four values of ten).
-   */
-  #total: Tally | undefined;
-  #droppedWithoutScenario = 0;
-  /** By scenario, then step name. A scenario's tally is the merge of its steps', made when read. */
-  readonly #scenarios = new Map<string, Map<string, StepTally>>();
-  readonly #scenarioDropped = new Map<string, number>();
-  /** The scenarios' merged tallies (see `#scenarios`), kept until the next change. */
-  #merged: Map<string, Tally> | undefined;
-  /** The steps merged across scenarios by name, kept likewise. */
-  #byStep: Map<string, StepTally> | undefined;
+  /** The run's requests by scenario and step; the run's total is their merge. */
+  readonly #tallies = new ScenarioTallies();
   /** Session turns by scenario (only scenarios that ran sessions). */
   readonly #contexts = new Map<string, ContextTally>();
   readonly #windows: WindowSeries;
@@ -127,10 +109,7 @@ export class RunAggregator {
     }
     const good = isGood(record, this.#slos);
     const goodLogical = this.#slos.length === 0 ? good : isGoodLogical(record, this.#slos);
-    this.#total = undefined;
-    this.#merged = undefined;
-    this.#byStep = undefined;
-    this.#step(record).add(record, good, goodLogical);
+    this.#tallies.add(record, good, goodLogical);
     if (record.turn !== undefined) this.#context(record.scenario).add(record);
     this.#windows.add(record, good);
     this.#slowest.add(record);
@@ -156,12 +135,7 @@ export class RunAggregator {
   /** Everything counted so far as plain data (see {@link AggregateState}). */
   encode(): AggregateState {
     return {
-      dropped: this.#droppedWithoutScenario,
-      scenarios: [...new Set([...this.#scenarios.keys(), ...this.#scenarioDropped.keys()])].map((name) => [
-        name,
-        this.#scenarioDropped.get(name) ?? 0,
-        [...(this.#scenarios.get(name) ?? [])].map(([step, s]) => [step, s.kind, s.tally.encode()]),
-      ]),
+      ...this.#tallies.encode(),
       contexts: [...this.#contexts].map(([name, c]) => [name, c.encode()]),
       windows: this.#windows.encode(),
       slowest: this.#slowest.encode(),
@@ -182,14 +156,7 @@ export class RunAggregator {
    * first (planned, or announced with `addStage`).
    */
   merge(state: AggregateState): void {
-    this.#total = undefined;
-    this.#merged = undefined;
-    this.#byStep = undefined;
-    this.#droppedWithoutScenario += state.dropped;
-    for (const [name, dropped, steps] of state.scenarios) {
-      this.#addScenarioDropped(name, dropped);
-      for (const [step, kind, t] of steps) this.#stepOf(name, step, kind).mergeState(t);
-    }
+    this.#tallies.merge(state);
     for (const [name, c] of state.contexts) this.#context(name).merge(c);
     this.#windows.merge(state.windows);
     this.#slowest.merge(state.slowest);
@@ -207,20 +174,12 @@ export class RunAggregator {
    * encode, on the core that also schedules the arrivals.
    */
   static totalOf(state: AggregateState): Tally {
-    const total = new Tally([]);
-    for (const [, dropped, steps] of state.scenarios) {
-      total.addDropped(dropped);
-      for (const [, , t] of steps) total.mergeState(t);
-    }
-    total.addDropped(state.dropped);
-    return total;
+    return ScenarioTallies.totalOf(state);
   }
 
   /** Request attempts counted in a state, without decoding it. */
   static requestsIn(state: AggregateState): number {
-    let n = 0;
-    for (const [, , steps] of state.scenarios) for (const [, , t] of steps) n += Tally.requestsIn(t);
-    return n;
+    return ScenarioTallies.requestsIn(state);
   }
 
   /** Adds a stage announced while running; records scheduled in it from then on are counted in it. */
@@ -245,11 +204,7 @@ export class RunAggregator {
 
   /** Counts `n` arrivals the executor could not start in time, at run time `atMs`. */
   addDropped(atMs: number, n = 1, scenario?: string): void {
-    this.#total = undefined;
-    this.#merged = undefined;
-    this.#byStep = undefined;
-    if (scenario !== undefined) this.#addScenarioDropped(scenario, n);
-    else this.#droppedWithoutScenario += n;
+    this.#tallies.addDropped(n, scenario);
     this.#windows.addDropped(atMs, n);
     this.#stages.at(atMs)?.addDropped(n);
   }
@@ -263,10 +218,10 @@ export class RunAggregator {
     if (!isMetricName(metric)) return undefined;
     const tally =
       step !== undefined
-        ? this.#stepTallies().get(step)?.tally
+        ? this.#tallies.byStep().get(step)?.tally
         : scenario === undefined
-          ? this.#totalTally()
-          : this.#scenarioTallies().get(scenario);
+          ? this.#tallies.total()
+          : this.#tallies.byScenario().get(scenario);
     return tally?.histogram(metric);
   }
 
@@ -280,20 +235,12 @@ export class RunAggregator {
   /** The measured part of summary.json. */
   snapshot(meta: RunMeta): SummaryCore {
     const order = [...(meta.scenarios ?? [])];
-    const merged = this.#scenarioTallies();
+    const merged = this.#tallies.byScenario();
     for (const name of merged.keys()) if (!order.includes(name)) order.push(name);
     // fromEntries defines own properties, so even a scenario named `__proto__` is kept as data.
     const scenarios: Record<string, ScenarioSummary> = Object.fromEntries(
       order.map((name) => {
-        const tally = merged.get(name) ?? new Tally();
-        const summary: ScenarioSummary = {
-          counts: tally.counts(),
-          metrics: tally.metrics(),
-          rates: tally.rates(meta.durationS),
-          logical: tally.logicalSummary(meta.durationS),
-        };
-        const checks = tally.checksSummary();
-        if (checks !== undefined) summary.checks = checks;
+        const summary: ScenarioSummary = groupSummary(merged.get(name) ?? new Tally(), meta.durationS);
         const context = this.#contexts.get(name);
         if (context !== undefined && !context.empty) {
           summary.turns = context.byTurn();
@@ -303,20 +250,12 @@ export class RunAggregator {
       }),
     );
     const steps: Record<string, StepSummary> = Object.fromEntries(
-      [...this.#stepTallies()].map(([name, { kind, tally }]) => {
-        const step: StepSummary = {
-          kind,
-          counts: tally.counts(),
-          metrics: tally.metrics(),
-          rates: tally.rates(meta.durationS),
-          logical: tally.logicalSummary(meta.durationS),
-        };
-        const checks = tally.checksSummary();
-        if (checks !== undefined) step.checks = checks;
-        return [name, step];
-      }),
+      [...this.#tallies.byStep()].map(([name, { kind, tally }]) => [
+        name,
+        { kind, ...groupSummary(tally, meta.durationS) },
+      ]),
     );
-    const total = this.#totalTally();
+    const total = this.#tallies.total();
     const checks = total.checksSummary();
     return {
       startedAt: meta.startedAt,
@@ -342,85 +281,6 @@ export class RunAggregator {
     const models = this.#models.summaries();
     if (this.#stages.size === 0) return { models };
     return { models, model_stages: this.#models.byStage(this.#stages.spans()) };
-  }
-
-  /** The run's total (see the note on `#total`), kept until the next change. */
-  #totalTally(): Tally {
-    if (this.#total === undefined) {
-      const total = new Tally();
-      for (const tally of this.#scenarioTallies().values()) total.merge(tally);
-      total.addDropped(this.#droppedWithoutScenario);
-      this.#total = total;
-    }
-    return this.#total;
-  }
-
-  /** Each scenario's tally: its steps' merged, and its dropped arrivals. */
-  #scenarioTallies(): Map<string, Tally> {
-    if (this.#merged === undefined) {
-      const merged = new Map<string, Tally>();
-      for (const [name, steps] of this.#scenarios) {
-        const tally = new Tally();
-        for (const s of steps.values()) tally.merge(s.tally);
-        merged.set(name, tally);
-      }
-      for (const [name, dropped] of this.#scenarioDropped) {
-        let tally = merged.get(name);
-        if (tally === undefined) {
-          tally = new Tally();
-          merged.set(name, tally);
-        }
-        tally.addDropped(dropped);
-      }
-      this.#merged = merged;
-    }
-    return this.#merged;
-  }
-
-  /** Every step by name, merged across scenarios (in the order first seen), as k6 tags by name. */
-  #stepTallies(): Map<string, StepTally> {
-    if (this.#byStep !== undefined) return this.#byStep;
-    const out = new Map<string, StepTally>();
-    for (const steps of this.#scenarios.values()) {
-      for (const [name, s] of steps) {
-        const seen = out.get(name);
-        if (seen === undefined) out.set(name, { kind: s.kind, tally: s.tally });
-        else {
-          const tally = new Tally();
-          tally.merge(seen.tally);
-          tally.merge(s.tally);
-          out.set(name, { kind: seen.kind, tally });
-        }
-      }
-    }
-    this.#byStep = out;
-    return out;
-  }
-
-  #addScenarioDropped(name: string, n: number): void {
-    if (n === 0 && this.#scenarioDropped.has(name)) return;
-    this.#scenarioDropped.set(name, (this.#scenarioDropped.get(name) ?? 0) + n);
-  }
-
-  /** The tally of a record's step (the hot path: two map lookups). */
-  #step(r: RequestRecord): Tally {
-    const steps = this.#scenarios.get(r.scenario);
-    const s = steps?.get(r.stepName);
-    return s !== undefined ? s.tally : this.#stepOf(r.scenario, r.stepName, r.kind);
-  }
-
-  #stepOf(scenario: string, step: string, kind: string): Tally {
-    let steps = this.#scenarios.get(scenario);
-    if (steps === undefined) {
-      steps = new Map();
-      this.#scenarios.set(scenario, steps);
-    }
-    let s = steps.get(step);
-    if (s === undefined) {
-      s = { kind, tally: new Tally() };
-      steps.set(step, s);
-    }
-    return s.tally;
   }
 
   #context(name: string): ContextTally {

@@ -1,25 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../core/index.js';
+import { recordOf as record } from '../../test/support/records.js';
 import { billedTokensOf, costOf, priceRecord } from './cost.js';
 import { BUILTIN_PRICES, priceOf, priceTableOf } from './prices.js';
-
-function record(extra: Partial<RequestRecord>): RequestRecord {
-  return {
-    id: 1,
-    scenario: 's',
-    step: 0,
-    stepName: 'chat',
-    kind: 'chat',
-    vu: 0,
-    iteration: 0,
-    outcome: 'ok',
-    scheduled: 0,
-    sent: 0,
-    end: 10,
-    schedulingLagMs: 0,
-    ...extra,
-  };
-}
 
 describe('cost of a request', () => {
   it('bills input, cached input and output at their prices, to the nano-dollar', () => {

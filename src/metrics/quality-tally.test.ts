@@ -1,22 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { recordOf } from '../../test/support/records.js';
 import type { RequestRecord } from '../core/index.js';
 import { RunAggregator } from './aggregator.js';
 import { MAX_KEPT_TEXTS, QualityTally, rankOf } from './quality-tally.js';
 
 function record(id: number): RequestRecord {
-  return {
+  return recordOf({
     id,
     scenario: 's',
-    step: 0,
     stepName: 'answer',
-    kind: 'chat',
     vu: 0,
     iteration: id,
-    outcome: 'ok',
     scheduled: id,
     sent: id,
     end: id + 50,
-    schedulingLagMs: 0,
     outputTokens: 10 + (id % 7),
     quality: {
       key: id % 13,
@@ -25,7 +22,7 @@ function record(id: number): RequestRecord {
       text: `answer ${id}`,
       reference: 'ref',
     },
-  };
+  });
 }
 
 describe('QualityTally', () => {

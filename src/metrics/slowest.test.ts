@@ -1,25 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { recordOf } from '../../test/support/records.js';
 import type { RequestRecord } from '../core/index.js';
 import { distributionOf, PERCENTILE_LADDER } from './distributions.js';
 import { MetricHistogram } from './histogram.js';
 import { SlowestRequests } from './slowest.js';
 
 function rec(id: number, ms: number, over: Partial<RequestRecord> = {}): RequestRecord {
-  return {
-    id,
-    scenario: 'chat',
-    step: 0,
-    stepName: 'chat',
-    kind: 'chat',
-    vu: 1,
-    iteration: id,
-    outcome: 'ok',
-    scheduled: 0,
-    sent: 1000,
-    end: 1000 + ms,
-    schedulingLagMs: 0,
-    ...over,
-  };
+  return recordOf({ id, iteration: id, sent: 1000, end: 1000 + ms, ...over });
 }
 
 describe('SlowestRequests', () => {

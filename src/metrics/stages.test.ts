@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { recordOf } from '../../test/support/records.js';
 import type { RequestRecord } from '../core/index.js';
 import { RunAggregator } from './aggregator.js';
 import { isGood, slosOf } from './goodput.js';
@@ -9,12 +10,8 @@ function records(n: number): RequestRecord[] {
     const ttft = (i * 37) % 900;
     const tpot = (i * 13) % 80;
     const outcome = i % 17 === 0 ? 'error' : i % 23 === 0 ? 'cancelled' : 'ok';
-    return {
+    return recordOf({
       id: i,
-      scenario: 'chat',
-      step: 0,
-      stepName: 'chat',
-      kind: 'chat',
       vu: 0,
       iteration: i,
       outcome,
@@ -22,12 +19,11 @@ function records(n: number): RequestRecord[] {
       scheduled: i * 10,
       sent: i * 10,
       end: i * 10 + ttft + 500,
-      schedulingLagMs: 0,
       ttftMs: ttft,
       tpotMs: tpot,
       e2eMs: ttft + 500,
       outputTokens: 20,
-    } satisfies RequestRecord;
+    });
   });
 }
 

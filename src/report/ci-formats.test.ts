@@ -1,7 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
+import { recordOf } from '../../test/support/records.js';
 import { createThresholdSource, evaluateThresholds, type Thresholds } from '../analysis/index.js';
-import type { RequestRecord } from '../core/index.js';
 import { RunAggregator } from '../metrics/index.js';
 import { renderConsoleSummary } from './console-summary.js';
 import { renderJunit } from './junit.js';
@@ -11,25 +11,20 @@ import { buildSummary, type Summary } from './summary.js';
 function summaryWith(thresholds: Thresholds, name = 'ci-demo'): Summary {
   const agg = new RunAggregator();
   for (let i = 0; i < 20; i++) {
-    const r: RequestRecord = {
-      id: i,
-      scenario: 'chat',
-      step: 0,
-      stepName: 'chat',
-      kind: 'chat',
-      vu: 1,
-      iteration: i,
-      outcome: i === 19 ? 'error' : 'ok',
-      scheduled: i * 10,
-      sent: i * 10,
-      end: i * 10 + 100,
-      schedulingLagMs: 0,
-      ttftMs: 50 + i,
-      e2eMs: 100,
-      outputTokens: 10,
-      ...(i === 19 ? { error: 'http_5xx' as const, status: 503 } : {}),
-    };
-    agg.add(r);
+    agg.add(
+      recordOf({
+        id: i,
+        iteration: i,
+        outcome: i === 19 ? 'error' : 'ok',
+        scheduled: i * 10,
+        sent: i * 10,
+        end: i * 10 + 100,
+        ttftMs: 50 + i,
+        e2eMs: 100,
+        outputTokens: 10,
+        ...(i === 19 ? { error: 'http_5xx' as const, status: 503 } : {}),
+      }),
+    );
   }
   const core = agg.snapshot({ name, startedAt: '2026-01-02T03:04:05.678Z', durationS: 2 });
   return buildSummary(name, core, evaluateThresholds(thresholds, createThresholdSource(agg, core)));
@@ -133,22 +128,18 @@ describe('renderMarkdown cost', () => {
     const agg = new RunAggregator({ stages });
     for (let i = 0; i < 20; i++) {
       const heavy = i >= 10;
-      agg.add({
-        id: i,
-        scenario: 'chat',
-        step: 0,
-        stepName: 'chat',
-        kind: 'chat',
-        vu: 1,
-        iteration: i,
-        outcome: 'ok',
-        scheduled: heavy ? 1000 + i : i,
-        sent: heavy ? 1000 + i : i,
-        end: (heavy ? 1000 + i : i) + 10,
-        schedulingLagMs: 0,
-        model: 'm',
-        costUsd: heavy ? 0.003 : 0.001,
-      });
+      const at = heavy ? 1000 + i : i;
+      agg.add(
+        recordOf({
+          id: i,
+          iteration: i,
+          scheduled: at,
+          sent: at,
+          end: at + 10,
+          model: 'm',
+          costUsd: heavy ? 0.003 : 0.001,
+        }),
+      );
     }
     const core = agg.snapshot({ name: 'md', startedAt: '', durationS: 2 });
     const cost = costSummary({ core, prices: priceTableOf({ m: { input: 1, output: 1 } }) });

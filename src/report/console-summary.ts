@@ -1,4 +1,3 @@
-import { type LogicalSummary, METRIC_NAMES, type MetricName, type MetricStats } from '../metrics/index.js';
 import {
   agentLines,
   checkLines,
@@ -7,6 +6,7 @@ import {
   type Paint,
   qualityLines,
 } from './console-features.js';
+import { logicalOf, metricRows, retried, STAT_COLUMNS } from './figures.js';
 import {
   formatCount,
   formatMs,
@@ -23,41 +23,10 @@ export interface ConsoleSummaryOptions {
   color?: boolean;
 }
 
-const STAT_COLUMNS: readonly (keyof MetricStats)[] = ['count', 'mean', 'p50', 'p90', 'p95', 'p99', 'max'];
-
-const LOGICAL_METRICS: readonly MetricName[] = ['e2e_logical_ms', 'ttft_logical_ms'];
-
-/** Whether any request was retried: only then do logical and attempt figures differ. */
-function retried(summary: Summary): boolean {
-  return summary.logical !== undefined && summary.logical.requests !== summary.counts.requests;
-}
-
-/** The logical figures, or (a summary written before they existed) the attempts'. */
-function logicalOf(summary: Summary): LogicalSummary {
-  const c = summary.counts;
-  const r = summary.rates;
-  return (
-    summary.logical ?? {
-      requests: c.requests,
-      ok: c.ok,
-      errors: c.errors,
-      cancelled: c.cancelled,
-      byError: c.byError,
-      error_rate: r.error_rate,
-      ok_per_s: r.ok_per_s,
-      goodput_per_s: r.goodput_per_s,
-      goodput_pct: r.goodput_pct,
-    }
-  );
-}
-
 function metricLines(summary: Summary): string[] {
   const rows: string[][] = [['metric', ...STAT_COLUMNS]];
   // Logical latencies equal the attempts' without retries; with them they come first.
-  const order = retried(summary)
-    ? [...LOGICAL_METRICS, ...METRIC_NAMES.filter((m) => !LOGICAL_METRICS.includes(m))]
-    : METRIC_NAMES.filter((m) => !LOGICAL_METRICS.includes(m));
-  for (const metric of order) {
+  for (const metric of metricRows(retried(summary))) {
     const stats = summary.metrics[metric];
     if (stats === undefined) continue;
     rows.push([

@@ -4,6 +4,7 @@
  * (`$GITHUB_STEP_SUMMARY`) or a pull-request comment: verdict, key numbers,
  * latency percentiles, errors and every threshold.
  */
+import { logicalOf } from './figures.js';
 import { formatCount, formatMs, formatPercent, formatRate, formatUsd, formatValue } from './number-format.js';
 import type { Summary } from './summary.js';
 
@@ -33,7 +34,7 @@ export function renderMarkdown(summary: Summary): string {
   const r = summary.rates;
   const blocking = summary.thresholds.filter((t) => t.blocking);
   const failed = blocking.filter((t) => !t.passed).length;
-  const l = summary.logical ?? { requests: c.requests, error_rate: r.error_rate };
+  const l = logicalOf(summary);
   const unchecked = `${l.error_rate > 0.5 ? '❌' : '⚠️'} **NO THRESHOLDS** — ${formatCount(l.requests)} requests, ${formatPercent(l.error_rate)} errors${l.error_rate > 0.5 ? ': most requests failed' : ''}`;
   const verdict =
     summary.complete === false

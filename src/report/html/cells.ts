@@ -6,9 +6,9 @@
  */
 import { escapeHtml } from '../html-escape.js';
 
-/** A cell holding a number: formatted text, the raw value in `data-value`. */
-export function numCell(metric: string, value: number, text: string, tag = 'td', cls = ''): string {
-  const attrs = `${cls === '' ? '' : ` class="${cls}"`} data-metric="${escapeHtml(metric)}" data-value="${escapeHtml(value)}"`;
+/** A cell holding a number: formatted text, the raw value in `data-value` (empty for `null`, no value). */
+export function numCell(metric: string, value: number | null, text: string, tag = 'td', cls = ''): string {
+  const attrs = `${cls === '' ? '' : ` class="${cls}"`} data-metric="${escapeHtml(metric)}" data-value="${escapeHtml(value ?? '')}"`;
   return `<${tag}${attrs}>${escapeHtml(text)}</${tag}>`;
 }
 

@@ -8,10 +8,11 @@
 import { escapeHtml } from '../html-escape.js';
 import { formatCount, formatMs, formatPercent, formatRate, formatUsd } from '../number-format.js';
 import type { Summary } from '../summary.js';
-import { table } from './cells.js';
+import { numCell, table } from './cells.js';
 
+/** A number cell of these tables (`null`: no value, as in a plan without replica figures). */
 function cell(metric: string, value: number | null, text: string): string {
-  return `<td class="num" data-metric="${escapeHtml(metric)}" data-value="${escapeHtml(value ?? '')}">${escapeHtml(text)}</td>`;
+  return numCell(metric, value, text, 'td', 'num');
 }
 
 /** Cost, by model and by stage; empty when the run had no model requests. */

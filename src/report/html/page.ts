@@ -6,9 +6,18 @@
  * scripts (by hash), so opening it never touches the network.
  */
 import { createHash } from 'node:crypto';
+import { retried } from '../figures.js';
 import { escapeHtml } from '../html-escape.js';
 import type { Summary } from '../summary.js';
 import { chartLibrary } from './assets.js';
+import {
+  errorsTable,
+  metricsTable,
+  scenariosTable,
+  slowestTable,
+  stepsTable,
+  tokensTable,
+} from './breakdown-tables.js';
 import { buildChartData, type ChartSpec, MAX_TIME_POINTS } from './chart-data.js';
 import { clientScript } from './client-script.js';
 import { capacityPlanSection, costSection } from './cost-tables.js';
@@ -20,23 +29,9 @@ import {
   recoveryTable,
   sessionsTable,
 } from './feature-tables.js';
+import { keyNumbers, logicalTable, thresholdsTable, verdictBlock } from './headline.js';
 import { readSections } from './sections.js';
-import {
-  anomaliesTable,
-  errorsTable,
-  eventsTable,
-  keyNumbers,
-  logicalTable,
-  metricsTable,
-  scenariosTable,
-  slowestTable,
-  stagesTable,
-  stepsTable,
-  sweepTable,
-  thresholdsTable,
-  tokensTable,
-  verdictBlock,
-} from './tables.js';
+import { anomaliesTable, eventsTable, stagesTable, sweepTable } from './timeline-tables.js';
 
 const STYLE = `
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1180px;padding:24px;color:#1d232a}
@@ -132,7 +127,7 @@ ${section('Sessions: turns and context growth', sessionsTable(summary))}
 ${section('Answer quality', qualityTable(summary))}
 ${section('Anomalies', anomaliesTable(summary))}
 ${section('Distributions', figures(byGroup('distribution'), true))}
-<section><h2>Latency and tokens</h2>${metricsTable(summary.metrics, summary.logical !== undefined && summary.logical.requests !== summary.counts.requests)}</section>
+<section><h2>Latency and tokens</h2>${metricsTable(summary.metrics, retried(summary))}</section>
 <section><h2>Errors by kind</h2>${errorsTable(summary)}</section>
 ${section('Checks on answers', checksTable(summary))}
 <section><h2>Steps</h2>${stepsTable(summary)}</section>
