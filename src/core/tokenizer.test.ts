@@ -2,7 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createTokenizer, tokenizer, type Vocabulary, vocabularyOfTiktoken } from './tokenizer.js';
+import {
+  createTokenizer,
+  tokenizer,
+  type Vocabulary,
+  vocabularyOfTiktoken,
+  vocabularyOfTiktokenFile,
+} from './tokenizer.js';
 
 const require = createRequire(import.meta.url);
 /** gpt-tokenizer's own o200k_base: the truth these tests hold ours to. */
@@ -83,9 +89,12 @@ function randomText(next: () => number, parts: number): string {
 
 describe('tokenizer', () => {
   it("holds every token of the package's tiktoken data as its bpeRanks module does", () => {
-    const { bytes, offsets } = vocabularyOfTiktoken(
-      readFileSync(require.resolve('gpt-tokenizer/data/o200k_base.tiktoken')),
-    );
+    const file = require.resolve('gpt-tokenizer/data/o200k_base.tiktoken');
+    const { bytes, offsets } = vocabularyOfTiktokenFile(file);
+    // Read in chunks (lines cut between them) or whole: the same arrays.
+    const whole = vocabularyOfTiktoken(readFileSync(file));
+    expect(Buffer.compare(whole.bytes, bytes)).toBe(0);
+    expect(Buffer.compare(Buffer.from(whole.offsets.buffer), Buffer.from(offsets.buffer))).toBe(0);
     const reference = (require('gpt-tokenizer/cjs/bpeRanks/o200k_base') as { default: (string | number[])[] })
       .default;
     expect(offsets.length).toBe(reference.length + 1);
@@ -181,6 +190,8 @@ describe('tokenizer', () => {
     expect(() => vocabularyOfTiktoken(Buffer.from('ab!c 0\n'))).toThrow(/bad token/);
     expect(() => vocabularyOfTiktoken(Buffer.from('YWI= x\n'))).toThrow(/bad rank/);
     expect(() => vocabularyOfTiktoken(Buffer.from('YWI=\n'))).toThrow(/no rank/);
+    expect(() => vocabularyOfTiktoken(Buffer.from('YWI= 0\n 1\n'))).toThrow(/no token at byte 7/);
+    expect(() => vocabularyOfTiktoken(Buffer.from('YWI= 0\nY 1\n'))).toThrow(/bad token at byte 7/);
     expect(() => vocabularyOfTiktoken(Buffer.from('YWI= 0\nYWI= 0\n'))).toThrow(/rank 0 given twice/);
     const { bytes, offsets } = vocabularyOfTiktoken(Buffer.from('YWI= 1\n/w== 0\n\nYWJj 3'));
     expect([...offsets]).toEqual([0, 1, 3, 3, 6]);

@@ -30,7 +30,7 @@
  * and starts with a byte-order mark is looked up without it (its decoder drops
  * the mark).
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { O200K_TOKEN_SPLIT_REGEX } from 'gpt-tokenizer/encodingParams/constants';
 
@@ -83,16 +83,23 @@ const SPACE = 0x20;
 const NEWLINE = 0x0a;
 const PAD = 0x3d;
 
-/** Decodes base64 digits [from, to) of `data` into `out` at `at`; where the bytes end. */
-function decodeBase64(data: Uint8Array, from: number, to: number, out: Uint8Array, at: number): number {
+/** Decodes base64 digits [from, to) of `data` (`at` in the file) into `out` at `outAt`; where the bytes end. */
+function decodeBase64(
+  data: Uint8Array,
+  from: number,
+  to: number,
+  out: Uint8Array,
+  outAt: number,
+  at: number,
+): number {
   let i = from;
-  let o = at;
+  let o = outAt;
   for (; i + 4 <= to; i += 4) {
     const a = BASE64[data[i] as number] as number;
     const b = BASE64[data[i + 1] as number] as number;
     const c = BASE64[data[i + 2] as number] as number;
     const d = BASE64[data[i + 3] as number] as number;
-    if ((a | b | c | d) < 0) throw new Error(`tiktoken data: bad token at byte ${i}`);
+    if ((a | b | c | d) < 0) throw new Error(`tiktoken data: bad token at byte ${at + i - from}`);
     const v = (a << 18) | (b << 12) | (c << 6) | d;
     out[o++] = v >> 16;
     out[o++] = (v >> 8) & 0xff;
@@ -102,7 +109,7 @@ function decodeBase64(data: Uint8Array, from: number, to: number, out: Uint8Arra
     const a = BASE64[data[i] as number] as number;
     const b = i + 1 < to ? (BASE64[data[i + 1] as number] as number) : -1;
     const c = i + 2 < to ? (BASE64[data[i + 2] as number] as number) : 0;
-    if ((a | b | c) < 0) throw new Error(`tiktoken data: bad token at byte ${i}`);
+    if ((a | b | c) < 0) throw new Error(`tiktoken data: bad token at byte ${at + i - from}`);
     const v = (a << 18) | (b << 12) | (c << 6);
     out[o++] = v >> 16;
     if (i + 2 < to) out[o++] = (v >> 8) & 0xff;
@@ -111,74 +118,137 @@ function decodeBase64(data: Uint8Array, from: number, to: number, out: Uint8Arra
 }
 
 /**
- * The tokens of a `.tiktoken` file (`<base64 token> <rank>` a line), in any order of ranks.
+ * Calls `line` for each non-empty line of a text that comes in chunks, with its bytes [s, e) in
+ * `b` and where it starts in the text (a line across two chunks is copied whole first).
+ */
+function eachLine(
+  chunks: Iterable<Uint8Array>,
+  line: (b: Uint8Array, s: number, e: number, at: number) => void,
+): void {
+  let carry: Uint8Array = new Uint8Array(256);
+  let carried = 0;
+  let base = 0;
+  for (const chunk of chunks) {
+    let s = 0;
+    for (let eol = chunk.indexOf(NEWLINE); eol >= 0; eol = chunk.indexOf(NEWLINE, s)) {
+      if (carried > 0) {
+        if (carried + eol > carry.length) carry = grown(carry, carried + eol);
+        carry.set(chunk.subarray(0, eol), carried);
+        line(carry, 0, carried + eol, base - carried);
+        carried = 0;
+      } else if (eol > s) line(chunk, s, eol, base + s);
+      s = eol + 1;
+    }
+    if (s < chunk.length) {
+      if (carried + chunk.length - s > carry.length) carry = grown(carry, carried + chunk.length - s);
+      carry.set(chunk.subarray(s), carried);
+      carried += chunk.length - s;
+    }
+    base += chunk.length;
+  }
+  if (carried > 0) line(carry, 0, carried, base - carried);
+}
+
+function grown(b: Uint8Array, size: number): Uint8Array {
+  const bigger = new Uint8Array(Math.max(size, b.length * 2));
+  bigger.set(b);
+  return bigger;
+}
+
+/** Where a line's token ends (its first space); throws when it has no space. */
+function spaceOf(b: Uint8Array, s: number, e: number, at: number): number {
+  let space = s;
+  while (space < e && b[space] !== SPACE) space++;
+  if (space === e || space === s)
+    throw new Error(`tiktoken data: no ${space === s ? 'token' : 'rank'} at byte ${at}`);
+  return space;
+}
+
+/**
+ * The tokens of `.tiktoken` data (`<base64 token> <rank>` a line, ranks in any order), read
+ * twice from `chunks`: once to size the arrays, once to fill them, so that nothing larger than
+ * a chunk is held beside them.
  * @throws Error on a line that is not base64, a space and a rank, or a rank given twice.
  */
-export function vocabularyOfTiktoken(data: Uint8Array): Vocabulary {
-  const size = data.length;
-  let lines = 1;
-  for (let i = 0; i < size; i++) if (data[i] === NEWLINE) lines++;
-  // Every line's bytes in file order, where they start, and its rank.
-  const decoded = new Uint8Array(Math.ceil((size * 3) / 4));
-  const starts = new Uint32Array(lines + 1);
-  const lineRanks = new Int32Array(lines);
+function parseTiktoken(chunks: () => Iterable<Uint8Array>): Vocabulary {
+  let lines = 0;
+  let total = 0;
+  eachLine(chunks(), (b, s, e, at) => {
+    let end = spaceOf(b, s, e, at);
+    while (end > s && b[end - 1] === PAD) end--;
+    total += Math.floor(((end - s) * 3) / 4);
+    lines++;
+  });
+  const bytes = new Uint8Array(total);
+  // Where each line's bytes end, in file order: the offsets by rank when the ranks are in order.
+  let offsets = new Uint32Array(lines + 1);
+  let lineRanks: Int32Array | undefined;
   let count = 0;
   let written = 0;
   let maxRank = -1;
-  let inOrder = true;
-  let at = 0;
-  while (at < size) {
-    if (data[at] === NEWLINE) {
-      at++;
-      continue;
-    }
-    let space = at;
-    while (space < size && data[space] !== SPACE && data[space] !== NEWLINE) space++;
-    let eol = space;
-    while (eol < size && data[eol] !== NEWLINE) eol++;
-    if (space === eol) throw new Error(`tiktoken data: no rank at byte ${eol}`);
+  eachLine(chunks(), (b, s, e, at) => {
+    const space = spaceOf(b, s, e, at);
     let end = space;
-    while (end > at && data[end - 1] === PAD) end--;
+    while (end > s && b[end - 1] === PAD) end--;
     const start = written;
-    written = decodeBase64(data, at, end, decoded, written);
+    written = decodeBase64(b, s, end, bytes, written, at);
     if (written === start) throw new Error(`tiktoken data: no token at byte ${at}`);
     let rank = 0;
-    for (let j = space + 1; j < eol; j++) {
-      const digit = (data[j] as number) - 0x30;
-      if (digit < 0 || digit > 9 || rank > 0x3fffffff)
-        throw new Error(`tiktoken data: bad rank at byte ${j}`);
+    for (let j = space + 1; j < e; j++) {
+      const digit = (b[j] as number) - 0x30;
+      if (digit < 0 || digit > 9 || rank > 0x3fffffff) {
+        throw new Error(`tiktoken data: bad rank at byte ${at + j - s}`);
+      }
       rank = rank * 10 + digit;
     }
-    if (eol === space + 1) throw new Error(`tiktoken data: no rank at byte ${eol}`);
-    if (rank !== count) inOrder = false;
-    starts[count] = start;
-    lineRanks[count++] = rank;
-    starts[count] = written;
+    if (rank !== count && lineRanks === undefined) {
+      lineRanks = new Int32Array(lines);
+      for (let k = 0; k < count; k++) lineRanks[k] = k;
+    }
+    if (lineRanks !== undefined) lineRanks[count] = rank;
+    offsets[++count] = written;
     if (rank > maxRank) maxRank = rank;
-    at = eol;
-  }
-  const offsets = new Uint32Array(maxRank + 2);
-  if (inOrder) {
-    offsets.set(starts.subarray(0, count + 1));
-    return { bytes: decoded.slice(0, written), offsets };
-  }
+  });
+  if (written !== total) throw new Error('tiktoken data: changed while read');
+  if (lineRanks === undefined) return { bytes, offsets };
+  // Out of order: lay the tokens out by rank.
+  const ends = offsets;
   const lengths = new Int32Array(maxRank + 1).fill(-1);
   for (let line = 0; line < count; line++) {
     const rank = lineRanks[line] as number;
     if ((lengths[rank] as number) >= 0) throw new Error(`tiktoken data: rank ${rank} given twice`);
-    lengths[rank] = (starts[line + 1] as number) - (starts[line] as number);
+    lengths[rank] = (ends[line + 1] as number) - (ends[line] as number);
   }
+  offsets = new Uint32Array(maxRank + 2);
   for (let rank = 0; rank <= maxRank; rank++) {
     offsets[rank + 1] = (offsets[rank] as number) + Math.max(0, lengths[rank] as number);
   }
-  const bytes = new Uint8Array(written);
+  const byRank = new Uint8Array(written);
   for (let line = 0; line < count; line++) {
-    bytes.set(
-      decoded.subarray(starts[line] as number, starts[line + 1] as number),
+    byRank.set(
+      bytes.subarray(ends[line] as number, ends[line + 1] as number),
       offsets[lineRanks[line] as number] as number,
     );
   }
-  return { bytes, offsets };
+  return { bytes: byRank, offsets };
+}
+
+/** The tokens of `.tiktoken` data held whole. */
+export function vocabularyOfTiktoken(data: Uint8Array): Vocabulary {
+  return parseTiktoken(() => [data]);
+}
+
+/** The tokens of a `.tiktoken` file, read in chunks of 64 KB. */
+export function vocabularyOfTiktokenFile(path: string): Vocabulary {
+  const chunk = new Uint8Array(64 * 1024);
+  return parseTiktoken(function* () {
+    const fd = openSync(path, 'r');
+    try {
+      for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) yield chunk.subarray(0, n);
+    } finally {
+      closeSync(fd);
+    }
+  });
 }
 
 const FNV_OFFSET = 0x811c9dc5 | 0;
@@ -553,8 +623,9 @@ export function createTokenizer(vocabulary: Vocabulary): Tokenizer {
 /** The o200k_base tokenizer; the first call in a thread builds its tables. */
 export function tokenizer(): Tokenizer {
   if (loaded === undefined) {
-    const data = readFileSync(require.resolve('gpt-tokenizer/data/o200k_base.tiktoken'));
-    loaded = createTokenizer(vocabularyOfTiktoken(data));
+    loaded = createTokenizer(
+      vocabularyOfTiktokenFile(require.resolve('gpt-tokenizer/data/o200k_base.tiktoken')),
+    );
   }
   return loaded;
 }
