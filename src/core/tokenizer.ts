@@ -258,6 +258,13 @@ function finish(h: number): number {
   const x = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   return x ^ (x >>> 13);
 }
+/** Bits of a hash-table entry that hold the rank: up to 262,144 ranks (o200k_base has 199,998). */
+const RANK_BITS = 18;
+const RANK_MASK = (1 << RANK_BITS) - 1;
+/** The entry's other bits (but the sign's): the key's hash there. */
+const HASH_BITS = 0x7fffffff & ~RANK_MASK;
+/** Keys per slot at most: o200k_base fills 2^18 slots to 0.76 (1 MB). */
+const MAX_LOAD = 0.8;
 /** No pair to merge (above every rank). */
 const NO_RANK = 0x7fffffff;
 /** Pieces of more bytes than this are merged with a heap rather than by scanning every pair. */
@@ -306,7 +313,11 @@ class BytePairEncoder implements Tokenizer {
   readonly ranks: number;
   private readonly bytes: Uint8Array;
   private readonly offsets: Uint32Array;
-  /** Open addressing, linear probing: a rank, or -1 for an empty slot. */
+  /**
+   * Open addressing, linear probing, filled up to {@link MAX_LOAD}: a rank in the low
+   * {@link RANK_BITS} bits and the key's hash in the others (a probe compares the bytes only when
+   * those agree), or -1 for an empty slot.
+   */
   private readonly table: Int32Array;
   private readonly mask: number;
   private readonly byteRank = new Int32Array(256);
@@ -326,21 +337,24 @@ class BytePairEncoder implements Tokenizer {
     this.bytes = bytes;
     this.offsets = offsets;
     this.ranks = offsets.length - 1;
+    if (this.ranks > RANK_MASK + 1) throw new Error(`tokenizer: more than ${RANK_MASK + 1} ranks`);
     let size = 1024;
-    while (size < this.ranks * 2) size *= 2;
+    while (size * MAX_LOAD < this.ranks) size *= 2;
     this.table = new Int32Array(size).fill(-1);
     this.mask = size - 1;
     for (let rank = 0; rank < this.ranks; rank++) {
       const s = offsets[rank] as number;
       const e = offsets[rank + 1] as number;
       if (s === e) continue;
-      let slot = this.hashBytes(bytes, s, e) & this.mask;
+      const h = this.hashBytes(bytes, s, e);
+      let slot = h & this.mask;
       for (; this.table[slot] !== -1; slot = (slot + 1) & this.mask) {
-        if (this.sameBytes(this.table[slot] as number, bytes, s, e)) {
-          throw new Error(`tokenizer: rank ${rank} repeats the token of rank ${this.table[slot]}`);
+        const other = (this.table[slot] as number) & RANK_MASK;
+        if (this.sameBytes(other, bytes, s, e)) {
+          throw new Error(`tokenizer: rank ${rank} repeats the token of rank ${other}`);
         }
       }
-      this.table[slot] = rank;
+      this.table[slot] = (h & HASH_BITS) | rank;
     }
     const one = new Uint8Array(1);
     for (let b = 0; b < 256; b++) {
@@ -368,9 +382,12 @@ class BytePairEncoder implements Tokenizer {
   private find(b: Uint8Array, s: number, e: number): number {
     const table = this.table;
     const mask = this.mask;
-    for (let slot = this.hashBytes(b, s, e) & mask; ; slot = (slot + 1) & mask) {
-      const rank = table[slot] as number;
-      if (rank < 0 || this.sameBytes(rank, b, s, e)) return rank;
+    const h = this.hashBytes(b, s, e);
+    const tag = h & HASH_BITS;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const entry = table[slot] as number;
+      if (entry < 0) return -1;
+      if ((entry & HASH_BITS) === tag && this.sameBytes(entry & RANK_MASK, b, s, e)) return entry & RANK_MASK;
     }
   }
 
@@ -411,9 +428,12 @@ class BytePairEncoder implements Tokenizer {
     const offsets = this.offsets;
     const bytes = this.bytes;
     const n = piece.length;
+    const tag = h & HASH_BITS;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const rank = table[slot] as number;
-      if (rank < 0) return -1;
+      const entry = table[slot] as number;
+      if (entry < 0) return -1;
+      if ((entry & HASH_BITS) !== tag) continue;
+      const rank = entry & RANK_MASK;
       const from = offsets[rank] as number;
       if ((offsets[rank + 1] as number) - from !== n) continue;
       let k = 0;
