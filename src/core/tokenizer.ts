@@ -8,18 +8,23 @@
  * Contract: {@link Tokenizer.encode} gives gpt-tokenizer's ids exactly (its
  * `encode(text, { disallowedSpecial: new Set() })`: special-token text is
  * plain text), and {@link Tokenizer.decode} its string for any ids of whole
- * characters; tokenizer.test.ts holds it to the package on this repository's
+ * characters (the package's decoder, one per thread and never flushed, also
+ * carries a cut character over to its next call and drops a leading
+ * byte-order mark once: here {@link Tokenizer.tokenTexts} does the former
+ * within one call); tokenizer.test.ts holds it to the package on this repository's
  * sources and on seeded random text. gpt-tokenizer stays the source of the
  * ranks (its `data/o200k_base.tiktoken`), of the pre-tokenizer's regex and of
  * the truth in tests.
  *
  * Why ours: the package holds its tables as a 200,000-entry `Map` of strings
- * and an array of strings and arrays, ~30 MB and ~0.3 s to build in each
- * thread that counts. Here they are three typed arrays (every token's bytes
- * end to end, an offset per rank, an open-addressing hash table from bytes to
- * rank), ~4.5 MB outside the JS heap, built in tens of ms. A piece of ASCII is
- * hashed and compared straight from its character codes; other text is
- * UTF-8-encoded into a scratch buffer first.
+ * and an array of strings and arrays, ~50 MB of RSS and ~0.2-0.3 s to build
+ * in each thread that counts (the mock's and the load worker's, before their
+ * first request). Here they are three typed arrays, ~3 MB outside the JS heap:
+ * every token's bytes end to end, an offset per rank, and an open-addressing
+ * hash table from bytes to rank; the data file is read in chunks, so nothing
+ * larger is held while they are built. A piece of ASCII is hashed and compared
+ * straight from its character codes; other text is UTF-8-encoded into a
+ * scratch buffer first.
  *
  * Same algorithm as tiktoken and gpt-tokenizer: a pre-tokenizer piece that is
  * a token is its rank, otherwise its bytes are merged pair by pair, the pair
