@@ -2,13 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  createTokenizer,
-  tokenizer,
-  type Vocabulary,
-  vocabularyOfTiktoken,
-  vocabularyOfTiktokenFile,
-} from './tokenizer.js';
+import type { Vocabulary } from './tiktoken.js';
+import { createTokenizer, tokenizer } from './tokenizer.js';
 
 const require = createRequire(import.meta.url);
 /** gpt-tokenizer's own o200k_base: the truth these tests hold ours to. */
@@ -88,28 +83,6 @@ function randomText(next: () => number, parts: number): string {
 }
 
 describe('tokenizer', () => {
-  it("holds every token of the package's tiktoken data as its bpeRanks module does", () => {
-    const file = require.resolve('gpt-tokenizer/data/o200k_base.tiktoken');
-    const { bytes, offsets } = vocabularyOfTiktokenFile(file);
-    // Read in chunks (lines cut between them) or whole: the same arrays.
-    const whole = vocabularyOfTiktoken(readFileSync(file));
-    expect(Buffer.compare(whole.bytes, bytes)).toBe(0);
-    expect(Buffer.compare(Buffer.from(whole.offsets.buffer), Buffer.from(offsets.buffer))).toBe(0);
-    const reference = (require('gpt-tokenizer/cjs/bpeRanks/o200k_base') as { default: (string | number[])[] })
-      .default;
-    expect(offsets.length).toBe(reference.length + 1);
-    const utf8 = new TextEncoder();
-    let differ = 0;
-    for (let rank = 0; rank < reference.length; rank++) {
-      const entry = reference[rank] as string | number[];
-      const want = typeof entry === 'string' ? utf8.encode(entry) : Uint8Array.from(entry);
-      const got = bytes.subarray(offsets[rank], offsets[rank + 1]);
-      if (got.length !== want.length || got.some((b, i) => b !== want[i])) differ++;
-    }
-    expect(differ).toBe(0);
-    expect(bytes.length).toBe(offsets[reference.length]);
-  });
-
   it("finds every rank by its token's bytes (rank → bytes → rank, all ~200k)", () => {
     const tk = tokenizer();
     expect(tk.ranks).toBe(199_998);
@@ -184,18 +157,6 @@ describe('tokenizer', () => {
     const long = 'abcd'.repeat(30);
     expect(tk.encode(long)).toEqual(Array.from({ length: 30 }, () => at('abcd')));
     expect(tk.encode('a'.repeat(101))).toEqual([...Array.from({ length: 50 }, () => at('aa')), 0x61]);
-  });
-
-  it('reads ranks in any order and rejects data that is not a tiktoken file', () => {
-    expect(() => vocabularyOfTiktoken(Buffer.from('ab!c 0\n'))).toThrow(/bad token/);
-    expect(() => vocabularyOfTiktoken(Buffer.from('YWI= x\n'))).toThrow(/bad rank/);
-    expect(() => vocabularyOfTiktoken(Buffer.from('YWI=\n'))).toThrow(/no rank/);
-    expect(() => vocabularyOfTiktoken(Buffer.from('YWI= 0\n 1\n'))).toThrow(/no token at byte 7/);
-    expect(() => vocabularyOfTiktoken(Buffer.from('YWI= 0\nY 1\n'))).toThrow(/bad token at byte 7/);
-    expect(() => vocabularyOfTiktoken(Buffer.from('YWI= 0\nYWI= 0\n'))).toThrow(/rank 0 given twice/);
-    const { bytes, offsets } = vocabularyOfTiktoken(Buffer.from('YWI= 1\n/w== 0\n\nYWJj 3'));
-    expect([...offsets]).toEqual([0, 1, 3, 3, 6]);
-    expect([...bytes]).toEqual([0xff, 0x61, 0x62, 0x61, 0x62, 0x63]);
   });
 });
 

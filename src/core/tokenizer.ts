@@ -21,8 +21,8 @@
  * in each thread that counts (the mock's and the load worker's, before their
  * first request). Here they are three typed arrays, ~3 MB outside the JS heap:
  * every token's bytes end to end, an offset per rank, and an open-addressing
- * hash table from bytes to rank; the data file is read in chunks, so nothing
- * larger is held while they are built. A piece of ASCII is hashed and compared
+ * hash table from bytes to rank (core/tiktoken.ts reads the data file into the
+ * first two). A piece of ASCII is hashed and compared
  * straight from its character codes; other text is UTF-8-encoded into a
  * scratch buffer first.
  *
@@ -35,9 +35,9 @@
  * and starts with a byte-order mark is looked up without it (its decoder drops
  * the mark).
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { O200K_TOKEN_SPLIT_REGEX } from 'gpt-tokenizer/encodingParams/constants';
+import { type Vocabulary, vocabularyOfTiktokenFile } from './tiktoken.js';
 
 /** The o200k_base encoder: ids, text, and the per-piece steps the client's count runs. */
 export interface Tokenizer {
@@ -67,194 +67,8 @@ export interface Tokenizer {
   readonly ranks: number;
 }
 
-/** Every token's bytes by rank: rank r's are `bytes[offsets[r]]` to `bytes[offsets[r + 1]]`. */
-export interface Vocabulary {
-  readonly bytes: Uint8Array;
-  /** One more than the ranks; a rank with no token has no bytes. */
-  readonly offsets: Uint32Array;
-}
-
 const require = createRequire(import.meta.url);
 let loaded: Tokenizer | undefined;
-
-/** Base64 digit values by byte (-1: not a digit). */
-const BASE64 = (() => {
-  const digits = new Int8Array(256).fill(-1);
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-  for (let i = 0; i < alphabet.length; i++) digits[alphabet.charCodeAt(i)] = i;
-  return digits;
-})();
-const SPACE = 0x20;
-const NEWLINE = 0x0a;
-const PAD = 0x3d;
-
-/** Decodes base64 digits [from, to) of `data` (`at` in the file) into `out` at `outAt`; where the bytes end. */
-function decodeBase64(
-  data: Uint8Array,
-  from: number,
-  to: number,
-  out: Uint8Array,
-  outAt: number,
-  at: number,
-): number {
-  let i = from;
-  let o = outAt;
-  for (; i + 4 <= to; i += 4) {
-    const a = BASE64[data[i] as number] as number;
-    const b = BASE64[data[i + 1] as number] as number;
-    const c = BASE64[data[i + 2] as number] as number;
-    const d = BASE64[data[i + 3] as number] as number;
-    if ((a | b | c | d) < 0) throw new Error(`tiktoken data: bad token at byte ${at + i - from}`);
-    const v = (a << 18) | (b << 12) | (c << 6) | d;
-    out[o++] = v >> 16;
-    out[o++] = (v >> 8) & 0xff;
-    out[o++] = v & 0xff;
-  }
-  if (i < to) {
-    const a = BASE64[data[i] as number] as number;
-    const b = i + 1 < to ? (BASE64[data[i + 1] as number] as number) : -1;
-    const c = i + 2 < to ? (BASE64[data[i + 2] as number] as number) : 0;
-    if ((a | b | c) < 0) throw new Error(`tiktoken data: bad token at byte ${at + i - from}`);
-    const v = (a << 18) | (b << 12) | (c << 6);
-    out[o++] = v >> 16;
-    if (i + 2 < to) out[o++] = (v >> 8) & 0xff;
-  }
-  return o;
-}
-
-/**
- * Calls `line` for each non-empty line of a text that comes in chunks, with its bytes [s, e) in
- * `b` and where it starts in the text (a line across two chunks is copied whole first).
- */
-function eachLine(
-  chunks: Iterable<Uint8Array>,
-  line: (b: Uint8Array, s: number, e: number, at: number) => void,
-): void {
-  let carry: Uint8Array = new Uint8Array(256);
-  let carried = 0;
-  let base = 0;
-  for (const chunk of chunks) {
-    let s = 0;
-    for (let eol = chunk.indexOf(NEWLINE); eol >= 0; eol = chunk.indexOf(NEWLINE, s)) {
-      if (carried > 0) {
-        if (carried + eol > carry.length) carry = grown(carry, carried + eol);
-        carry.set(chunk.subarray(0, eol), carried);
-        line(carry, 0, carried + eol, base - carried);
-        carried = 0;
-      } else if (eol > s) line(chunk, s, eol, base + s);
-      s = eol + 1;
-    }
-    if (s < chunk.length) {
-      if (carried + chunk.length - s > carry.length) carry = grown(carry, carried + chunk.length - s);
-      carry.set(chunk.subarray(s), carried);
-      carried += chunk.length - s;
-    }
-    base += chunk.length;
-  }
-  if (carried > 0) line(carry, 0, carried, base - carried);
-}
-
-function grown(b: Uint8Array, size: number): Uint8Array {
-  const bigger = new Uint8Array(Math.max(size, b.length * 2));
-  bigger.set(b);
-  return bigger;
-}
-
-/** Where a line's token ends (its first space); throws when it has no space. */
-function spaceOf(b: Uint8Array, s: number, e: number, at: number): number {
-  let space = s;
-  while (space < e && b[space] !== SPACE) space++;
-  if (space === e || space === s)
-    throw new Error(`tiktoken data: no ${space === s ? 'token' : 'rank'} at byte ${at}`);
-  return space;
-}
-
-/**
- * The tokens of `.tiktoken` data (`<base64 token> <rank>` a line, ranks in any order), read
- * twice from `chunks`: once to size the arrays, once to fill them, so that nothing larger than
- * a chunk is held beside them.
- * @throws Error on a line that is not base64, a space and a rank, or a rank given twice.
- */
-function parseTiktoken(chunks: () => Iterable<Uint8Array>): Vocabulary {
-  let lines = 0;
-  let total = 0;
-  eachLine(chunks(), (b, s, e, at) => {
-    let end = spaceOf(b, s, e, at);
-    while (end > s && b[end - 1] === PAD) end--;
-    total += Math.floor(((end - s) * 3) / 4);
-    lines++;
-  });
-  const bytes = new Uint8Array(total);
-  // Where each line's bytes end, in file order: the offsets by rank when the ranks are in order.
-  let offsets = new Uint32Array(lines + 1);
-  let lineRanks: Int32Array | undefined;
-  let count = 0;
-  let written = 0;
-  let maxRank = -1;
-  eachLine(chunks(), (b, s, e, at) => {
-    const space = spaceOf(b, s, e, at);
-    let end = space;
-    while (end > s && b[end - 1] === PAD) end--;
-    const start = written;
-    written = decodeBase64(b, s, end, bytes, written, at);
-    if (written === start) throw new Error(`tiktoken data: no token at byte ${at}`);
-    let rank = 0;
-    for (let j = space + 1; j < e; j++) {
-      const digit = (b[j] as number) - 0x30;
-      if (digit < 0 || digit > 9 || rank > 0x3fffffff) {
-        throw new Error(`tiktoken data: bad rank at byte ${at + j - s}`);
-      }
-      rank = rank * 10 + digit;
-    }
-    if (rank !== count && lineRanks === undefined) {
-      lineRanks = new Int32Array(lines);
-      for (let k = 0; k < count; k++) lineRanks[k] = k;
-    }
-    if (lineRanks !== undefined) lineRanks[count] = rank;
-    offsets[++count] = written;
-    if (rank > maxRank) maxRank = rank;
-  });
-  if (written !== total) throw new Error('tiktoken data: changed while read');
-  if (lineRanks === undefined) return { bytes, offsets };
-  // Out of order: lay the tokens out by rank.
-  const ends = offsets;
-  const lengths = new Int32Array(maxRank + 1).fill(-1);
-  for (let line = 0; line < count; line++) {
-    const rank = lineRanks[line] as number;
-    if ((lengths[rank] as number) >= 0) throw new Error(`tiktoken data: rank ${rank} given twice`);
-    lengths[rank] = (ends[line + 1] as number) - (ends[line] as number);
-  }
-  offsets = new Uint32Array(maxRank + 2);
-  for (let rank = 0; rank <= maxRank; rank++) {
-    offsets[rank + 1] = (offsets[rank] as number) + Math.max(0, lengths[rank] as number);
-  }
-  const byRank = new Uint8Array(written);
-  for (let line = 0; line < count; line++) {
-    byRank.set(
-      bytes.subarray(ends[line] as number, ends[line + 1] as number),
-      offsets[lineRanks[line] as number] as number,
-    );
-  }
-  return { bytes: byRank, offsets };
-}
-
-/** The tokens of `.tiktoken` data held whole. */
-export function vocabularyOfTiktoken(data: Uint8Array): Vocabulary {
-  return parseTiktoken(() => [data]);
-}
-
-/** The tokens of a `.tiktoken` file, read in chunks of 64 KB. */
-export function vocabularyOfTiktokenFile(path: string): Vocabulary {
-  const chunk = new Uint8Array(64 * 1024);
-  return parseTiktoken(function* () {
-    const fd = openSync(path, 'r');
-    try {
-      for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) yield chunk.subarray(0, n);
-    } finally {
-      closeSync(fd);
-    }
-  });
-}
 
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
