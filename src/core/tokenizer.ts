@@ -22,9 +22,8 @@
  * first request). Here they are three typed arrays, ~3 MB outside the JS heap:
  * every token's bytes end to end, an offset per rank, and an open-addressing
  * hash table from bytes to rank (core/tiktoken.ts reads the data file into the
- * first two). A piece of ASCII is hashed and compared
- * straight from its character codes; other text is UTF-8-encoded into a
- * scratch buffer first.
+ * first two). A piece of ASCII is hashed and compared straight from its
+ * character codes; other text is UTF-8-encoded into a scratch buffer first.
  *
  * Same algorithm as tiktoken and gpt-tokenizer: a pre-tokenizer piece that is
  * a token is its rank, otherwise its bytes are merged pair by pair, the pair
