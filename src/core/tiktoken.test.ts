@@ -12,7 +12,8 @@ describe('tiktoken data', () => {
     // Read in chunks (lines cut between them) or whole: the same arrays.
     const whole = vocabularyOfTiktoken(readFileSync(file));
     expect(Buffer.compare(whole.bytes, bytes)).toBe(0);
-    expect(Buffer.compare(Buffer.from(whole.offsets.buffer), Buffer.from(offsets.buffer))).toBe(0);
+    const view = (a: Uint32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    expect(Buffer.compare(view(whole.offsets), view(offsets))).toBe(0);
     const reference = (require('gpt-tokenizer/cjs/bpeRanks/o200k_base') as { default: (string | number[])[] })
       .default;
     expect(offsets.length).toBe(reference.length + 1);
@@ -38,5 +39,17 @@ describe('tiktoken data', () => {
     const { bytes, offsets } = vocabularyOfTiktoken(Buffer.from('YWI= 1\n/w== 0\n\nYWJj 3'));
     expect([...offsets]).toEqual([0, 1, 3, 3, 6]);
     expect([...bytes]).toEqual([0xff, 0x61, 0x62, 0x61, 0x62, 0x63]);
+  });
+
+  it('grows past its first guess of the sizes (long tokens, many short lines)', () => {
+    const long = Array.from({ length: 40 }, (_, i) => Buffer.alloc(300, i + 1));
+    const short = Array.from({ length: 3000 }, (_, i) => Buffer.from([i >> 8, i & 0xff]));
+    for (const tokens of [long, short]) {
+      const data = Buffer.from(tokens.map((t, rank) => `${t.toString('base64')} ${rank}\n`).join(''));
+      const { bytes, offsets } = vocabularyOfTiktoken(data);
+      expect(offsets.length).toBe(tokens.length + 1);
+      expect(Buffer.compare(bytes, Buffer.concat(tokens))).toBe(0);
+      expect(offsets[tokens.length]).toBe(bytes.length);
+    }
   });
 });

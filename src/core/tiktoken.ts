@@ -3,11 +3,11 @@
  * Reads a `.tiktoken` file (one base64 token and its rank a line, as
  * tiktoken and gpt-tokenizer ship them) into a {@link Vocabulary}: every
  * token's bytes end to end and an offset per rank, no object per token. A file
- * is read in chunks, twice (to size the arrays, then to fill them), so that
- * nothing larger than a chunk is held beside them. Why: the tokenizer is built
+ * is read in chunks into arrays sized from its length, so that nothing larger
+ * than a chunk is held beside them. Why: the tokenizer is built
  * in every thread that counts, before its first request (core/tokenizer.ts).
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 /** Every token's bytes by rank: rank r's are `bytes[offsets[r]]` to `bytes[offsets[r + 1]]`. */
 export interface Vocabulary {
@@ -108,33 +108,31 @@ function spaceOf(b: Uint8Array, s: number, e: number, at: number): number {
   return space;
 }
 
+/** Token bytes per byte of an o200k_base file (0.387), rounded up: the first guess of the size. */
+const BYTES_PER_BYTE = 0.4;
+/** Bytes per line of an o200k_base file (18.1), rounded down: the first guess of the lines. */
+const BYTES_PER_LINE = 16;
+
 /**
  * The tokens of `.tiktoken` data (`<base64 token> <rank>` a line, ranks in any order), read
- * twice from `chunks`: once to size the arrays, once to fill them, so that nothing larger than
- * a chunk is held beside them.
+ * once from `chunks` into arrays sized from `size` (the data's, in bytes) and grown if that
+ * guess is short: nothing larger than a chunk is held beside them.
  * @throws Error on a line that is not base64, a space and a rank, or a rank given twice.
  */
-function parseTiktoken(chunks: () => Iterable<Uint8Array>): Vocabulary {
-  let lines = 0;
-  let total = 0;
-  eachLine(chunks(), (b, s, e, at) => {
-    let end = spaceOf(b, s, e, at);
-    while (end > s && b[end - 1] === PAD) end--;
-    total += Math.floor(((end - s) * 3) / 4);
-    lines++;
-  });
-  const bytes = new Uint8Array(total);
+function parseTiktoken(chunks: Iterable<Uint8Array>, size: number): Vocabulary {
+  let bytes: Uint8Array = new Uint8Array(Math.ceil(size * BYTES_PER_BYTE) + 64);
   // Where each line's bytes end, in file order: the offsets by rank when the ranks are in order.
-  let offsets = new Uint32Array(lines + 1);
-  let lineRanks: Int32Array | undefined;
+  let ends = new Uint32Array(Math.ceil(size / BYTES_PER_LINE) + 2);
+  let lineRanks: number[] | undefined;
   let count = 0;
   let written = 0;
   let maxRank = -1;
-  eachLine(chunks(), (b, s, e, at) => {
+  eachLine(chunks, (b, s, e, at) => {
     const space = spaceOf(b, s, e, at);
     let end = space;
     while (end > s && b[end - 1] === PAD) end--;
     const start = written;
+    if (written + end - s > bytes.length) bytes = grown(bytes, written + end - s);
     written = decodeBase64(b, s, end, bytes, written, at);
     if (written === start) throw new Error(`tiktoken data: no token at byte ${at}`);
     let rank = 0;
@@ -145,25 +143,26 @@ function parseTiktoken(chunks: () => Iterable<Uint8Array>): Vocabulary {
       }
       rank = rank * 10 + digit;
     }
-    if (rank !== count && lineRanks === undefined) {
-      lineRanks = new Int32Array(lines);
-      for (let k = 0; k < count; k++) lineRanks[k] = k;
+    if (rank !== count && lineRanks === undefined) lineRanks = Array.from({ length: count }, (_, k) => k);
+    lineRanks?.push(rank);
+    if (count + 2 > ends.length) {
+      const more = new Uint32Array(ends.length * 2);
+      more.set(ends);
+      ends = more;
     }
-    if (lineRanks !== undefined) lineRanks[count] = rank;
-    offsets[++count] = written;
+    ends[++count] = written;
     if (rank > maxRank) maxRank = rank;
   });
-  if (written !== total) throw new Error('tiktoken data: changed while read');
-  if (lineRanks === undefined) return { bytes, offsets };
+  if (lineRanks === undefined)
+    return { bytes: bytes.subarray(0, written), offsets: ends.subarray(0, count + 1) };
   // Out of order: lay the tokens out by rank.
-  const ends = offsets;
   const lengths = new Int32Array(maxRank + 1).fill(-1);
   for (let line = 0; line < count; line++) {
     const rank = lineRanks[line] as number;
     if ((lengths[rank] as number) >= 0) throw new Error(`tiktoken data: rank ${rank} given twice`);
     lengths[rank] = (ends[line + 1] as number) - (ends[line] as number);
   }
-  offsets = new Uint32Array(maxRank + 2);
+  const offsets = new Uint32Array(maxRank + 2);
   for (let rank = 0; rank <= maxRank; rank++) {
     offsets[rank + 1] = (offsets[rank] as number) + Math.max(0, lengths[rank] as number);
   }
@@ -179,18 +178,19 @@ function parseTiktoken(chunks: () => Iterable<Uint8Array>): Vocabulary {
 
 /** The tokens of `.tiktoken` data held whole. */
 export function vocabularyOfTiktoken(data: Uint8Array): Vocabulary {
-  return parseTiktoken(() => [data]);
+  return parseTiktoken([data], data.length);
 }
 
 /** The tokens of a `.tiktoken` file, read in chunks of 64 KB. */
 export function vocabularyOfTiktokenFile(path: string): Vocabulary {
   const chunk = new Uint8Array(64 * 1024);
-  return parseTiktoken(function* () {
-    const fd = openSync(path, 'r');
-    try {
+  const fd = openSync(path, 'r');
+  try {
+    const chunks = function* (): Generator<Uint8Array> {
       for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) yield chunk.subarray(0, n);
-    } finally {
-      closeSync(fd);
-    }
-  });
+    };
+    return parseTiktoken(chunks(), fstatSync(fd).size);
+  } finally {
+    closeSync(fd);
+  }
 }
