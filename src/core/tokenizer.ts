@@ -54,7 +54,7 @@ export interface Tokenizer {
    * what it completes, and the rest of that character comes with the next one.
    */
   tokenTexts(ids: readonly number[]): string[];
-  /** The tokens of one pre-tokenizer piece (the whole of `text` is taken as one). */
+  /** How many tokens one pre-tokenizer piece merges into (`piece` is not split first). */
   countPiece(piece: string): number;
   /** The rank of a pre-tokenizer piece that is a token by itself, else -1. */
   pieceRank(piece: string): number;
