@@ -1,6 +1,6 @@
 /**
  * @module protocols/tokens
- * The client's own token count (gpt-tokenizer, o200k_base), kept beside the
+ * The client's own token count (o200k_base, core/tokenizer: gpt-tokenizer's), kept beside the
  * server's `usage` so a disagreement is visible.
  *
  * Contract: ordinary text counts exactly as gpt-tokenizer counts it,
@@ -28,36 +28,9 @@ export const WINDOW_UNITS = 8192;
  */
 const WINDOW_MARGIN = 16;
 
-/**
- * The per-piece steps of gpt-tokenizer's `countNative`, on its default (o200k_base)
- * encoding, so a long piece can be sliced. The package exports only whole-text
- * counting; these members are pinned by the exact version in package.json and
- * checked here when the module loads.
- */
-interface PieceEncoder {
-  getBpeRankFromString(piece: string): number | undefined;
-  bytePairEncode(piece: string): number[];
-}
-let pieceEncoder: PieceEncoder | undefined;
-
-/** The default encoding's piece encoder, checked the first time a thread counts. */
-function encoderOf(): PieceEncoder {
-  if (pieceEncoder !== undefined) return pieceEncoder;
-  const core = (tokenizer().default as unknown as { bytePairEncodingCoreProcessor?: PieceEncoder })
-    .bytePairEncodingCoreProcessor;
-  if (typeof core?.getBpeRankFromString !== 'function' || typeof core.bytePairEncode !== 'function') {
-    throw new Error(
-      'gpt-tokenizer: its byte-pair encoder is not the one this version of tokenstorm counts with',
-    );
-  }
-  pieceEncoder = core;
-  return core;
-}
-
 /** Tokens in a piece of at most {@link MAX_PIECE_UNITS} code units. */
 function countShortPiece(piece: string): number {
-  const encoder = pieceEncoder ?? encoderOf();
-  return encoder.getBpeRankFromString(piece) !== undefined ? 1 : encoder.bytePairEncode(piece).length;
+  return tokenizer().countPiece(piece);
 }
 
 /**

@@ -126,29 +126,18 @@ export function createAgentPlanner(seed: number, profile: AgentProfile | undefin
 /**
  * A turn's calls as the pieces their arguments stream in (one token each): `call` is the call a
  * piece belongs to, `first` marks its first piece (the chunk before it carries the id and name).
+ * A piece is whole characters: a token that ends inside a character gives the characters it
+ * completes, and the rest of that one comes with the next piece.
  */
 export function toolCallPieces(
   calls: readonly MockToolCall[],
 ): { text: string; call: number; first: boolean }[] {
   const out: { text: string; call: number; first: boolean }[] = [];
+  const own = tokenizer();
   for (const [k, call] of calls.entries()) {
-    const ids = tokenizer().encode(call.arguments, { disallowedSpecial: new Set() });
-    // Whole characters per piece: a token that ends inside a character is joined to the next.
-    let pending: number[] = [];
-    let first = true;
-    for (const id of ids) {
-      pending.push(id);
-      const text = decodeTokens(pending);
-      if (text.includes('\uFFFD')) continue;
-      out.push({ text, call: k, first });
-      first = false;
-      pending = [];
-    }
-    if (pending.length > 0 || first) out.push({ text: decodeTokens(pending), call: k, first });
+    const texts = own.tokenTexts(own.encode(call.arguments));
+    if (texts.length === 0) out.push({ text: '', call: k, first: true });
+    for (const [i, text] of texts.entries()) out.push({ text, call: k, first: i === 0 });
   }
   return out;
-}
-
-function decodeTokens(ids: number[]): string {
-  return ids.length === 0 ? '' : tokenizer().decode(ids);
 }

@@ -16,8 +16,8 @@ import { countPromptTokens, hashText, type MockAnswer } from './mock-text.js';
 
 /** A text as the tokens the mock streams: one gpt-tokenizer token each, so counts agree. */
 export function tokensOfText(text: string): string[] {
-  const { decode, encode } = tokenizer();
-  return encode(text, { disallowedSpecial: new Set() }).map((id) => decode([id]));
+  const own = tokenizer();
+  return own.tokenTexts(own.encode(text));
 }
 
 /** The answer for a reference text, capped by `maxTokens` as a model's would be. */

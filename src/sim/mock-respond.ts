@@ -124,8 +124,7 @@ export function createResponder(
           ? withReasoning(plain, profile.seed, req.prompt, reasoningTokens)
           : plain;
     const tokens = answer.tokens;
-    const promptIds =
-      cache?.mode === 'prefix' ? tokenizer().encode(req.prompt, { disallowedSpecial: new Set() }) : undefined;
+    const promptIds = cache?.mode === 'prefix' ? tokenizer().encode(req.prompt) : undefined;
     const promptTokens = promptIds?.length ?? countPromptTokens(req.prompt);
     const fault = faults.effect(arrival - origin, faultRng);
     if (fault.kinds.length > 0) counters.faulted++;

@@ -47,7 +47,7 @@ export function hashText(text: string): number {
  * counted as plain text instead of rejected.
  */
 export function countPromptTokens(text: string): number {
-  return tokenizer().encode(text, { disallowedSpecial: new Set() }).length;
+  return tokenizer().count(text);
 }
 
 /** Draws `count` tokens: sentences of 6 to 14 words, each closed by ".". */
