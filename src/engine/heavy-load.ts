@@ -30,18 +30,21 @@ export function peakShare(plan: ExecutionPlan, workers: number): number {
 }
 
 /**
- * The young generation (MB) of a thread whose share of the peak is `share`. Heavy: 64 MB. With
- * V8's default (a 32 MB new space; asking for 48 gives the same) scavenges came often enough at
- * 10,000-20,000 requests/s that objects living a few hundred milliseconds were promoted: the old
- * generation grew ~6 MB/s and a mark-compact every second or so stopped the worker for 30-40 ms
- * (lag p99 spikes, `--trace-gc`). At 64 MB promotion all but stops (45 MB old space flat over the
- * run) and scavenges still take about a millisecond. Light: 16 MB, for its memory: start-up
- * (the tokenizer's tables, the warm-up) grew V8's default new space to ~34 MB in the worker and
- * the mock alike; at 16 MB the quickstart's peak RSS is ~22 MB lower.
+ * The young generation (MB) of a thread whose share of the peak is `share` (requests/s).
+ * Heavy: 64 MB. With V8's default (a 32 MB new space; asking for 48 gives the same) scavenges
+ * came often enough at 10,000-20,000 requests/s that objects living a few hundred milliseconds
+ * were promoted: the old generation grew ~6 MB/s and a mark-compact every second or so stopped
+ * the worker for 30-40 ms (lag p99 spikes, `--trace-gc`). At 64 MB promotion all but stops
+ * (45 MB old space flat over the run) and scavenges still take about a millisecond.
+ * Light loads get less, for memory: start-up alone grew V8's default new space to ~34 MB in the
+ * worker and the mock alike. From {@link MODERATE_SHARE_PER_S} 16 MB; below it 8 MB, ~8 MB less
+ * peak RSS for the quickstart (147-148 MB against 153-157). At 1,000 arrivals/s 8 MB doubled the
+ * scavenges (worker and mock: ~+140 ms of GC over 8 s, ~2 % of a core) with pauses no longer.
  */
 export function youngGenerationMb(share: number): number {
-  return share >= HEAVY_SHARE_PER_S ? 64 : LIGHT_YOUNG_GENERATION_MB;
+  if (share >= HEAVY_SHARE_PER_S) return 64;
+  return share >= MODERATE_SHARE_PER_S ? 16 : 8;
 }
 
-/** The young generation (MB) of a thread under a light load: the workers' and the embedded mock's. */
-export const LIGHT_YOUNG_GENERATION_MB = 16;
+/** A thread's share (requests/s) from which a light load's young generation is 16 MB, not 8. */
+export const MODERATE_SHARE_PER_S = 1000;

@@ -49,7 +49,7 @@ import {
   writeRunInfo,
 } from '../store/index.js';
 import { budgetBuffer } from './budget.js';
-import { HEAVY_SHARE_PER_S, LIGHT_YOUNG_GENERATION_MB, peakShare, youngGenerationMb } from './heavy-load.js';
+import { HEAVY_SHARE_PER_S, peakShare, youngGenerationMb } from './heavy-load.js';
 import { telemetryFor } from './telemetry-run.js';
 import { startTimeline, type Timeline } from './timeline.js';
 import { startWorkers, WorkerFailure, type WorkerPool } from './worker-pool.js';
@@ -175,7 +175,8 @@ export async function runTest(
     test.target === 'mock'
       ? startMockInThread(test.mock ?? {}, {
           // A heavy load keeps V8's default for the mock, as before; a light one's start-up needs less.
-          youngGenerationMb: peakShare(plan, 1) >= HEAVY_SHARE_PER_S ? undefined : LIGHT_YOUNG_GENERATION_MB,
+          youngGenerationMb:
+            peakShare(plan, 1) >= HEAVY_SHARE_PER_S ? undefined : youngGenerationMb(peakShare(plan, 1)),
         })
       : undefined;
   mockStarting?.catch(() => undefined);
