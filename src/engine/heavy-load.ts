@@ -39,7 +39,8 @@ export function peakShare(plan: ExecutionPlan, workers: number): number {
  * Light loads get less, for memory: start-up alone grew V8's default new space to ~34 MB in the
  * worker and the mock alike. From {@link MODERATE_SHARE_PER_S} 16 MB; below it 8 MB, ~8 MB less
  * peak RSS for the quickstart (147-148 MB against 153-157). At 1,000 arrivals/s 8 MB doubled the
- * scavenges (worker and mock: ~+140 ms of GC over 8 s, ~2 % of a core) with pauses no longer.
+ * scavenges (worker and mock: ~+140 ms of GC over 8 s, ~2 % of a core) and the mark-compacts
+ * (9 against 5), so moderate loads keep 16 MB.
  */
 export function youngGenerationMb(share: number): number {
   if (share >= HEAVY_SHARE_PER_S) return 64;
