@@ -3,8 +3,9 @@
  * Runs a test over worker threads: executor × workload over the protocol
  * clients, graceful stop, cancellation, record streaming.
  */
+
+export { defaultWorkerCount } from './run-start.js';
 export {
-  defaultWorkerCount,
   type RunProgress,
   type RunTestOptions,
   type RunTestResult,
