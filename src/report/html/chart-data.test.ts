@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { WindowSummary } from '../../metrics/index.js';
 import type { Summary } from '../summary.js';
-import { buildChartData } from './chart-data.js';
+import { buildChartData, marksSpan } from './chart-data.js';
 import { downsampleWindows, windowWidth } from './downsample.js';
 import { readSections } from './sections.js';
 
@@ -238,6 +238,35 @@ describe('buildChartData', () => {
       sweep: undefined,
       telemetry: [],
     });
+  });
+});
+
+describe('marksSpan', () => {
+  // Windows at -1..3 s (each plotted at its start), the run measured 3.11 s.
+  const summary = { ...baseSummary([-1, 0, 1, 2, 3].map((i) => win(i))), durationS: 3.11 };
+
+  it('reaches the stages and events past the last window’s start, up to the run’s end', () => {
+    const sections = readSections({
+      stages: [
+        { name: 'steady', start: 0, end: 2 },
+        { name: 'tail', start: 3.01, end: 3.11 },
+      ],
+      events: [{ at: 1.5, label: 'outage', for_s: 0.3 }],
+    });
+    expect(marksSpan(summary, sections)).toEqual([0, 3.11]);
+    expect(buildChartData(summary, sections).marksSpan).toEqual([0, 3.11]);
+    expect(marksSpan(summary, readSections({ events: [{ at: 2.5, label: 'kill', for_s: 0.2 }] }))).toEqual([
+      2.5, 2.7,
+    ]);
+  });
+
+  it('clips what lies outside the run (a planned stage cut short), none without stages or events', () => {
+    const planned = readSections({ stages: [{ name: 'long', start: 0, end: 600 }] });
+    expect(marksSpan(summary, planned)).toEqual([0, 3.11]);
+    expect(marksSpan(summary, readSections({ events: [{ at: -5, label: 'early' }] }))).toBeUndefined();
+    expect(marksSpan(summary, readSections({ events: [{ at: 900, label: 'late' }] }))).toBeUndefined();
+    expect(marksSpan(summary, readSections({}))).toBeUndefined();
+    expect(buildChartData(summary, readSections({})).marksSpan).toBeUndefined();
   });
 });
 

@@ -63,6 +63,39 @@ function telemetryCharts(sections: ReportSections, maxPoints: number): ChartSpec
   });
 }
 
+/**
+ * From the first to the last stage or event, clipped to the run (from its first window, or 0,
+ * to its measured end). Why: a time chart plots each window at its start, so its x axis ends at
+ * the last window's start, and a stage or event after it (a short last stage, the run's tail
+ * past the load) would fall off every chart; the page widens its time charts to this span.
+ */
+export function marksSpan(summary: Summary, sections: ReportSections): [number, number] | undefined {
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  const take = (t: number) => {
+    from = Math.min(from, t);
+    to = Math.max(to, t);
+  };
+  for (const s of sections.stages) {
+    take(s.start);
+    take(s.end);
+  }
+  for (const e of sections.events) {
+    take(e.at);
+    if (e.for_s) take(e.at + e.for_s);
+  }
+  if (!(from <= to)) return undefined;
+  let runFrom = 0;
+  let runTo = Number.isFinite(summary.durationS) ? summary.durationS : 0;
+  for (const w of summary.windows) {
+    runFrom = Math.min(runFrom, w.start_s);
+    runTo = Math.max(runTo, w.start_s);
+  }
+  const lo = Math.max(from, runFrom);
+  const hi = Math.min(to, runTo);
+  return lo <= hi ? [lo, hi] : undefined;
+}
+
 /** All charts of the report. */
 export function buildChartData(
   summary: Summary,
@@ -84,5 +117,6 @@ export function buildChartData(
     stages: sections.stages.map((s) => ({ name: s.name, start: s.start, end: s.end })),
     events: sections.events,
     mergedWindows: merged,
+    marksSpan: marksSpan(summary, sections),
   };
 }

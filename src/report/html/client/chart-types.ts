@@ -41,4 +41,9 @@ export interface ChartData {
   events: { at: number; label: string; for_s?: number | undefined }[];
   /** Windows merged per point (1 when not downsampled). */
   mergedWindows: number;
+  /**
+   * Seconds from the first to the last stage or event (clipped to the run), which every time
+   * chart spans at least; absent without stages and events.
+   */
+  marksSpan?: [number, number];
 }

@@ -151,6 +151,30 @@ function ticks(el: Element, axis: string) {
   };
 }
 
+/**
+ * The chart's columns for uPlot. A time chart gets an empty point (no values) at either end of
+ * the stages and events where they reach past its windows, so its x range takes them in and
+ * every band and line is drawn, whatever the run's tail past its last window's start.
+ */
+function columns(spec: ChartSpec): UPlot.AlignedData {
+  const x = spec.x.slice();
+  const values = spec.series.map((s) => s.values.slice());
+  const span = spec.kind === 'time' ? data.marksSpan : undefined;
+  const first = x[0];
+  const last = x[x.length - 1];
+  if (span !== undefined && first !== undefined && last !== undefined) {
+    if (span[0] < first) {
+      x.unshift(span[0]);
+      for (const v of values) v.unshift(null);
+    }
+    if (span[1] > last) {
+      x.push(span[1]);
+      for (const v of values) v.push(null);
+    }
+  }
+  return [x, ...values] as UPlot.AlignedData;
+}
+
 function draw(spec: ChartSpec): void {
   const el = document.querySelector<HTMLElement>(`[data-chart="${spec.id}"]`);
   if (!el) return;
@@ -200,8 +224,7 @@ function draw(spec: ChartSpec): void {
     cursor: { drag: { x: true, y: false } },
     plugins: [marksPlugin(spec, el)],
   };
-  const columns = [spec.x, ...spec.series.map((s) => s.values)] as UPlot.AlignedData;
-  new uPlot(opts, columns, el);
+  new uPlot(opts, columns(spec), el);
   el.setAttribute('data-drawn', 'true');
   // What tells the series apart, for the test: each one's colour and dash.
   el.setAttribute('data-series', JSON.stringify(spec.series.map((s) => [s.label, s.color, s.dash ? 1 : 0])));
