@@ -62,10 +62,18 @@ module.exports = {
     {
       name: 'tokenizer-loaded-lazily',
       comment:
-        "gpt-tokenizer's tables cost every thread that evaluates them ~50-70 MB and ~0.2 s: src/ never imports the package (core/tokenizer.ts reads its data file on first use; its split regex is a small module of its own).",
+        "gpt-tokenizer's tables cost every thread that evaluates them ~50-70 MB and ~0.2 s: src/ never imports the package (core/tokenizer.ts reads its data file on first use, see tokenizer-tables-private; its split regex is a small module of its own).",
       severity: 'error',
       from: { path: '^src/', pathNot: NOT_TEST },
       to: { path: 'node_modules/gpt-tokenizer/', pathNot: 'encodingParams/constants' },
+    },
+    {
+      name: 'tokenizer-tables-private',
+      comment:
+        "Our own tables cost a thread ~3 MB and ~50 ms: only the tokenizer's own files (core/tokenizer.ts, which builds them on a thread's first tokenizer() call, core/tokenizer-*.ts and core/tiktoken.ts) import the modules that read or build them.",
+      severity: 'error',
+      from: { path: '^src/', pathNot: [NOT_TEST, '^src/core/(tiktoken|tokenizer|tokenizer-[a-z]+)\\.ts$'] },
+      to: { path: '^src/core/(tiktoken|tokenizer-[a-z]+)\\.ts$' },
     },
     {
       name: 'page-script-stands-alone',
