@@ -5,7 +5,7 @@
  * without git, or with a hung git it answers undefined.
  */
 import { execFile } from 'node:child_process';
-import type { GitLabels } from './history.js';
+import type { GitLabels } from './history-model.js';
 
 function git(args: string[], cwd: string, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {

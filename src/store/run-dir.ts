@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { RunLabels } from './history.js';
+import type { RunLabels } from './history-model.js';
 import { redactStrings } from './redact.js';
 
 /** Kept here for its importers; the rules live in store/redact. */
