@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MetricHistogram } from '../metrics/histogram.js';
 import type { Summary } from '../report/summary.js';
-import { HistoryBusyError, type HistoryEntry, openHistory, ROLLING_MIN_RUNS } from './history.js';
+import { openHistory } from './history.js';
+import { HistoryBusyError } from './history-lock.js';
+import { type HistoryEntry, ROLLING_MIN_RUNS } from './history-model.js';
 
 let dir: string;
 let path: string;

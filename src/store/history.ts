@@ -38,23 +38,6 @@ import {
 import { ensurePredictTable, openDatabase, type Row, type SqlValue, WHOLE_RUN } from './history-schema.js';
 import { addPredictChecks, addRun } from './history-write.js';
 
-export { HistoryBusyError } from './history-lock.js';
-export {
-  type GitLabels,
-  type HistoryEntry,
-  type HistoryQuery,
-  type HistoryRow,
-  type HistoryRun,
-  type PredictCheckEntry,
-  type PredictCheckRow,
-  ROLLING_DEFAULT_RUNS,
-  ROLLING_MIN_RUNS,
-  type RollingBaseline,
-  type RunHistograms,
-  type RunLabels,
-  tagsKey,
-} from './history-model.js';
-
 export interface OpenOptions {
   /** How long to wait for another process that holds the history (default 5 s). */
   waitMs?: number;

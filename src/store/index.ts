@@ -5,16 +5,14 @@
  */
 
 export { gitLabels } from './git-labels.js';
+export { defaultHistoryPath, History, openHistory } from './history.js';
+export { HistoryBusyError } from './history-lock.js';
 export {
-  defaultHistoryPath,
   type GitLabels,
-  History,
-  HistoryBusyError,
   type HistoryEntry,
   type HistoryQuery,
   type HistoryRow,
   type HistoryRun,
-  openHistory,
   type PredictCheckEntry,
   type PredictCheckRow,
   ROLLING_DEFAULT_RUNS,
@@ -23,7 +21,7 @@ export {
   type RunHistograms,
   type RunLabels,
   tagsKey,
-} from './history.js';
+} from './history-model.js';
 export { type EncodedRecords, LineEncoder, RecordBatch, recordLines } from './record-batch.js';
 export { JsonlWriter, type ReadReport, readJsonl } from './records-file.js';
 export {
