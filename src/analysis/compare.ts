@@ -2,21 +2,14 @@
  * @module analysis/compare
  * `tokenstorm compare`: is a candidate run worse than its baseline? For each
  * latency percentile, error rate, goodput and tokens/s (overall and per
- * scenario) it gives the delta, a CI and a verdict. Against one baseline run a
- * regression needs statistical significance (bootstrap CI and a distribution
- * test) and practical significance (a band); against several (a rolling
- * baseline) it must lie beyond where one more run of the baseline's build
- * could fall: a prediction bound from the baseline runs' own spread, its
- * factor set by their number and a Bonferroni level over the rows, because
- * two runs of one build differ by more than the samples inside one run say and
- * a few runs say little about their spread.
- * Pure and seeded: the same runs give the same verdict (docs/design/2026-12-07-compare.md).
- * This module resolves the options and the resolution, assembles the rows of
- * each scenario (analysis/compare-rows: latencies and proportions;
- * analysis/compare-windows: tokens/s), sets the rolling rows' prediction
- * bound once their number is known, and gives the verdict; it also names
- * the figures `--band` and `fail_on` may pick. The shapes are in
- * analysis/compare-types; importers keep importing them from here.
+ * scenario): the delta, a CI and a verdict. One baseline run: a regression
+ * needs statistical and practical significance (a band). Several (rolling):
+ * it must lie beyond a prediction bound for one more run of the baseline's
+ * build. Pure and seeded. Why the bound: two runs of one build differ by more
+ * than the samples inside one run say (docs/design/2026-12-07-compare.md).
+ * Here: options, the rows of each scenario (compare-rows, compare-windows),
+ * the rolling rows' bound, the verdict and the figure names; the shapes are
+ * in compare-types, re-exported.
  */
 import { deriveSeed } from '../random/index.js';
 import {

@@ -1,27 +1,15 @@
 /**
  * @module core/tokenizer
  * The o200k_base byte-pair encoder, ours, loaded on first use and shared by
- * every caller in a thread: the client's count, the mock's prompt counts and
- * answers. Why lazy: the coordinator, a `validate` or a `report` never needs
- * it, and its tables cost a thread ~3 MB and ~50 ms to build.
- *
- * Contract: {@link Tokenizer.encode} gives gpt-tokenizer's ids exactly (its
- * `encode(text, { disallowedSpecial: new Set() })`: special-token text is
- * plain text), and {@link Tokenizer.decode} its string for any ids of whole
- * characters (the package's decoder, one per thread and never flushed, also
- * carries a cut character over to its next call and drops a leading
- * byte-order mark once: here {@link Tokenizer.tokenTexts} does the former
- * within one call); tokenizer.test.ts holds it to the package on this repository's
- * sources and on seeded random text. gpt-tokenizer stays the source of the
- * ranks (its `data/o200k_base.tiktoken`), of the pre-tokenizer's regex and of
- * the truth in tests.
- *
- * Its files: core/tiktoken.ts reads the data file, core/tokenizer-table.ts
- * looks bytes up by rank and rank by bytes, core/tokenizer-merge.ts merges a
- * piece that is no token by itself; this one splits text into pieces and
- * builds all that once per thread. Like gpt-tokenizer, and unlike tiktoken, a
- * piece with a lone surrogate or a leading byte-order mark is never a whole
- * token.
+ * every caller in a thread (the client's count, the mock's counts and
+ * answers). Contract: {@link Tokenizer.encode} gives gpt-tokenizer's ids
+ * exactly (special-token text is plain text), {@link Tokenizer.decode} its
+ * string for ids of whole characters; tokenizer.test.ts holds it to the
+ * package. This file splits text into pieces and builds the tables once per
+ * thread (core/tiktoken reads the data file, tokenizer-table looks ranks up,
+ * tokenizer-merge merges a piece). Why our own and lazy: gpt-tokenizer's
+ * tables cost a thread ~52 MB and ~200 ms, these ~3 MB and ~50 ms, which the
+ * coordinator never pays (docs/design/2026-12-08-startup.md).
  */
 import { createRequire } from 'node:module';
 import { O200K_TOKEN_SPLIT_REGEX } from 'gpt-tokenizer/encodingParams/constants';
