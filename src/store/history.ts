@@ -10,9 +10,8 @@
  * `histograms.windows[]` decode with `MetricHistogram.decode`.
  * Every write is one WAL transaction with fsync, so a kill -9 keeps the last
  * committed state; why WAL and the lock: docs/design/2026-12-07-run-history.md.
- * This module is the History handle and its queries; the file layout and
- * opening are in history-schema, the shapes in history-model, the inserts in
- * history-write.
+ * Here the handle and its queries; history-schema (file layout), history-model
+ * (shapes) and history-write (inserts) beside it.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
